@@ -1,0 +1,21 @@
+/* hub.h - the controller: registration, the direct queue, a simple
+ * load-balancing choice and result routing, in one zmq_poll loop. */
+#ifndef PP_HUB_H
+#define PP_HUB_H
+
+#include <stdbool.h>
+
+#include "error.h"
+
+typedef struct hub_config {
+    const char *ip;       /* address to bind: "127.0.0.1", "*", ... */
+    const char *location; /* address written for others; NULL: derived */
+    const char *profile;
+    bool reuse;           /* keep files, ports and key across restarts */
+} hub_config;
+
+/* Runs until SIGINT or SIGTERM.  Returns 0 after a clean exit, or an error
+ * (bind failed, files unwritable) with err set. */
+int hub_run(const hub_config *cfg, pp_error *err);
+
+#endif

@@ -1,0 +1,73 @@
+/* main.c - the controller's command line. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "files.h"
+#include "hub.h"
+#include "log.h"
+
+static void usage(FILE *f)
+{
+    fputs("usage: controller [--ip ADDR] [--location ADDR] [--profile NAME]\n"
+          "                  [--reuse] [--log-level debug|info|warn|error]\n"
+          "Listens on 127.0.0.1 unless --ip says otherwise ('*' for every\n"
+          "interface, e.g. a LAN of Raspberry Pis) and writes engine.json and\n"
+          "client.json under $PIPAR_DIR/profile_NAME/security/.\n",
+          f);
+}
+
+int main(int argc, char **argv)
+{
+    hub_config cfg = { .ip = "127.0.0.1", .profile = "default" };
+    int level = PP_LOG_INFO;
+    static const struct option opts[] = {
+        { "ip", required_argument, NULL, 'i' },
+        { "location", required_argument, NULL, 'L' },
+        { "profile", required_argument, NULL, 'p' },
+        { "reuse", no_argument, NULL, 'r' },
+        { "log-level", required_argument, NULL, 'l' },
+        { "help", no_argument, NULL, 'h' },
+        { 0, 0, 0, 0 },
+    };
+    pp_log_init("controller", PP_LOG_INFO);
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'i': cfg.ip = optarg; break;
+        case 'L': cfg.location = optarg; break;
+        case 'p': cfg.profile = optarg; break;
+        case 'r': cfg.reuse = true; break;
+        case 'l':
+            level = pp_log_level_parse(optarg);
+            if (level < 0) {
+                pp_err("--log-level: '%s' is not one of debug, info, warn, "
+                       "error",
+                       optarg);
+                return 2;
+            }
+            break;
+        case 'h': usage(stdout); return 0;
+        default:
+            pp_err("unknown or incomplete option '%s' (see --help)",
+                   argv[optind - 1]);
+            return 2;
+        }
+    }
+    if (optind < argc) {
+        pp_err("unexpected argument '%s' (see --help)", argv[optind]);
+        return 2;
+    }
+    pp_log_init("controller", (pp_log_level)level);
+    pp_error err = { 0 };
+    if (pp_profile_check(cfg.profile, &err)) {
+        pp_err("--profile: %s", err.msg);
+        return 2;
+    }
+    if (hub_run(&cfg, &err)) {
+        pp_err("%s", err.msg);
+        return 1;
+    }
+    return 0;
+}

@@ -1,0 +1,19 @@
+/* args.h - strict parsing of command-line numbers, with errors that name the
+ * option and the value. */
+#ifndef PP_ARGS_H
+#define PP_ARGS_H
+
+#include <stdint.h>
+
+#include "error.h"
+
+/* A whole decimal integer in [min, max]: "64" yes; "", "6x", "1e3", "-1"
+ * (when min is 0) no. */
+int pp_parse_i64(const char *option, const char *s, int64_t min, int64_t max,
+                 int64_t *out, pp_error *err);
+
+/* A finite decimal number of seconds in [min, max]. */
+int pp_parse_seconds(const char *option, const char *s, double min,
+                     double max, double *out, pp_error *err);
+
+#endif

@@ -1,0 +1,157 @@
+/* connfile.c - connection files, read and written with jansson. */
+#include "connfile.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "files.h"
+
+static const char hexdigits[] = "0123456789abcdef";
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+static int read_port(json_t *root, const char *path, const char *field,
+                     int *port, pp_error *err)
+{
+    json_t *v = json_object_get(root, field);
+    if (!v)
+        return pp_error_set(err, PP_EINVAL, "%s: missing field \"%s\"", path,
+                            field);
+    if (!json_is_integer(v) || json_integer_value(v) < 1
+        || json_integer_value(v) > 65535)
+        return pp_error_set(err, PP_EINVAL,
+                            "%s: \"%s\" must be a port number 1-65535", path,
+                            field);
+    *port = (int)json_integer_value(v);
+    return 0;
+}
+
+static int read_string(json_t *root, const char *path, const char *field,
+                       char *out, size_t size, pp_error *err)
+{
+    json_t *v = json_object_get(root, field);
+    if (!v)
+        return pp_error_set(err, PP_EINVAL, "%s: missing field \"%s\"", path,
+                            field);
+    const char *s = json_string_value(v);
+    if (!s || !*s || strlen(s) >= size)
+        return pp_error_set(err, PP_EINVAL,
+                            "%s: \"%s\" must be a non-empty string", path,
+                            field);
+    strcpy(out, s);
+    return 0;
+}
+
+int pp_conninfo_read(const char *path, pp_conninfo *ci, pp_error *err)
+{
+    memset(ci, 0, sizeof *ci);
+    char *text = NULL;
+    int rc = pp_file_read(path, &text, NULL, 1 << 20, err);
+    if (rc) {
+        if (rc == PP_ENOENT)
+            pp_error_set(err, rc,
+                         "no connection file %s (is a controller running? "
+                         "start one with 'controller' or 'driver cluster "
+                         "start')",
+                         path);
+        return rc;
+    }
+    json_error_t jerr;
+    json_t *root = json_loads(text, 0, &jerr);
+    free(text);
+    if (!root)
+        return pp_error_set(err, PP_EINVAL,
+                            "%s: not valid JSON (line %d: %s)", path,
+                            jerr.line, jerr.text);
+    if (!json_is_object(root)) {
+        json_decref(root);
+        return pp_error_set(err, PP_EINVAL, "%s: not a JSON object", path);
+    }
+    char transport[16], scheme[32], key[2 * PP_KEY_SIZE + 2];
+    rc = read_string(root, path, "transport", transport, sizeof transport,
+                     err);
+    if (!rc && strcmp(transport, "tcp") != 0)
+        rc = pp_error_set(err, PP_EINVAL,
+                          "%s: transport \"%s\" is not supported (tcp)", path,
+                          transport);
+    if (!rc)
+        rc = read_string(root, path, "ip", ci->ip, sizeof ci->ip, err);
+    if (!rc)
+        rc = read_string(root, path, "location", ci->location,
+                         sizeof ci->location, err);
+    if (!rc)
+        rc = read_port(root, path, "engine_port", &ci->engine_port, err);
+    if (!rc)
+        rc = read_port(root, path, "client_port", &ci->client_port, err);
+    if (!rc)
+        rc = read_string(root, path, "signature_scheme", scheme,
+                         sizeof scheme, err);
+    if (!rc && strcmp(scheme, "hmac-sha256") != 0)
+        rc = pp_error_set(err, PP_EINVAL,
+                          "%s: signature_scheme \"%s\" is not supported "
+                          "(hmac-sha256)",
+                          path, scheme);
+    if (!rc)
+        rc = read_string(root, path, "key", key, sizeof key, err);
+    if (!rc && strlen(key) != 2 * PP_KEY_SIZE)
+        rc = pp_error_set(err, PP_EINVAL, "%s: \"key\" must be %d hex digits",
+                          path, 2 * PP_KEY_SIZE);
+    for (int i = 0; !rc && i < PP_KEY_SIZE; i++) {
+        int hi = hexval(key[2 * i]), lo = hexval(key[2 * i + 1]);
+        if (hi < 0 || lo < 0)
+            rc = pp_error_set(err, PP_EINVAL,
+                              "%s: \"key\" must be %d hex digits", path,
+                              2 * PP_KEY_SIZE);
+        else
+            ci->key[i] = (uint8_t)(hi << 4 | lo);
+    }
+    json_t *pid = json_object_get(root, "controller_pid");
+    if (!rc && json_is_integer(pid))
+        ci->controller_pid = (long)json_integer_value(pid);
+    json_decref(root);
+    return rc;
+}
+
+int pp_conninfo_write(const char *path, const pp_conninfo *ci, pp_error *err)
+{
+    char key[2 * PP_KEY_SIZE + 1];
+    for (int i = 0; i < PP_KEY_SIZE; i++) {
+        key[2 * i] = hexdigits[ci->key[i] >> 4];
+        key[2 * i + 1] = hexdigits[ci->key[i] & 15];
+    }
+    key[2 * PP_KEY_SIZE] = '\0';
+    json_t *root = json_pack(
+        "{s:s, s:s, s:s, s:i, s:i, s:s, s:s, s:I}", "transport", "tcp", "ip",
+        ci->ip, "location", ci->location, "engine_port", ci->engine_port,
+        "client_port", ci->client_port, "key", key, "signature_scheme",
+        "hmac-sha256", "controller_pid", (json_int_t)ci->controller_pid);
+    if (!root)
+        return pp_error_set(err, PP_ENOMEM, "cannot build %s", path);
+    char *text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    json_decref(root);
+    if (!text)
+        return pp_error_set(err, PP_ENOMEM, "cannot build %s", path);
+    size_t n = strlen(text);
+    text[n] = '\n'; /* json_dumps leaves room for the NUL we replace */
+    int rc = pp_file_write_atomic(path, text, n + 1, 0600, err);
+    free(text);
+    return rc;
+}
+
+int pp_conninfo_endpoint(const pp_conninfo *ci, int port, char *out,
+                         size_t size)
+{
+    int n = snprintf(out, size, "tcp://%s:%d", ci->location, port);
+    return (n < 0 || (size_t)n >= size) ? PP_EINVAL : 0;
+}

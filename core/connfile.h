@@ -1,0 +1,40 @@
+/* connfile.h - the connection files engine.json and client.json.
+ *
+ * They hold where the controller listens and the key that signs messages,
+ * as JSON:
+ *   {"transport": "tcp", "ip": "127.0.0.1", "location": "127.0.0.1",
+ *    "engine_port": 40001, "client_port": 40002,
+ *    "key": "<64 hex digits>", "signature_scheme": "hmac-sha256",
+ *    "controller_pid": 1234}
+ * "ip" is the address the controller bound; "location" the address others
+ * connect to (they differ when ip is "*"). */
+#ifndef PP_CONNFILE_H
+#define PP_CONNFILE_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "error.h"
+#include "sign.h"
+
+typedef struct pp_conninfo {
+    char ip[256];
+    char location[256];
+    int engine_port;
+    int client_port;
+    uint8_t key[PP_KEY_SIZE];
+    long controller_pid;
+} pp_conninfo;
+
+/* Reads and checks every field; the error names the file and the field. */
+int pp_conninfo_read(const char *path, pp_conninfo *ci, pp_error *err);
+
+/* Writes atomically with mode 0600 (the key is a secret). */
+int pp_conninfo_write(const char *path, const pp_conninfo *ci,
+                      pp_error *err);
+
+/* "tcp://location:port" */
+int pp_conninfo_endpoint(const pp_conninfo *ci, int port, char *out,
+                         size_t size);
+
+#endif

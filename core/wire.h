@@ -1,0 +1,127 @@
+/* wire.h - the one module that knows pipar's wire format.
+ *
+ * A message is a ZeroMQ multipart message:
+ *
+ *   [routing id]...  "PP1"  signature  header  value...
+ *
+ * The routing ids are added and removed by ROUTER sockets.  The signature is
+ * HMAC-SHA256 over the header and every value frame (see sign.h).  The header
+ * is a fixed little-endian record (docs/protocol.md); each value is one frame
+ * of raw bytes, its type listed in the header.  The controller forwards
+ * frames it has verified without copying or re-encoding them. */
+#ifndef PP_WIRE_H
+#define PP_WIRE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <zmq.h>
+
+#include "error.h"
+#include "sign.h"
+#include "value.h"
+
+#define PP_PROTO "PP1"
+#define PP_MAX_VALUES 16
+#define PP_MAX_ROUTE 2
+#define PP_NAME_MAX 32
+#define PP_HEADER_SIZE 112
+#define PP_MAX_FRAMES (PP_MAX_ROUTE + 3 + PP_MAX_VALUES)
+
+typedef enum pp_msg_type {
+    PP_MSG_REGISTER = 1,   /* engine -> controller: hostname, pid */
+    PP_MSG_REGISTERED,     /* controller -> engine: header.engine = id */
+    PP_MSG_UNREGISTER,     /* engine -> controller: leaving */
+    PP_MSG_HEARTBEAT,      /* engine -> controller, from the heart thread */
+    PP_MSG_TASK,           /* client -> controller -> engine */
+    PP_MSG_RESULT,         /* engine -> controller -> client */
+    PP_MSG_IDS,            /* client asks; the reply carries i64 ids */
+    PP_MSG_STATUS,         /* client asks; the reply carries a JSON str */
+    PP_MSG_STOP,           /* controller -> engine: finish and leave */
+    PP_MSG_TYPE_COUNT
+} pp_msg_type;
+
+typedef enum pp_task_kind {
+    PP_TASK_APPLY = 1, /* run workload on the values, return its values */
+    PP_TASK_EXECUTE,   /* values: str inputs ("x" or "a,b"), str output,
+                          extra args; the result stays in the namespace */
+    PP_TASK_PUSH,      /* values: str name, value: namespace[name] = value */
+    PP_TASK_PULL,      /* values: str name; returns namespace[name] */
+    PP_TASK_KIND_COUNT
+} pp_task_kind;
+
+typedef struct pp_header {
+    uint8_t type;      /* pp_msg_type */
+    uint8_t kind;      /* pp_task_kind, for tasks and their results */
+    int8_t status;     /* 0, or a negative PP_E code: value 0 is the text */
+    uint8_t nvalues;   /* value frames that follow */
+    uint32_t flags;
+    uint64_t id;       /* unique per sender */
+    uint64_t parent;   /* a reply's request id */
+    int32_t engine;    /* target or sending engine; -1 for any */
+    int32_t retries;
+    int64_t t_submit;  /* ns since the epoch, set by the client */
+    int64_t t_start;   /* set by the engine */
+    int64_t t_done;    /* set by the engine */
+    int64_t timeout_ms;
+    uint8_t types[PP_MAX_VALUES];
+    char name[PP_NAME_MAX]; /* workload name, NUL-padded */
+} pp_header;
+
+/* Encoding is total; decoding checks every field it can (type, kind,
+ * nvalues, value types, the name's NUL). */
+void pp_header_encode(const pp_header *h, uint8_t out[PP_HEADER_SIZE]);
+int pp_header_decode(pp_header *h, const void *buf, size_t size,
+                     pp_error *err);
+
+/* Sets name from s; fails on names too long or empty. */
+int pp_header_set_name(pp_header *h, const char *s, pp_error *err);
+
+/* The frames of one received message.  route[] holds the routing ids a
+ * ROUTER added; body[] holds proto, signature, header and values. */
+typedef struct pp_frames {
+    zmq_msg_t route[PP_MAX_ROUTE];
+    int nroute;
+    zmq_msg_t body[3 + PP_MAX_VALUES];
+    int nbody;
+} pp_frames;
+
+/* Receives one whole message (blocking unless flags has ZMQ_DONTWAIT).  A
+ * message with too many frames is drained and refused with PP_EPROTO.
+ * Returns PP_ETIMEDOUT (EAGAIN), PP_EINTR, or PP_EZMQ otherwise. */
+int pp_frames_recv(void *sock, pp_frames *fr, int flags, pp_error *err);
+
+/* Checks protocol, signature and header; fills h. */
+int pp_frames_verify(const pp_frames *fr, pp_signer *signer, pp_header *h,
+                     pp_error *err);
+
+/* Sends the body frames after the given routing id (NULL for none) and
+ * consumes them: fr holds nothing afterwards. */
+int pp_frames_send(void *sock, pp_frames *fr, const void *route,
+                   size_t route_size, pp_error *err);
+
+void pp_frames_close(pp_frames *fr);
+
+/* Moves the value frames into vals without copying their bytes; checks
+ * each value against its declared type. */
+int pp_frames_take_values(pp_frames *fr, const pp_header *h, pp_values *vals,
+                          pp_error *err);
+
+/* Builds, signs and sends a message.  h->nvalues and h->types are filled
+ * from vals.  The values are consumed: owned bytes go to ZeroMQ without a
+ * copy, borrowed bytes are copied.  route may be NULL. */
+int pp_msg_send(void *sock, pp_signer *signer, const void *route,
+                size_t route_size, pp_header *h, pp_value *vals, size_t n,
+                pp_error *err);
+
+/* Sends an error reply to request req: status code, one str value. */
+int pp_msg_send_error(void *sock, pp_signer *signer, const void *route,
+                      size_t route_size, const pp_header *req, int32_t engine,
+                      int code, const char *text, pp_error *err);
+
+/* A fresh id: 32 random bits then a counter, so ids from different
+ * clients and engines do not collide. */
+uint64_t pp_msg_id_next(void);
+
+int64_t pp_now_ns(void);
+
+#endif

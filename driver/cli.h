@@ -1,0 +1,40 @@
+/* cli.h - what the driver's commands share: options, the connection (to a
+ * running controller or an embedded local cluster) and exit codes. */
+#ifndef PP_CLI_H
+#define PP_CLI_H
+
+#include <signal.h>
+#include <stdbool.h>
+
+#include "client.h"
+#include "launch.h"
+
+enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2, CLI_INTERRUPTED = 130 };
+
+typedef struct cli_opts {
+    const char *profile;  /* --profile, default "default" */
+    const char *file;     /* --file client.json: no embedded fallback */
+    double timeout_s;     /* --timeout: how long the controller may take */
+    bool no_embed;        /* --no-embed */
+    int engines;          /* -n for an embedded cluster; 0 = one a core */
+} cli_opts;
+
+typedef struct cli_session {
+    pp_client *client;
+    pp_cluster cluster; /* the embedded cluster, when one was started */
+    bool embedded;
+} cli_session;
+
+extern volatile sig_atomic_t cli_interrupted;
+
+/* Connects to the profile's controller, or starts an embedded local
+ * cluster when none answers (saying so on stderr in one line). */
+int cli_open(const cli_opts *o, cli_session *s, pp_error *err);
+
+/* Disconnects and stops what cli_open started.  Safe to call twice. */
+void cli_close(cli_session *s);
+
+/* driver cluster start|stop|status */
+int cli_cluster(const cli_opts *o, int argc, char **argv);
+
+#endif

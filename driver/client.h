@@ -1,0 +1,77 @@
+/* client.h - the client library: a connection to the controller, and the
+ * async results of the tasks sent through it.
+ *
+ * A client is single-threaded: every call that waits also receives the
+ * results of other outstanding tasks and files them with their async
+ * result, so several maps and applies can be in flight at once. */
+#ifndef PP_CLIENT_H
+#define PP_CLIENT_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "value.h"
+#include "wire.h"
+
+typedef struct pp_client pp_client;
+typedef struct pp_async pp_async;
+
+/* Connects with client.json and checks, within timeout_s, that the
+ * controller answers.  Caller owns the client; end it with
+ * pp_client_destroy (which also ends its async results' sockets, not the
+ * async results themselves). */
+pp_client *pp_client_connect(const char *client_json, double timeout_s,
+                             pp_error *err);
+void pp_client_destroy(pp_client **client_p);
+
+/* When *flag becomes non-zero (a signal handler sets it), waits return
+ * PP_EINTR instead of going on. */
+void pp_client_set_interrupt(pp_client *c, volatile sig_atomic_t *flag);
+
+/* The ids of the registered engines, ascending; caller frees *ids. */
+int pp_client_ids(pp_client *c, int64_t **ids, size_t *n, pp_error *err);
+
+/* The controller's status as JSON text; caller frees *json. */
+int pp_client_status(pp_client *c, char **json, pp_error *err);
+
+/* One task of an async result, as it finished. */
+typedef struct pp_task_meta {
+    int32_t engine;    /* which engine ran it; -1 before it finished */
+    int64_t submitted; /* ns since the epoch */
+    int64_t started;
+    int64_t completed;
+    int status;        /* 0 or a PP_E code */
+} pp_task_meta;
+
+/* Sends one task.  vals are consumed (see pp_msg_send).  engine is the
+ * target, or -1 for the balanced scheduler.  The task joins async *a,
+ * which is created when *a is NULL; the caller owns *a. */
+int pp_client_submit(pp_client *c, pp_async **a, pp_task_kind kind,
+                     const char *workload, int32_t engine, pp_value *vals,
+                     size_t n, pp_error *err);
+
+size_t pp_async_len(const pp_async *a);
+/* Tasks finished so far (receiving what has arrived, without waiting). */
+size_t pp_async_progress(pp_async *a);
+bool pp_async_ready(pp_async *a);
+
+/* Waits until every task finished or timeout_s passed (negative: no
+ * limit).  Returns 0, PP_ETIMEDOUT or PP_EINTR; task failures are not
+ * errors here (see pp_async_result). */
+int pp_async_wait(pp_async *a, double timeout_s, pp_error *err);
+
+/* Task i's values (borrowed, valid while a lives), after it finished.  A
+ * failed task returns its error, prefixed with the engine's id. */
+int pp_async_result(pp_async *a, size_t i, const pp_values **vals,
+                    pp_error *err);
+const pp_task_meta *pp_async_meta(const pp_async *a, size_t i);
+
+/* The first failed task's error, or 0 when all succeeded. */
+int pp_async_first_error(pp_async *a, pp_error *err);
+
+void pp_async_destroy(pp_async **a_p);
+
+#endif

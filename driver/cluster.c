@@ -1,0 +1,267 @@
+/* cluster.c - the embedded default and `driver cluster start|stop|status`. */
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "args.h"
+#include "cli.h"
+#include "log.h"
+
+volatile sig_atomic_t cli_interrupted;
+
+static int default_engines(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > 64 ? 64 : (int)n;
+}
+
+int cli_open(const cli_opts *o, cli_session *s, pp_error *err)
+{
+    memset(s, 0, sizeof *s);
+    char path[PP_PATH_MAX];
+    if (o->file) {
+        s->client = pp_client_connect(o->file, o->timeout_s, err);
+        if (!s->client)
+            return err->code;
+        pp_client_set_interrupt(s->client, &cli_interrupted);
+        return 0;
+    }
+    int rc = pp_profile_path(o->profile, "security", "client.json", path,
+                             sizeof path, err);
+    if (rc)
+        return rc;
+    char why[PP_PATH_MAX + 200];
+    if (access(path, F_OK) == 0) {
+        s->client = pp_client_connect(path, o->timeout_s, err);
+        if (s->client) {
+            pp_client_set_interrupt(s->client, &cli_interrupted);
+            return 0;
+        }
+        if (o->no_embed || err->code != PP_ETIMEDOUT)
+            return err->code;
+        snprintf(why, sizeof why, "no controller answered at %s", path);
+    } else {
+        if (o->no_embed)
+            return pp_error_set(err, PP_ENOENT,
+                                "no controller is running for profile '%s' "
+                                "(no %s) and --no-embed was given",
+                                o->profile, path);
+        snprintf(why, sizeof why, "no controller is running for profile '%s'",
+                 o->profile);
+    }
+    int n = o->engines > 0 ? o->engines : default_engines();
+    fprintf(stderr,
+            "driver: %s; starting a local cluster of %d engine%s for this "
+            "run\n",
+            why, n, n == 1 ? "" : "s");
+    rc = pp_cluster_start(&s->cluster, NULL, "default", n, false, 30, err);
+    if (rc)
+        return rc;
+    s->embedded = true;
+    char client_json[PP_PATH_MAX + 64];
+    snprintf(client_json, sizeof client_json,
+             "%s/profile_default/security/client.json",
+             s->cluster.pipar_dir);
+    s->client = pp_client_connect(client_json, 10, err);
+    if (!s->client) {
+        cli_close(s);
+        return err->code;
+    }
+    pp_client_set_interrupt(s->client, &cli_interrupted);
+    return 0;
+}
+
+void cli_close(cli_session *s)
+{
+    pp_client_destroy(&s->client);
+    if (s->embedded) {
+        pp_cluster_stop(&s->cluster, 3);
+        s->embedded = false;
+    }
+}
+
+static int cluster_start(const cli_opts *o, int argc, char **argv)
+{
+    int64_t n = default_engines();
+    double timeout = 30;
+    pp_error err = { 0 };
+    static const struct option opts[] = {
+        { "n", required_argument, NULL, 'n' },
+        { "timeout", required_argument, NULL, 't' },
+        { 0, 0, 0, 0 },
+    };
+    optind = 0;
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, "n:", opts, NULL)) != -1) {
+        int rc = 0;
+        if (c == 'n')
+            rc = pp_parse_i64("-n", optarg, 1, PP_MAX_LOCAL_ENGINES, &n,
+                              &err);
+        else if (c == 't')
+            rc = pp_parse_seconds("--timeout", optarg, 0.1, 3600, &timeout,
+                                  &err);
+        else
+            rc = pp_error_set(&err, PP_EINVAL,
+                              "cluster start: unknown or incomplete option "
+                              "'%s'",
+                              argv[optind - 1]);
+        if (rc) {
+            fprintf(stderr, "driver: %s\n", err.msg);
+            return CLI_USAGE;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "driver: cluster start: unexpected argument '%s'\n",
+                argv[optind]);
+        return CLI_USAGE;
+    }
+    pp_cluster running;
+    if (pp_cluster_load(&running, o->profile, &err) == 0
+        && pp_pid_runs(running.controller, "controller")) {
+        fprintf(stderr,
+                "driver: a cluster is already running for profile '%s' "
+                "(controller pid %ld); stop it with 'driver cluster stop'\n",
+                o->profile, (long)running.controller);
+        return CLI_FAIL;
+    }
+    char base[PP_PATH_MAX];
+    if (pp_profile_dir(o->profile, base, sizeof base, &err)) {
+        fprintf(stderr, "driver: %s\n", err.msg);
+        return CLI_USAGE;
+    }
+    /* base is <PIPAR_DIR>/profile_NAME; the cluster wants PIPAR_DIR. */
+    *strrchr(base, '/') = '\0';
+    if (pp_mkdirs(base, 0700, &err)) {
+        fprintf(stderr, "driver: %s\n", err.msg);
+        return CLI_FAIL;
+    }
+    pp_cluster cl;
+    if (pp_cluster_start(&cl, base, o->profile, (int)n, true, timeout,
+                         &err)) {
+        fprintf(stderr, "driver: cluster start: %s\n", err.msg);
+        return CLI_FAIL;
+    }
+    printf("cluster started for profile '%s': controller (pid %ld) and %d "
+           "engine%s registered in %.3f s; logs in %s/profile_%s/log\n",
+           o->profile, (long)cl.controller, cl.nengines,
+           cl.nengines == 1 ? "" : "s", cl.start_seconds, base, o->profile);
+    return CLI_OK;
+}
+
+static int cluster_stop(const cli_opts *o)
+{
+    pp_cluster cl;
+    pp_error err = { 0 };
+    int rc = pp_cluster_load(&cl, o->profile, &err);
+    if (rc == PP_ENOENT) {
+        fprintf(stderr,
+                "driver: no cluster was started for profile '%s' (no state "
+                "file)\n",
+                o->profile);
+        return CLI_FAIL;
+    }
+    if (rc) {
+        fprintf(stderr, "driver: %s\n", err.msg);
+        return CLI_FAIL;
+    }
+    int running = pp_cluster_stop(&cl, 5);
+    printf("cluster stopped for profile '%s': %d process%s ended\n",
+           o->profile, running, running == 1 ? "" : "es");
+    return CLI_OK;
+}
+
+static int cluster_status(const cli_opts *o)
+{
+    pp_cluster cl;
+    pp_error err = { 0 };
+    int rc = pp_cluster_load(&cl, o->profile, &err);
+    if (rc && rc != PP_ENOENT) {
+        fprintf(stderr, "driver: %s\n", err.msg);
+        return CLI_FAIL;
+    }
+    if (rc == 0) {
+        int alive = 0;
+        for (int i = 0; i < cl.nengines; i++)
+            alive += pp_pid_runs(cl.engines[i], "engine");
+        printf("local cluster for profile '%s': controller pid %ld %s, "
+               "%d of %d engine processes running\n",
+               o->profile, (long)cl.controller,
+               pp_pid_runs(cl.controller, "controller") ? "running"
+                                                        : "not running",
+               alive, cl.nengines);
+    }
+    char path[PP_PATH_MAX];
+    const char *file = o->file;
+    if (!file) {
+        if (pp_profile_path(o->profile, "security", "client.json", path,
+                            sizeof path, &err)) {
+            fprintf(stderr, "driver: %s\n", err.msg);
+            return CLI_USAGE;
+        }
+        file = path;
+    }
+    pp_client *c = pp_client_connect(file, o->timeout_s, &err);
+    char *json = NULL;
+    if (!c || pp_client_status(c, &json, &err)) {
+        pp_client_destroy(&c);
+        fprintf(stderr, "driver: cluster status: %s\n", err.msg);
+        return CLI_FAIL;
+    }
+    pp_client_destroy(&c);
+    json_t *root = json_loads(json, 0, NULL);
+    free(json);
+    json_t *engines = json_object_get(root, "engines");
+    json_t *dropped = json_object_get(root, "dropped");
+    printf("controller pid %lld, up %.1f s; %zu engine%s:",
+           (long long)json_integer_value(json_object_get(root, "pid")),
+           json_number_value(json_object_get(root, "uptime_s")),
+           json_array_size(engines),
+           json_array_size(engines) == 1 ? "" : "s");
+    for (size_t i = 0; i < json_array_size(engines); i++) {
+        json_t *e = json_array_get(engines, i);
+        printf(" %lld (%s pid %lld)",
+               (long long)json_integer_value(json_object_get(e, "id")),
+               json_string_value(json_object_get(e, "host")),
+               (long long)json_integer_value(json_object_get(e, "pid")));
+    }
+    printf("\ntasks: %lld done, %lld outstanding; dropped messages: %lld bad "
+           "signature, %lld malformed, %lld unknown sender\n",
+           (long long)json_integer_value(json_object_get(root, "tasks_done")),
+           (long long)json_integer_value(
+               json_object_get(root, "tasks_outstanding")),
+           (long long)json_integer_value(
+               json_object_get(dropped, "bad_signature")),
+           (long long)json_integer_value(
+               json_object_get(dropped, "malformed")),
+           (long long)json_integer_value(
+               json_object_get(dropped, "unknown_sender")));
+    json_decref(root);
+    return CLI_OK;
+}
+
+int cli_cluster(const cli_opts *o, int argc, char **argv)
+{
+    if (argc < 2) {
+        fprintf(stderr, "driver: cluster needs start, stop or status\n");
+        return CLI_USAGE;
+    }
+    if (strcmp(argv[1], "start") == 0)
+        return cluster_start(o, argc - 1, argv + 1);
+    if (argc > 2) {
+        fprintf(stderr, "driver: cluster %s: unexpected argument '%s'\n",
+                argv[1], argv[2]);
+        return CLI_USAGE;
+    }
+    if (strcmp(argv[1], "stop") == 0)
+        return cluster_stop(o);
+    if (strcmp(argv[1], "status") == 0)
+        return cluster_status(o);
+    fprintf(stderr,
+            "driver: cluster: unknown action '%s' (start, stop or status)\n",
+            argv[1]);
+    return CLI_USAGE;
+}

@@ -1,0 +1,395 @@
+/* launch.c - the local launcher: fork, exec, wait for registration, stop. */
+#include "launch.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <jansson.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "client.h"
+#include "connfile.h"
+#include "wire.h"
+
+int pp_exe_dir(char *out, size_t size, pp_error *err)
+{
+    ssize_t n = readlink("/proc/self/exe", out, size - 1);
+    if (n <= 0)
+        return pp_error_set(err, PP_EIO, "cannot find this program's path");
+    out[n] = '\0';
+    char *slash = strrchr(out, '/');
+    if (slash)
+        *slash = '\0';
+    return 0;
+}
+
+bool pp_pid_runs(pid_t pid, const char *program)
+{
+    if (!pp_pid_alive(pid))
+        return false;
+    char path[64], exe[PP_PATH_MAX];
+    snprintf(path, sizeof path, "/proc/%ld/exe", (long)pid);
+    ssize_t n = readlink(path, exe, sizeof exe - 1);
+    if (n <= 0)
+        return false;
+    exe[n] = '\0';
+    const char *base = strrchr(exe, '/');
+    base = base ? base + 1 : exe;
+    return strcmp(base, program) == 0;
+}
+
+static void sleep_ms(int ms)
+{
+    struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
+    nanosleep(&ts, NULL);
+}
+
+/* Forks and execs bin_dir/program with argv; the child sees PIPAR_DIR. */
+static pid_t spawn(const pp_cluster *cl, const char *bin_dir,
+                   const char *program, char *const argv[],
+                   const char *log_path, pp_error *err)
+{
+    char exe[PP_PATH_MAX];
+    snprintf(exe, sizeof exe, "%s/%s", bin_dir, program);
+    if (access(exe, X_OK)) {
+        pp_error_set(err, PP_ENOENT, "cannot run %s: %s", exe,
+                     strerror(errno));
+        return -1;
+    }
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    if (pid < 0) {
+        pp_error_set(err, PP_EIO, "cannot fork: %s", strerror(errno));
+        return -1;
+    }
+    if (pid > 0)
+        return pid;
+    /* The child: only async-signal-safe calls until exec. */
+    if (cl->detached) {
+        setsid();
+    } else {
+        prctl(PR_SET_PDEATHSIG, SIGTERM);
+        if (getppid() != parent)
+            _exit(1);
+    }
+    if (log_path) {
+        int fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND, 0600);
+        if (fd >= 0) {
+            dup2(fd, 1);
+            dup2(fd, 2);
+            close(fd);
+        }
+        int null = open("/dev/null", O_RDONLY);
+        if (null >= 0) {
+            dup2(null, 0);
+            close(null);
+        }
+    }
+    setenv("PIPAR_DIR", cl->pipar_dir, 1);
+    execv(exe, argv);
+    _exit(127);
+}
+
+static int write_state(const pp_cluster *cl, pp_error *err)
+{
+    char path[PP_PATH_MAX], dir[PP_PATH_MAX];
+    int rc = pp_profile_path(cl->profile, "pid", "cluster.json", path,
+                             sizeof path, err);
+    if (rc)
+        return rc;
+    snprintf(dir, sizeof dir, "%s", path);
+    *strrchr(dir, '/') = '\0';
+    if ((rc = pp_mkdirs(dir, 0700, err)))
+        return rc;
+    json_t *engines = json_array();
+    for (int i = 0; i < cl->nengines; i++)
+        json_array_append_new(engines, json_integer(cl->engines[i]));
+    json_t *root = json_pack("{s:I, s:o, s:s}", "controller",
+                             (json_int_t)cl->controller, "engines", engines,
+                             "pipar_dir", cl->pipar_dir);
+    char *text = root ? json_dumps(root, JSON_INDENT(2)) : NULL;
+    json_decref(root);
+    if (!text)
+        return pp_error_set(err, PP_ENOMEM, "out of memory");
+    rc = pp_file_write_atomic(path, text, strlen(text), 0600, err);
+    free(text);
+    return rc;
+}
+
+int pp_cluster_load(pp_cluster *cl, const char *profile, pp_error *err)
+{
+    memset(cl, 0, sizeof *cl);
+    char path[PP_PATH_MAX];
+    int rc = pp_profile_path(profile, "pid", "cluster.json", path,
+                             sizeof path, err);
+    if (rc)
+        return rc;
+    char *text;
+    if ((rc = pp_file_read(path, &text, NULL, 1 << 20, err)))
+        return rc;
+    json_error_t jerr;
+    json_t *root = json_loads(text, 0, &jerr);
+    free(text);
+    json_t *ctl = json_object_get(root, "controller");
+    json_t *engines = json_object_get(root, "engines");
+    const char *dir = json_string_value(json_object_get(root, "pipar_dir"));
+    if (!json_is_integer(ctl) || !json_is_array(engines) || !dir
+        || json_array_size(engines) > PP_MAX_LOCAL_ENGINES) {
+        json_decref(root);
+        return pp_error_set(err, PP_EINVAL,
+                            "%s is not a cluster state file", path);
+    }
+    snprintf(cl->profile, sizeof cl->profile, "%s", profile);
+    snprintf(cl->pipar_dir, sizeof cl->pipar_dir, "%s", dir);
+    cl->detached = true;
+    cl->controller = (pid_t)json_integer_value(ctl);
+    for (size_t i = 0; i < json_array_size(engines); i++)
+        cl->engines[cl->nengines++] =
+            (pid_t)json_integer_value(json_array_get(engines, i));
+    json_decref(root);
+    return 0;
+}
+
+void pp_cluster_forget(const pp_cluster *cl)
+{
+    char path[PP_PATH_MAX];
+    pp_error err;
+    if (pp_profile_path(cl->profile, "pid", "cluster.json", path,
+                        sizeof path, &err) == 0)
+        unlink(path);
+}
+
+/* Waits until client.json names the controller we started. */
+static int await_files(pp_cluster *cl, const char *client_json,
+                       int64_t deadline, pp_error *err)
+{
+    for (;;) {
+        pp_conninfo ci;
+        pp_error ignored;
+        if (pp_conninfo_read(client_json, &ci, &ignored) == 0
+            && ci.controller_pid == cl->controller)
+            return 0;
+        int status;
+        if (!cl->detached
+                ? waitpid(cl->controller, &status, WNOHANG) == cl->controller
+                : !pp_pid_alive(cl->controller)) {
+            cl->controller = 0;
+            return pp_error_set(err, PP_EIO,
+                                "the controller exited before writing %s",
+                                client_json);
+        }
+        if (pp_now_ns() > deadline)
+            return pp_error_set(err, PP_ETIMEDOUT,
+                                "the controller did not write %s in time",
+                                client_json);
+        sleep_ms(2);
+    }
+}
+
+static int await_engines(pp_cluster *cl, const char *client_json,
+                         int64_t deadline, pp_error *err)
+{
+    pp_client *c = pp_client_connect(
+        client_json, (double)(deadline - pp_now_ns()) / 1e9, err);
+    if (!c)
+        return err->code;
+    int rc = 0;
+    for (;;) {
+        int64_t *ids = NULL;
+        size_t n = 0;
+        rc = pp_client_ids(c, &ids, &n, err);
+        free(ids);
+        if (rc || (int)n >= cl->nengines)
+            break;
+        for (int i = 0; i < cl->nengines; i++) {
+            if (!cl->detached && cl->engines[i] > 0
+                && waitpid(cl->engines[i], NULL, WNOHANG) == cl->engines[i]) {
+                cl->engines[i] = 0;
+                rc = pp_error_set(err, PP_EIO,
+                                  "engine %d exited before registering", i);
+            }
+        }
+        if (rc)
+            break;
+        if (pp_now_ns() > deadline) {
+            rc = pp_error_set(err, PP_ETIMEDOUT,
+                              "only %zu of %d engines registered in time", n,
+                              cl->nengines);
+            break;
+        }
+        sleep_ms(2);
+    }
+    pp_client_destroy(&c);
+    return rc;
+}
+
+int pp_cluster_start(pp_cluster *cl, const char *pipar_dir,
+                     const char *profile, int n, bool detached,
+                     double timeout_s, pp_error *err)
+{
+    memset(cl, 0, sizeof *cl);
+    int64_t t0 = pp_now_ns();
+    int64_t deadline = t0 + (int64_t)(timeout_s * 1e9);
+    if (n < 1 || n > PP_MAX_LOCAL_ENGINES)
+        return pp_error_set(err, PP_EINVAL, "-n: %d engines (1 to %d)", n,
+                            PP_MAX_LOCAL_ENGINES);
+    cl->detached = detached;
+    snprintf(cl->profile, sizeof cl->profile, "%s", profile);
+    if (pipar_dir) {
+        snprintf(cl->pipar_dir, sizeof cl->pipar_dir, "%s", pipar_dir);
+    } else {
+        const char *tmp = getenv("TMPDIR");
+        snprintf(cl->pipar_dir, sizeof cl->pipar_dir, "%s/pipar-XXXXXX",
+                 tmp && *tmp ? tmp : "/tmp");
+        if (!mkdtemp(cl->pipar_dir))
+            return pp_error_set(err, PP_EIO, "cannot make %s: %s",
+                                cl->pipar_dir, strerror(errno));
+        cl->temporary = true;
+    }
+    char bin[PP_PATH_MAX], profdir[PP_PATH_MAX], client_json[PP_PATH_MAX],
+        engine_json[PP_PATH_MAX], log_ctl[PP_PATH_MAX + 32];
+    int rc = pp_exe_dir(bin, sizeof bin, err);
+    /* The paths are those of the cluster's PIPAR_DIR, not ours. */
+    char *saved = getenv("PIPAR_DIR") ? strdup(getenv("PIPAR_DIR")) : NULL;
+    setenv("PIPAR_DIR", cl->pipar_dir, 1);
+    if (!rc)
+        rc = pp_profile_dir(profile, profdir, sizeof profdir, err);
+    if (!rc)
+        rc = pp_profile_path(profile, "security", "client.json", client_json,
+                             sizeof client_json, err);
+    if (!rc)
+        rc = pp_profile_path(profile, "security", "engine.json", engine_json,
+                             sizeof engine_json, err);
+    if (!rc && detached) {
+        char logdir[PP_PATH_MAX + 8];
+        snprintf(logdir, sizeof logdir, "%s/log", profdir);
+        rc = pp_mkdirs(logdir, 0700, err);
+    }
+    if (saved) {
+        setenv("PIPAR_DIR", saved, 1);
+        free(saved);
+    } else {
+        unsetenv("PIPAR_DIR");
+    }
+    if (rc)
+        goto fail;
+
+    char prof_arg[80];
+    snprintf(prof_arg, sizeof prof_arg, "%s", profile);
+    snprintf(log_ctl, sizeof log_ctl, "%s/log/controller.log", profdir);
+    char *ctl_argv[] = { "controller", "--profile", prof_arg, "--log-level",
+                         detached ? "info" : "warn", NULL };
+    cl->controller = spawn(cl, bin, "controller", ctl_argv,
+                           detached ? log_ctl : NULL, err);
+    if (cl->controller < 0) {
+        cl->controller = 0;
+        rc = err->code;
+        goto fail;
+    }
+    if ((rc = await_files(cl, client_json, deadline, err)))
+        goto fail;
+    for (int i = 0; i < n; i++) {
+        char log_eng[PP_PATH_MAX + 32];
+        snprintf(log_eng, sizeof log_eng, "%s/log/engine-%d.log", profdir,
+                 i);
+        char *eng_argv[] = { "engine", "--file", engine_json, "--log-level",
+                             detached ? "info" : "warn", NULL };
+        pid_t pid = spawn(cl, bin, "engine", eng_argv,
+                          detached ? log_eng : NULL, err);
+        if (pid < 0) {
+            rc = err->code;
+            goto fail;
+        }
+        cl->engines[cl->nengines++] = pid;
+    }
+    if ((rc = await_engines(cl, client_json, deadline, err)))
+        goto fail;
+    if (detached && (rc = write_state(cl, err)))
+        goto fail;
+    cl->start_seconds = (double)(pp_now_ns() - t0) / 1e9;
+    return 0;
+fail:
+    pp_cluster_stop(cl, 2);
+    return rc;
+}
+
+static bool gone(const pp_cluster *cl, pid_t pid, const char *program)
+{
+    if (pid <= 0)
+        return true;
+    if (!cl->detached) {
+        pid_t r = waitpid(pid, NULL, WNOHANG);
+        return r == pid || (r < 0 && errno == ECHILD);
+    }
+    return !pp_pid_runs(pid, program);
+}
+
+/* Signals the processes (only while they still run our programs) and waits
+ * for them, up to grace_s; returns how many had to be killed. */
+static int end_all(const pp_cluster *cl, pid_t *pids, int n,
+                   const char *program, double grace_s)
+{
+    for (int i = 0; i < n; i++)
+        if (!gone(cl, pids[i], program))
+            kill(pids[i], SIGTERM);
+    int64_t deadline = pp_now_ns() + (int64_t)(grace_s * 1e9);
+    int killed = 0;
+    for (;;) {
+        int left = 0;
+        for (int i = 0; i < n; i++) {
+            if (pids[i] > 0 && gone(cl, pids[i], program))
+                pids[i] = 0;
+            left += pids[i] > 0;
+        }
+        if (!left)
+            return killed;
+        if (pp_now_ns() > deadline) {
+            for (int i = 0; i < n; i++)
+                if (pids[i] > 0 && !gone(cl, pids[i], program)) {
+                    kill(pids[i], SIGKILL);
+                    killed++;
+                }
+            grace_s = 1;
+            deadline = pp_now_ns() + (int64_t)1e9;
+            if (killed > 2 * n)
+                return killed;
+        }
+        sleep_ms(5);
+    }
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag,
+                        struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    return remove(path) ? 0 : 0;
+}
+
+int pp_cluster_stop(pp_cluster *cl, double grace_s)
+{
+    int running = 0;
+    for (int i = 0; i < cl->nengines; i++)
+        running += !gone(cl, cl->engines[i], "engine");
+    running += !gone(cl, cl->controller, "controller");
+    /* Engines first, so they can unregister with a controller that is
+     * still there. */
+    end_all(cl, cl->engines, cl->nengines, "engine", grace_s);
+    end_all(cl, &cl->controller, 1, "controller", grace_s);
+    if (cl->detached)
+        pp_cluster_forget(cl);
+    if (cl->temporary) {
+        nftw(cl->pipar_dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+        cl->temporary = false;
+    }
+    return running;
+}

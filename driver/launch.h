@@ -1,0 +1,56 @@
+/* launch.h - starting and stopping a local cluster: one controller and N
+ * engines as processes of this machine (ipcluster's local launcher).
+ *
+ * Only processes this module started are ever signalled, by their PID, and
+ * a PID read back from a file is signalled only while /proc says it is
+ * still our controller or engine. */
+#ifndef PP_LAUNCH_H
+#define PP_LAUNCH_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "error.h"
+#include "files.h"
+
+#define PP_MAX_LOCAL_ENGINES 256
+
+typedef struct pp_cluster {
+    char pipar_dir[PP_PATH_MAX]; /* the PIPAR_DIR the processes use */
+    char profile[72];
+    bool detached;     /* outlives this process (driver cluster start) */
+    bool temporary;    /* pipar_dir was made for this run; removed at stop */
+    pid_t controller;
+    pid_t engines[PP_MAX_LOCAL_ENGINES];
+    int nengines;
+    double start_seconds; /* until every engine had registered */
+} pp_cluster;
+
+/* Starts a controller and n engines on loopback and waits (at most
+ * timeout_s) until all n engines are registered.  pipar_dir NULL: a fresh
+ * temporary directory, removed again by pp_cluster_stop.  detached: the
+ * processes get their own session and log to <profile>/log/, and a state
+ * file <profile>/pid/cluster.json records their PIDs; otherwise they die
+ * with this process.  On failure everything started is stopped. */
+int pp_cluster_start(pp_cluster *cl, const char *pipar_dir,
+                     const char *profile, int n, bool detached,
+                     double timeout_s, pp_error *err);
+
+/* SIGTERM to the engines (they unregister), then the controller; SIGKILL
+ * to any still there after grace_s.  Returns how many were running. */
+int pp_cluster_stop(pp_cluster *cl, double grace_s);
+
+/* Reads the state file of a detached cluster in the current PIPAR_DIR.
+ * PP_ENOENT when there is none. */
+int pp_cluster_load(pp_cluster *cl, const char *profile, pp_error *err);
+
+/* Removes the state file of a detached cluster. */
+void pp_cluster_forget(const pp_cluster *cl);
+
+/* True when pid runs the named pipar program (controller or engine). */
+bool pp_pid_runs(pid_t pid, const char *program);
+
+/* The directory holding this executable, where its sibling programs are. */
+int pp_exe_dir(char *out, size_t size, pp_error *err);
+
+#endif

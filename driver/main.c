@@ -1,0 +1,267 @@
+/* main.c - the driver's command line: the article's examples as commands. */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "args.h"
+#include "cli.h"
+#include "log.h"
+#include "repr.h"
+#include "view.h"
+#include "workload.h"
+
+static void usage(FILE *f)
+{
+    fputs(
+        "usage: driver [--profile NAME] [--file CLIENT_JSON] [--timeout S]\n"
+        "              [--no-embed] [--engines N] COMMAND [options]\n"
+        "\n"
+        "commands:\n"
+        "  ids                           the ids of the registered engines\n"
+        "  hello                         Hello World on every engine\n"
+        "  powers [--n 64] [--exponent 10]\n"
+        "                                scatter x = range(n), execute\n"
+        "                                y = x**exponent, gather y\n"
+        "  workloads                     the workloads engines can run\n"
+        "  cluster start [-n N] | stop | status\n"
+        "                                a local cluster that outlives "
+        "the\n"
+        "                                command (like ipcluster)\n"
+        "\n"
+        "Without a running controller for the profile, a command starts a\n"
+        "local cluster (one engine a core, or --engines N) for its run and\n"
+        "stops it afterwards; --no-embed or --file turn that off.\n",
+        f);
+}
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    cli_interrupted = 1;
+}
+
+static int fail(cli_session *s, const pp_error *err)
+{
+    cli_close(s);
+    if (err->code == PP_EINTR || cli_interrupted) {
+        fprintf(stderr, "driver: interrupted\n");
+        return CLI_INTERRUPTED;
+    }
+    fprintf(stderr, "driver: %s\n", err->msg);
+    return CLI_FAIL;
+}
+
+/* Commands that take no options of their own. */
+static int no_more_args(const char *cmd, int argc, char **argv)
+{
+    if (argc > 1) {
+        fprintf(stderr, "driver: %s: unexpected argument '%s'\n", cmd,
+                argv[1]);
+        return CLI_USAGE;
+    }
+    return CLI_OK;
+}
+
+static int cmd_ids(const cli_opts *o)
+{
+    cli_session s;
+    pp_error err = { 0 };
+    int64_t *ids = NULL;
+    size_t n = 0;
+    if (cli_open(o, &s, &err) || pp_client_ids(s.client, &ids, &n, &err))
+        return fail(&s, &err);
+    pp_repr_i64s(stdout, ids, n);
+    putchar('\n');
+    free(ids);
+    cli_close(&s);
+    return CLI_OK;
+}
+
+static int cmd_hello(const cli_opts *o)
+{
+    cli_session s;
+    pp_error err = { 0 };
+    pp_view *v = NULL;
+    pp_async *a = NULL;
+    if (cli_open(o, &s, &err)
+        || !(v = pp_client_direct(s.client, NULL, 0, &err))
+        || pp_view_apply(v, "hello", NULL, 0, &a, &err)) {
+        pp_async_destroy(&a);
+        pp_view_destroy(&v);
+        return fail(&s, &err);
+    }
+    putchar('[');
+    for (size_t i = 0; i < pp_async_len(a); i++) {
+        const pp_values *vals;
+        pp_async_result(a, i, &vals, &err);
+        if (i)
+            fputs(", ", stdout);
+        if (vals->n == 1)
+            pp_repr_value(stdout, &vals->v[0]);
+        else
+            fputs("None", stdout);
+    }
+    puts("]");
+    pp_async_destroy(&a);
+    pp_view_destroy(&v);
+    cli_close(&s);
+    return CLI_OK;
+}
+
+static int cmd_powers(const cli_opts *o, int argc, char **argv)
+{
+    int64_t n = 64, exponent = 10;
+    pp_error err = { 0 };
+    static const struct option opts[] = {
+        { "n", required_argument, NULL, 'n' },
+        { "exponent", required_argument, NULL, 'e' },
+        { 0, 0, 0, 0 },
+    };
+    optind = 0;
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+        int rc;
+        if (c == 'n')
+            rc = pp_parse_i64("--n", optarg, 0, 100000000, &n, &err);
+        else if (c == 'e')
+            rc = pp_parse_i64("--exponent", optarg, 0, 1000, &exponent,
+                              &err);
+        else
+            rc = pp_error_set(&err, PP_EINVAL,
+                              "powers: unknown or incomplete option '%s'",
+                              argv[optind - 1]);
+        if (rc) {
+            fprintf(stderr, "driver: %s\n", err.msg);
+            return CLI_USAGE;
+        }
+    }
+    if (optind < argc)
+        return no_more_args("powers", argc - optind + 1,
+                            argv + optind - 1);
+
+    int64_t *x = malloc((size_t)n * sizeof *x + 1);
+    if (!x) {
+        fprintf(stderr, "driver: powers: no memory for %lld items\n",
+                (long long)n);
+        return CLI_FAIL;
+    }
+    for (int64_t i = 0; i < n; i++)
+        x[i] = i;
+    pp_value seq, e, y = { 0 };
+    pp_value_take(&seq, PP_T_I64, x, (size_t)n * sizeof *x);
+    pp_value_borrow(&e, PP_T_I64, &exponent, sizeof exponent);
+
+    cli_session s;
+    pp_view *v = NULL;
+    if (cli_open(o, &s, &err)
+        || !(v = pp_client_direct(s.client, NULL, 0, &err))) {
+        pp_value_free(&seq);
+        return fail(&s, &err);
+    }
+    size_t nt;
+    const int64_t *targets = pp_view_targets(v, &nt);
+    fputs("Parallel execution on engines: ", stderr);
+    pp_repr_i64s(stderr, targets, nt);
+    fputc('\n', stderr);
+    int rc = pp_view_scatter(v, "x", &seq, &err);
+    if (!rc)
+        rc = pp_view_execute(v, "powers", "x", "y", &e, 1, &err);
+    if (!rc)
+        rc = pp_view_gather(v, "y", &y, &err);
+    pp_value_free(&seq);
+    pp_view_destroy(&v);
+    if (rc)
+        return fail(&s, &err);
+    pp_repr_value(stdout, &y);
+    putchar('\n');
+    pp_value_free(&y);
+    cli_close(&s);
+    return CLI_OK;
+}
+
+static int cmd_workloads(void)
+{
+    size_t n;
+    const pp_workload *w = pp_workloads(&n);
+    for (size_t i = 0; i < n; i++)
+        printf("%-10s %s\n", w[i].name, w[i].summary);
+    return CLI_OK;
+}
+
+int main(int argc, char **argv)
+{
+    cli_opts o = { .profile = "default", .timeout_s = 2 };
+    pp_error err = { 0 };
+    bool timeout_given = false;
+    static const struct option opts[] = {
+        { "profile", required_argument, NULL, 'p' },
+        { "file", required_argument, NULL, 'f' },
+        { "timeout", required_argument, NULL, 't' },
+        { "no-embed", no_argument, NULL, 'E' },
+        { "engines", required_argument, NULL, 'n' },
+        { "help", no_argument, NULL, 'h' },
+        { 0, 0, 0, 0 },
+    };
+    pp_log_init("driver", PP_LOG_WARN);
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+        int rc = 0;
+        int64_t n;
+        switch (c) {
+        case 'p': o.profile = optarg; rc = pp_profile_check(optarg, &err);
+            break;
+        case 'f': o.file = optarg; break;
+        case 't':
+            rc = pp_parse_seconds("--timeout", optarg, 0.001, 86400,
+                                  &o.timeout_s, &err);
+            timeout_given = true;
+            break;
+        case 'E': o.no_embed = true; break;
+        case 'n':
+            rc = pp_parse_i64("--engines", optarg, 1, PP_MAX_LOCAL_ENGINES,
+                              &n, &err);
+            o.engines = (int)n;
+            break;
+        case 'h': usage(stdout); return CLI_OK;
+        default:
+            rc = pp_error_set(&err, PP_EINVAL,
+                              "unknown or incomplete option '%s' (see "
+                              "--help)",
+                              argv[optind - 1]);
+        }
+        if (rc) {
+            fprintf(stderr, "driver: %s\n", err.msg);
+            return CLI_USAGE;
+        }
+    }
+    (void)timeout_given;
+    if (optind >= argc) {
+        usage(stderr);
+        return CLI_USAGE;
+    }
+    struct sigaction sa = { .sa_handler = on_signal };
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    const char *cmd = argv[optind];
+    int sub_argc = argc - optind;
+    char **sub_argv = argv + optind;
+    if (strcmp(cmd, "ids") == 0)
+        return no_more_args(cmd, sub_argc, sub_argv) ?: cmd_ids(&o);
+    if (strcmp(cmd, "hello") == 0)
+        return no_more_args(cmd, sub_argc, sub_argv) ?: cmd_hello(&o);
+    if (strcmp(cmd, "powers") == 0)
+        return cmd_powers(&o, sub_argc, sub_argv);
+    if (strcmp(cmd, "workloads") == 0)
+        return no_more_args(cmd, sub_argc, sub_argv) ?: cmd_workloads();
+    if (strcmp(cmd, "cluster") == 0)
+        return cli_cluster(&o, sub_argc, sub_argv);
+    fprintf(stderr, "driver: unknown command '%s' (see --help)\n", cmd);
+    return CLI_USAGE;
+}

@@ -1,0 +1,20 @@
+/* repr.h - printing values the way Python prints lists, so the driver's
+ * output reads like the article's. */
+#ifndef PP_REPR_H
+#define PP_REPR_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "value.h"
+
+/* [0, 1, 1024] */
+void pp_repr_i64s(FILE *f, const int64_t *items, size_t n);
+
+/* 'Hello World', with quotes and backslashes escaped as Python does */
+void pp_repr_str(FILE *f, const char *s, size_t len);
+
+/* One value: a list for arrays, a quoted string, or None when empty. */
+void pp_repr_value(FILE *f, const pp_value *v);
+
+#endif

@@ -1,0 +1,272 @@
+/* view.c - the direct view. */
+#include "view.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "partition.h"
+
+struct pp_view {
+    pp_client *client;
+    int64_t *targets;
+    size_t n;
+    double timeout_s;
+};
+
+pp_view *pp_client_direct(pp_client *c, const int64_t *targets, size_t n,
+                          pp_error *err)
+{
+    int64_t *ids = NULL;
+    if (targets) {
+        ids = malloc(n * sizeof *ids + 1);
+        if (ids)
+            memcpy(ids, targets, n * sizeof *ids);
+    } else if (pp_client_ids(c, &ids, &n, err)) {
+        return NULL;
+    }
+    if (!ids) {
+        pp_error_set(err, PP_ENOMEM, "out of memory");
+        return NULL;
+    }
+    if (n == 0) {
+        free(ids);
+        pp_error_set(err, PP_ENOENT, "no engines are registered");
+        return NULL;
+    }
+    pp_view *v = malloc(sizeof *v);
+    if (!v) {
+        free(ids);
+        pp_error_set(err, PP_ENOMEM, "out of memory");
+        return NULL;
+    }
+    *v = (pp_view){ .client = c, .targets = ids, .n = n, .timeout_s = -1 };
+    return v;
+}
+
+void pp_view_destroy(pp_view **view_p)
+{
+    if (!*view_p)
+        return;
+    free((*view_p)->targets);
+    free(*view_p);
+    *view_p = NULL;
+}
+
+const int64_t *pp_view_targets(const pp_view *v, size_t *n)
+{
+    *n = v->n;
+    return v->targets;
+}
+
+void pp_view_set_timeout(pp_view *v, double timeout_s)
+{
+    v->timeout_s = timeout_s;
+}
+
+/* Sends one task per target.  make() fills the values for target p as
+ * borrowed views; the send copies them. */
+typedef int make_fn(void *ctx, size_t p, pp_value *vals, size_t *n,
+                    pp_error *err);
+
+static pp_async *send_each(pp_view *v, pp_task_kind kind, const char *name,
+                           make_fn *make, void *ctx, pp_error *err)
+{
+    pp_async *a = NULL;
+    for (size_t p = 0; p < v->n; p++) {
+        pp_value vals[PP_MAX_VALUES];
+        size_t n = 0;
+        if (make(ctx, p, vals, &n, err)
+            || pp_client_submit(v->client, &a, kind, name,
+                                (int32_t)v->targets[p], vals, n, err)) {
+            if (a) {
+                /* Sent tasks still run; wait, so none is left behind
+                 * writing into a namespace the caller thinks unchanged. */
+                pp_error ignored;
+                pp_async_wait(a, v->timeout_s, &ignored);
+                pp_async_destroy(&a);
+            }
+            return NULL;
+        }
+    }
+    return a;
+}
+
+static int finish(pp_view *v, pp_async *a, pp_async **result, pp_error *err)
+{
+    if (!a)
+        return err->code ? err->code : PP_EINVAL;
+    int rc = pp_async_wait(a, v->timeout_s, err);
+    if (!rc)
+        rc = pp_async_first_error(a, err);
+    if (result)
+        *result = a;
+    else
+        pp_async_destroy(&a);
+    return rc;
+}
+
+typedef struct args_ctx {
+    const pp_value *args;
+    size_t nargs;
+} args_ctx;
+
+static int make_apply(void *ctx, size_t p, pp_value *vals, size_t *n,
+                      pp_error *err)
+{
+    args_ctx *c = ctx;
+    (void)p;
+    if (c->nargs > PP_MAX_VALUES)
+        return pp_error_set(err, PP_EINVAL, "%zu arguments, at most %d",
+                            c->nargs, PP_MAX_VALUES);
+    for (size_t i = 0; i < c->nargs; i++)
+        pp_value_borrow(&vals[i], c->args[i].type, c->args[i].data,
+                        c->args[i].size);
+    *n = c->nargs;
+    return 0;
+}
+
+pp_async *pp_view_apply_async(pp_view *v, const char *workload,
+                              const pp_value *args, size_t nargs,
+                              pp_error *err)
+{
+    args_ctx c = { args, nargs };
+    return send_each(v, PP_TASK_APPLY, workload, make_apply, &c, err);
+}
+
+int pp_view_apply(pp_view *v, const char *workload, const pp_value *args,
+                  size_t nargs, pp_async **result, pp_error *err)
+{
+    return finish(v, pp_view_apply_async(v, workload, args, nargs, err),
+                  result, err);
+}
+
+typedef struct scatter_ctx {
+    const char *name;
+    const pp_value *seq;
+    size_t parts;
+} scatter_ctx;
+
+static int make_scatter(void *ctx, size_t p, pp_value *vals, size_t *n,
+                        pp_error *err)
+{
+    scatter_ctx *c = ctx;
+    (void)err;
+    size_t lo, hi;
+    pp_partition(pp_value_count(c->seq), c->parts, p, &lo, &hi);
+    pp_value_borrow(&vals[0], PP_T_STR, c->name, strlen(c->name));
+    pp_value_borrow(&vals[1], c->seq->type, (char *)c->seq->data + lo * 8,
+                    (hi - lo) * 8);
+    *n = 2;
+    return 0;
+}
+
+int pp_view_scatter(pp_view *v, const char *name, const pp_value *seq,
+                    pp_error *err)
+{
+    if (seq->type != PP_T_I64 && seq->type != PP_T_F64)
+        return pp_error_set(err, PP_EINVAL,
+                            "scatter '%s': only i64 and f64 arrays can be "
+                            "scattered, not %s",
+                            name, pp_type_name(seq->type));
+    if (!*name || strlen(name) >= PP_NAME_MAX)
+        return pp_error_set(err, PP_EINVAL,
+                            "scatter: a name needs 1 to %d characters",
+                            PP_NAME_MAX - 1);
+    scatter_ctx c = { name, seq, v->n };
+    return finish(v, send_each(v, PP_TASK_PUSH, "push", make_scatter, &c,
+                               err),
+                  NULL, err);
+}
+
+typedef struct execute_ctx {
+    const char *inputs;
+    const char *output;
+    const pp_value *extra;
+    size_t nextra;
+} execute_ctx;
+
+static int make_execute(void *ctx, size_t p, pp_value *vals, size_t *n,
+                        pp_error *err)
+{
+    execute_ctx *c = ctx;
+    (void)p;
+    if (c->nextra + 2 > PP_MAX_VALUES)
+        return pp_error_set(err, PP_EINVAL, "too many extra arguments");
+    pp_value_borrow(&vals[0], PP_T_STR, c->inputs, strlen(c->inputs));
+    pp_value_borrow(&vals[1], PP_T_STR, c->output, strlen(c->output));
+    for (size_t i = 0; i < c->nextra; i++)
+        pp_value_borrow(&vals[2 + i], c->extra[i].type, c->extra[i].data,
+                        c->extra[i].size);
+    *n = 2 + c->nextra;
+    return 0;
+}
+
+int pp_view_execute(pp_view *v, const char *workload, const char *inputs,
+                    const char *output, const pp_value *extra,
+                    size_t nextra, pp_error *err)
+{
+    if (!*inputs || !*output)
+        return pp_error_set(err, PP_EINVAL,
+                            "execute %s: needs input and output names",
+                            workload);
+    execute_ctx c = { inputs, output, extra, nextra };
+    return finish(v, send_each(v, PP_TASK_EXECUTE, workload, make_execute,
+                               &c, err),
+                  NULL, err);
+}
+
+static int make_pull(void *ctx, size_t p, pp_value *vals, size_t *n,
+                     pp_error *err)
+{
+    const char *name = ctx;
+    (void)p;
+    (void)err;
+    pp_value_borrow(&vals[0], PP_T_STR, name, strlen(name));
+    *n = 1;
+    return 0;
+}
+
+int pp_view_gather(pp_view *v, const char *name, pp_value *out,
+                   pp_error *err)
+{
+    memset(out, 0, sizeof *out);
+    pp_async *a = NULL;
+    int rc = finish(v, send_each(v, PP_TASK_PULL, "pull", make_pull,
+                                 (void *)name, err),
+                    &a, err);
+    size_t total = 0;
+    pp_type type = PP_T_NONE;
+    for (size_t p = 0; !rc && p < v->n; p++) {
+        const pp_values *vals;
+        rc = pp_async_result(a, p, &vals, err);
+        if (rc)
+            break;
+        const pp_value *part = &vals->v[0];
+        if (vals->n != 1
+            || (part->type != PP_T_I64 && part->type != PP_T_F64)
+            || (type != PP_T_NONE && part->type != type))
+            rc = pp_error_set(err, PP_EINVAL,
+                              "gather '%s': engine %lld holds a %s, not an "
+                              "array like the others",
+                              name, (long long)v->targets[p],
+                              vals->n ? pp_type_name(part->type) : "nothing");
+        type = part->type;
+        total += part->size;
+    }
+    char *buf = rc ? NULL : malloc(total + 1);
+    if (!rc && !buf)
+        rc = pp_error_set(err, PP_ENOMEM, "out of memory");
+    if (!rc) {
+        size_t at = 0;
+        for (size_t p = 0; p < v->n; p++) {
+            const pp_values *vals;
+            pp_async_result(a, p, &vals, err);
+            if (vals->v[0].size)
+                memcpy(buf + at, vals->v[0].data, vals->v[0].size);
+            at += vals->v[0].size;
+        }
+        pp_value_take(out, type, buf, total);
+    }
+    pp_async_destroy(&a);
+    return rc;
+}

@@ -1,0 +1,52 @@
+/* view.h - views over the engines: the direct view (scatter, execute,
+ * gather, apply on each engine of the view).
+ *
+ * Values passed in are borrowed: the view copies what it sends.  Async
+ * results returned are owned by the caller (pp_async_destroy). */
+#ifndef PP_VIEW_H
+#define PP_VIEW_H
+
+#include "client.h"
+
+typedef struct pp_view pp_view;
+
+/* A direct view over the given engine ids, or, with targets NULL, over
+ * every engine registered now (in id order).  A view over no engines is
+ * an error.  Caller owns the view. */
+pp_view *pp_client_direct(pp_client *c, const int64_t *targets, size_t n,
+                          pp_error *err);
+void pp_view_destroy(pp_view **view_p);
+
+const int64_t *pp_view_targets(const pp_view *v, size_t *n);
+
+/* How long blocking calls wait; negative (the default) without limit. */
+void pp_view_set_timeout(pp_view *v, double timeout_s);
+
+/* Runs workload(args) once on every engine of the view.  Task i of the
+ * async result ran on target i. */
+pp_async *pp_view_apply_async(pp_view *v, const char *workload,
+                              const pp_value *args, size_t nargs,
+                              pp_error *err);
+
+/* The blocking apply: waits, then returns the first failure, if any.
+ * *result (owned by the caller) is set either way when non-NULL. */
+int pp_view_apply(pp_view *v, const char *workload, const pp_value *args,
+                  size_t nargs, pp_async **result, pp_error *err);
+
+/* Cuts an i64 or f64 array into contiguous blocks, one per engine in
+ * target order, and stores block p as `name` on engine p. */
+int pp_view_scatter(pp_view *v, const char *name, const pp_value *seq,
+                    pp_error *err);
+
+/* On every engine: output = workload(inputs..., extra...), where inputs
+ * is a comma-separated list of names in the engine's namespace. */
+int pp_view_execute(pp_view *v, const char *workload, const char *inputs,
+                    const char *output, const pp_value *extra,
+                    size_t nextra, pp_error *err);
+
+/* Pulls `name` from every engine and concatenates the arrays in target
+ * order into *out (owned by the caller). */
+int pp_view_gather(pp_view *v, const char *name, pp_value *out,
+                   pp_error *err);
+
+#endif

@@ -1,0 +1,83 @@
+/* main.c - the engine's command line. */
+#include <getopt.h>
+#include <stdio.h>
+
+#include "args.h"
+#include "engine.h"
+#include "files.h"
+#include "log.h"
+
+int main(int argc, char **argv)
+{
+    const char *file = NULL, *profile = NULL;
+    double timeout = 10;
+    int level = PP_LOG_INFO;
+    pp_error err = { 0 };
+    static const struct option opts[] = {
+        { "file", required_argument, NULL, 'f' },
+        { "profile", required_argument, NULL, 'p' },
+        { "timeout", required_argument, NULL, 't' },
+        { "log-level", required_argument, NULL, 'l' },
+        { "help", no_argument, NULL, 'h' },
+        { 0, 0, 0, 0 },
+    };
+    pp_log_init("engine", PP_LOG_INFO);
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'f': file = optarg; break;
+        case 'p': profile = optarg; break;
+        case 't':
+            if (pp_parse_seconds("--timeout", optarg, 0.001, 86400, &timeout,
+                                 &err)) {
+                pp_err("%s", err.msg);
+                return 2;
+            }
+            break;
+        case 'l':
+            level = pp_log_level_parse(optarg);
+            if (level < 0) {
+                pp_err("--log-level: '%s' is not one of debug, info, warn, "
+                       "error",
+                       optarg);
+                return 2;
+            }
+            break;
+        case 'h':
+            puts("usage: engine [--file ENGINE_JSON | --profile NAME]\n"
+                 "              [--timeout SECONDS] [--log-level L]\n"
+                 "Registers with the controller named in the connection "
+                 "file and runs its tasks.");
+            return 0;
+        default:
+            pp_err("unknown or incomplete option '%s' (see --help)",
+                   argv[optind - 1]);
+            return 2;
+        }
+    }
+    if (optind < argc) {
+        pp_err("unexpected argument '%s' (see --help)", argv[optind]);
+        return 2;
+    }
+    if (file && profile) {
+        pp_err("give --file or --profile, not both");
+        return 2;
+    }
+    pp_log_init("engine", (pp_log_level)level);
+    char path[PP_PATH_MAX];
+    if (!file) {
+        if (pp_profile_path(profile ? profile : "default", "security",
+                            "engine.json", path, sizeof path, &err)) {
+            pp_err("--profile: %s", err.msg);
+            return 2;
+        }
+        file = path;
+    }
+    engine_config cfg = { .file = file, .timeout_s = timeout };
+    if (engine_run(&cfg, &err)) {
+        pp_err("%s", err.msg);
+        return 1;
+    }
+    return 0;
+}

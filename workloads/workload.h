@@ -1,0 +1,39 @@
+/* workload.h - the registry of named C workloads an engine can run.
+ *
+ * A workload takes the task's values (borrowed: it must not free them) and
+ * appends its results to out (which the caller owns and frees, also on
+ * error).  On failure it returns a PP_E code with a one-line message in err
+ * naming the bad item; the engine sends that back to the client. */
+#ifndef PP_WORKLOAD_H
+#define PP_WORKLOAD_H
+
+#include <stddef.h>
+
+#include "error.h"
+#include "value.h"
+
+typedef int pp_workload_fn(const pp_value *args, size_t nargs, pp_values *out,
+                           pp_error *err);
+
+typedef struct pp_workload {
+    const char *name;
+    const char *summary; /* one line for `driver workloads` */
+    pp_workload_fn *run;
+} pp_workload;
+
+/* NULL when there is no workload of that name. */
+const pp_workload *pp_workload_find(const char *name);
+
+/* The whole table, for listings. */
+const pp_workload *pp_workloads(size_t *count);
+
+/* The rows, one file each. */
+pp_workload_fn pp_hello_run, pp_noop_run, pp_sleep_run, pp_echo_run,
+    pp_fail_run, pp_powers_run;
+
+/* x**e for every x, exact; PP_EOVERFLOW naming the first item whose power
+ * does not fit in int64.  Exposed for tests and the driver's own checks. */
+int pp_powers(const int64_t *x, size_t n, int64_t e, int64_t *y,
+              pp_error *err);
+
+#endif
