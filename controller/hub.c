@@ -1,11 +1,10 @@
 /* hub.c - the controller's event loop.
  *
- * Two ROUTER sockets: engines connect to one, clients to the other.  Task
- * messages are verified, then forwarded frame for frame (payloads are never
- * copied or re-encoded); the hub remembers which client asked so the result
- * finds its way back. */
-#include "hub.h"
-
+ * Two ROUTER sockets: engines connect to one, clients to the other; a PUB
+ * socket tells whoever listens when engines come and go.  Task messages are
+ * verified, then forwarded frame for frame (payloads are never copied or
+ * re-encoded); the hub remembers which client asked so the result finds
+ * its way back. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <ifaddrs.h>
@@ -16,59 +15,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <unistd.h>
 
 #include "connfile.h"
 #include "files.h"
-#include "idmap.h"
+#include "hub_internal.h"
 #include "log.h"
-#include "wire.h"
-
-#define RID_MAX 64
-
-typedef struct hub_engine {
-    int32_t id;
-    bool alive;
-    uint8_t rid[RID_MAX];
-    size_t rid_len;
-    char host[64];
-    long pid;
-    int outstanding;
-    uint64_t tasks_done;
-    int64_t registered_ns;
-} hub_engine;
-
-typedef struct hub_task {
-    uint64_t id;
-    uint8_t client[RID_MAX];
-    size_t client_len;
-    int32_t engine;
-    uint8_t kind;
-    char name[PP_NAME_MAX];
-    int64_t t_submit;
-} hub_task;
-
-/* What the hub refused, by reason; `driver cluster status` shows them. */
-typedef struct hub_drops {
-    uint64_t bad_signature;
-    uint64_t malformed;
-    uint64_t unknown_sender;
-} hub_drops;
-
-typedef struct hub {
-    void *ctx;
-    void *engines_sock;
-    void *clients_sock;
-    pp_signer *signer;
-    hub_engine *engines; /* indexed by id; ids are never reused */
-    int32_t nengines;
-    int32_t cap_engines;
-    pp_idmap tasks;
-    hub_drops drops;
-    uint64_t tasks_done;
-    int64_t started_ns;
-    int32_t next_rr; /* where the next balanced choice starts looking */
-} hub;
 
 static volatile sig_atomic_t hub_stop;
 
@@ -144,14 +97,27 @@ static hub_engine *engine_by_rid(hub *h, const void *rid, size_t len)
     return NULL;
 }
 
-static void reply_error(hub *h, void *sock, zmq_msg_t *route,
-                        const pp_header *req, int32_t engine, int code,
-                        const char *fmt, ...)
-    __attribute__((format(printf, 7, 8)));
+void hub_publish(hub *h, const char *event, int32_t engine,
+                 const char *detail)
+{
+    char text[300];
+    snprintf(text, sizeof text,
+             "{\"event\": \"%s\", \"engine\": %d, \"detail\": \"%s\"}", event,
+             engine, detail);
+    pp_header hd = { .type = PP_MSG_EVENT, .id = pp_msg_id_next(),
+                     .engine = engine, .t_submit = pp_now_ns() };
+    pp_value v;
+    pp_error err;
+    if (pp_value_str(&v, text) == 0)
+        pp_msg_send(h->events_sock, h->signer, NULL, 0, &hd, &v, 1, &err);
+}
 
-static void reply_error(hub *h, void *sock, zmq_msg_t *route,
-                        const pp_header *req, int32_t engine, int code,
-                        const char *fmt, ...)
+static void reply_error(hub *h, zmq_msg_t *route, const pp_header *req,
+                        int32_t engine, int code, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
+
+static void reply_error(hub *h, zmq_msg_t *route, const pp_header *req,
+                        int32_t engine, int code, const char *fmt, ...)
 {
     char text[400];
     va_list ap;
@@ -159,14 +125,23 @@ static void reply_error(hub *h, void *sock, zmq_msg_t *route,
     vsnprintf(text, sizeof text, fmt, ap);
     va_end(ap);
     pp_error err;
-    if (pp_msg_send_error(sock, h->signer, zmq_msg_data(route),
+    if (pp_msg_send_error(h->clients_sock, h->signer, zmq_msg_data(route),
                           zmq_msg_size(route), req, engine, code, text, &err))
         pp_warn("could not send an error reply: %s", err.msg);
 }
 
+void hub_task_free(hub_task *t)
+{
+    for (int i = 0; i < t->nbody; i++)
+        zmq_msg_close(&t->body[i]);
+    free(t->body);
+    free(t->last_error);
+    free(t);
+}
+
 /* Tells the client that asked that its task will never finish, and
  * forgets the task.  Nothing is dropped silently. */
-static void fail_task(hub *h, hub_task *t, const char *why)
+void hub_fail_task(hub *h, hub_task *t, int code, const char *why)
 {
     pp_header req = {
         .type = PP_MSG_TASK,
@@ -177,35 +152,48 @@ static void fail_task(hub *h, hub_task *t, const char *why)
     memcpy(req.name, t->name, sizeof req.name);
     pp_error err;
     if (pp_msg_send_error(h->clients_sock, h->signer, t->client,
-                          t->client_len, &req, t->engine, PP_EREMOTE, why,
-                          &err))
+                          t->client_len, &req, t->engine, code, why, &err))
         pp_warn("could not report a failed task: %s", err.msg);
     pp_idmap_remove(&h->tasks, t->id);
-    free(t);
+    h->tasks_failed++;
+    hub_task_free(t);
 }
 
-static void engine_gone(hub *h, hub_engine *e, const char *how)
+/* The engine is gone.  If it left cleanly it finished the task it was
+ * running, so its balanced tasks were never started: they are handed back
+ * to the queue.  If it died, its balanced tasks with retries left run
+ * elsewhere.  The others are reported failed, naming the engine. */
+static void engine_gone(hub *h, hub_engine *e, const char *how,
+                        bool clean)
 {
     e->alive = false;
     pp_info("engine %d %s (%d task%s outstanding)", e->id, how,
             e->outstanding, e->outstanding == 1 ? "" : "s");
-    if (e->outstanding == 0)
-        return;
-    /* Collect first: failing a task edits the map being walked. */
-    size_t n = 0;
-    hub_task **lost = malloc(h->tasks.n * sizeof *lost + 1);
-    for (size_t i = 0; lost && i < h->tasks.cap; i++) {
-        hub_task *t = h->tasks.vals[i];
-        if (t && t->engine == e->id)
-            lost[n++] = t;
+    hub_publish(h, "engine_gone", e->id, how);
+    if (e->outstanding > 0) {
+        /* Collect first: failing a task edits the map being walked. */
+        size_t n = 0;
+        hub_task **lost = malloc(h->tasks.n * sizeof *lost + 1);
+        for (size_t i = 0; lost && i < h->tasks.cap; i++) {
+            hub_task *t = h->tasks.vals[i];
+            if (t && t->engine == e->id)
+                lost[n++] = t;
+        }
+        /* The client puts "engine N: " in front of this. */
+        char why[160];
+        snprintf(why, sizeof why, "%s before finishing the task", how);
+        for (size_t i = 0; i < n; i++) {
+            free(lost[i]->last_error);
+            lost[i]->last_error = strdup(why);
+            if (clean ? !hub_hand_back(h, lost[i])
+                      : !hub_retry(h, lost[i], e->id))
+                hub_fail_task(h, lost[i], PP_EREMOTE, why);
+        }
+        free(lost);
     }
-    char why[160];
-    snprintf(why, sizeof why, "engine %d %s before finishing the task",
-             e->id, how);
-    for (size_t i = 0; i < n; i++)
-        fail_task(h, lost[i], why);
-    free(lost);
     e->outstanding = 0;
+    e->balanced_outstanding = 0;
+    hub_dispatch(h);
 }
 
 static void on_register(hub *h, pp_frames *fr, const pp_header *req)
@@ -216,7 +204,7 @@ static void on_register(hub *h, pp_frames *fr, const pp_header *req)
         return;
     hub_engine *old = engine_by_rid(h, zmq_msg_data(rid), rid_len);
     if (old)
-        engine_gone(h, old, "registered again");
+        engine_gone(h, old, "registered again", false);
     if (h->nengines == h->cap_engines) {
         int32_t cap = h->cap_engines ? h->cap_engines * 2 : 16;
         hub_engine *grown = realloc(h->engines, (size_t)cap * sizeof *grown);
@@ -233,7 +221,7 @@ static void on_register(hub *h, pp_frames *fr, const pp_header *req)
     e->alive = true;
     memcpy(e->rid, zmq_msg_data(rid), rid_len);
     e->rid_len = rid_len;
-    e->registered_ns = pp_now_ns();
+    e->registered_ns = e->last_beat_ns = pp_now_ns();
     snprintf(e->host, sizeof e->host, "?");
     if (req->nvalues >= 1 && req->types[0] == PP_T_STR) {
         zmq_msg_t *m = &fr->body[3];
@@ -249,17 +237,92 @@ static void on_register(hub *h, pp_frames *fr, const pp_header *req)
         memcpy(&pid, zmq_msg_data(&fr->body[4]), 8);
         e->pid = (long)pid;
     }
+    /* The reply tells the engine its id and how to beat its heart. */
     pp_header rep = {
         .type = PP_MSG_REGISTERED,
         .id = pp_msg_id_next(),
         .parent = req->id,
         .engine = e->id,
+        .timeout_ms = (int64_t)(h->cfg->heartbeat_s * 1000),
+        .retries = h->cfg->heartbeat_misses,
     };
     pp_error err;
     if (pp_msg_send(h->engines_sock, h->signer, e->rid, e->rid_len, &rep,
                     NULL, 0, &err))
         pp_warn("could not answer engine %d: %s", e->id, err.msg);
     pp_info("engine %d registered (%s, pid %ld)", e->id, e->host, e->pid);
+    hub_publish(h, "engine_registered", e->id, e->host);
+    hub_dispatch(h);
+}
+
+/* A beat from an engine's heart thread, which has its own socket: the
+ * value names the engine's main identity, so a beat cannot keep alive an
+ * engine it does not belong to.  The answer tells the heart whether the
+ * controller still knows its engine. */
+static void on_heartbeat(hub *h, pp_frames *fr, const pp_header *hd)
+{
+    hub_engine *e = engine_by_id(h, hd->engine);
+    bool known = e && hd->nvalues == 1 && hd->types[0] == PP_T_BYTES
+              && zmq_msg_size(&fr->body[3]) == e->rid_len
+              && memcmp(zmq_msg_data(&fr->body[3]), e->rid, e->rid_len) == 0;
+    if (known)
+        e->last_beat_ns = pp_now_ns();
+    pp_header rep = {
+        .type = PP_MSG_HEARTBEAT,
+        .id = pp_msg_id_next(),
+        .parent = hd->id,
+        .engine = hd->engine,
+    };
+    pp_error err;
+    zmq_msg_t *route = &fr->route[0];
+    if (known)
+        pp_msg_send(h->engines_sock, h->signer, zmq_msg_data(route),
+                    zmq_msg_size(route), &rep, NULL, 0, &err);
+    else
+        pp_msg_send_error(h->engines_sock, h->signer, zmq_msg_data(route),
+                          zmq_msg_size(route), &rep, hd->engine, PP_ENOENT,
+                          "this controller does not know the engine; "
+                          "register again",
+                          &err);
+}
+
+static void on_result(hub *h, hub_engine *e, pp_frames *fr,
+                      const pp_header *hd)
+{
+    hub_task *t = pp_idmap_get(&h->tasks, hd->parent);
+    if (!t || t->engine != e->id) {
+        pp_debug("result for unknown task %016llx from engine %d",
+                 (unsigned long long)hd->parent, e->id);
+        return;
+    }
+    e->outstanding--;
+    if (t->balanced)
+        e->balanced_outstanding--;
+    e->last_done_ns = pp_now_ns();
+    if (hd->status && t->balanced && t->retries_left > 0) {
+        char *text = NULL;
+        if (hd->nvalues >= 1 && hd->types[0] == PP_T_STR) {
+            size_t n = zmq_msg_size(&fr->body[3]);
+            text = malloc(n + 16);
+            if (text)
+                snprintf(text, n + 16, "engine %d: %.*s", e->id, (int)n,
+                         (const char *)zmq_msg_data(&fr->body[3]));
+        }
+        free(t->last_error);
+        t->last_error = text;
+        if (hub_retry(h, t, e->id)) {
+            hub_dispatch(h);
+            return;
+        }
+    }
+    pp_idmap_remove(&h->tasks, t->id);
+    e->tasks_done++;
+    h->tasks_done++;
+    pp_error err;
+    if (pp_frames_send(h->clients_sock, fr, t->client, t->client_len, &err))
+        pp_warn("could not pass a result to its client: %s", err.msg);
+    hub_task_free(t);
+    hub_dispatch(h);
 }
 
 static void on_engine_message(hub *h)
@@ -293,6 +356,11 @@ static void on_engine_message(hub *h)
         pp_frames_close(&fr);
         return;
     }
+    if (hd.type == PP_MSG_HEARTBEAT) {
+        on_heartbeat(h, &fr, &hd);
+        pp_frames_close(&fr);
+        return;
+    }
     hub_engine *e = engine_by_rid(h, zmq_msg_data(&fr.route[0]),
                                   zmq_msg_size(&fr.route[0]));
     if (!e) {
@@ -301,31 +369,16 @@ static void on_engine_message(hub *h)
         pp_frames_close(&fr);
         return;
     }
+    e->last_beat_ns = pp_now_ns();
     switch (hd.type) {
-    case PP_MSG_RESULT: {
-        hub_task *t = pp_idmap_remove(&h->tasks, hd.parent);
-        if (!t || t->engine != e->id) {
-            pp_debug("result for unknown task %016llx from engine %d",
-                     (unsigned long long)hd.parent, e->id);
-            if (t)
-                pp_idmap_put(&h->tasks, t->id, t);
-            pp_frames_close(&fr);
-            return;
-        }
-        e->outstanding--;
-        e->tasks_done++;
-        h->tasks_done++;
-        if (pp_frames_send(h->clients_sock, &fr, t->client, t->client_len,
-                           &err))
-            pp_warn("could not pass a result to its client: %s", err.msg);
-        free(t);
+    case PP_MSG_RESULT:
+        on_result(h, e, &fr, &hd);
         break;
-    }
     case PP_MSG_UNREGISTER: {
         zmq_msg_t route;
         zmq_msg_init(&route);
         zmq_msg_copy(&route, &fr.route[0]);
-        engine_gone(h, e, "unregistered");
+        engine_gone(h, e, "unregistered", true);
         pp_header rep = {
             .type = PP_MSG_UNREGISTER,
             .id = pp_msg_id_next(),
@@ -337,8 +390,6 @@ static void on_engine_message(hub *h)
         zmq_msg_close(&route);
         break;
     }
-    case PP_MSG_HEARTBEAT:
-        break;
     default: {
         pp_error e2;
         pp_error_set(&e2, PP_EPROTO, "type %u is not for engines", hd.type);
@@ -348,70 +399,87 @@ static void on_engine_message(hub *h)
     pp_frames_close(&fr);
 }
 
-/* The balanced choice for now: the alive engine with the fewest tasks
- * outstanding, ties broken round-robin. */
-static hub_engine *choose_engine(hub *h)
+static hub_task *task_new(hub *h, pp_frames *fr, const pp_header *hd)
 {
-    hub_engine *best = NULL;
-    for (int32_t k = 0; k < h->nengines; k++) {
-        int32_t i = (h->next_rr + k) % h->nengines;
-        hub_engine *e = &h->engines[i];
-        if (e->alive && (!best || e->outstanding < best->outstanding))
-            best = e;
+    zmq_msg_t *client = &fr->route[0];
+    if (zmq_msg_size(client) > RID_MAX)
+        return NULL;
+    hub_task *t = calloc(1, sizeof *t);
+    if (!t)
+        return NULL;
+    t->id = hd->id;
+    t->client_len = zmq_msg_size(client);
+    memcpy(t->client, zmq_msg_data(client), t->client_len);
+    t->engine = -1;
+    t->kind = hd->kind;
+    memcpy(t->name, hd->name, sizeof t->name);
+    t->t_submit = hd->t_submit;
+    t->queued_ns = pp_now_ns();
+    t->timeout_ms = hd->timeout_ms;
+    t->retries_left = hd->retries > 0 ? hd->retries : 0;
+    if (pp_idmap_put(&h->tasks, t->id, t)) {
+        free(t);
+        return NULL;
     }
-    if (best)
-        h->next_rr = (best->id + 1) % h->nengines;
-    return best;
+    return t;
+}
+
+/* Moves the body frames of fr into t, to wait in the queue. */
+static int task_keep_body(hub_task *t, pp_frames *fr)
+{
+    t->body = malloc((size_t)fr->nbody * sizeof *t->body);
+    if (!t->body)
+        return PP_ENOMEM;
+    for (int i = 0; i < fr->nbody; i++) {
+        zmq_msg_init(&t->body[i]);
+        zmq_msg_move(&t->body[i], &fr->body[i]);
+    }
+    t->nbody = fr->nbody;
+    return 0;
 }
 
 static void on_task(hub *h, pp_frames *fr, const pp_header *hd)
 {
     zmq_msg_t *client = &fr->route[0];
-    hub_engine *e = hd->engine >= 0 ? engine_by_id(h, hd->engine)
-                                    : choose_engine(h);
-    if (!e) {
-        if (hd->engine >= 0)
-            reply_error(h, h->clients_sock, client, hd, hd->engine,
-                        PP_ENOENT, "no engine %d is registered",
-                        hd->engine);
-        else
-            reply_error(h, h->clients_sock, client, hd, -1, PP_ENOENT,
-                        "no engines are registered");
-        return;
-    }
     if (pp_idmap_get(&h->tasks, hd->id)) {
-        reply_error(h, h->clients_sock, client, hd, e->id, PP_EINVAL,
+        reply_error(h, client, hd, -1, PP_EINVAL,
                     "task id %016llx is already in use",
                     (unsigned long long)hd->id);
         return;
     }
-    hub_task *t = malloc(sizeof *t);
-    if (!t || zmq_msg_size(client) > RID_MAX) {
-        free(t);
-        reply_error(h, h->clients_sock, client, hd, e->id, PP_ENOMEM,
+    if (hd->engine < 0) {
+        hub_task *t = task_new(h, fr, hd);
+        if (t) {
+            t->balanced = true;
+            if (task_keep_body(t, fr) == 0
+                && hub_queue_push(&h->queue, t, false) == 0) {
+                hub_dispatch(h);
+                return;
+            }
+            pp_idmap_remove(&h->tasks, t->id);
+            hub_task_free(t);
+        }
+        reply_error(h, client, hd, -1, PP_ENOMEM,
                     "the controller could not take the task");
         return;
     }
-    t->id = hd->id;
-    t->client_len = zmq_msg_size(client);
-    memcpy(t->client, zmq_msg_data(client), t->client_len);
+    hub_engine *e = engine_by_id(h, hd->engine);
+    if (!e) {
+        reply_error(h, client, hd, hd->engine, PP_ENOENT,
+                    "no engine %d is registered", hd->engine);
+        return;
+    }
+    hub_task *t = task_new(h, fr, hd);
+    if (!t) {
+        reply_error(h, client, hd, e->id, PP_ENOMEM,
+                    "the controller could not take the task");
+        return;
+    }
     t->engine = e->id;
-    t->kind = hd->kind;
-    memcpy(t->name, hd->name, sizeof t->name);
-    t->t_submit = hd->t_submit;
-    if (pp_idmap_put(&h->tasks, t->id, t)) {
-        free(t);
-        reply_error(h, h->clients_sock, client, hd, e->id, PP_ENOMEM,
-                    "the controller could not take the task");
-        return;
-    }
     pp_error err;
-    /* The engine learns which engine it is from its registration; a
-     * balanced task's header still says -1 and is forwarded unchanged, so
-     * the client's signature stays valid. */
     if (pp_frames_send(h->engines_sock, fr, e->rid, e->rid_len, &err)) {
         pp_idmap_remove(&h->tasks, t->id);
-        free(t);
+        hub_task_free(t);
         pp_warn("could not pass a task to engine %d: %s", e->id, err.msg);
         return;
     }
@@ -432,11 +500,15 @@ static char *status_json(hub *h)
                                (json_int_t)e->tasks_done));
     }
     json_t *root = json_pack(
-        "{s:I, s:f, s:o, s:I, s:I, s:{s:I, s:I, s:I}}", "pid",
-        (json_int_t)getpid(), "uptime_s",
-        (double)(pp_now_ns() - h->started_ns) / 1e9, "engines", engines,
-        "tasks_outstanding", (json_int_t)h->tasks.n, "tasks_done",
-        (json_int_t)h->tasks_done, "dropped", "bad_signature",
+        "{s:I, s:f, s:s, s:i, s:o, s:I, s:I, s:I, s:I, s:I, "
+        "s:{s:I, s:I, s:I}}",
+        "pid", (json_int_t)getpid(), "uptime_s",
+        (double)(pp_now_ns() - h->started_ns) / 1e9, "scheme",
+        h->policy->name, "hwm", h->cfg->hwm, "engines", engines,
+        "tasks_queued", (json_int_t)h->queue.live, "tasks_outstanding",
+        (json_int_t)h->tasks.n, "tasks_done", (json_int_t)h->tasks_done,
+        "tasks_failed", (json_int_t)h->tasks_failed, "tasks_retried",
+        (json_int_t)h->tasks_retried, "dropped", "bad_signature",
         (json_int_t)h->drops.bad_signature, "malformed",
         (json_int_t)h->drops.malformed, "unknown_sender",
         (json_int_t)h->drops.unknown_sender);
@@ -516,6 +588,23 @@ static void on_client_message(hub *h)
     pp_frames_close(&fr);
 }
 
+/* Engines whose heart stopped beating are dead; their tasks run
+ * elsewhere or are reported failed. */
+static void check_hearts(hub *h, int64_t now)
+{
+    int64_t limit = (int64_t)(h->cfg->heartbeat_s * 1e9)
+                  * h->cfg->heartbeat_misses;
+    for (int32_t i = 0; i < h->nengines; i++) {
+        hub_engine *e = &h->engines[i];
+        if (e->alive && now - e->last_beat_ns > limit) {
+            char how[96];
+            snprintf(how, sizeof how, "died (no heartbeat for %.1f s)",
+                     (double)(now - e->last_beat_ns) / 1e9);
+            engine_gone(h, e, how, false);
+        }
+    }
+}
+
 static int write_files(const hub_config *cfg, const pp_conninfo *ci,
                        char *engine_path, char *client_path, pp_error *err)
 {
@@ -538,31 +627,56 @@ static int write_files(const hub_config *cfg, const pp_conninfo *ci,
     return rc;
 }
 
+static void close_socket(void *sock)
+{
+    if (!sock)
+        return;
+    int linger = 200;
+    zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_close(sock);
+}
+
 static void hub_close(hub *h)
 {
     for (size_t i = 0; i < h->tasks.cap; i++)
-        free(h->tasks.vals[i]);
+        if (h->tasks.vals[i])
+            hub_task_free(h->tasks.vals[i]);
     pp_idmap_free(&h->tasks);
+    hub_queue_free(&h->queue);
     free(h->engines);
     pp_signer_destroy(&h->signer);
-    int linger = 200;
-    if (h->engines_sock) {
-        zmq_setsockopt(h->engines_sock, ZMQ_LINGER, &linger, sizeof linger);
-        zmq_close(h->engines_sock);
-    }
-    if (h->clients_sock) {
-        zmq_setsockopt(h->clients_sock, ZMQ_LINGER, &linger, sizeof linger);
-        zmq_close(h->clients_sock);
-    }
+    close_socket(h->engines_sock);
+    close_socket(h->clients_sock);
+    close_socket(h->events_sock);
     if (h->ctx)
         zmq_ctx_term(h->ctx);
 }
 
+static void drain(hub *h, void *sock, void (*handle)(hub *))
+{
+    /* A batch at a time, so one busy side cannot starve the other. */
+    for (int k = 0; k < 256; k++) {
+        handle(h);
+        int ev = 0;
+        size_t len = sizeof ev;
+        zmq_getsockopt(sock, ZMQ_EVENTS, &ev, &len);
+        if (!(ev & ZMQ_POLLIN))
+            break;
+    }
+}
+
 int hub_run(const hub_config *cfg, pp_error *err)
 {
-    hub h = { .started_ns = pp_now_ns() };
+    hub h = { .cfg = cfg, .started_ns = pp_now_ns() };
     pp_conninfo ci = { 0 };
     char engine_path[PP_PATH_MAX], client_path[PP_PATH_MAX];
+    h.policy = sched_policy_find(cfg->scheme);
+    if (!h.policy)
+        return pp_error_set(err, PP_EINVAL,
+                            "--scheme: '%s' is not one of %s", cfg->scheme,
+                            sched_policy_names());
+    if (getrandom(&h.rng, sizeof h.rng, 0) != sizeof h.rng || !h.rng)
+        h.rng = (uint64_t)pp_now_ns() | 1;
     int rc = pp_profile_path(cfg->profile, "security", "engine.json",
                              engine_path, sizeof engine_path, err);
     if (rc)
@@ -612,10 +726,8 @@ int hub_run(const hub_config *cfg, pp_error *err)
     }
     h.engines_sock = zmq_socket(h.ctx, ZMQ_ROUTER);
     h.clients_sock = zmq_socket(h.ctx, ZMQ_ROUTER);
+    h.events_sock = zmq_socket(h.ctx, ZMQ_PUB);
     int one = 1;
-    /* A result for a client that has gone must not block the hub. */
-    zmq_setsockopt(h.clients_sock, ZMQ_ROUTER_MANDATORY, &(int){ 0 },
-                   sizeof(int));
     zmq_setsockopt(h.engines_sock, ZMQ_ROUTER_HANDOVER, &one, sizeof one);
     const char *bind_ip = strcmp(cfg->ip, "*") == 0 ? "0.0.0.0" : cfg->ip;
     rc = bind_port(h.engines_sock, bind_ip, reused ? ci.engine_port : 0,
@@ -624,13 +736,18 @@ int hub_run(const hub_config *cfg, pp_error *err)
         rc = bind_port(h.clients_sock, bind_ip, reused ? ci.client_port : 0,
                        &ci.client_port, err);
     if (!rc)
+        rc = bind_port(h.events_sock, bind_ip, reused ? ci.events_port : 0,
+                       &ci.events_port, err);
+    if (!rc)
         rc = write_files(cfg, &ci, engine_path, client_path, err);
     if (rc) {
         hub_close(&h);
         return rc;
     }
-    pp_info("listening on %s ports %d (engines) and %d (clients)%s", cfg->ip,
-            ci.engine_port, ci.client_port, reused ? ", reused" : "");
+    pp_info("listening on %s ports %d (engines), %d (clients) and %d "
+            "(events)%s; scheme %s, hwm %d",
+            cfg->ip, ci.engine_port, ci.client_port, ci.events_port,
+            reused ? ", reused" : "", h.policy->name, cfg->hwm);
     pp_info("wrote %s and %s", engine_path, client_path);
 
     struct sigaction sa = { .sa_handler = on_signal };
@@ -643,30 +760,26 @@ int hub_run(const hub_config *cfg, pp_error *err)
         { h.engines_sock, 0, ZMQ_POLLIN, 0 },
         { h.clients_sock, 0, ZMQ_POLLIN, 0 },
     };
+    int64_t tick_ns = (int64_t)(cfg->heartbeat_s * 1e9 / 4);
+    if (tick_ns < 10000000)
+        tick_ns = 10000000;
+    int64_t next_tick = pp_now_ns() + tick_ns;
     while (!hub_stop) {
-        int n = zmq_poll(items, 2, 1000);
-        if (n < 0) {
-            if (zmq_errno() == EINTR)
-                continue;
+        int64_t wait_ms = (next_tick - pp_now_ns()) / 1000000;
+        int n = zmq_poll(items, 2, wait_ms < 0 ? 0 : (long)wait_ms);
+        if (n < 0 && zmq_errno() != EINTR) {
             pp_err("poll: %s", zmq_strerror(zmq_errno()));
             break;
         }
-        /* Drain in batches so one busy side cannot starve the other. */
-        for (int k = 0; k < 64 && (items[0].revents & ZMQ_POLLIN); k++) {
-            on_engine_message(&h);
-            int ev = 0;
-            size_t len = sizeof ev;
-            zmq_getsockopt(h.engines_sock, ZMQ_EVENTS, &ev, &len);
-            if (!(ev & ZMQ_POLLIN))
-                break;
-        }
-        for (int k = 0; k < 64 && (items[1].revents & ZMQ_POLLIN); k++) {
-            on_client_message(&h);
-            int ev = 0;
-            size_t len = sizeof ev;
-            zmq_getsockopt(h.clients_sock, ZMQ_EVENTS, &ev, &len);
-            if (!(ev & ZMQ_POLLIN))
-                break;
+        if (n > 0 && (items[0].revents & ZMQ_POLLIN))
+            drain(&h, h.engines_sock, on_engine_message);
+        if (n > 0 && (items[1].revents & ZMQ_POLLIN))
+            drain(&h, h.clients_sock, on_client_message);
+        int64_t now = pp_now_ns();
+        if (now >= next_tick) {
+            check_hearts(&h, now);
+            hub_expire_queued(&h, now);
+            next_tick = now + tick_ns;
         }
     }
     pp_info("stopping (%llu tasks done)", (unsigned long long)h.tasks_done);

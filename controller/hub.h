@@ -1,5 +1,5 @@
-/* hub.h - the controller: registration, the direct queue, a simple
- * load-balancing choice and result routing, in one zmq_poll loop. */
+/* hub.h - the controller: registration, the direct queue, the balanced
+ * scheduler, heartbeats and result routing, in one zmq_poll loop. */
 #ifndef PP_HUB_H
 #define PP_HUB_H
 
@@ -12,6 +12,11 @@ typedef struct hub_config {
     const char *location; /* address written for others; NULL: derived */
     const char *profile;
     bool reuse;           /* keep files, ports and key across restarts */
+    const char *scheme;   /* balanced policy name (sched.h) */
+    int hwm;              /* balanced tasks outstanding per engine; 0: no
+                             limit */
+    double heartbeat_s;   /* how often engines beat */
+    int heartbeat_misses; /* beats missed before an engine is dead */
 } hub_config;
 
 /* Runs until SIGINT or SIGTERM.  Returns 0 after a clean exit, or an error

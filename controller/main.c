@@ -3,14 +3,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "args.h"
 #include "files.h"
 #include "hub.h"
 #include "log.h"
+#include "policy.h"
 
 static void usage(FILE *f)
 {
     fputs("usage: controller [--ip ADDR] [--location ADDR] [--profile NAME]\n"
           "                  [--reuse] [--log-level debug|info|warn|error]\n"
+          "                  [--scheme leastload|lru|plainrandom|twobin|"
+          "weighted]\n"
+          "                  [--hwm N] [--heartbeat-period S] "
+          "[--heartbeat-misses N]\n"
           "Listens on 127.0.0.1 unless --ip says otherwise ('*' for every\n"
           "interface, e.g. a LAN of Raspberry Pis) and writes engine.json and\n"
           "client.json under $PIPAR_DIR/profile_NAME/security/.\n",
@@ -19,7 +25,11 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
-    hub_config cfg = { .ip = "127.0.0.1", .profile = "default" };
+    hub_config cfg = { .ip = "127.0.0.1", .profile = "default",
+                       .scheme = "leastload", .hwm = 1, .heartbeat_s = 1,
+                       .heartbeat_misses = 5 };
+    pp_error err = { 0 };
+    int64_t num;
     int level = PP_LOG_INFO;
     static const struct option opts[] = {
         { "ip", required_argument, NULL, 'i' },
@@ -27,6 +37,10 @@ int main(int argc, char **argv)
         { "profile", required_argument, NULL, 'p' },
         { "reuse", no_argument, NULL, 'r' },
         { "log-level", required_argument, NULL, 'l' },
+        { "scheme", required_argument, NULL, 's' },
+        { "hwm", required_argument, NULL, 'w' },
+        { "heartbeat-period", required_argument, NULL, 'P' },
+        { "heartbeat-misses", required_argument, NULL, 'M' },
         { "help", no_argument, NULL, 'h' },
         { 0, 0, 0, 0 },
     };
@@ -39,6 +53,36 @@ int main(int argc, char **argv)
         case 'L': cfg.location = optarg; break;
         case 'p': cfg.profile = optarg; break;
         case 'r': cfg.reuse = true; break;
+        case 's':
+            if (!sched_policy_find(optarg)) {
+                pp_err("--scheme: '%s' is not one of %s", optarg,
+                       sched_policy_names());
+                return 2;
+            }
+            cfg.scheme = optarg;
+            break;
+        case 'w':
+            if (pp_parse_i64("--hwm", optarg, 0, 1000000, &num, &err)) {
+                pp_err("%s", err.msg);
+                return 2;
+            }
+            cfg.hwm = (int)num;
+            break;
+        case 'P':
+            if (pp_parse_seconds("--heartbeat-period", optarg, 0.01, 600,
+                                 &cfg.heartbeat_s, &err)) {
+                pp_err("%s", err.msg);
+                return 2;
+            }
+            break;
+        case 'M':
+            if (pp_parse_i64("--heartbeat-misses", optarg, 1, 1000, &num,
+                             &err)) {
+                pp_err("%s", err.msg);
+                return 2;
+            }
+            cfg.heartbeat_misses = (int)num;
+            break;
         case 'l':
             level = pp_log_level_parse(optarg);
             if (level < 0) {
@@ -60,7 +104,6 @@ int main(int argc, char **argv)
         return 2;
     }
     pp_log_init("controller", (pp_log_level)level);
-    pp_error err = { 0 };
     if (pp_profile_check(cfg.profile, &err)) {
         pp_err("--profile: %s", err.msg);
         return 2;

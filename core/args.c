@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 int pp_parse_i64(const char *option, const char *s, int64_t min, int64_t max,
                  int64_t *out, pp_error *err)
@@ -38,7 +39,8 @@ int pp_parse_seconds(const char *option, const char *s, double min,
                      double max, double *out, pp_error *err)
 {
     char *end = NULL;
-    if (!s || !*s || isspace((unsigned char)*s))
+    /* Plain decimal only: strtod would also take "+1", "0x10" and "inf". */
+    if (!s || !*s || *s == '+' || strspn(s, "0123456789.eE+-") != strlen(s))
         return pp_error_set(err, PP_EINVAL, "%s: '%s' is not a number",
                             option, s ? s : "");
     double v = strtod(s, &end);

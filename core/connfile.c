@@ -45,10 +45,15 @@ static int read_string(json_t *root, const char *path, const char *field,
         return pp_error_set(err, PP_EINVAL, "%s: missing field \"%s\"", path,
                             field);
     const char *s = json_string_value(v);
-    if (!s || !*s || strlen(s) >= size)
+    if (!s || !*s)
         return pp_error_set(err, PP_EINVAL,
                             "%s: \"%s\" must be a non-empty string", path,
                             field);
+    if (strlen(s) >= size)
+        return pp_error_set(err, PP_EINVAL,
+                            "%s: \"%s\" is too long (at most %zu "
+                            "characters)",
+                            path, field, size - 1);
     strcpy(out, s);
     return 0;
 }
@@ -78,7 +83,9 @@ int pp_conninfo_read(const char *path, pp_conninfo *ci, pp_error *err)
         json_decref(root);
         return pp_error_set(err, PP_EINVAL, "%s: not a JSON object", path);
     }
-    char transport[16], scheme[32], key[2 * PP_KEY_SIZE + 2];
+    /* key has room for more than a key, so a long one gets the message
+     * about hex digits, not about length. */
+    char transport[16], scheme[32], key[256];
     rc = read_string(root, path, "transport", transport, sizeof transport,
                      err);
     if (!rc && strcmp(transport, "tcp") != 0)
@@ -94,6 +101,8 @@ int pp_conninfo_read(const char *path, pp_conninfo *ci, pp_error *err)
         rc = read_port(root, path, "engine_port", &ci->engine_port, err);
     if (!rc)
         rc = read_port(root, path, "client_port", &ci->client_port, err);
+    if (!rc && json_object_get(root, "events_port"))
+        rc = read_port(root, path, "events_port", &ci->events_port, err);
     if (!rc)
         rc = read_string(root, path, "signature_scheme", scheme,
                          sizeof scheme, err);
@@ -136,6 +145,9 @@ int pp_conninfo_write(const char *path, const pp_conninfo *ci, pp_error *err)
         ci->ip, "location", ci->location, "engine_port", ci->engine_port,
         "client_port", ci->client_port, "key", key, "signature_scheme",
         "hmac-sha256", "controller_pid", (json_int_t)ci->controller_pid);
+    if (root && ci->events_port > 0)
+        json_object_set_new(root, "events_port",
+                            json_integer(ci->events_port));
     if (!root)
         return pp_error_set(err, PP_ENOMEM, "cannot build %s", path);
     char *text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);

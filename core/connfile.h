@@ -3,7 +3,7 @@
  * They hold where the controller listens and the key that signs messages,
  * as JSON:
  *   {"transport": "tcp", "ip": "127.0.0.1", "location": "127.0.0.1",
- *    "engine_port": 40001, "client_port": 40002,
+ *    "engine_port": 40001, "client_port": 40002, "events_port": 40003,
  *    "key": "<64 hex digits>", "signature_scheme": "hmac-sha256",
  *    "controller_pid": 1234}
  * "ip" is the address the controller bound; "location" the address others
@@ -22,6 +22,7 @@ typedef struct pp_conninfo {
     char location[256];
     int engine_port;
     int client_port;
+    int events_port; /* 0 when the file names none */
     uint8_t key[PP_KEY_SIZE];
     long controller_pid;
 } pp_conninfo;

@@ -8,13 +8,18 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <unistd.h>
 
 int pp_file_write_atomic(const char *path, const void *data, size_t size,
                          mode_t mode, pp_error *err)
 {
     char tmp[PP_PATH_MAX];
-    if (snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid())
+    /* The pid and a counter make the name unique to this writer, also
+     * between threads of one process. */
+    static _Atomic unsigned long serial;
+    if (snprintf(tmp, sizeof tmp, "%s.tmp.%ld.%lu", path, (long)getpid(),
+                 atomic_fetch_add(&serial, 1))
         >= (int)sizeof tmp)
         return pp_error_set(err, PP_EINVAL, "path too long: %s", path);
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
@@ -38,8 +43,13 @@ int pp_file_write_atomic(const char *path, const void *data, size_t size,
         left -= (size_t)w;
     }
     /* open() honours the umask; the mode asked for is what we want. */
-    if (fchmod(fd, mode) || fsync(fd) || close(fd)) {
-        int e = errno;
+    int failed = fchmod(fd, mode) || fsync(fd);
+    int e = errno;
+    if (close(fd) && !failed) {
+        failed = 1;
+        e = errno;
+    }
+    if (failed) {
         unlink(tmp);
         return pp_error_set(err, PP_EIO, "cannot write %s: %s", tmp,
                             strerror(e));
@@ -66,16 +76,15 @@ int pp_file_read(const char *path, char **out, size_t *size, size_t limit,
     while (buf) {
         size_t r = fread(buf + n, 1, cap - n, f);
         n += r;
+        if (n > limit) {
+            free(buf);
+            fclose(f);
+            return pp_error_set(err, PP_EINVAL,
+                                "%s is larger than %zu bytes", path, limit);
+        }
         if (r == 0)
             break;
         if (n == cap) {
-            if (cap >= limit) {
-                free(buf);
-                fclose(f);
-                return pp_error_set(err, PP_EINVAL,
-                                    "%s is larger than %zu bytes", path,
-                                    limit);
-            }
             cap *= 2;
             char *grown = realloc(buf, cap + 1);
             if (!grown)
@@ -102,15 +111,22 @@ int pp_file_read(const char *path, char **out, size_t *size, size_t limit,
 int pp_mkdirs(const char *path, mode_t mode, pp_error *err)
 {
     char buf[PP_PATH_MAX];
+    if (!*path)
+        return pp_error_set(err, PP_EINVAL, "an empty directory name");
     if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf)
         return pp_error_set(err, PP_EINVAL, "path too long: %s", path);
     for (char *p = buf + 1;; p++) {
         if (*p == '/' || *p == '\0') {
             char c = *p;
             *p = '\0';
+            struct stat st;
             if (mkdir(buf, mode) && errno != EEXIST)
                 return pp_error_set(err, PP_EIO, "cannot create %s: %s", buf,
                                     strerror(errno));
+            if (stat(buf, &st) || !S_ISDIR(st.st_mode))
+                return pp_error_set(err, PP_EIO,
+                                    "cannot create %s: a file is in the way",
+                                    buf);
             *p = c;
             if (c == '\0')
                 break;

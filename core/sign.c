@@ -21,6 +21,13 @@ pp_signer *pp_signer_new(const uint8_t *key, size_t key_size, pp_error *err)
         pp_error_set(err, PP_ENOMEM, "out of memory");
         return NULL;
     }
+    /* pipar needs one MAC, not openssl.cnf or the error strings; skipping
+     * them keeps half a megabyte of libcrypto out of every engine. */
+    OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG
+                            | OPENSSL_INIT_NO_ADD_ALL_CIPHERS
+                            | OPENSSL_INIT_NO_ADD_ALL_DIGESTS
+                            | OPENSSL_INIT_NO_LOAD_CRYPTO_STRINGS,
+                        NULL);
     char digest[] = "SHA256";
     OSSL_PARAM params[] = {
         OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),

@@ -288,6 +288,16 @@ int pp_frames_take_values(pp_frames *fr, const pp_header *h, pp_values *vals,
             .hint = held,
         };
         int rc = pp_value_check(&v, err);
+        /* ZeroMQ may hand over small frames at any offset in its receive
+         * buffer; arrays are read as int64_t and double, so they must be
+         * aligned: copy the (small) ones that are not. */
+        if (rc == 0 && v.type != PP_T_STR && v.type != PP_T_BYTES
+            && ((uintptr_t)v.data % 8) != 0) {
+            pp_value aligned;
+            rc = pp_value_copy(&aligned, &v);
+            pp_value_free(&v);
+            v = aligned;
+        }
         if (rc == 0)
             rc = pp_values_push(vals, &v);
         if (rc) {

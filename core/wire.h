@@ -37,6 +37,7 @@ typedef enum pp_msg_type {
     PP_MSG_IDS,            /* client asks; the reply carries i64 ids */
     PP_MSG_STATUS,         /* client asks; the reply carries a JSON str */
     PP_MSG_STOP,           /* controller -> engine: finish and leave */
+    PP_MSG_EVENT,          /* controller -> PUB: a str of JSON */
     PP_MSG_TYPE_COUNT
 } pp_msg_type;
 

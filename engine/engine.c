@@ -2,11 +2,15 @@
 #include "engine.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "connfile.h"
@@ -19,9 +23,23 @@ typedef struct engine {
     void *ctx;
     void *sock;
     pp_signer *signer;
-    int32_t id;
+    _Atomic int32_t id;
     pp_namespace ns;
     char endpoint[300];
+    const char *file;
+    double task_delay_s;
+    uint8_t key[PP_KEY_SIZE];
+    uint8_t rid[16];
+    /* The heart thread: it beats every heart_ms; when the controller has
+     * not answered for heart_misses beats, or answers that it does not
+     * know this engine, it sets lost and the main loop registers again. */
+    pthread_t heart;
+    bool heart_started;
+    atomic_bool heart_stop;
+    atomic_bool lost;
+    _Atomic uint32_t epoch; /* bumped by each registration */
+    _Atomic int64_t heart_ms;
+    _Atomic int32_t heart_misses;
 } engine;
 
 static volatile sig_atomic_t engine_stop;
@@ -87,14 +105,18 @@ static int engine_register(engine *en, double timeout_s, pp_error *err)
                             en->endpoint, timeout_s);
     if (rc)
         return rc;
-    en->id = rep.engine;
+    atomic_store(&en->id, rep.engine);
+    atomic_store(&en->heart_ms, rep.timeout_ms > 0 ? rep.timeout_ms : 1000);
+    atomic_store(&en->heart_misses, rep.retries > 0 ? rep.retries : 5);
+    atomic_fetch_add(&en->epoch, 1);
+    atomic_store(&en->lost, false);
     return 0;
 }
 
 static void engine_unregister(engine *en)
 {
     pp_header h = { .type = PP_MSG_UNREGISTER, .id = pp_msg_id_next(),
-                    .engine = en->id };
+                    .engine = atomic_load(&en->id) };
     pp_error err;
     if (pp_msg_send(en->sock, en->signer, NULL, 0, &h, NULL, 0, &err))
         return;
@@ -233,13 +255,19 @@ static void on_message(engine *en)
         .kind = h.kind,
         .id = pp_msg_id_next(),
         .parent = h.id,
-        .engine = en->id,
+        .engine = atomic_load(&en->id),
         .t_submit = h.t_submit,
         .t_start = pp_now_ns(),
     };
     memcpy(rep.name, h.name, sizeof rep.name);
     int rc = pp_frames_take_values(&fr, &h, &in, &err);
     pp_frames_close(&fr);
+    if (en->task_delay_s > 0) {
+        struct timespec ts = { (time_t)en->task_delay_s, 0 };
+        ts.tv_nsec = (long)((en->task_delay_s - (double)ts.tv_sec) * 1e9);
+        while (nanosleep(&ts, &ts) && errno == EINTR)
+            ;
+    }
     if (!rc)
         rc = run_task(en, &h, &in, &out, &err);
     pp_values_free(&in);
@@ -268,8 +296,118 @@ static void on_message(engine *en)
     free(out.v);
 }
 
+static void *heart_main(void *arg)
+{
+    engine *en = arg;
+    pp_error err;
+    pp_signer *signer = pp_signer_new(en->key, sizeof en->key, &err);
+    void *sock = zmq_socket(en->ctx, ZMQ_DEALER);
+    if (!signer || !sock) {
+        pp_err("the heart thread could not start: %s", err.msg);
+        pp_signer_destroy(&signer);
+        if (sock)
+            zmq_close(sock);
+        return NULL;
+    }
+    int linger = 0;
+    zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_connect(sock, en->endpoint);
+    uint32_t epoch = atomic_load(&en->epoch);
+    int64_t last_answer = pp_now_ns();
+    while (!atomic_load(&en->heart_stop)) {
+        int64_t period = atomic_load(&en->heart_ms) * 1000000;
+        if (atomic_load(&en->epoch) != epoch) {
+            epoch = atomic_load(&en->epoch);
+            last_answer = pp_now_ns();
+        }
+        pp_header h = { .type = PP_MSG_HEARTBEAT, .id = pp_msg_id_next(),
+                        .engine = atomic_load(&en->id) };
+        pp_value who;
+        pp_value_borrow(&who, PP_T_BYTES, en->rid, sizeof en->rid);
+        pp_msg_send(sock, signer, NULL, 0, &h, &who, 1, &err);
+        int64_t next = pp_now_ns() + period;
+        for (int64_t left; (left = next - pp_now_ns()) > 0
+                           && !atomic_load(&en->heart_stop);) {
+            zmq_pollitem_t item = { sock, 0, ZMQ_POLLIN, 0 };
+            long ms = (long)(left / 1000000) + 1;
+            if (zmq_poll(&item, 1, ms > 100 ? 100 : ms) <= 0)
+                continue;
+            pp_frames fr;
+            pp_header rep;
+            if (pp_frames_recv(sock, &fr, ZMQ_DONTWAIT, &err))
+                continue;
+            int rc = pp_frames_verify(&fr, signer, &rep, &err);
+            pp_frames_close(&fr);
+            if (rc || rep.type != PP_MSG_HEARTBEAT)
+                continue;
+            last_answer = pp_now_ns();
+            if (rep.status && !atomic_load(&en->lost)) {
+                pp_warn("the controller does not know engine %d",
+                        atomic_load(&en->id));
+                atomic_store(&en->lost, true);
+            }
+        }
+        if (pp_now_ns() - last_answer
+                > period * atomic_load(&en->heart_misses)
+            && !atomic_load(&en->lost)) {
+            pp_warn("no answer from the controller for %.1f s",
+                    (double)(pp_now_ns() - last_answer) / 1e9);
+            atomic_store(&en->lost, true);
+        }
+    }
+    pp_signer_destroy(&signer);
+    zmq_close(sock);
+    return NULL;
+}
+
+/* A fresh main socket: what an old one still queued for a controller that
+ * went away must not reach the next one. */
+static int open_socket(engine *en, pp_error *err)
+{
+    if (en->sock) {
+        int linger = 0;
+        zmq_setsockopt(en->sock, ZMQ_LINGER, &linger, sizeof linger);
+        zmq_close(en->sock);
+    }
+    en->sock = zmq_socket(en->ctx, ZMQ_DEALER);
+    if (!en->sock)
+        return pp_error_set(err, PP_EZMQ, "no ZeroMQ socket: %s",
+                            zmq_strerror(zmq_errno()));
+    zmq_setsockopt(en->sock, ZMQ_ROUTING_ID, en->rid, sizeof en->rid);
+    if (zmq_connect(en->sock, en->endpoint))
+        return pp_error_set(err, PP_EZMQ, "cannot connect to %s: %s",
+                            en->endpoint, zmq_strerror(zmq_errno()));
+    return 0;
+}
+
+/* After the controller was lost: register again until it answers or we
+ * are told to stop.  A controller restarted with --reuse has the same
+ * ports and key, so this needs no new file. */
+static void register_again(engine *en)
+{
+    pp_info("registering again with %s", en->endpoint);
+    double wait_s = (double)atomic_load(&en->heart_ms)
+                    * atomic_load(&en->heart_misses) / 1000.0;
+    if (wait_s < 1)
+        wait_s = 1;
+    while (!engine_stop) {
+        pp_error err;
+        if (open_socket(en, &err) == 0 && engine_register(en, wait_s, &err) == 0) {
+            pp_info("registered again as engine %d", atomic_load(&en->id));
+            return;
+        }
+        if (err.code != PP_ETIMEDOUT && err.code != PP_EINTR)
+            pp_warn("%s", err.msg);
+    }
+}
+
 static void engine_close(engine *en)
 {
+    if (en->heart_started) {
+        atomic_store(&en->heart_stop, true);
+        pthread_join(en->heart, NULL);
+        en->heart_started = false;
+    }
     ns_free(&en->ns);
     pp_signer_destroy(&en->signer);
     if (en->sock) {
@@ -283,33 +421,30 @@ static void engine_close(engine *en)
 
 int engine_run(const engine_config *cfg, pp_error *err)
 {
-    engine en = { .id = -1 };
+    engine en = { .id = -1, .heart_ms = 1000, .heart_misses = 5 };
     pp_conninfo ci;
     int rc = pp_conninfo_read(cfg->file, &ci, err);
     if (rc)
         return rc;
     pp_conninfo_endpoint(&ci, ci.engine_port, en.endpoint,
                          sizeof en.endpoint);
+    memcpy(en.key, ci.key, sizeof en.key);
+    en.file = cfg->file;
+    en.task_delay_s = cfg->task_delay_s;
     en.signer = pp_signer_new(ci.key, sizeof ci.key, err);
     if (!en.signer)
         return err->code;
     en.ctx = zmq_ctx_new();
-    en.sock = en.ctx ? zmq_socket(en.ctx, ZMQ_DEALER) : NULL;
-    if (!en.sock) {
+    if (!en.ctx) {
         engine_close(&en);
-        return pp_error_set(err, PP_EZMQ, "no ZeroMQ socket: %s",
-                            zmq_strerror(zmq_errno()));
+        return pp_error_set(err, PP_EZMQ, "no ZeroMQ context");
     }
-    uint8_t rid[16];
-    if (getrandom(rid, sizeof rid, 0) != sizeof rid) {
+    if (getrandom(en.rid, sizeof en.rid, 0) != sizeof en.rid) {
         engine_close(&en);
         return pp_error_set(err, PP_EIO, "no random bytes for an identity");
     }
-    rid[0] |= 1; /* ZeroMQ reserves identities starting with a zero byte */
-    zmq_setsockopt(en.sock, ZMQ_ROUTING_ID, rid, sizeof rid);
-    if (zmq_connect(en.sock, en.endpoint)) {
-        rc = pp_error_set(err, PP_EZMQ, "cannot connect to %s: %s",
-                          en.endpoint, zmq_strerror(zmq_errno()));
+    en.rid[0] |= 1; /* ZeroMQ reserves identities starting with a zero */
+    if ((rc = open_socket(&en, err))) {
         engine_close(&en);
         return rc;
     }
@@ -325,11 +460,19 @@ int engine_run(const engine_config *cfg, pp_error *err)
         engine_close(&en);
         return rc == PP_EINTR ? 0 : rc;
     }
-    pp_info("registered as engine %d with %s", en.id, en.endpoint);
+    pp_info("registered as engine %d with %s", atomic_load(&en.id),
+            en.endpoint);
+    if (pthread_create(&en.heart, NULL, heart_main, &en) == 0)
+        en.heart_started = true;
+    else
+        pp_warn("no heart thread: the controller may think this engine "
+                "dead");
 
-    zmq_pollitem_t item = { en.sock, 0, ZMQ_POLLIN, 0 };
     while (!engine_stop) {
-        int n = zmq_poll(&item, 1, 1000);
+        if (atomic_load(&en.lost))
+            register_again(&en);
+        zmq_pollitem_t item = { en.sock, 0, ZMQ_POLLIN, 0 };
+        int n = zmq_poll(&item, 1, 100);
         if (n < 0 && zmq_errno() != EINTR) {
             pp_err("poll: %s", zmq_strerror(zmq_errno()));
             break;
@@ -338,7 +481,7 @@ int engine_run(const engine_config *cfg, pp_error *err)
             on_message(&en);
     }
     engine_unregister(&en);
-    pp_info("engine %d stopped", en.id);
+    pp_info("engine %d stopped", atomic_load(&en.id));
     engine_close(&en);
     return 0;
 }

@@ -8,6 +8,7 @@
 typedef struct engine_config {
     const char *file;      /* engine.json to use */
     double timeout_s;      /* how long registration may take */
+    double task_delay_s;   /* added before every task: a slower engine */
 } engine_config;
 
 /* Runs until SIGINT/SIGTERM (then unregisters) or a fatal error. */

@@ -10,7 +10,7 @@
 int main(int argc, char **argv)
 {
     const char *file = NULL, *profile = NULL;
-    double timeout = 10;
+    double timeout = 10, task_delay = 0;
     int level = PP_LOG_INFO;
     pp_error err = { 0 };
     static const struct option opts[] = {
@@ -18,6 +18,7 @@ int main(int argc, char **argv)
         { "profile", required_argument, NULL, 'p' },
         { "timeout", required_argument, NULL, 't' },
         { "log-level", required_argument, NULL, 'l' },
+        { "task-delay", required_argument, NULL, 'd' },
         { "help", no_argument, NULL, 'h' },
         { 0, 0, 0, 0 },
     };
@@ -35,6 +36,13 @@ int main(int argc, char **argv)
                 return 2;
             }
             break;
+        case 'd':
+            if (pp_parse_seconds("--task-delay", optarg, 0, 3600,
+                                 &task_delay, &err)) {
+                pp_err("%s", err.msg);
+                return 2;
+            }
+            break;
         case 'l':
             level = pp_log_level_parse(optarg);
             if (level < 0) {
@@ -47,6 +55,8 @@ int main(int argc, char **argv)
         case 'h':
             puts("usage: engine [--file ENGINE_JSON | --profile NAME]\n"
                  "              [--timeout SECONDS] [--log-level L]\n"
+                 "              [--task-delay SECONDS]  (to play a slower "
+                 "engine)\n"
                  "Registers with the controller named in the connection "
                  "file and runs its tasks.");
             return 0;
@@ -74,7 +84,8 @@ int main(int argc, char **argv)
         }
         file = path;
     }
-    engine_config cfg = { .file = file, .timeout_s = timeout };
+    engine_config cfg = { .file = file, .timeout_s = timeout,
+                          .task_delay_s = task_delay };
     if (engine_run(&cfg, &err)) {
         pp_err("%s", err.msg);
         return 1;

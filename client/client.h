@@ -3,7 +3,8 @@
  *
  * A client is single-threaded: every call that waits also receives the
  * results of other outstanding tasks and files them with their async
- * result, so several maps and applies can be in flight at once. */
+ * result, so several maps and applies can be in flight at once.  Destroy a
+ * client's async results before the client. */
 #ifndef PP_CLIENT_H
 #define PP_CLIENT_H
 
@@ -11,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "error.h"
 #include "value.h"
@@ -20,9 +22,7 @@ typedef struct pp_client pp_client;
 typedef struct pp_async pp_async;
 
 /* Connects with client.json and checks, within timeout_s, that the
- * controller answers.  Caller owns the client; end it with
- * pp_client_destroy (which also ends its async results' sockets, not the
- * async results themselves). */
+ * controller answers.  Caller owns the client (pp_client_destroy). */
 pp_client *pp_client_connect(const char *client_json, double timeout_s,
                              pp_error *err);
 void pp_client_destroy(pp_client **client_p);
@@ -37,6 +37,14 @@ int pp_client_ids(pp_client *c, int64_t **ids, size_t *n, pp_error *err);
 /* The controller's status as JSON text; caller frees *json. */
 int pp_client_status(pp_client *c, char **json, pp_error *err);
 
+/* How a task is run (ipyparallel's flags on a load-balanced view). */
+typedef struct pp_task_opts {
+    int retries;     /* run again elsewhere if it fails or its engine dies */
+    double timeout_s; /* how long it may wait to start; 0: no limit */
+    const uint64_t *after; /* task ids that must succeed first */
+    size_t nafter;
+} pp_task_opts;
+
 /* One task of an async result, as it finished. */
 typedef struct pp_task_meta {
     int32_t engine;    /* which engine ran it; -1 before it finished */
@@ -46,12 +54,15 @@ typedef struct pp_task_meta {
     int status;        /* 0 or a PP_E code */
 } pp_task_meta;
 
-/* Sends one task.  vals are consumed (see pp_msg_send).  engine is the
- * target, or -1 for the balanced scheduler.  The task joins async *a,
- * which is created when *a is NULL; the caller owns *a. */
+/* Sends one task (or holds it until its `after` tasks succeed).  vals are
+ * consumed.  engine is the target, or -1 for the balanced scheduler; opts
+ * may be NULL.  The task joins async *a, created when *a is NULL; the
+ * caller owns *a.  A task that could not be sent is recorded as failed
+ * in *a (nothing is lost) and its error returned. */
 int pp_client_submit(pp_client *c, pp_async **a, pp_task_kind kind,
-                     const char *workload, int32_t engine, pp_value *vals,
-                     size_t n, pp_error *err);
+                     const char *workload, int32_t engine,
+                     const pp_task_opts *opts, pp_value *vals, size_t n,
+                     pp_error *err);
 
 size_t pp_async_len(const pp_async *a);
 /* Tasks finished so far (receiving what has arrived, without waiting). */
@@ -63,14 +74,42 @@ bool pp_async_ready(pp_async *a);
  * errors here (see pp_async_result). */
 int pp_async_wait(pp_async *a, double timeout_s, pp_error *err);
 
+/* pp_async_wait with a progress bar on out when it is a terminal (tasks
+ * done / total, elapsed, rate, ETA), or one plain line every interval_s
+ * when it is not. */
+int pp_async_wait_interactive(pp_async *a, FILE *out, double interval_s,
+                              pp_error *err);
+
+/* Waits for task i (in submission order) to finish: iteration in order
+ * as results arrive. */
+int pp_async_wait_one(pp_async *a, size_t i, double timeout_s,
+                      pp_error *err);
+
 /* Task i's values (borrowed, valid while a lives), after it finished.  A
  * failed task returns its error, prefixed with the engine's id. */
 int pp_async_result(pp_async *a, size_t i, const pp_values **vals,
                     pp_error *err);
 const pp_task_meta *pp_async_meta(const pp_async *a, size_t i);
+uint64_t pp_async_task_id(const pp_async *a, size_t i);
 
 /* The first failed task's error, or 0 when all succeeded. */
 int pp_async_first_error(pp_async *a, pp_error *err);
+
+/* Timings of the finished tasks, in seconds: wall is first submission to
+ * last completion, serial the sum of the tasks' own run times (their
+ * ratio is the speedup). */
+typedef struct pp_async_timing {
+    double wall;
+    double serial;
+    size_t done;
+    size_t failed;
+} pp_async_timing;
+void pp_async_timing_get(const pp_async *a, pp_async_timing *t);
+
+/* Concatenates the first value of every task (i64 or f64 arrays, all of
+ * one type) in task order: the result of a map.  *out is owned by the
+ * caller.  Fails with the first failed task's error. */
+int pp_async_gather(pp_async *a, pp_value *out, pp_error *err);
 
 void pp_async_destroy(pp_async **a_p);
 

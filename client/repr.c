@@ -2,6 +2,8 @@
 #include "repr.h"
 
 #include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 void pp_repr_i64s(FILE *f, const int64_t *items, size_t n)
@@ -26,12 +28,37 @@ void pp_repr_str(FILE *f, const char *s, size_t len)
             fputs("\\n", f);
         else if (c == '\t')
             fputs("\\t", f);
+        else if (c == '\r')
+            fputs("\\r", f);
         else if (c < 0x20 || c == 0x7f)
             fprintf(f, "\\x%02x", c);
         else
             fputc(c, f);
     }
     fputc(q, f);
+}
+
+void pp_repr_f64(FILE *f, double d)
+{
+    if (isnan(d)) {
+        fputs("nan", f);
+        return;
+    }
+    if (isinf(d)) {
+        fputs(d < 0 ? "-inf" : "inf", f);
+        return;
+    }
+    /* Python prints the shortest text that reads back as the same
+     * double, with ".0" on whole numbers. */
+    char buf[40];
+    for (int prec = 1; prec <= 17; prec++) {
+        snprintf(buf, sizeof buf, "%.*g", prec, d);
+        if (strtod(buf, NULL) == d)
+            break;
+    }
+    fputs(buf, f);
+    if (!strpbrk(buf, ".en"))
+        fputs(".0", f);
 }
 
 void pp_repr_value(FILE *f, const pp_value *v)
@@ -43,8 +70,11 @@ void pp_repr_value(FILE *f, const pp_value *v)
     case PP_T_F64: {
         const double *d = v->data;
         fputc('[', f);
-        for (size_t i = 0; i < pp_value_count(v); i++)
-            fprintf(f, i ? ", %.17g" : "%.17g", d[i]);
+        for (size_t i = 0; i < pp_value_count(v); i++) {
+            if (i)
+                fputs(", ", f);
+            pp_repr_f64(f, d[i]);
+        }
         fputc(']', f);
         break;
     }

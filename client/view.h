@@ -1,5 +1,6 @@
 /* view.h - views over the engines: the direct view (scatter, execute,
- * gather, apply on each engine of the view).
+ * gather, apply on each engine of the view) and the load-balanced view
+ * (apply and map on whichever engine is free).
  *
  * Values passed in are borrowed: the view copies what it sends.  Async
  * results returned are owned by the caller (pp_async_destroy). */
@@ -15,15 +16,24 @@ typedef struct pp_view pp_view;
  * an error.  Caller owns the view. */
 pp_view *pp_client_direct(pp_client *c, const int64_t *targets, size_t n,
                           pp_error *err);
+/* A load-balanced view: each task goes to an engine the controller's
+ * scheduler picks.  Caller owns the view. */
+pp_view *pp_client_balanced(pp_client *c, pp_error *err);
+
 void pp_view_destroy(pp_view **view_p);
+
+/* The flags of the tasks the view sends from now on (retries, timeout,
+ * after); copied.  NULL resets them. */
+int pp_view_set_flags(pp_view *v, const pp_task_opts *opts, pp_error *err);
 
 const int64_t *pp_view_targets(const pp_view *v, size_t *n);
 
 /* How long blocking calls wait; negative (the default) without limit. */
 void pp_view_set_timeout(pp_view *v, double timeout_s);
 
-/* Runs workload(args) once on every engine of the view.  Task i of the
- * async result ran on target i. */
+/* Direct view: runs workload(args) once on every engine of the view; task
+ * i of the async result ran on target i.  Balanced view: runs it once, on
+ * whichever engine the scheduler picks. */
 pp_async *pp_view_apply_async(pp_view *v, const char *workload,
                               const pp_value *args, size_t nargs,
                               pp_error *err);
@@ -48,5 +58,20 @@ int pp_view_execute(pp_view *v, const char *workload, const char *inputs,
  * order into *out (owned by the caller). */
 int pp_view_gather(pp_view *v, const char *name, pp_value *out,
                    pp_error *err);
+
+/* map: cuts an i64 or f64 array into tasks of contiguous items and runs
+ * workload(chunk, extra...) on each; the results, gathered in order
+ * (pp_async_gather), are the map's result.  A balanced view makes
+ * ceil(len / chunksize) tasks (chunksize 0 means 1, as in ipyparallel); a
+ * direct view makes one task per engine, as scatter does. */
+pp_async *pp_view_map_async(pp_view *v, const char *workload,
+                            const pp_value *seq, size_t chunksize,
+                            const pp_value *extra, size_t nextra,
+                            pp_error *err);
+
+/* The blocking map: waits and gathers into *out (owned by the caller). */
+int pp_view_map(pp_view *v, const char *workload, const pp_value *seq,
+                size_t chunksize, const pp_value *extra, size_t nextra,
+                pp_value *out, pp_error *err);
 
 #endif

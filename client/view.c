@@ -8,9 +8,12 @@
 
 struct pp_view {
     pp_client *client;
-    int64_t *targets;
+    bool balanced;
+    int64_t *targets; /* direct views */
     size_t n;
-    double timeout_s;
+    double timeout_s; /* how long blocking calls wait */
+    pp_task_opts flags;
+    uint64_t *after;  /* flags.after, owned */
 };
 
 pp_view *pp_client_direct(pp_client *c, const int64_t *targets, size_t n,
@@ -43,10 +46,46 @@ pp_view *pp_client_direct(pp_client *c, const int64_t *targets, size_t n,
     return v;
 }
 
+pp_view *pp_client_balanced(pp_client *c, pp_error *err)
+{
+    pp_view *v = calloc(1, sizeof *v);
+    if (!v) {
+        pp_error_set(err, PP_ENOMEM, "out of memory");
+        return NULL;
+    }
+    v->client = c;
+    v->balanced = true;
+    v->n = 1; /* one task per apply */
+    v->timeout_s = -1;
+    return v;
+}
+
+int pp_view_set_flags(pp_view *v, const pp_task_opts *opts, pp_error *err)
+{
+    free(v->after);
+    v->after = NULL;
+    memset(&v->flags, 0, sizeof v->flags);
+    if (!opts)
+        return 0;
+    v->flags = *opts;
+    v->flags.after = NULL;
+    v->flags.nafter = 0;
+    if (opts->nafter) {
+        v->after = malloc(opts->nafter * sizeof *v->after);
+        if (!v->after)
+            return pp_error_set(err, PP_ENOMEM, "out of memory");
+        memcpy(v->after, opts->after, opts->nafter * sizeof *v->after);
+        v->flags.after = v->after;
+        v->flags.nafter = opts->nafter;
+    }
+    return 0;
+}
+
 void pp_view_destroy(pp_view **view_p)
 {
     if (!*view_p)
         return;
+    free((*view_p)->after);
     free((*view_p)->targets);
     free(*view_p);
     *view_p = NULL;
@@ -54,7 +93,7 @@ void pp_view_destroy(pp_view **view_p)
 
 const int64_t *pp_view_targets(const pp_view *v, size_t *n)
 {
-    *n = v->n;
+    *n = v->balanced ? 0 : v->n;
     return v->targets;
 }
 
@@ -68,16 +107,18 @@ void pp_view_set_timeout(pp_view *v, double timeout_s)
 typedef int make_fn(void *ctx, size_t p, pp_value *vals, size_t *n,
                     pp_error *err);
 
-static pp_async *send_each(pp_view *v, pp_task_kind kind, const char *name,
-                           make_fn *make, void *ctx, pp_error *err)
+static pp_async *send_tasks(pp_view *v, size_t ntasks, pp_task_kind kind,
+                            const char *name, make_fn *make, void *ctx,
+                            pp_error *err)
 {
     pp_async *a = NULL;
-    for (size_t p = 0; p < v->n; p++) {
+    for (size_t p = 0; p < ntasks; p++) {
         pp_value vals[PP_MAX_VALUES];
         size_t n = 0;
+        int32_t target = v->balanced ? -1 : (int32_t)v->targets[p];
         if (make(ctx, p, vals, &n, err)
-            || pp_client_submit(v->client, &a, kind, name,
-                                (int32_t)v->targets[p], vals, n, err)) {
+            || pp_client_submit(v->client, &a, kind, name, target,
+                                &v->flags, vals, n, err)) {
             if (a) {
                 /* Sent tasks still run; wait, so none is left behind
                  * writing into a namespace the caller thinks unchanged. */
@@ -89,6 +130,13 @@ static pp_async *send_each(pp_view *v, pp_task_kind kind, const char *name,
         }
     }
     return a;
+}
+
+/* One task per engine of a direct view; one task on a balanced view. */
+static pp_async *send_each(pp_view *v, pp_task_kind kind, const char *name,
+                           make_fn *make, void *ctx, pp_error *err)
+{
+    return send_tasks(v, v->n, kind, name, make, ctx, err);
 }
 
 static int finish(pp_view *v, pp_async *a, pp_async **result, pp_error *err)
@@ -163,6 +211,10 @@ static int make_scatter(void *ctx, size_t p, pp_value *vals, size_t *n,
 int pp_view_scatter(pp_view *v, const char *name, const pp_value *seq,
                     pp_error *err)
 {
+    if (v->balanced)
+        return pp_error_set(err, PP_EINVAL,
+                            "scatter, execute and gather need a direct "
+                            "view");
     if (seq->type != PP_T_I64 && seq->type != PP_T_F64)
         return pp_error_set(err, PP_EINVAL,
                             "scatter '%s': only i64 and f64 arrays can be "
@@ -205,6 +257,10 @@ int pp_view_execute(pp_view *v, const char *workload, const char *inputs,
                     const char *output, const pp_value *extra,
                     size_t nextra, pp_error *err)
 {
+    if (v->balanced)
+        return pp_error_set(err, PP_EINVAL,
+                            "scatter, execute and gather need a direct "
+                            "view");
     if (!*inputs || !*output)
         return pp_error_set(err, PP_EINVAL,
                             "execute %s: needs input and output names",
@@ -229,6 +285,10 @@ static int make_pull(void *ctx, size_t p, pp_value *vals, size_t *n,
 int pp_view_gather(pp_view *v, const char *name, pp_value *out,
                    pp_error *err)
 {
+    if (v->balanced)
+        return pp_error_set(err, PP_EINVAL,
+                            "scatter, execute and gather need a direct "
+                            "view");
     memset(out, 0, sizeof *out);
     pp_async *a = NULL;
     int rc = finish(v, send_each(v, PP_TASK_PULL, "pull", make_pull,
@@ -267,6 +327,88 @@ int pp_view_gather(pp_view *v, const char *name, pp_value *out,
         }
         pp_value_take(out, type, buf, total);
     }
+    pp_async_destroy(&a);
+    return rc;
+}
+
+typedef struct map_ctx {
+    const pp_value *seq;
+    size_t chunk;  /* balanced: items per task */
+    size_t parts;  /* direct: one block per engine */
+    const pp_value *extra;
+    size_t nextra;
+} map_ctx;
+
+static int make_map(void *ctx, size_t p, pp_value *vals, size_t *n,
+                    pp_error *err)
+{
+    map_ctx *c = ctx;
+    size_t len = pp_value_count(c->seq), lo, hi;
+    if (c->parts) {
+        pp_partition(len, c->parts, p, &lo, &hi);
+    } else {
+        lo = p * c->chunk;
+        hi = lo + c->chunk < len ? lo + c->chunk : len;
+    }
+    if (c->nextra + 1 > PP_MAX_VALUES)
+        return pp_error_set(err, PP_EINVAL, "too many extra arguments");
+    pp_value_borrow(&vals[0], c->seq->type, (char *)c->seq->data + lo * 8,
+                    (hi - lo) * 8);
+    for (size_t i = 0; i < c->nextra; i++)
+        pp_value_borrow(&vals[1 + i], c->extra[i].type, c->extra[i].data,
+                        c->extra[i].size);
+    *n = 1 + c->nextra;
+    return 0;
+}
+
+pp_async *pp_view_map_async(pp_view *v, const char *workload,
+                            const pp_value *seq, size_t chunksize,
+                            const pp_value *extra, size_t nextra,
+                            pp_error *err)
+{
+    if (seq->type != PP_T_I64 && seq->type != PP_T_F64) {
+        pp_error_set(err, PP_EINVAL,
+                     "map %s: only i64 and f64 arrays can be mapped, not %s",
+                     workload, pp_type_name(seq->type));
+        return NULL;
+    }
+    size_t len = pp_value_count(seq);
+    map_ctx c = { .seq = seq, .extra = extra, .nextra = nextra };
+    size_t ntasks;
+    if (v->balanced) {
+        c.chunk = chunksize ? chunksize : 1;
+        ntasks = (len + c.chunk - 1) / c.chunk;
+    } else {
+        c.parts = v->n;
+        ntasks = v->n;
+    }
+    pp_async *a = send_tasks(v, ntasks, PP_TASK_APPLY, workload, make_map,
+                             &c, err);
+    if (!a && ntasks == 0) {
+        /* An empty map is an empty result, not an error. */
+        a = NULL;
+        pp_error_clear(err);
+    }
+    return a;
+}
+
+int pp_view_map(pp_view *v, const char *workload, const pp_value *seq,
+                size_t chunksize, const pp_value *extra, size_t nextra,
+                pp_value *out, pp_error *err)
+{
+    memset(out, 0, sizeof *out);
+    pp_error_clear(err);
+    pp_async *a = pp_view_map_async(v, workload, seq, chunksize, extra,
+                                    nextra, err);
+    if (!a) {
+        if (err->code)
+            return err->code;
+        pp_value_take(out, seq->type, malloc(1), 0);
+        return out->data ? 0 : pp_error_set(err, PP_ENOMEM, "out of memory");
+    }
+    int rc = pp_async_wait(a, v->timeout_s, err);
+    if (!rc)
+        rc = pp_async_gather(a, out, err);
     pp_async_destroy(&a);
     return rc;
 }

@@ -5,7 +5,7 @@
 
 #include <stddef.h>
 
-/* Block p of parts over len items is [*lo, *hi). */
+/* Block p of parts over len items is [*lo, *hi); with no parts, empty. */
 void pp_partition(size_t len, size_t parts, size_t p, size_t *lo,
                   size_t *hi);
 

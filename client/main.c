@@ -21,9 +21,18 @@ static void usage(FILE *f)
         "commands:\n"
         "  ids                           the ids of the registered engines\n"
         "  hello                         Hello World on every engine\n"
-        "  powers [--n 64] [--exponent 10]\n"
-        "                                scatter x = range(n), execute\n"
-        "                                y = x**exponent, gather y\n"
+        "  powers [--n 64] [--exponent 10] [--view direct|balanced]\n"
+        "         [--chunksize 1] [--retries 0]\n"
+        "                                x**exponent for x in range(n):\n"
+        "                                direct: scatter x, execute y = "
+        "x**e,\n"
+        "                                gather y; balanced: a map in tasks\n"
+        "                                of chunksize items\n"
+        "  apply WORKLOAD [ARG...]       run a workload on every engine\n"
+        "                                (numbers are i64 or f64, the rest "
+        "str)\n"
+        "  gather NAME                   gather an array from every "
+        "engine\n"
         "  workloads                     the workloads engines can run\n"
         "  cluster start [-n N] | stop | status\n"
         "                                a local cluster that outlives "
@@ -64,6 +73,45 @@ static int no_more_args(const char *cmd, int argc, char **argv)
     return CLI_OK;
 }
 
+/* An argument from the command line as a value: a whole number is an
+ * i64, another number an f64, anything else a str. */
+static int parse_arg(const char *s, pp_value *v)
+{
+    char *end;
+    long long i = strtoll(s, &end, 10);
+    if (*s && !*end)
+        return pp_value_i64(v, (const int64_t[]){ i }, 1);
+    double d = strtod(s, &end);
+    if (*s && !*end)
+        return pp_value_f64(v, &d, 1);
+    return pp_value_str(v, s);
+}
+
+static void print_results(pp_async *a)
+{
+    putchar('[');
+    for (size_t i = 0; i < pp_async_len(a); i++) {
+        const pp_values *vals;
+        pp_error ignored;
+        if (i)
+            fputs(", ", stdout);
+        if (pp_async_result(a, i, &vals, &ignored) || vals->n == 0)
+            fputs("None", stdout);
+        else if (vals->n == 1)
+            pp_repr_value(stdout, &vals->v[0]);
+        else {
+            putchar('(');
+            for (size_t k = 0; k < vals->n; k++) {
+                if (k)
+                    fputs(", ", stdout);
+                pp_repr_value(stdout, &vals->v[k]);
+            }
+            putchar(')');
+        }
+    }
+    puts("]");
+}
+
 static int cmd_ids(const cli_opts *o)
 {
     cli_session s;
@@ -92,43 +140,51 @@ static int cmd_hello(const cli_opts *o)
         pp_view_destroy(&v);
         return fail(&s, &err);
     }
-    putchar('[');
-    for (size_t i = 0; i < pp_async_len(a); i++) {
-        const pp_values *vals;
-        pp_async_result(a, i, &vals, &err);
-        if (i)
-            fputs(", ", stdout);
-        if (vals->n == 1)
-            pp_repr_value(stdout, &vals->v[0]);
-        else
-            fputs("None", stdout);
-    }
-    puts("]");
+    print_results(a);
     pp_async_destroy(&a);
     pp_view_destroy(&v);
     cli_close(&s);
     return CLI_OK;
 }
 
+/* The article's powers: by scatter / execute / gather on the direct view,
+ * or by a map on the load-balanced view. */
 static int cmd_powers(const cli_opts *o, int argc, char **argv)
 {
-    int64_t n = 64, exponent = 10;
+    int64_t n = 64, exponent = 10, chunksize = 1, retries = 0;
+    bool balanced = false;
     pp_error err = { 0 };
     static const struct option opts[] = {
         { "n", required_argument, NULL, 'n' },
         { "exponent", required_argument, NULL, 'e' },
+        { "view", required_argument, NULL, 'v' },
+        { "chunksize", required_argument, NULL, 'c' },
+        { "retries", required_argument, NULL, 'r' },
         { 0, 0, 0, 0 },
     };
     optind = 0;
     opterr = 0;
     int c;
     while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
-        int rc;
+        int rc = 0;
         if (c == 'n')
             rc = pp_parse_i64("--n", optarg, 0, 100000000, &n, &err);
         else if (c == 'e')
             rc = pp_parse_i64("--exponent", optarg, 0, 1000, &exponent,
                               &err);
+        else if (c == 'c')
+            rc = pp_parse_i64("--chunksize", optarg, 1, 100000000,
+                              &chunksize, &err);
+        else if (c == 'r')
+            rc = pp_parse_i64("--retries", optarg, 0, 100, &retries, &err);
+        else if (c == 'v' && strcmp(optarg, "balanced") == 0)
+            balanced = true;
+        else if (c == 'v' && strcmp(optarg, "direct") == 0)
+            balanced = false;
+        else if (c == 'v')
+            rc = pp_error_set(&err, PP_EINVAL,
+                              "--view: '%s' is not balanced or direct",
+                              optarg);
         else
             rc = pp_error_set(&err, PP_EINVAL,
                               "powers: unknown or incomplete option '%s'",
@@ -156,22 +212,110 @@ static int cmd_powers(const cli_opts *o, int argc, char **argv)
 
     cli_session s;
     pp_view *v = NULL;
-    if (cli_open(o, &s, &err)
-        || !(v = pp_client_direct(s.client, NULL, 0, &err))) {
-        pp_value_free(&seq);
+    int rc = cli_open(o, &s, &err);
+    if (!rc) {
+        v = balanced ? pp_client_balanced(s.client, &err)
+                     : pp_client_direct(s.client, NULL, 0, &err);
+        if (!v)
+            rc = err.code;
+    }
+    if (!rc && balanced) {
+        pp_task_opts flags = { .retries = (int)retries };
+        pp_async *a = NULL;
+        rc = pp_view_set_flags(v, &flags, &err);
+        if (!rc && !(a = pp_view_map_async(v, "powers", &seq,
+                                           (size_t)chunksize, &e, 1, &err))
+            && err.code)
+            rc = err.code;
+        if (!rc && a)
+            rc = pp_async_wait_interactive(a, stderr, 5, &err);
+        if (!rc && a)
+            rc = pp_async_gather(a, &y, &err);
+        else if (!rc)
+            pp_value_take(&y, PP_T_I64, malloc(1), 0);
+        pp_async_destroy(&a);
+    } else if (!rc) {
+        size_t nt;
+        const int64_t *targets = pp_view_targets(v, &nt);
+        fputs("Parallel execution on engines: ", stderr);
+        pp_repr_i64s(stderr, targets, nt);
+        fputc('\n', stderr);
+        rc = pp_view_scatter(v, "x", &seq, &err);
+        if (!rc)
+            rc = pp_view_execute(v, "powers", "x", "y", &e, 1, &err);
+        if (!rc)
+            rc = pp_view_gather(v, "y", &y, &err);
+    }
+    pp_value_free(&seq);
+    pp_view_destroy(&v);
+    if (rc)
+        return fail(&s, &err);
+    pp_repr_value(stdout, &y);
+    putchar('\n');
+    pp_value_free(&y);
+    cli_close(&s);
+    return CLI_OK;
+}
+
+/* driver apply WORKLOAD [ARG...]: c[:].apply_sync(workload, *args) */
+static int cmd_apply(const cli_opts *o, int argc, char **argv)
+{
+    if (argc < 2) {
+        fprintf(stderr, "driver: apply needs a workload name (see 'driver "
+                        "workloads')\n");
+        return CLI_USAGE;
+    }
+    if (argc - 2 > PP_MAX_VALUES) {
+        fprintf(stderr, "driver: apply: at most %d arguments\n",
+                PP_MAX_VALUES);
+        return CLI_USAGE;
+    }
+    pp_values args = { 0 };
+    for (int i = 2; i < argc; i++) {
+        pp_value v;
+        if (parse_arg(argv[i], &v) || pp_values_push(&args, &v)) {
+            pp_values_free(&args);
+            fprintf(stderr, "driver: apply: out of memory\n");
+            return CLI_FAIL;
+        }
+    }
+    cli_session s;
+    pp_error err = { 0 };
+    pp_view *v = NULL;
+    pp_async *a = NULL;
+    int rc = cli_open(o, &s, &err);
+    if (!rc && !(v = pp_client_direct(s.client, NULL, 0, &err)))
+        rc = err.code;
+    if (!rc)
+        rc = pp_view_apply(v, argv[1], args.v, args.n, &a, &err);
+    pp_values_free(&args);
+    pp_view_destroy(&v);
+    if (rc) {
+        pp_async_destroy(&a);
         return fail(&s, &err);
     }
-    size_t nt;
-    const int64_t *targets = pp_view_targets(v, &nt);
-    fputs("Parallel execution on engines: ", stderr);
-    pp_repr_i64s(stderr, targets, nt);
-    fputc('\n', stderr);
-    int rc = pp_view_scatter(v, "x", &seq, &err);
+    print_results(a);
+    pp_async_destroy(&a);
+    cli_close(&s);
+    return CLI_OK;
+}
+
+/* driver gather NAME: dview.gather(name) */
+static int cmd_gather(const cli_opts *o, int argc, char **argv)
+{
+    if (argc != 2) {
+        fprintf(stderr, "driver: gather needs one variable name\n");
+        return CLI_USAGE;
+    }
+    cli_session s;
+    pp_error err = { 0 };
+    pp_view *v = NULL;
+    pp_value y = { 0 };
+    int rc = cli_open(o, &s, &err);
+    if (!rc && !(v = pp_client_direct(s.client, NULL, 0, &err)))
+        rc = err.code;
     if (!rc)
-        rc = pp_view_execute(v, "powers", "x", "y", &e, 1, &err);
-    if (!rc)
-        rc = pp_view_gather(v, "y", &y, &err);
-    pp_value_free(&seq);
+        rc = pp_view_gather(v, argv[1], &y, &err);
     pp_view_destroy(&v);
     if (rc)
         return fail(&s, &err);
@@ -258,6 +402,10 @@ int main(int argc, char **argv)
         return no_more_args(cmd, sub_argc, sub_argv) ?: cmd_hello(&o);
     if (strcmp(cmd, "powers") == 0)
         return cmd_powers(&o, sub_argc, sub_argv);
+    if (strcmp(cmd, "apply") == 0)
+        return cmd_apply(&o, sub_argc, sub_argv);
+    if (strcmp(cmd, "gather") == 0)
+        return cmd_gather(&o, sub_argc, sub_argv);
     if (strcmp(cmd, "workloads") == 0)
         return no_more_args(cmd, sub_argc, sub_argv) ?: cmd_workloads();
     if (strcmp(cmd, "cluster") == 0)

@@ -1,0 +1,462 @@
+/* client.c - the connection to the controller: requests, task submission
+ * (with `after` dependencies held here until they are met), and receiving
+ * results into their async results. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "client_internal.h"
+#include "connfile.h"
+#include "log.h"
+
+static void held_free(held_task *t)
+{
+    pp_values_free(&t->vals);
+    free(t->after);
+    free(t);
+}
+
+static void client_close(pp_client *c)
+{
+    pp_signer_destroy(&c->signer);
+    if (c->sock) {
+        int linger = 0;
+        zmq_setsockopt(c->sock, ZMQ_LINGER, &linger, sizeof linger);
+        zmq_close(c->sock);
+    }
+    if (c->ctx)
+        zmq_ctx_term(c->ctx);
+    for (size_t i = 0; i < c->tasks.cap; i++)
+        free(c->tasks.vals[i]);
+    pp_idmap_free(&c->tasks);
+    for (size_t i = 0; i < c->nheld; i++)
+        held_free(c->held[i]);
+    free(c->held);
+}
+
+static int request(pp_client *c, pp_msg_type type, double timeout_s,
+                   pp_values *out, pp_error *err);
+
+pp_client *pp_client_connect(const char *client_json, double timeout_s,
+                             pp_error *err)
+{
+    pp_conninfo ci;
+    if (pp_conninfo_read(client_json, &ci, err))
+        return NULL;
+    pp_client *c = calloc(1, sizeof *c);
+    if (!c) {
+        pp_error_set(err, PP_ENOMEM, "out of memory");
+        return NULL;
+    }
+    pp_conninfo_endpoint(&ci, ci.client_port, c->endpoint,
+                         sizeof c->endpoint);
+    c->signer = pp_signer_new(ci.key, sizeof ci.key, err);
+    c->ctx = c->signer ? zmq_ctx_new() : NULL;
+    c->sock = c->ctx ? zmq_socket(c->ctx, ZMQ_DEALER) : NULL;
+    if (!c->sock || zmq_connect(c->sock, c->endpoint)) {
+        if (c->signer)
+            pp_error_set(err, PP_EZMQ, "cannot connect to %s: %s",
+                         c->endpoint, zmq_strerror(zmq_errno()));
+        client_close(c);
+        free(c);
+        return NULL;
+    }
+    pp_values none = { 0 };
+    int rc = request(c, PP_MSG_IDS, timeout_s, &none, err);
+    pp_values_free(&none);
+    if (rc) {
+        if (rc == PP_ETIMEDOUT)
+            pp_error_set(err, rc,
+                         "no controller answered at %s within %g s (from "
+                         "%s)",
+                         c->endpoint, timeout_s, client_json);
+        client_close(c);
+        free(c);
+        return NULL;
+    }
+    return c;
+}
+
+void pp_client_destroy(pp_client **client_p)
+{
+    if (!*client_p)
+        return;
+    client_close(*client_p);
+    free(*client_p);
+    *client_p = NULL;
+}
+
+void pp_client_set_interrupt(pp_client *c, volatile sig_atomic_t *flag)
+{
+    c->interrupt = flag;
+}
+
+static int64_t deadline_after(double timeout_s)
+{
+    return timeout_s < 0 ? INT64_MAX
+                         : pp_now_ns() + (int64_t)(timeout_s * 1e9);
+}
+
+void async_fail_slot(pp_async *a, size_t i, int code, const char *text)
+{
+    async_slot *s = &a->slots[i];
+    if (s->done)
+        return;
+    s->done = true;
+    a->done++;
+    s->meta.status = code ? code : PP_EREMOTE;
+    s->meta.completed = pp_now_ns();
+    free(s->error);
+    s->error = strdup(text);
+}
+
+/* Where the dependencies of a held task stand: 1 all met, 0 some still
+ * running, -1 one failed or is unknown (why says which). */
+static int deps_state(pp_client *c, const held_task *t, char *why,
+                      size_t size)
+{
+    int state = 1;
+    for (size_t i = 0; i < t->nafter; i++) {
+        task_ref *r = pp_idmap_get(&c->tasks, t->after[i]);
+        if (!r) {
+            snprintf(why, size,
+                     "depends on task %016llx, which this client does not "
+                     "know (was its result destroyed?)",
+                     (unsigned long long)t->after[i]);
+            return -1;
+        }
+        async_slot *s = &r->a->slots[r->slot];
+        if (!s->done) {
+            state = 0;
+        } else if (s->meta.status) {
+            if (s->meta.engine >= 0)
+                snprintf(why, size,
+                         "depends on task %016llx, which failed: engine %d: "
+                         "%s",
+                         (unsigned long long)t->after[i], s->meta.engine,
+                         s->error ? s->error : "?");
+            else
+                snprintf(why, size,
+                         "depends on task %016llx, which failed: %s",
+                         (unsigned long long)t->after[i],
+                         s->error ? s->error : "?");
+            return -1;
+        }
+    }
+    return state;
+}
+
+static int send_task(pp_client *c, pp_header *h, pp_value *vals, size_t n,
+                     pp_error *err)
+{
+    h->t_submit = pp_now_ns();
+    return pp_msg_send(c->sock, c->signer, NULL, 0, h, vals, n, err);
+}
+
+/* Sends the held tasks whose dependencies are now met, and fails those
+ * whose dependencies failed. */
+static void release_held(pp_client *c)
+{
+    for (size_t i = 0; i < c->nheld;) {
+        held_task *t = c->held[i];
+        char why[600];
+        int state = deps_state(c, t, why, sizeof why);
+        if (state == 0) {
+            i++;
+            continue;
+        }
+        c->held[i] = c->held[--c->nheld];
+        task_ref *r = pp_idmap_get(&c->tasks, t->h.id);
+        pp_error err;
+        if (state > 0) {
+            int rc = send_task(c, &t->h, t->vals.v, t->vals.n, &err);
+            free(t->vals.v);
+            t->vals.v = NULL;
+            t->vals.n = 0;
+            if (rc && r)
+                async_fail_slot(r->a, r->slot, rc, err.msg);
+            else if (r)
+                r->a->slots[r->slot].meta.submitted = t->h.t_submit;
+        } else if (r) {
+            async_fail_slot(r->a, r->slot, PP_EREMOTE, why);
+        }
+        held_free(t);
+        /* A failure may decide other held tasks: look at all again. */
+        i = 0;
+    }
+}
+
+/* Files one result with its async result. */
+static void file_result(pp_client *c, pp_frames *fr, const pp_header *h)
+{
+    task_ref *r = pp_idmap_get(&c->tasks, h->parent);
+    if (!r || r->a->slots[r->slot].done) {
+        pp_debug("result for a task this client does not wait for");
+        return;
+    }
+    pp_async *a = r->a;
+    async_slot *s = &a->slots[r->slot];
+    pp_error err = { 0 };
+    s->done = true;
+    a->done++;
+    s->meta.engine = h->engine;
+    s->meta.started = h->t_start;
+    s->meta.completed = h->t_done ? h->t_done : pp_now_ns();
+    s->meta.status = h->status;
+    if (pp_frames_take_values(fr, h, &s->vals, &err)) {
+        s->meta.status = err.code;
+        s->error = strdup(err.msg);
+    } else if (h->status) {
+        char *text = pp_value_strdup(&s->vals.v[0]);
+        s->error = text ? text : strdup("(no memory for the error text)");
+    }
+    if (c->nheld)
+        release_held(c);
+}
+
+int client_pump(pp_client *c, int64_t deadline, uint64_t want_id,
+                bool *got, pp_values *out, pp_error *err)
+{
+    for (;;) {
+        if (c->interrupt && *c->interrupt)
+            return pp_error_set(err, PP_EINTR, "interrupted");
+        int64_t now = pp_now_ns();
+        int64_t left_ms = now >= deadline
+                              ? 0
+                              : (deadline - now + 999999) / 1000000;
+        /* Wake up now and then to see the interrupt flag, in case the
+         * signal arrived between the check above and the poll. */
+        long wait = left_ms > 500 ? 500 : (long)left_ms;
+        zmq_pollitem_t item = { c->sock, 0, ZMQ_POLLIN, 0 };
+        int n = zmq_poll(&item, 1, wait);
+        if (n < 0 && zmq_errno() != EINTR)
+            return pp_error_set(err, PP_EZMQ, "poll: %s",
+                                zmq_strerror(zmq_errno()));
+        if (n <= 0) {
+            if (pp_now_ns() >= deadline)
+                return pp_error_set(err, PP_ETIMEDOUT, "timed out");
+            continue;
+        }
+        pp_frames fr;
+        pp_header h;
+        pp_error e2;
+        if (pp_frames_recv(c->sock, &fr, ZMQ_DONTWAIT, &e2))
+            continue;
+        if (pp_frames_verify(&fr, c->signer, &h, &e2)) {
+            if (c->dropped++ == 0)
+                pp_warn("dropped a message from the controller: %s",
+                        e2.msg);
+            pp_frames_close(&fr);
+            continue;
+        }
+        if (h.type == PP_MSG_RESULT) {
+            file_result(c, &fr, &h);
+        } else if (want_id && h.parent == want_id) {
+            *got = true;
+            int rc = pp_frames_take_values(&fr, &h, out, err);
+            if (!rc && h.status) {
+                char *text = pp_value_strdup(&out->v[0]);
+                rc = pp_error_set(err, h.status, "%s",
+                                  text ? text : "request failed");
+                free(text);
+            }
+            pp_frames_close(&fr);
+            return rc;
+        }
+        pp_frames_close(&fr);
+        return 0;
+    }
+}
+
+static int request(pp_client *c, pp_msg_type type, double timeout_s,
+                   pp_values *out, pp_error *err)
+{
+    pp_header h = { .type = (uint8_t)type, .id = pp_msg_id_next(),
+                    .engine = -1, .t_submit = pp_now_ns() };
+    int rc = pp_msg_send(c->sock, c->signer, NULL, 0, &h, NULL, 0, err);
+    int64_t deadline = deadline_after(timeout_s);
+    bool got = false;
+    while (!rc && !got)
+        rc = client_pump(c, deadline, h.id, &got, out, err);
+    return rc;
+}
+
+int pp_client_ids(pp_client *c, int64_t **ids, size_t *n, pp_error *err)
+{
+    pp_values out = { 0 };
+    int rc = request(c, PP_MSG_IDS, 10, &out, err);
+    if (!rc && (out.n != 1 || out.v[0].type != PP_T_I64))
+        rc = pp_error_set(err, PP_EPROTO, "malformed ids reply");
+    if (!rc) {
+        *n = pp_value_count(&out.v[0]);
+        *ids = malloc(out.v[0].size + 1);
+        if (*ids)
+            memcpy(*ids, out.v[0].data, out.v[0].size);
+        else
+            rc = pp_error_set(err, PP_ENOMEM, "out of memory");
+    }
+    pp_values_free(&out);
+    return rc;
+}
+
+int pp_client_status(pp_client *c, char **json, pp_error *err)
+{
+    pp_values out = { 0 };
+    int rc = request(c, PP_MSG_STATUS, 10, &out, err);
+    if (!rc && (out.n != 1 || out.v[0].type != PP_T_STR))
+        rc = pp_error_set(err, PP_EPROTO, "malformed status reply");
+    if (!rc && !(*json = pp_value_strdup(&out.v[0])))
+        rc = pp_error_set(err, PP_ENOMEM, "out of memory");
+    pp_values_free(&out);
+    return rc;
+}
+
+static int add_slot(pp_client *c, pp_async **a_p, uint64_t id,
+                    size_t *slot, pp_error *err)
+{
+    pp_async *a = *a_p;
+    if (!a) {
+        a = calloc(1, sizeof *a);
+        if (!a)
+            return pp_error_set(err, PP_ENOMEM, "out of memory");
+        a->client = c;
+        *a_p = a;
+    }
+    if (a->n == a->cap) {
+        size_t cap = a->cap ? a->cap * 2 : 8;
+        async_slot *grown = realloc(a->slots, cap * sizeof *grown);
+        if (!grown)
+            return pp_error_set(err, PP_ENOMEM, "out of memory");
+        a->slots = grown;
+        a->cap = cap;
+    }
+    task_ref *r = malloc(sizeof *r);
+    if (!r || pp_idmap_put(&c->tasks, id, r)) {
+        free(r);
+        return pp_error_set(err, PP_ENOMEM, "out of memory");
+    }
+    r->a = a;
+    r->slot = a->n;
+    async_slot *s = &a->slots[a->n++];
+    memset(s, 0, sizeof *s);
+    s->id = id;
+    s->meta.engine = -1;
+    s->meta.submitted = pp_now_ns();
+    *slot = r->slot;
+    return 0;
+}
+
+/* Keeps a task until its dependencies are met; its values become owned
+ * copies, since the caller's may not outlive this call. */
+static int hold(pp_client *c, const pp_header *h, const pp_task_opts *o,
+                pp_value *vals, size_t n, pp_error *err)
+{
+    held_task *t = calloc(1, sizeof *t);
+    if (!t)
+        return pp_error_set(err, PP_ENOMEM, "out of memory");
+    t->h = *h;
+    t->after = malloc(o->nafter * sizeof *t->after);
+    int rc = t->after ? 0 : PP_ENOMEM;
+    if (t->after) {
+        memcpy(t->after, o->after, o->nafter * sizeof *t->after);
+        t->nafter = o->nafter;
+    }
+    for (size_t i = 0; i < n; i++) {
+        pp_value owned = vals[i];
+        if (!rc && !vals[i].release)
+            rc = pp_value_copy(&owned, &vals[i]);
+        else
+            memset(&vals[i], 0, sizeof vals[i]);
+        if (!rc)
+            rc = pp_values_push(&t->vals, &owned);
+        if (rc)
+            pp_value_free(&owned);
+    }
+    if (!rc && c->nheld == c->cap_held) {
+        size_t cap = c->cap_held ? c->cap_held * 2 : 16;
+        held_task **grown = realloc(c->held, cap * sizeof *grown);
+        if (grown) {
+            c->held = grown;
+            c->cap_held = cap;
+        } else
+            rc = PP_ENOMEM;
+    }
+    if (rc) {
+        held_free(t);
+        return pp_error_set(err, PP_ENOMEM, "out of memory");
+    }
+    c->held[c->nheld++] = t;
+    return 0;
+}
+
+int pp_client_submit(pp_client *c, pp_async **a_p, pp_task_kind kind,
+                     const char *workload, int32_t engine,
+                     const pp_task_opts *opts, pp_value *vals, size_t n,
+                     pp_error *err)
+{
+    static const pp_task_opts none = { 0 };
+    const pp_task_opts *o = opts ? opts : &none;
+    pp_header h = {
+        .type = PP_MSG_TASK,
+        .kind = (uint8_t)kind,
+        .id = pp_msg_id_next(),
+        .engine = engine,
+        .retries = o->retries > 0 ? o->retries : 0,
+        .timeout_ms = o->timeout_s > 0 ? (int64_t)(o->timeout_s * 1000) : 0,
+    };
+    size_t slot = 0;
+    int rc = pp_header_set_name(&h, workload, err);
+    if (!rc && n > PP_MAX_VALUES)
+        rc = pp_error_set(err, PP_EINVAL, "%zu values, at most %d", n,
+                          PP_MAX_VALUES);
+    if (!rc)
+        rc = add_slot(c, a_p, h.id, &slot, err);
+    if (rc) {
+        for (size_t i = 0; i < n; i++)
+            pp_value_free(&vals[i]);
+        return rc;
+    }
+    pp_async *a = *a_p;
+    if (o->nafter) {
+        held_task probe = { .after = (uint64_t *)o->after,
+                            .nafter = o->nafter };
+        char why[600];
+        int state = deps_state(c, &probe, why, sizeof why);
+        if (state < 0) {
+            for (size_t i = 0; i < n; i++)
+                pp_value_free(&vals[i]);
+            async_fail_slot(a, slot, PP_EREMOTE, why);
+            return 0;
+        }
+        if (state == 0) {
+            rc = hold(c, &h, o, vals, n, err);
+            if (rc)
+                async_fail_slot(a, slot, rc, err->msg);
+            return rc;
+        }
+    }
+    rc = send_task(c, &h, vals, n, err);
+    if (rc)
+        async_fail_slot(a, slot, rc, err->msg);
+    else
+        a->slots[slot].meta.submitted = h.t_submit;
+    return rc;
+}
+
+void client_forget_async(pp_client *c, pp_async *a)
+{
+    for (size_t i = 0; i < a->n; i++)
+        free(pp_idmap_remove(&c->tasks, a->slots[i].id));
+    /* Held tasks of a are dropped with it. */
+    for (size_t i = 0; i < c->nheld;) {
+        bool mine = false;
+        for (size_t k = 0; k < a->n && !mine; k++)
+            mine = a->slots[k].id == c->held[i]->h.id;
+        if (mine) {
+            held_free(c->held[i]);
+            c->held[i] = c->held[--c->nheld];
+        } else {
+            i++;
+        }
+    }
+}

@@ -1,0 +1,234 @@
+/* balance.c - the balanced queue: tasks wait here until an engine has room
+ * (below the high-water mark), then the policy picks one.  Failed tasks
+ * with retries left come back here, barred from the engines they failed
+ * on. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hub_internal.h"
+#include "log.h"
+
+/* How far past a blocked head the dispatcher looks for a task that can
+ * run on a free engine (a retry barred from the only free engine). */
+#define SCAN_LIMIT 64
+
+int hub_queue_push(hub_queue *q, hub_task *t, bool front)
+{
+    if (q->len == q->cap) {
+        size_t cap = q->cap ? q->cap * 2 : 1024;
+        hub_task **slots = malloc(cap * sizeof *slots);
+        if (!slots)
+            return PP_ENOMEM;
+        for (size_t i = 0; i < q->len; i++)
+            slots[i] = q->slots[(q->head + i) & (q->cap - 1)];
+        free(q->slots);
+        q->slots = slots;
+        q->cap = cap;
+        q->head = 0;
+    }
+    if (front) {
+        q->head = (q->head + q->cap - 1) & (q->cap - 1);
+        q->slots[q->head] = t;
+    } else {
+        q->slots[(q->head + q->len) & (q->cap - 1)] = t;
+    }
+    q->len++;
+    q->live++;
+    return 0;
+}
+
+static hub_task **queue_at(hub_queue *q, size_t i)
+{
+    return &q->slots[(q->head + i) & (q->cap - 1)];
+}
+
+/* Drops the NULL slots at the head. */
+static void queue_trim(hub_queue *q)
+{
+    while (q->len && !*queue_at(q, 0)) {
+        q->head = (q->head + 1) & (q->cap - 1);
+        q->len--;
+    }
+    if (!q->live) {
+        q->len = 0;
+        q->head = 0;
+    }
+}
+
+
+void hub_queue_free(hub_queue *q)
+{
+    free(q->slots);
+    memset(q, 0, sizeof *q);
+}
+
+static bool excluded(const hub_task *t, int32_t id)
+{
+    for (int i = 0; i < t->nexcluded; i++)
+        if (t->excluded[i] == id)
+            return true;
+    return false;
+}
+
+static bool has_room(const hub *h, const hub_engine *e)
+{
+    return e->alive
+        && (h->cfg->hwm == 0 || e->balanced_outstanding < h->cfg->hwm);
+}
+
+/* Sends t to e, keeping its frames (the copies share the bytes) so that it
+ * can be handed back or retried if e leaves or fails it. */
+static int send_task(hub *h, hub_task *t, hub_engine *e)
+{
+    bool keep = true;
+    int rc = zmq_send(h->engines_sock, e->rid, e->rid_len, ZMQ_SNDMORE);
+    for (int i = 0; rc >= 0 && i < t->nbody; i++) {
+        int more = i + 1 < t->nbody ? ZMQ_SNDMORE : 0;
+        if (keep) {
+            zmq_msg_t copy;
+            zmq_msg_init(&copy);
+            zmq_msg_copy(&copy, &t->body[i]); /* shares the bytes */
+            rc = zmq_msg_send(&copy, h->engines_sock, more);
+            if (rc < 0)
+                zmq_msg_close(&copy);
+        } else {
+            rc = zmq_msg_send(&t->body[i], h->engines_sock, more);
+        }
+    }
+    if (!keep) {
+        for (int i = 0; i < t->nbody; i++)
+            zmq_msg_close(&t->body[i]);
+        free(t->body);
+        t->body = NULL;
+        t->nbody = 0;
+    }
+    return rc < 0 ? PP_EZMQ : 0;
+}
+
+/* True when every alive engine is barred for t: it can never run. */
+static bool nowhere_to_run(const hub *h, const hub_task *t)
+{
+    for (int32_t i = 0; i < h->nengines; i++)
+        if (h->engines[i].alive && !excluded(t, h->engines[i].id))
+            return false;
+    return true;
+}
+
+static void fail_unrunnable(hub *h, hub_task *t)
+{
+    char why[400];
+    int n = snprintf(why, sizeof why, "the task failed on engine%s",
+                     t->nexcluded > 1 ? "s" : "");
+    for (int k = 0; k < t->nexcluded && n < 150; k++)
+        n += snprintf(why + n, sizeof why - (size_t)n, "%s %d", k ? "," : "",
+                      t->excluded[k]);
+    n += snprintf(why + n, sizeof why - (size_t)n,
+                  " and no other engine is left to retry it");
+    if (t->last_error)
+        snprintf(why + n, sizeof why - (size_t)n, " (last error: %.*s)",
+                 (int)(sizeof why > (size_t)n + 20 ? sizeof why - (size_t)n - 20
+                                                    : 0),
+                 t->last_error);
+    hub_fail_task(h, t, PP_EREMOTE, why);
+}
+
+void hub_dispatch(hub *h)
+{
+    sched_engine free_list[256], cands[256];
+    hub_queue *q = &h->queue;
+    while (q->live) {
+        size_t nfree = 0;
+        for (int32_t i = 0; i < h->nengines && nfree < 256; i++) {
+            hub_engine *e = &h->engines[i];
+            if (has_room(h, e))
+                free_list[nfree++] = (sched_engine){
+                    .id = e->id, .load = e->outstanding,
+                    .last_used = e->last_done_ns };
+        }
+        if (!nfree)
+            return;
+        /* The first queued task that some free engine may run. */
+        hub_task *t = NULL;
+        size_t ncands = 0;
+        for (size_t i = 0; i < q->len && i < SCAN_LIMIT; i++) {
+            hub_task *c = *queue_at(q, i);
+            if (!c)
+                continue;
+            if (c->nexcluded && nowhere_to_run(h, c)) {
+                *queue_at(q, i) = NULL;
+                q->live--;
+                fail_unrunnable(h, c);
+                continue;
+            }
+            ncands = 0;
+            for (size_t k = 0; k < nfree; k++)
+                if (!excluded(c, free_list[k].id))
+                    cands[ncands++] = free_list[k];
+            if (ncands) {
+                t = c;
+                *queue_at(q, i) = NULL;
+                q->live--;
+                break;
+            }
+        }
+        queue_trim(q);
+        if (!t)
+            return;
+        size_t pick = h->policy->choose(cands, ncands, &h->rng);
+        hub_engine *e = &h->engines[cands[pick].id];
+        if (send_task(h, t, e)) {
+            hub_fail_task(h, t, PP_EZMQ, "the controller could not send "
+                                         "the task to an engine");
+            continue;
+        }
+        t->engine = e->id;
+        e->outstanding++;
+        e->balanced_outstanding++;
+    }
+}
+
+bool hub_retry(hub *h, hub_task *t, int32_t engine)
+{
+    if (!t->balanced || t->retries_left <= 0 || !t->body)
+        return false;
+    t->retries_left--;
+    if (t->nexcluded < HUB_MAX_EXCLUDED)
+        t->excluded[t->nexcluded++] = engine;
+    t->engine = -1;
+    if (hub_queue_push(&h->queue, t, true))
+        return false;
+    h->tasks_retried++;
+    pp_debug("task %016llx queued again after engine %d, %d retries left",
+             (unsigned long long)t->id, engine, t->retries_left);
+    return true;
+}
+
+bool hub_hand_back(hub *h, hub_task *t)
+{
+    if (!t->balanced || !t->body)
+        return false;
+    t->engine = -1;
+    return hub_queue_push(&h->queue, t, true) == 0;
+}
+
+void hub_expire_queued(hub *h, int64_t now)
+{
+    hub_queue *q = &h->queue;
+    for (size_t i = 0; i < q->len; i++) {
+        hub_task *t = *queue_at(q, i);
+        if (!t || t->timeout_ms <= 0
+            || now - t->queued_ns < t->timeout_ms * 1000000)
+            continue;
+        *queue_at(q, i) = NULL;
+        q->live--;
+        char why[160];
+        snprintf(why, sizeof why,
+                 "the task waited %.3f s without an engine to start it "
+                 "(timeout %.3f s)",
+                 (double)(now - t->queued_ns) / 1e9,
+                 (double)t->timeout_ms / 1e3);
+        hub_fail_task(h, t, PP_ETIMEDOUT, why);
+    }
+    queue_trim(q);
+}

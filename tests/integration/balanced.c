@@ -1,0 +1,336 @@
+/* balanced.c - the load-balanced view against a real cluster that
+ * balanced.sh started: results in order, the scheduler favouring a fast
+ * engine, retries, dependencies, timeouts, and engines that die, leave or
+ * join in the middle of a map.
+ *
+ * usage: balanced MODE CLIENT_JSON [ARGS]   (see main for the modes) */
+#include <jansson.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "view.h"
+
+static int failures;
+
+#define CHECK(cond, ...)                                                     \
+    do {                                                                     \
+        if (!(cond)) {                                                       \
+            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);            \
+            fprintf(stderr, __VA_ARGS__);                                    \
+            fputc('\n', stderr);                                             \
+            failures++;                                                      \
+        }                                                                    \
+    } while (0)
+
+static pp_client *client;
+
+static void sleep_s(double s)
+{
+    struct timespec ts = { (time_t)s, (long)((s - (time_t)s) * 1e9) };
+    nanosleep(&ts, NULL);
+}
+
+/* The pid of engine `id`, from the controller's status. */
+static long engine_pid(int64_t id)
+{
+    char *json = NULL;
+    pp_error err;
+    if (pp_client_status(client, &json, &err))
+        return -1;
+    json_t *root = json_loads(json, 0, NULL);
+    free(json);
+    long pid = -1;
+    json_t *engines = json_object_get(root, "engines");
+    for (size_t i = 0; i < json_array_size(engines); i++) {
+        json_t *e = json_array_get(engines, i);
+        if (json_integer_value(json_object_get(e, "id")) == id)
+            pid = (long)json_integer_value(json_object_get(e, "pid"));
+    }
+    json_decref(root);
+    return pid;
+}
+
+static pp_value range(int64_t n)
+{
+    int64_t *x = malloc((size_t)n * sizeof *x + 1);
+    for (int64_t i = 0; i < n; i++)
+        x[i] = i;
+    pp_value v;
+    pp_value_take(&v, PP_T_I64, x, (size_t)n * sizeof *x);
+    return v;
+}
+
+/* Checks a map of powers with exponent 2 over range(n): every x*x, in
+ * order. */
+static void check_squares(pp_async *a, int64_t n)
+{
+    pp_value y;
+    pp_error err;
+    int rc = pp_async_gather(a, &y, &err);
+    CHECK(rc == 0, "gather: %s", err.msg);
+    if (rc)
+        return;
+    CHECK((int64_t)pp_value_count(&y) == n, "%zu results, not %lld",
+          pp_value_count(&y), (long long)n);
+    const int64_t *v = pp_value_i64s(&y);
+    int64_t wrong = 0;
+    for (int64_t i = 0; i < n && i < (int64_t)pp_value_count(&y); i++)
+        wrong += v[i] != i * i;
+    CHECK(wrong == 0, "%lld results are wrong", (long long)wrong);
+    pp_value_free(&y);
+}
+
+static size_t tasks_on(pp_async *a, int32_t engine)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < pp_async_len(a); i++)
+        n += pp_async_meta(a, i)->engine == engine;
+    return n;
+}
+
+/* A map of powers with exponent 2 over range(n), chunksize 1. */
+static pp_async *map_squares(pp_view *v, int64_t n, pp_value *seq)
+{
+    int64_t two = 2;
+    pp_value e;
+    pp_value_borrow(&e, PP_T_I64, &two, sizeof two);
+    *seq = range(n);
+    pp_error err = { 0 };
+    pp_async *a = pp_view_map_async(v, "powers", seq, 1, &e, 1, &err);
+    CHECK(a != NULL, "map: %s", err.msg);
+    return a;
+}
+
+static void wait_progress(pp_async *a, size_t at_least)
+{
+    while (pp_async_progress(a) < at_least)
+        sleep_s(0.005);
+}
+
+/* Engine 0 fast, engine 1 slow (--task-delay): under leastload the fast
+ * one takes clearly more of 60 sleep tasks. */
+static void mode_slow(void)
+{
+    pp_error err = { 0 };
+    pp_view *v = pp_client_balanced(client, &err);
+    double items[60];
+    for (int i = 0; i < 60; i++)
+        items[i] = 0.01;
+    pp_value seq;
+    pp_value_borrow(&seq, PP_T_F64, items, sizeof items);
+    pp_async *a = pp_view_map_async(v, "sleep", &seq, 1, NULL, 0, &err);
+    CHECK(a && pp_async_wait(a, 60, &err) == 0, "map: %s", err.msg);
+    CHECK(pp_async_first_error(a, &err) == 0, "task failed: %s", err.msg);
+    size_t fast = tasks_on(a, 0), slow = tasks_on(a, 1);
+    printf("sleep tasks: fast engine %zu, slow engine %zu\n", fast, slow);
+    CHECK(fast + slow == 60, "tasks on neither engine");
+    CHECK(fast >= 2 * slow, "fast %zu is not clearly more than slow %zu",
+          fast, slow);
+    pp_async_timing t;
+    pp_async_timing_get(a, &t);
+    CHECK(t.done == 60 && t.failed == 0, "timing counts %zu/%zu", t.done,
+          t.failed);
+    CHECK(t.serial >= 0.6 && t.wall > 0, "serial %.3f wall %.3f", t.serial,
+          t.wall);
+    pp_async_destroy(&a);
+    pp_view_destroy(&v);
+}
+
+/* Kills engine `victim` with sig in the middle of a 2,000-task map. */
+static void mode_kill(int sig, int retries, int32_t victim)
+{
+    pp_error err = { 0 };
+    pp_view *v = pp_client_balanced(client, &err);
+    pp_task_opts flags = { .retries = retries };
+    pp_view_set_flags(v, &flags, &err);
+    long pid = engine_pid(victim);
+    CHECK(pid > 0, "no pid for engine %d", victim);
+    pp_value seq;
+    pp_async *a = map_squares(v, 2000, &seq);
+    wait_progress(a, 400);
+    kill((pid_t)pid, sig);
+    int rc = pp_async_wait(a, 120, &err);
+    CHECK(rc == 0, "wait: %s", err.msg);
+    size_t on_victim = tasks_on(a, victim), failed = 0, failed_right = 0;
+    for (size_t i = 0; i < pp_async_len(a); i++) {
+        const pp_values *vals;
+        pp_error e2;
+        if (pp_async_result(a, i, &vals, &e2)) {
+            failed++;
+            char want[64];
+            snprintf(want, sizeof want, "engine %d: ", victim);
+            failed_right += strstr(e2.msg, want) != NULL;
+            if (failed == 1)
+                printf("a lost task says: %s\n", e2.msg);
+        }
+    }
+    printf("signal %d to engine %d with retries=%d: %zu tasks done there "
+           "before, %zu failed\n",
+           sig, victim, retries, on_victim, failed);
+    CHECK(on_victim > 0 && on_victim < 2000, "victim ran %zu tasks",
+          on_victim);
+    if (retries > 0 || sig == SIGTERM) {
+        CHECK(failed == 0, "%zu tasks failed", failed);
+        check_squares(a, 2000);
+    } else {
+        /* Lost, not missing: each lost task says which engine lost it. */
+        CHECK(failed >= 1, "no task was reported lost");
+        CHECK(failed_right == failed, "%zu of %zu failures name engine %d",
+              failed_right, failed, victim);
+        for (size_t i = 0; i < pp_async_len(a); i++) {
+            const pp_values *vals;
+            pp_error e2;
+            if (pp_async_result(a, i, &vals, &e2) == 0)
+                CHECK(pp_value_i64s(&vals->v[0])[0] == (int64_t)(i * i),
+                      "result %zu wrong", i);
+        }
+    }
+    pp_value_free(&seq);
+    pp_async_destroy(&a);
+    pp_view_destroy(&v);
+}
+
+/* An engine that joins in the middle of a map gets work. */
+static void mode_join(const char *engine_bin, const char *engine_json)
+{
+    pp_error err = { 0 };
+    pp_view *v = pp_client_balanced(client, &err);
+    pp_value seq;
+    pp_async *a = map_squares(v, 600, &seq);
+    wait_progress(a, 50);
+    pid_t pid = fork();
+    if (pid == 0) {
+        execl(engine_bin, "engine", "--file", engine_json, "--log-level",
+              "warn", "--task-delay", "0.002", (char *)NULL);
+        _exit(127);
+    }
+    CHECK(pp_async_wait(a, 60, &err) == 0, "wait: %s", err.msg);
+    check_squares(a, 600);
+    size_t newcomer = tasks_on(a, 1);
+    printf("the engine that joined mid-map ran %zu of 600 tasks\n",
+           newcomer);
+    CHECK(newcomer > 0, "the new engine got no work");
+    kill(pid, SIGTERM);
+    waitpid(pid, NULL, 0);
+    pp_value_free(&seq);
+    pp_async_destroy(&a);
+    pp_view_destroy(&v);
+}
+
+/* after: a task runs only after its dependencies succeed, and fails,
+ * naming the dependency, when one failed.  timeout: a task that cannot
+ * start in time fails saying so.  retries: a failing task is retried on
+ * another engine, never the same one. */
+static void mode_flags(void)
+{
+    pp_error err = { 0 };
+    pp_view *v = pp_client_balanced(client, &err);
+
+    /* A sleeps 0.3 s; B (after A) must start after A completed. */
+    pp_async *a = NULL, *b = NULL, *c = NULL;
+    double wait = 0.3;
+    pp_value arg;
+    pp_value_borrow(&arg, PP_T_F64, &wait, sizeof wait);
+    CHECK(pp_view_apply(v, "sleep", &arg, 1, NULL, &err) == 0, "%s",
+          err.msg);
+    a = pp_view_apply_async(v, "sleep", &arg, 1, &err);
+    uint64_t after_a = pp_async_task_id(a, 0);
+    pp_task_opts flags = { .after = &after_a, .nafter = 1 };
+    pp_view_set_flags(v, &flags, &err);
+    b = pp_view_apply_async(v, "hello", NULL, 0, &err);
+    CHECK(pp_async_wait(b, 30, &err) == 0, "wait b: %s", err.msg);
+    CHECK(pp_async_first_error(b, &err) == 0, "b failed: %s", err.msg);
+    CHECK(pp_async_ready(a), "b finished before a");
+    CHECK(pp_async_meta(b, 0)->started >= pp_async_meta(a, 0)->completed,
+          "b started before a completed");
+
+    /* F fails; G after F fails with a message naming F. */
+    pp_view_set_flags(v, NULL, &err);
+    pp_value why;
+    pp_value_borrow(&why, PP_T_STR, "on purpose", 10);
+    pp_async *f = pp_view_apply_async(v, "fail", &why, 1, &err);
+    uint64_t after_f = pp_async_task_id(f, 0);
+    pp_task_opts after_fail = { .after = &after_f, .nafter = 1 };
+    pp_view_set_flags(v, &after_fail, &err);
+    c = pp_view_apply_async(v, "hello", NULL, 0, &err);
+    CHECK(pp_async_wait(c, 30, &err) == 0, "wait c: %s", err.msg);
+    CHECK(pp_async_first_error(c, &err) != 0, "c ran despite f failing");
+    char idtext[32];
+    snprintf(idtext, sizeof idtext, "%016llx", (unsigned long long)after_f);
+    CHECK(strstr(err.msg, idtext) && strstr(err.msg, "on purpose"),
+          "c's error does not name f: %s", err.msg);
+    printf("a dependent of a failed task says: %s\n", err.msg);
+    pp_async_destroy(&c);
+    pp_async_destroy(&f);
+
+    /* retries: a task that always fails is tried on both engines, then
+     * reported with the last error. */
+    pp_task_opts retry = { .retries = 5 };
+    pp_view_set_flags(v, &retry, &err);
+    CHECK(pp_view_apply(v, "fail", &why, 1, NULL, &err) != 0,
+          "fail succeeded");
+    CHECK(strstr(err.msg, "no other engine is left")
+              && strstr(err.msg, "on purpose"),
+          "retry error: %s", err.msg);
+    printf("a task that failed everywhere says: %s\n", err.msg);
+
+    /* timeout: both engines busy for 1 s, a task allowed 0.2 s to start. */
+    pp_view_set_flags(v, NULL, &err);
+    double busy = 1.0;
+    pp_value_borrow(&arg, PP_T_F64, &busy, sizeof busy);
+    pp_async *hogs = NULL;
+    pp_value seq;
+    double two[2] = { busy, busy };
+    pp_value_borrow(&seq, PP_T_F64, two, sizeof two);
+    hogs = pp_view_map_async(v, "sleep", &seq, 1, NULL, 0, &err);
+    pp_task_opts hurry = { .timeout_s = 0.2 };
+    pp_view_set_flags(v, &hurry, &err);
+    CHECK(pp_view_apply(v, "hello", NULL, 0, NULL, &err) != 0,
+          "a task ran although no engine was free");
+    CHECK(strstr(err.msg, "without an engine to start it") != NULL,
+          "timeout error: %s", err.msg);
+    printf("a task that could not start says: %s\n", err.msg);
+    pp_async_wait(hogs, 30, &err);
+    pp_async_destroy(&hogs);
+    pp_async_destroy(&b);
+    pp_async_destroy(&a);
+    pp_view_destroy(&v);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 3) {
+        fprintf(stderr, "usage: balanced MODE CLIENT_JSON [ARGS]\n");
+        return 2;
+    }
+    pp_error err = { 0 };
+    client = pp_client_connect(argv[2], 5, &err);
+    if (!client) {
+        fprintf(stderr, "%s\n", err.msg);
+        return 1;
+    }
+    const char *mode = argv[1];
+    if (strcmp(mode, "slow") == 0)
+        mode_slow();
+    else if (strcmp(mode, "kill9") == 0)
+        mode_kill(SIGKILL, 1, (int32_t)atoi(argv[3]));
+    else if (strcmp(mode, "kill9-noretry") == 0)
+        mode_kill(SIGKILL, 0, (int32_t)atoi(argv[3]));
+    else if (strcmp(mode, "term") == 0)
+        mode_kill(SIGTERM, 0, (int32_t)atoi(argv[3]));
+    else if (strcmp(mode, "join") == 0 && argc == 5)
+        mode_join(argv[3], argv[4]);
+    else if (strcmp(mode, "flags") == 0)
+        mode_flags();
+    else {
+        fprintf(stderr, "unknown mode %s\n", mode);
+        failures++;
+    }
+    pp_client_destroy(&client);
+    return failures ? 1 : 0;
+}

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# driver cluster start -n 4: the article's ids, hello and powers, then a
+# stop that leaves no process behind.
+. "$(dirname "$0")/lib.sh"
+
+out=$("$DRIVER" cluster start -n 4)
+expect_contains "start" "4 engines registered" "$out"
+pids=$(cluster_pids)
+expect_eq "processes started" 5 "$(echo "$pids" | wc -l)"
+
+expect_eq "ids" "[0, 1, 2, 3]" "$("$DRIVER" ids)"
+expect_eq "hello" \
+    "['Hello World', 'Hello World', 'Hello World', 'Hello World']" \
+    "$("$DRIVER" hello)"
+expect_eq "powers" "$(powers_expected 64 10)" "$("$DRIVER" powers 2>/dev/null)"
+err=$("$DRIVER" powers 2>&1 >/dev/null)
+expect_eq "powers stderr" "Parallel execution on engines: [0, 1, 2, 3]" "$err"
+expect_eq "powers --n 10 --exponent 3" "$(powers_expected 10 3)" \
+    "$("$DRIVER" powers --n 10 --exponent 3 2>/dev/null)"
+# Fewer items than engines: some engines get empty blocks.
+expect_eq "powers --n 3" "[0, 1, 1024]" "$("$DRIVER" powers --n 3 2>/dev/null)"
+# The gathered y stays in the engines' namespaces, as in ipyparallel.
+expect_eq "gather y" "[0, 1, 1024]" "$("$DRIVER" gather y)"
+expect_eq "powers --n 0" "[]" "$("$DRIVER" powers --n 0 2>/dev/null)"
+
+status=$("$DRIVER" cluster status)
+expect_contains "status" "4 engines: 0 (" "$status"
+expect_contains "status" "0 bad signature, 0 malformed" "$status"
+expect_error 1 "already running" "$DRIVER" cluster start -n 2
+
+out=$("$DRIVER" cluster stop)
+expect_contains "stop" "5 processes ended" "$out"
+for pid in $pids; do
+    if [ -e "/proc/$pid" ] && ! grep -q '^State:.*Z' "/proc/$pid/status"; then
+        fail "process $pid still runs after cluster stop"
+    fi
+done
+[ ! -e "$PIPAR_DIR/profile_default/pid/cluster.json" ] \
+    || fail "state file left behind"
+[ ! -e "$PIPAR_DIR/profile_default/security/client.json" ] \
+    || fail "connection file left behind after a clean stop"
+expect_error 1 "no cluster was started" "$DRIVER" cluster stop
+echo "ok"

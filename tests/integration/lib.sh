@@ -1,0 +1,131 @@
+# lib.sh - shared by the integration tests: a private PIPAR_DIR, a cluster
+# that is stopped on every exit (by the PIDs we started), and assertions.
+# Sourced with BIN set to the build directory holding driver, engine and
+# controller.
+set -euo pipefail
+
+: "${BIN:?BIN must name the build directory}"
+DRIVER="$BIN/driver"
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/pipar-test.XXXXXX")
+export PIPAR_DIR="$WORK/pipar"
+export TMPDIR="$WORK/tmp"
+mkdir -p "$PIPAR_DIR" "$TMPDIR"
+STARTED_PIDS=()
+
+cleanup() {
+    local status=$?
+    "$DRIVER" cluster stop >/dev/null 2>&1 || true
+    # Newest first: engines leave while their controller still answers.
+    local i
+    for ((i = ${#STARTED_PIDS[@]} - 1; i >= 0; i--)); do
+        kill "${STARTED_PIDS[i]}" 2>/dev/null || true
+        wait "${STARTED_PIDS[i]}" 2>/dev/null || true
+    done
+    rm -rf "$WORK"
+    exit "$status"
+}
+trap cleanup EXIT
+
+fail() {
+    echo "FAIL: $*" >&2
+    exit 1
+}
+
+# expect_eq WHAT EXPECTED ACTUAL
+expect_eq() {
+    [ "$2" == "$3" ] || fail "$1: expected [$2], got [$3]"
+}
+
+# expect_contains WHAT NEEDLE HAYSTACK
+expect_contains() {
+    case "$3" in
+    *"$2"*) ;;
+    *) fail "$1: expected to find [$2] in [$3]" ;;
+    esac
+}
+
+# expect_error STATUS NEEDLE CMD...: the command fails with that status and
+# one line on stderr containing NEEDLE.
+expect_error() {
+    local want=$1 needle=$2 out err status
+    shift 2
+    set +e
+    err=$("$@" 2>&1 >/dev/null)
+    status=$?
+    set -e
+    [ "$status" == "$want" ] || fail "$*: exit status $status, not $want ($err)"
+    expect_contains "$*" "$needle" "$err"
+    [ "$(printf '%s\n' "$err" | wc -l)" == 1 ] \
+        || fail "$*: error is not one line: [$err]"
+}
+
+# The first 64 powers computed by the shell itself: an independent check.
+powers_expected() {
+    local n=$1 e=$2 out="[" x
+    for ((x = 0; x < n; x++)); do
+        [ "$x" -gt 0 ] && out+=", "
+        out+=$((x ** e))
+    done
+    echo "$out]"
+}
+
+# PIDs of processes that run with our PIPAR_DIR or TMPDIR in their
+# environment: what a test started, whoever forked it.
+our_processes() {
+    local pid
+    for pid in $(ls /proc | grep -E '^[0-9]+$'); do
+        [ "$pid" == "$$" ] && continue
+        if { tr '\0' '\n' <"/proc/$pid/environ"; } 2>/dev/null \
+            | grep -qx -e "PIPAR_DIR=$PIPAR_DIR" -e "PIPAR_DIR=$TMPDIR/.*"; then
+            local comm
+            comm=$(cat "/proc/$pid/comm" 2>/dev/null || true)
+            case "$comm" in controller | engine) echo "$pid" ;; esac
+        fi
+    done
+}
+
+cluster_pids() {
+    awk '/"controller":/ { gsub(/[^0-9]/, ""); print }
+         /"engines":/ { inside = 1; next }
+         inside && /\]/ { inside = 0 }
+         inside { gsub(/[^0-9]/, ""); if ($0 != "") print }' \
+        "$PIPAR_DIR/profile_default/pid/cluster.json"
+}
+
+# start_controller PROFILE [OPTIONS...]: a controller of our own, stopped
+# by cleanup; waits for its connection files.
+start_controller() {
+    local profile=$1
+    shift
+    "$BIN/controller" --profile "$profile" --log-level warn "$@" &
+    STARTED_PIDS+=("$!")
+    local file="$PIPAR_DIR/profile_$profile/security/client.json"
+    for _ in $(seq 500); do
+        grep -q "\"controller_pid\": $!" "$file" 2>/dev/null && return 0
+        sleep 0.01
+    done
+    fail "controller for $profile did not start"
+}
+
+engine_count() {
+    "$DRIVER" --no-embed --profile "$1" ids | { grep -o '[0-9]\+' || true; } | wc -l
+}
+
+# start_engine PROFILE [OPTIONS...]: an engine of our own; waits until the
+# controller lists one more engine.
+start_engine() {
+    local profile=$1
+    shift
+    local before
+    before=$(engine_count "$profile")
+    "$BIN/engine" --file "$PIPAR_DIR/profile_$profile/security/engine.json" \
+        --log-level warn "$@" &
+    STARTED_PIDS+=("$!")
+    for _ in $(seq 500); do
+        local now
+        now=$(engine_count "$profile")
+        [ "$now" -gt "$before" ] && return 0
+        sleep 0.01
+    done
+    fail "engine for $profile did not register"
+}
