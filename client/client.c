@@ -53,6 +53,8 @@ pp_client *pp_client_connect(const char *client_json, double timeout_s,
     c->signer = pp_signer_new(ci.key, sizeof ci.key, err);
     c->ctx = c->signer ? zmq_ctx_new() : NULL;
     c->sock = c->ctx ? zmq_socket(c->ctx, ZMQ_DEALER) : NULL;
+    if (c->sock)
+        pp_socket_unbounded(c->sock);
     if (!c->sock || zmq_connect(c->sock, c->endpoint)) {
         if (c->signer)
             pp_error_set(err, PP_EZMQ, "cannot connect to %s: %s",

@@ -9,6 +9,7 @@
 #include "args.h"
 #include "cli.h"
 #include "log.h"
+#include "policy.h"
 
 volatile sig_atomic_t cli_interrupted;
 
@@ -83,6 +84,27 @@ void cli_close(cli_session *s)
     }
 }
 
+/* The controller would refuse these too, but in its log; say it here. */
+static int check_controller_option(const char *name, const char *value,
+                                   pp_error *err)
+{
+    char option[48];
+    int64_t n;
+    double s;
+    snprintf(option, sizeof option, "--%s", name);
+    if (strcmp(name, "scheme") == 0)
+        return sched_policy_find(value)
+                   ? 0
+                   : pp_error_set(err, PP_EINVAL, "--scheme: '%s' is not one "
+                                                  "of %s",
+                                  value, sched_policy_names());
+    if (strcmp(name, "hwm") == 0)
+        return pp_parse_i64(option, value, 0, 1000000, &n, err);
+    if (strcmp(name, "heartbeat-misses") == 0)
+        return pp_parse_i64(option, value, 1, 1000, &n, err);
+    return pp_parse_seconds(option, value, 0.01, 600, &s, err);
+}
+
 static int cluster_start(const cli_opts *o, int argc, char **argv)
 {
     int64_t n = default_engines();
@@ -91,14 +113,33 @@ static int cluster_start(const cli_opts *o, int argc, char **argv)
     static const struct option opts[] = {
         { "n", required_argument, NULL, 'n' },
         { "timeout", required_argument, NULL, 't' },
+        { "scheme", required_argument, NULL, 'C' },
+        { "hwm", required_argument, NULL, 'C' },
+        { "heartbeat-period", required_argument, NULL, 'C' },
+        { "heartbeat-misses", required_argument, NULL, 'C' },
         { 0, 0, 0, 0 },
     };
+    /* The controller's own options pass through; it checks them. */
+    char *ctl_args[16];
+    int nctl = 0;
     optind = 0;
     opterr = 0;
-    int c;
-    while ((c = getopt_long(argc, argv, "n:", opts, NULL)) != -1) {
+    int c, index = 0;
+    while ((c = getopt_long(argc, argv, "n:", opts, &index)) != -1) {
         int rc = 0;
-        if (c == 'n')
+        if (c == 'C')
+            rc = check_controller_option(opts[index].name, optarg, &err);
+        if (rc) {
+            fprintf(stderr, "driver: %s\n", err.msg);
+            return CLI_USAGE;
+        }
+        if (c == 'C' && nctl + 2 <= 16) {
+            static char names[4][32];
+            snprintf(names[index - 2], sizeof names[0], "--%s",
+                     opts[index].name);
+            ctl_args[nctl++] = names[index - 2];
+            ctl_args[nctl++] = optarg;
+        } else if (c == 'n')
             rc = pp_parse_i64("-n", optarg, 1, PP_MAX_LOCAL_ENGINES, &n,
                               &err);
         else if (c == 't')
@@ -139,7 +180,8 @@ static int cluster_start(const cli_opts *o, int argc, char **argv)
         fprintf(stderr, "driver: %s\n", err.msg);
         return CLI_FAIL;
     }
-    pp_cluster cl;
+    pp_cluster cl = { .nctl_args = 0 };
+    pp_cluster_controller_args(&cl, ctl_args, nctl);
     if (pp_cluster_start(&cl, base, o->profile, (int)n, true, timeout,
                          &err)) {
         fprintf(stderr, "driver: cluster start: %s\n", err.msg);
@@ -216,9 +258,12 @@ static int cluster_status(const cli_opts *o)
     free(json);
     json_t *engines = json_object_get(root, "engines");
     json_t *dropped = json_object_get(root, "dropped");
-    printf("controller pid %lld, up %.1f s; %zu engine%s:",
+    printf("controller pid %lld, up %.1f s, scheme %s, hwm %lld; %zu "
+           "engine%s:",
            (long long)json_integer_value(json_object_get(root, "pid")),
            json_number_value(json_object_get(root, "uptime_s")),
+           json_string_value(json_object_get(root, "scheme")),
+           (long long)json_integer_value(json_object_get(root, "hwm")),
            json_array_size(engines),
            json_array_size(engines) == 1 ? "" : "s");
     for (size_t i = 0; i < json_array_size(engines); i++) {
@@ -228,9 +273,16 @@ static int cluster_status(const cli_opts *o)
                json_string_value(json_object_get(e, "host")),
                (long long)json_integer_value(json_object_get(e, "pid")));
     }
-    printf("\ntasks: %lld done, %lld outstanding; dropped messages: %lld bad "
-           "signature, %lld malformed, %lld unknown sender\n",
+    printf("\ntasks: %lld done, %lld failed, %lld retried, %lld queued, %lld "
+           "outstanding; dropped messages: %lld bad signature, %lld "
+           "malformed, %lld unknown sender\n",
            (long long)json_integer_value(json_object_get(root, "tasks_done")),
+           (long long)json_integer_value(
+               json_object_get(root, "tasks_failed")),
+           (long long)json_integer_value(
+               json_object_get(root, "tasks_retried")),
+           (long long)json_integer_value(
+               json_object_get(root, "tasks_queued")),
            (long long)json_integer_value(
                json_object_get(root, "tasks_outstanding")),
            (long long)json_integer_value(

@@ -183,8 +183,11 @@ static int await_files(pp_cluster *cl, const char *client_json,
                 : !pp_pid_alive(cl->controller)) {
             cl->controller = 0;
             return pp_error_set(err, PP_EIO,
-                                "the controller exited before writing %s",
-                                client_json);
+                                "the controller exited before writing %s%s",
+                                client_json,
+                                cl->detached ? " (see log/controller.log "
+                                               "in the profile)"
+                                             : "");
         }
         if (pp_now_ns() > deadline)
             return pp_error_set(err, PP_ETIMEDOUT,
@@ -231,11 +234,24 @@ static int await_engines(pp_cluster *cl, const char *client_json,
     return rc;
 }
 
+void pp_cluster_controller_args(pp_cluster *cl, char *const *args,
+                                int nargs)
+{
+    cl->nctl_args = 0;
+    for (int i = 0; i < nargs && i < 16; i++)
+        cl->ctl_args[cl->nctl_args++] = args[i];
+}
+
 int pp_cluster_start(pp_cluster *cl, const char *pipar_dir,
                      const char *profile, int n, bool detached,
                      double timeout_s, pp_error *err)
 {
+    char *ctl_args[16];
+    int nctl_args = cl->nctl_args;
+    memcpy(ctl_args, cl->ctl_args, sizeof ctl_args);
     memset(cl, 0, sizeof *cl);
+    memcpy(cl->ctl_args, ctl_args, sizeof ctl_args);
+    cl->nctl_args = nctl_args;
     int64_t t0 = pp_now_ns();
     int64_t deadline = t0 + (int64_t)(timeout_s * 1e9);
     if (n < 1 || n > PP_MAX_LOCAL_ENGINES)
@@ -285,8 +301,11 @@ int pp_cluster_start(pp_cluster *cl, const char *pipar_dir,
     char prof_arg[80];
     snprintf(prof_arg, sizeof prof_arg, "%s", profile);
     snprintf(log_ctl, sizeof log_ctl, "%s/log/controller.log", profdir);
-    char *ctl_argv[] = { "controller", "--profile", prof_arg, "--log-level",
-                         detached ? "info" : "warn", NULL };
+    char *ctl_argv[6 + 16] = { "controller", "--profile", prof_arg,
+                               "--log-level", detached ? "info" : "warn" };
+    for (int i = 0; i < cl->nctl_args; i++)
+        ctl_argv[5 + i] = cl->ctl_args[i];
+    ctl_argv[5 + cl->nctl_args] = NULL;
     cl->controller = spawn(cl, bin, "controller", ctl_argv,
                            detached ? log_ctl : NULL, err);
     if (cl->controller < 0) {

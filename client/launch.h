@@ -24,6 +24,8 @@ typedef struct pp_cluster {
     pid_t engines[PP_MAX_LOCAL_ENGINES];
     int nengines;
     double start_seconds; /* until every engine had registered */
+    char *ctl_args[16];
+    int nctl_args;
 } pp_cluster;
 
 /* Starts a controller and n engines on loopback and waits (at most
@@ -35,6 +37,11 @@ typedef struct pp_cluster {
 int pp_cluster_start(pp_cluster *cl, const char *pipar_dir,
                      const char *profile, int n, bool detached,
                      double timeout_s, pp_error *err);
+
+/* Options passed on to the controller (--scheme, --hwm, ...), at most 16;
+ * set before pp_cluster_start. */
+void pp_cluster_controller_args(pp_cluster *cl, char *const *args,
+                                int nargs);
 
 /* SIGTERM to the engines (they unregister), then the controller; SIGKILL
  * to any still there after grace_s.  Returns how many were running. */

@@ -178,8 +178,12 @@ void hub_dispatch(hub *h)
         size_t pick = h->policy->choose(cands, ncands, &h->rng);
         hub_engine *e = &h->engines[cands[pick].id];
         if (send_task(h, t, e)) {
-            hub_fail_task(h, t, PP_EZMQ, "the controller could not send "
-                                         "the task to an engine");
+            /* The engine went away without a word: the task never left,
+             * so it goes back to the queue, and the engine is gone. */
+            if (!hub_hand_back(h, t))
+                hub_fail_task(h, t, PP_EZMQ,
+                              "the controller could not send the task");
+            hub_engine_gone(h, e, "became unreachable", false);
             continue;
         }
         t->engine = e->id;

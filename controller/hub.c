@@ -163,8 +163,7 @@ void hub_fail_task(hub *h, hub_task *t, int code, const char *why)
  * running, so its balanced tasks were never started: they are handed back
  * to the queue.  If it died, its balanced tasks with retries left run
  * elsewhere.  The others are reported failed, naming the engine. */
-static void engine_gone(hub *h, hub_engine *e, const char *how,
-                        bool clean)
+void hub_engine_gone(hub *h, hub_engine *e, const char *how, bool clean)
 {
     e->alive = false;
     pp_info("engine %d %s (%d task%s outstanding)", e->id, how,
@@ -204,7 +203,7 @@ static void on_register(hub *h, pp_frames *fr, const pp_header *req)
         return;
     hub_engine *old = engine_by_rid(h, zmq_msg_data(rid), rid_len);
     if (old)
-        engine_gone(h, old, "registered again", false);
+        hub_engine_gone(h, old, "registered again", false);
     if (h->nengines == h->cap_engines) {
         int32_t cap = h->cap_engines ? h->cap_engines * 2 : 16;
         hub_engine *grown = realloc(h->engines, (size_t)cap * sizeof *grown);
@@ -378,7 +377,7 @@ static void on_engine_message(hub *h)
         zmq_msg_t route;
         zmq_msg_init(&route);
         zmq_msg_copy(&route, &fr.route[0]);
-        engine_gone(h, e, "unregistered", true);
+        hub_engine_gone(h, e, "unregistered", true);
         pp_header rep = {
             .type = PP_MSG_UNREGISTER,
             .id = pp_msg_id_next(),
@@ -480,7 +479,10 @@ static void on_task(hub *h, pp_frames *fr, const pp_header *hd)
     if (pp_frames_send(h->engines_sock, fr, e->rid, e->rid_len, &err)) {
         pp_idmap_remove(&h->tasks, t->id);
         hub_task_free(t);
-        pp_warn("could not pass a task to engine %d: %s", e->id, err.msg);
+        reply_error(h, client, hd, e->id, PP_EZMQ,
+                    "the controller could not reach engine %d: %s", e->id,
+                    err.msg);
+        hub_engine_gone(h, e, "became unreachable", false);
         return;
     }
     e->outstanding++;
@@ -600,7 +602,7 @@ static void check_hearts(hub *h, int64_t now)
             char how[96];
             snprintf(how, sizeof how, "died (no heartbeat for %.1f s)",
                      (double)(now - e->last_beat_ns) / 1e9);
-            engine_gone(h, e, how, false);
+            hub_engine_gone(h, e, how, false);
         }
     }
 }
@@ -729,6 +731,10 @@ int hub_run(const hub_config *cfg, pp_error *err)
     h.events_sock = zmq_socket(h.ctx, ZMQ_PUB);
     int one = 1;
     zmq_setsockopt(h.engines_sock, ZMQ_ROUTER_HANDOVER, &one, sizeof one);
+    /* A task sent to an engine that is gone must fail loudly, not vanish. */
+    zmq_setsockopt(h.engines_sock, ZMQ_ROUTER_MANDATORY, &one, sizeof one);
+    pp_socket_unbounded(h.engines_sock);
+    pp_socket_unbounded(h.clients_sock);
     const char *bind_ip = strcmp(cfg->ip, "*") == 0 ? "0.0.0.0" : cfg->ip;
     rc = bind_port(h.engines_sock, bind_ip, reused ? ci.engine_port : 0,
                    &ci.engine_port, err);

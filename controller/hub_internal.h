@@ -101,6 +101,9 @@ bool hub_hand_back(hub *h, hub_task *t);
 
 /* hub.c, used by balance.c */
 void hub_task_free(hub_task *t);
+/* The engine left (clean) or died: its tasks are handed back, retried or
+ * reported failed. */
+void hub_engine_gone(hub *h, hub_engine *e, const char *how, bool clean);
 void hub_fail_task(hub *h, hub_task *t, int code, const char *why);
 void hub_publish(hub *h, const char *event, int32_t engine,
                  const char *detail);

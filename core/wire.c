@@ -37,6 +37,13 @@ uint64_t pp_msg_id_next(void)
     return s | (atomic_fetch_add(&counter, 1) & 0xffffffffu);
 }
 
+void pp_socket_unbounded(void *sock)
+{
+    int zero = 0;
+    zmq_setsockopt(sock, ZMQ_SNDHWM, &zero, sizeof zero);
+    zmq_setsockopt(sock, ZMQ_RCVHWM, &zero, sizeof zero);
+}
+
 /* The header layout, byte offsets (docs/protocol.md). */
 enum {
     OFF_TYPE = 0,

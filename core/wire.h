@@ -123,6 +123,12 @@ int pp_msg_send_error(void *sock, pp_signer *signer, const void *route,
  * clients and engines do not collide. */
 uint64_t pp_msg_id_next(void);
 
+/* ZeroMQ's default high-water mark (1000 messages) makes a ROUTER drop
+ * messages silently when a peer falls behind; pipar must lose no task, so
+ * every socket that carries tasks or results queues without a limit.  The
+ * controller bounds what it hands each engine itself (--hwm). */
+void pp_socket_unbounded(void *sock);
+
 int64_t pp_now_ns(void);
 
 #endif

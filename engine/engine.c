@@ -374,6 +374,7 @@ static int open_socket(engine *en, pp_error *err)
         return pp_error_set(err, PP_EZMQ, "no ZeroMQ socket: %s",
                             zmq_strerror(zmq_errno()));
     zmq_setsockopt(en->sock, ZMQ_ROUTING_ID, en->rid, sizeof en->rid);
+    pp_socket_unbounded(en->sock);
     if (zmq_connect(en->sock, en->endpoint))
         return pp_error_set(err, PP_EZMQ, "cannot connect to %s: %s",
                             en->endpoint, zmq_strerror(zmq_errno()));

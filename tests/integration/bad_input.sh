@@ -14,6 +14,12 @@ expect_error 2 "unknown command 'frobnicate'" "$DRIVER" frobnicate
 expect_error 2 "-n: 0 is out of range" "$DRIVER" cluster start -n 0
 expect_error 2 "-n: 'x' is not a whole number" "$DRIVER" cluster start -n x
 expect_error 2 "--timeout: 'soon' is not a number" "$DRIVER" --timeout soon ids
+expect_error 2 "--hwm: 'x' is not a whole number" "$DRIVER" cluster start --hwm x
+expect_error 2 "--scheme: 'fastest' is not one of leastload" "$DRIVER" cluster start --scheme fastest
+expect_error 2 "--scheme: 'fastest' is not one of leastload" "$BIN/controller" --scheme fastest
+expect_error 2 "--heartbeat-period: 0 is out of range" "$BIN/controller" --heartbeat-period 0
+expect_error 2 "--view: 'sideways' is not balanced or direct" "$DRIVER" powers --view sideways
+expect_error 2 "--chunksize: 0 is out of range" "$DRIVER" powers --view balanced --chunksize 0
 expect_error 2 "profile 'a/b'" "$DRIVER" --profile a/b ids
 expect_error 2 "--log-level: 'loud'" "$BIN/controller" --log-level loud
 expect_error 2 "unexpected argument 'extra'" "$BIN/controller" extra
