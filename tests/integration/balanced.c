@@ -195,6 +195,23 @@ static void mode_kill(int sig, int retries, int32_t victim)
     pp_view_destroy(&v);
 }
 
+/* More tasks than ZeroMQ's default queue of 1000 per peer, all pipelined
+ * at once (hwm 0): every one comes back. */
+static void mode_many(void)
+{
+    pp_error err = { 0 };
+    pp_view *v = pp_client_balanced(client, &err);
+    pp_value seq;
+    pp_async *a = map_squares(v, 20000, &seq);
+    CHECK(a && pp_async_wait(a, 60, &err) == 0, "wait: %s", err.msg);
+    if (a)
+        check_squares(a, 20000);
+    printf("20000 pipelined tasks: all back\n");
+    pp_value_free(&seq);
+    pp_async_destroy(&a);
+    pp_view_destroy(&v);
+}
+
 /* An engine that joins in the middle of a map gets work. */
 static void mode_join(const char *engine_bin, const char *engine_json)
 {
@@ -325,6 +342,8 @@ int main(int argc, char **argv)
         mode_kill(SIGTERM, 0, (int32_t)atoi(argv[3]));
     else if (strcmp(mode, "join") == 0 && argc == 5)
         mode_join(argv[3], argv[4]);
+    else if (strcmp(mode, "many") == 0)
+        mode_many();
     else if (strcmp(mode, "flags") == 0)
         mode_flags();
     else {

@@ -24,6 +24,10 @@ done
 start_controller pipelined "${HB[@]}" --hwm 0
 for _ in 1 2 3; do start_engine pipelined --task-delay 0.002; done
 "$BIN/balanced" kill9 "$(client pipelined)" 1
+start_controller many "${HB[@]}" --hwm 0
+start_engine many
+start_engine many
+"$BIN/balanced" many "$(client many)"
 
 start_controller join "${HB[@]}"
 start_engine join --task-delay 0.002
