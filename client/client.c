@@ -155,6 +155,53 @@ static int send_task(pp_client *c, pp_header *h, pp_value *vals, size_t n,
     return pp_msg_send(c->sock, c->signer, NULL, 0, h, vals, n, err);
 }
 
+/* Puts the dependencies' results in front of a released task's own
+ * values, copied or moved. */
+static int gather_after_args(pp_client *c, held_task *t, pp_error *err)
+{
+    if (t->after_args == PP_AFTER_NONE)
+        return 0;
+    pp_values all = { 0 };
+    int rc = 0;
+    for (size_t i = 0; !rc && i < t->nafter; i++) {
+        task_ref *r = pp_idmap_get(&c->tasks, t->after[i]);
+        pp_values *from = &r->a->slots[r->slot].vals;
+        for (size_t k = 0; !rc && k < from->n; k++) {
+            pp_value v;
+            if (t->after_args == PP_AFTER_MOVE) {
+                v = from->v[k];
+                memset(&from->v[k], 0, sizeof from->v[k]);
+            } else if ((rc = pp_value_copy(&v, &from->v[k]))) {
+                break;
+            }
+            rc = pp_values_push(&all, &v);
+            if (rc)
+                pp_value_free(&v);
+        }
+        if (t->after_args == PP_AFTER_MOVE) {
+            /* The values went to this task; the result keeps none. */
+            for (size_t k = 0; k < from->n; k++)
+                pp_value_free(&from->v[k]);
+            from->n = 0;
+        }
+    }
+    for (size_t k = 0; !rc && k < t->vals.n; k++)
+        rc = pp_values_push(&all, &t->vals.v[k]);
+    if (!rc && all.n > PP_MAX_VALUES)
+        rc = PP_EINVAL;
+    if (rc) {
+        pp_values_free(&all);
+        return pp_error_set(err, rc,
+                            rc == PP_EINVAL
+                                ? "the task and its dependencies' results "
+                                  "make more than 16 values"
+                                : "out of memory");
+    }
+    free(t->vals.v);
+    t->vals = all;
+    return 0;
+}
+
 /* Sends the held tasks whose dependencies are now met, and fails those
  * whose dependencies failed. */
 static void release_held(pp_client *c)
@@ -171,7 +218,11 @@ static void release_held(pp_client *c)
         task_ref *r = pp_idmap_get(&c->tasks, t->h.id);
         pp_error err;
         if (state > 0) {
-            int rc = send_task(c, &t->h, t->vals.v, t->vals.n, &err);
+            int rc = gather_after_args(c, t, &err);
+            if (rc == 0)
+                rc = send_task(c, &t->h, t->vals.v, t->vals.n, &err);
+            else
+                pp_values_free(&t->vals);
             free(t->vals.v);
             t->vals.v = NULL;
             t->vals.n = 0;
@@ -357,6 +408,7 @@ static int hold(pp_client *c, const pp_header *h, const pp_task_opts *o,
     if (!t)
         return pp_error_set(err, PP_ENOMEM, "out of memory");
     t->h = *h;
+    t->after_args = o->after_args;
     t->after = malloc(o->nafter * sizeof *t->after);
     int rc = t->after ? 0 : PP_ENOMEM;
     if (t->after) {
@@ -430,10 +482,14 @@ int pp_client_submit(pp_client *c, pp_async **a_p, pp_task_kind kind,
             async_fail_slot(a, slot, PP_EREMOTE, why);
             return 0;
         }
-        if (state == 0) {
+        /* Held also when its dependencies are done but it takes their
+         * results: the release puts them in. */
+        if (state == 0 || o->after_args != PP_AFTER_NONE) {
             rc = hold(c, &h, o, vals, n, err);
             if (rc)
                 async_fail_slot(a, slot, rc, err->msg);
+            else if (state > 0)
+                release_held(c);
             return rc;
         }
     }

@@ -37,12 +37,24 @@ int pp_client_ids(pp_client *c, int64_t **ids, size_t *n, pp_error *err);
 /* The controller's status as JSON text; caller frees *json. */
 int pp_client_status(pp_client *c, char **json, pp_error *err);
 
+/* What a task held for its `after` tasks gets from them when they are
+ * done: nothing (the default), or their result values, in the order of
+ * `after`, in front of its own values: copied, or moved (the dependency's
+ * result is left empty: for a tree of merges, where each result feeds one
+ * task and need not stay in the client). */
+typedef enum pp_after_args {
+    PP_AFTER_NONE = 0,
+    PP_AFTER_COPY,
+    PP_AFTER_MOVE,
+} pp_after_args;
+
 /* How a task is run (ipyparallel's flags on a load-balanced view). */
 typedef struct pp_task_opts {
     int retries;     /* run again elsewhere if it fails or its engine dies */
     double timeout_s; /* how long it may wait to start; 0: no limit */
     const uint64_t *after; /* task ids that must succeed first */
     size_t nafter;
+    pp_after_args after_args;
 } pp_task_opts;
 
 /* One task of an async result, as it finished. */

@@ -35,6 +35,7 @@ typedef struct held_task {
     pp_values vals; /* owned copies */
     uint64_t *after;
     size_t nafter;
+    pp_after_args after_args;
 } held_task;
 
 struct pp_client {

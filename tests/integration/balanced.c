@@ -266,6 +266,43 @@ static void mode_flags(void)
     CHECK(pp_async_meta(b, 0)->started >= pp_async_meta(a, 0)->completed,
           "b started before a completed");
 
+    /* Results as arguments: E returns [5]; K (after E, copying) gets
+     * [5] then its own 'k'; M (after E and K, moving) gets everything,
+     * and E's result is left empty. */
+    pp_view_set_flags(v, NULL, &err);
+    int64_t five = 5;
+    pp_value five_v, k_v;
+    pp_value_borrow(&five_v, PP_T_I64, &five, sizeof five);
+    pp_async *e = pp_view_apply_async(v, "echo", &five_v, 1, &err);
+    uint64_t after_e[2] = { pp_async_task_id(e, 0), 0 };
+    pp_task_opts copy = { .after = after_e, .nafter = 1,
+                          .after_args = PP_AFTER_COPY };
+    pp_view_set_flags(v, &copy, &err);
+    pp_value_borrow(&k_v, PP_T_STR, "k", 1);
+    pp_async *k = pp_view_apply_async(v, "echo", &k_v, 1, &err);
+    after_e[1] = pp_async_task_id(k, 0);
+    pp_task_opts move = { .after = after_e, .nafter = 2,
+                          .after_args = PP_AFTER_MOVE };
+    pp_view_set_flags(v, &move, &err);
+    pp_async *m = pp_view_apply_async(v, "echo", NULL, 0, &err);
+    CHECK(pp_async_wait(m, 30, &err) == 0, "wait m: %s", err.msg);
+    const pp_values *got = NULL;
+    CHECK(pp_async_result(k, 0, &got, &err) == 0 && got->n == 2
+              && got->v[0].type == PP_T_I64
+              && pp_value_i64s(&got->v[0])[0] == 5
+              && got->v[1].type == PP_T_STR && got->v[1].size == 1,
+          "k did not get e's result then its own value");
+    CHECK(pp_async_result(m, 0, &got, &err) == 0 && got->n == 3
+              && pp_value_i64s(&got->v[0])[0] == 5
+              && pp_value_i64s(&got->v[1])[0] == 5
+              && got->v[2].type == PP_T_STR,
+          "m did not get e's and k's results");
+    CHECK(pp_async_result(e, 0, &got, &err) == 0 && got->n == 0,
+          "e's result was not moved away");
+    pp_async_destroy(&m);
+    pp_async_destroy(&k);
+    pp_async_destroy(&e);
+
     /* F fails; G after F fails with a message naming F. */
     pp_view_set_flags(v, NULL, &err);
     pp_value why;
