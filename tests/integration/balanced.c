@@ -281,17 +281,19 @@ static void mode_flags(void)
     pp_value_borrow(&k_v, PP_T_STR, "k", 1);
     pp_async *k = pp_view_apply_async(v, "echo", &k_v, 1, &err);
     after_e[1] = pp_async_task_id(k, 0);
+    CHECK(pp_async_wait(k, 30, &err) == 0, "wait k: %s", err.msg);
+    const pp_values *kv = NULL;
+    CHECK(pp_async_result(k, 0, &kv, &err) == 0 && kv->n == 2
+              && kv->v[0].type == PP_T_I64
+              && pp_value_i64s(&kv->v[0])[0] == 5
+              && kv->v[1].type == PP_T_STR && kv->v[1].size == 1,
+          "k did not get e's result then its own value");
     pp_task_opts move = { .after = after_e, .nafter = 2,
                           .after_args = PP_AFTER_MOVE };
     pp_view_set_flags(v, &move, &err);
     pp_async *m = pp_view_apply_async(v, "echo", NULL, 0, &err);
     CHECK(pp_async_wait(m, 30, &err) == 0, "wait m: %s", err.msg);
     const pp_values *got = NULL;
-    CHECK(pp_async_result(k, 0, &got, &err) == 0 && got->n == 2
-              && got->v[0].type == PP_T_I64
-              && pp_value_i64s(&got->v[0])[0] == 5
-              && got->v[1].type == PP_T_STR && got->v[1].size == 1,
-          "k did not get e's result then its own value");
     CHECK(pp_async_result(m, 0, &got, &err) == 0 && got->n == 3
               && pp_value_i64s(&got->v[0])[0] == 5
               && pp_value_i64s(&got->v[1])[0] == 5
@@ -299,6 +301,8 @@ static void mode_flags(void)
           "m did not get e's and k's results");
     CHECK(pp_async_result(e, 0, &got, &err) == 0 && got->n == 0,
           "e's result was not moved away");
+    CHECK(pp_async_result(k, 0, &got, &err) == 0 && got->n == 0,
+          "k's result was not moved away");
     pp_async_destroy(&m);
     pp_async_destroy(&k);
     pp_async_destroy(&e);
