@@ -74,9 +74,23 @@ static void format_seconds(char *buf, size_t size, double s)
                  (int)s / 60 % 60, (int)s % 60);
 }
 
-static void show_progress(const pp_async *a, FILE *out, bool tty,
-                          int64_t t0)
+void pp_async_set_label(pp_async *a, pp_async_label_fn *label, void *ctx)
 {
+    a->label = label;
+    a->label_ctx = ctx;
+}
+
+bool pp_async_task_done(const pp_async *a, size_t i)
+{
+    return i < a->n && a->slots[i].done;
+}
+
+static void show_progress(pp_async *a, FILE *out, bool tty, int64_t t0)
+{
+    const char *label = a->label ? a->label(a, a->label_ctx) : NULL;
+    char prefix[64] = "";
+    if (label)
+        snprintf(prefix, sizeof prefix, "%-11s ", label);
     double elapsed = (double)(pp_now_ns() - t0) / 1e9;
     double rate = elapsed > 0 ? (double)a->done / elapsed : 0;
     char el[32], eta[32];
@@ -90,12 +104,14 @@ static void show_progress(const pp_async *a, FILE *out, bool tty,
         memset(bar, '#', (size_t)filled);
         memset(bar + filled, '.', (size_t)(WIDTH - filled));
         bar[WIDTH] = '\0';
-        fprintf(out, "\r[%s] %zu/%zu tasks  %s  %.1f tasks/s  ETA %s\033[K",
-                bar, a->done, a->n, el, rate, eta);
+        fprintf(out,
+                "\r%s[%s] %zu/%zu tasks  %s  %.1f tasks/s  ETA %s\033[K",
+                prefix, bar, a->done, a->n, el, rate, eta);
     } else {
-        fprintf(out, "progress: %zu/%zu tasks, %s elapsed, %.1f tasks/s, "
-                     "ETA %s\n",
-                a->done, a->n, el, rate, eta);
+        fprintf(out,
+                "progress: %s%zu/%zu tasks, %s elapsed, %.1f tasks/s, "
+                "ETA %s\n",
+                prefix, a->done, a->n, el, rate, eta);
     }
     fflush(out);
 }

@@ -92,6 +92,14 @@ int pp_async_wait(pp_async *a, double timeout_s, pp_error *err);
 int pp_async_wait_interactive(pp_async *a, FILE *out, double interval_s,
                               pp_error *err);
 
+/* A word or two the progress display puts before the bar ("series",
+ * "merge"), asked for at each update; NULL for none. */
+typedef const char *pp_async_label_fn(pp_async *a, void *ctx);
+void pp_async_set_label(pp_async *a, pp_async_label_fn *label, void *ctx);
+
+/* Whether task i has finished (successfully or not), without waiting. */
+bool pp_async_task_done(const pp_async *a, size_t i);
+
 /* Waits for task i (in submission order) to finish: iteration in order
  * as results arrive. */
 int pp_async_wait_one(pp_async *a, size_t i, double timeout_s,

@@ -20,6 +20,8 @@ struct pp_async {
     size_t n;
     size_t cap;
     size_t done;
+    pp_async_label_fn *label;
+    void *label_ctx;
 };
 
 /* Where a task's result goes.  Kept until its async result is destroyed,

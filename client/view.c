@@ -97,6 +97,11 @@ const int64_t *pp_view_targets(const pp_view *v, size_t *n)
     return v->targets;
 }
 
+pp_client *pp_view_client(const pp_view *v)
+{
+    return v->client;
+}
+
 void pp_view_set_timeout(pp_view *v, double timeout_s)
 {
     v->timeout_s = timeout_s;
@@ -130,6 +135,14 @@ static pp_async *send_tasks(pp_view *v, size_t ntasks, pp_task_kind kind,
         }
     }
     return a;
+}
+
+int pp_view_submit(pp_view *v, pp_async **a, const char *workload,
+                   pp_value *vals, size_t n, pp_error *err)
+{
+    int32_t target = v->balanced ? -1 : (int32_t)v->targets[0];
+    return pp_client_submit(v->client, a, PP_TASK_APPLY, workload, target,
+                            &v->flags, vals, n, err);
 }
 
 /* One task per engine of a direct view; one task on a balanced view. */

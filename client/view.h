@@ -28,6 +28,9 @@ int pp_view_set_flags(pp_view *v, const pp_task_opts *opts, pp_error *err);
 
 const int64_t *pp_view_targets(const pp_view *v, size_t *n);
 
+/* The client the view sends through (borrowed). */
+pp_client *pp_view_client(const pp_view *v);
+
 /* How long blocking calls wait; negative (the default) without limit. */
 void pp_view_set_timeout(pp_view *v, double timeout_s);
 
@@ -37,6 +40,13 @@ void pp_view_set_timeout(pp_view *v, double timeout_s);
 pp_async *pp_view_apply_async(pp_view *v, const char *workload,
                               const pp_value *args, size_t nargs,
                               pp_error *err);
+
+/* Sends one apply task with the view's flags, joining *a (created when
+ * NULL; the caller owns it): to the scheduler on a balanced view, to the
+ * first target on a direct one.  vals are consumed.  For task graphs built
+ * one task at a time. */
+int pp_view_submit(pp_view *v, pp_async **a, const char *workload,
+                   pp_value *vals, size_t n, pp_error *err);
 
 /* The blocking apply: waits, then returns the first failure, if any.
  * *result (owned by the caller) is set either way when non-NULL. */

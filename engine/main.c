@@ -1,6 +1,7 @@
 /* main.c - the engine's command line. */
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "args.h"
 #include "engine.h"
@@ -19,6 +20,7 @@ int main(int argc, char **argv)
         { "timeout", required_argument, NULL, 't' },
         { "log-level", required_argument, NULL, 'l' },
         { "task-delay", required_argument, NULL, 'd' },
+        { "data-dir", required_argument, NULL, 'D' },
         { "help", no_argument, NULL, 'h' },
         { 0, 0, 0, 0 },
     };
@@ -43,6 +45,10 @@ int main(int argc, char **argv)
                 return 2;
             }
             break;
+        case 'D':
+            /* Where pairs_local finds this engine's copy of the digits. */
+            setenv("PIPAR_DATA_DIR", optarg, 1);
+            break;
         case 'l':
             level = pp_log_level_parse(optarg);
             if (level < 0) {
@@ -57,6 +63,8 @@ int main(int argc, char **argv)
                  "              [--timeout SECONDS] [--log-level L]\n"
                  "              [--task-delay SECONDS]  (to play a slower "
                  "engine)\n"
+                 "              [--data-dir DIR]  (its own digits of pi, "
+                 "default ./data)\n"
                  "Registers with the controller named in the connection "
                  "file and runs its tasks.");
             return 0;
