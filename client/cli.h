@@ -37,4 +37,20 @@ void cli_close(cli_session *s);
 /* driver cluster start|stop|status */
 int cli_cluster(const cli_opts *o, int argc, char **argv);
 
+/* driver pi / driver pi-pairs */
+int cli_pi(const cli_opts *o, int argc, char **argv);
+int cli_pi_pairs(const cli_opts *o, int argc, char **argv);
+
+struct pp_digits;
+/* Refuses, with the estimate, a computation of `digits` digits that does
+ * not fit in this machine's available memory (all of it in this process
+ * when local, else the driver's part). */
+int cli_check_memory(uint64_t digits, bool local, pp_error *err);
+
+/* Opens the cached digits, computing and storing them first when the
+ * cache lacks them (on s's cluster, or here when local). */
+int cli_ensure_digits(const cli_opts *o, cli_session *s, uint64_t n,
+                      const char *dir, unsigned leaves, bool local,
+                      struct pp_digits **d, pp_error *err);
+
 #endif

@@ -33,6 +33,19 @@ static void usage(FILE *f)
         "str)\n"
         "  gather NAME                   gather an array from every "
         "engine\n"
+        "  pi --digits N [--leaves K] [--local] [--print] [--data-dir DIR]\n"
+        "                                the first N digits of pi (N as\n"
+        "                                1000000 or 150e6), computed on the\n"
+        "                                cluster and cached in DIR (data)\n"
+        "  pi-pairs --digits N [--chunksize C] [--chunk-digits M | "
+        "--chunks K]\n"
+        "           [--view balanced|direct] [--data ship|local] "
+        "[--retries R]\n"
+        "           [--scaling 1,2,4] [--data-dir DIR] [--results-dir DIR]\n"
+        "                                counts of the 100 two-digit pairs "
+        "in\n"
+        "                                the first N digits of pi, with the\n"
+        "                                article's figure in results/\n"
         "  workloads                     the workloads engines can run\n"
         "  cluster start [-n N] [--scheme S] [--hwm N]\n"
         "                [--heartbeat-period S] [--heartbeat-misses N]\n"
@@ -412,6 +425,11 @@ int main(int argc, char **argv)
         return no_more_args(cmd, sub_argc, sub_argv) ?: cmd_workloads();
     if (strcmp(cmd, "cluster") == 0)
         return cli_cluster(&o, sub_argc, sub_argv);
+    if (strcmp(cmd, "pi") == 0)
+        return cli_pi(&o, sub_argc, sub_argv);
+    if (strcmp(cmd, "pi-pairs") == 0)
+        return cli_pi_pairs(&o, sub_argc, sub_argv);
+
     fprintf(stderr, "driver: unknown command '%s' (see --help)\n", cmd);
     return CLI_USAGE;
 }

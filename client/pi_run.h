@@ -1,0 +1,35 @@
+/* pi_run.h - the digits of pi on a cluster: leaf tasks over the terms of
+ * the series, a tree of merge tasks (each `after` its two children, taking
+ * their results), the square root meanwhile, the division, and the
+ * conversion to decimal in two halves on two engines.  Or all of it in
+ * this process. */
+#ifndef PP_PI_RUN_H
+#define PP_PI_RUN_H
+
+#include <stdio.h>
+
+#include "client.h"
+
+typedef struct pp_pi_run_opts {
+    uint64_t digits;
+    unsigned leaves;  /* 0: a few per engine */
+    FILE *progress;   /* where the phases and the bar go; NULL: nowhere */
+} pp_pi_run_opts;
+
+typedef struct pp_pi_run_stats {
+    unsigned leaves;
+    size_t tasks;
+    double seconds;
+    double serial_seconds; /* the tasks' own times, summed */
+} pp_pi_run_stats;
+
+/* Computes the first o->digits digits ("3141...", NUL-terminated; caller
+ * frees *out) on the engines of c, or in this process when c is NULL. */
+int pp_pi_run(pp_client *c, const pp_pi_run_opts *o, char **out,
+              pp_pi_run_stats *st, pp_error *err);
+
+/* Bytes of memory available to new work on this machine
+ * (MemAvailable), or 0 when unknown. */
+uint64_t pp_memory_available(void);
+
+#endif

@@ -1,0 +1,192 @@
+/* pi.h - the digits of pi by the Chudnovsky series, as pieces a cluster can
+ * run apart: leaf tasks (pp_pi_split over a range of terms), a tree of merge
+ * tasks (pp_pi_merge), and the finish (pp_pi_finish, or its own pieces:
+ * the square root, the division and a conversion to decimal that splits in
+ * two).  Pure library: no sockets, no processes, no global state.
+ *
+ *   pi = 426880 sqrt(10005) Q / T,  T/Q = sum over k of
+ *        (-1)^k (6k)! (13591409 + 545140134 k) / ((3k)! k!^3 640320^3k)
+ *
+ * A range of terms [a, b) is three integers P, Q, T that only matter as the
+ * ratios P/Q and T/Q: the series removes common factors (gmp-chudnovsky.c's
+ * idea), so two ways of computing one range may give different triples with
+ * the same ratios.  Everything here is exact up to pp_pi_finish, which
+ * checks its own rounding and never returns a wrong digit.
+ *
+ * Ownership: mpz_t arguments are the caller's, initialised and cleared by
+ * the caller; functions only set them.  Text buffers are the caller's too.
+ * GMP aborts the process when it runs out of memory, so the memory estimate
+ * below is the way to refuse a run that cannot fit. */
+#ifndef PP_PI_H
+#define PP_PI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <gmp.h>
+
+#include "error.h"
+
+/* The most digits pp_parse_digits accepts and the functions below handle:
+ * 6 * terms stays below 2^32 in the sieve. */
+#define PP_PI_MAX_DIGITS 10000000000ULL
+
+/* ---- the series ----------------------------------------------------------- */
+
+/* Terms of the series needed for `digits` correct digits (each term adds
+ * about 14.18 digits), with a margin that covers pp_pi_finish's guard digits
+ * and its one retry at more precision.  digits <= PP_PI_MAX_DIGITS. */
+uint64_t pp_pi_terms(uint64_t digits);
+
+/* Binary splitting over terms [a, b), a < b <= pp_pi_terms(PP_PI_MAX_DIGITS):
+ * sets P, Q, T.  Common factors of P and Q are removed below the top levels
+ * of the split, so the triple is exact but not unique (see above). */
+void pp_pi_split(mpz_t P, mpz_t Q, mpz_t T, uint64_t a, uint64_t b);
+
+/* The same; need_p false leaves P at 0 and saves the products that only
+ * serve P: for the rightmost leaf of a run, whose P is never used. */
+void pp_pi_split_ex(mpz_t P, mpz_t Q, mpz_t T, uint64_t a, uint64_t b,
+                    bool need_p);
+
+/* Merges adjacent ranges: on entry (P1,Q1,T1) is [a,m) and (P2,Q2,T2) is
+ * [m,b); on return (P1,Q1,T1) is [a,b).  need_p false when P of [a,b) is
+ * not needed any more (b is the end of the run: every merge on the right
+ * edge of the tree); P1 is then left at 0 and one product is saved.
+ * P2 is unused when need_p is false and may be 0 (see pp_pi_split_ex). */
+void pp_pi_merge(mpz_t P1, mpz_t Q1, mpz_t T1, const mpz_t P2,
+                 const mpz_t Q2, const mpz_t T2, bool need_p);
+
+/* The leaf ranges: leaf i of n over [0, terms) is [*a, *b): contiguous,
+ * covering, a < b (1 <= n <= terms, i < n).  Later terms have bigger
+ * numbers, so leaves are equal in estimated cost, not in term count. */
+void pp_pi_leaf_range(uint64_t terms, unsigned n, unsigned i, uint64_t *a,
+                      uint64_t *b);
+
+/* The merge tree over leaves [lo, hi) (hi - lo >= 2) joins [lo, mid) and
+ * [mid, hi) at this mid: a balanced binary tree, the shape pp_pi_compute
+ * uses, so a cluster that follows it does the same products. */
+unsigned pp_pi_tree_mid(unsigned lo, unsigned hi);
+
+/* ---- the finish ------------------------------------------------------------ */
+
+/* A value y in [0, 1) as a binary fixed-point number: |v - y 2^bits| <= ulps.
+ * The finish's pieces pass it along; v is owned by the struct. */
+typedef struct pp_pi_fixed {
+    mpz_t v;
+    uint64_t bits;
+    uint64_t ulps;
+} pp_pi_fixed;
+
+void pp_pi_fixed_init(pp_pi_fixed *f);
+void pp_pi_fixed_clear(pp_pi_fixed *f);
+
+/* From Q and T of the whole range [0, pp_pi_terms(digits)): writes the
+ * first `digits` decimal digits of pi ("31415926...", no point, exactly
+ * `digits` bytes then a NUL: out has digits + 1 bytes), truncated, never
+ * rounded up.  It works with guard bits and checks every cut for a run of
+ * 9s or 0s that its error could cross; on one it redoes the work at more
+ * precision once, then gives up with PP_EOVERFLOW rather than return a
+ * digit it is not sure of.  Returns 0 or a PP_E code with err set. */
+int pp_pi_finish(const mpz_t Q, const mpz_t T, uint64_t digits, char *out,
+                 pp_error *err);
+
+/* pp_pi_finish that adds the time of its phases to times (may be NULL):
+ * sqrt, division and conversion. */
+typedef struct pp_pi_times pp_pi_times;
+int pp_pi_finish_timed(const mpz_t Q, const mpz_t T, uint64_t digits,
+                       char *out, pp_pi_times *times, pp_error *err);
+
+/* Extra guard bits for the retry after an ambiguous cut. */
+#define PP_PI_RETRY_GUARD 128
+
+/* One try of pp_pi_finish_timed at `guard` extra bits (0, then
+ * PP_PI_RETRY_GUARD) that spends Q and T: they are freed (left 0) as soon
+ * as the division has copied them, which lowers the peak by their size.
+ * On PP_EOVERFLOW the caller has to compute Q and T again to retry. */
+int pp_pi_finish_own(mpz_t Q, mpz_t T, uint64_t digits, unsigned guard,
+                     char *out, pp_pi_times *times, pp_error *err);
+
+/* The pieces of pp_pi_finish, for a cluster that runs them apart.  guard is
+ * 0 for the first try (pp_pi_finish's own guard bits) or more for a retry.
+ * pp_pi_work_bits: the fixed-point precision, in bits, of pi / 10. */
+uint64_t pp_pi_work_bits(uint64_t digits, unsigned guard);
+
+/* S = 42688 sqrt(10005) 2^(bits + 8), truncated (42688 = 426880 / 10: the
+ * finish works on pi / 10, which is below 1).  Needs neither Q nor T, so a
+ * cluster can run it while the series is still going. */
+void pp_pi_sqrt_part(mpz_t S, uint64_t bits);
+
+/* y = pi / 10 from Q, T and S at `bits` (= pp_pi_work_bits): the division
+ * and a product. */
+void pp_pi_divide(pp_pi_fixed *y, const mpz_t Q, const mpz_t T,
+                  const mpz_t S, uint64_t bits);
+
+/* The same, spending Q and T (left 0) to lower the peak: for a task that
+ * owns its copies. */
+void pp_pi_divide_own(pp_pi_fixed *y, mpz_t Q, mpz_t T, const mpz_t S,
+                      uint64_t bits);
+
+/* The first n decimal digits of y (n bytes, no NUL), by a scaled remainder
+ * tree: y is cut into the digits before and after a point by one product
+ * with a power of 10, down to small pieces.  PP_EOVERFLOW when y is too
+ * close to a cut for its error bound (a run of 9s or 0s). */
+int pp_pi_to_decimal(const pp_pi_fixed *y, uint64_t n, char *out,
+                     pp_error *err);
+
+/* Where pp_pi_to_decimal cuts n digits first (0 < h < n for n > 1): the
+ * halves can run on two engines, joined by concatenation. */
+uint64_t pp_pi_decimal_split_point(uint64_t n);
+
+/* Splits y's n digits at h: left is y for digits [0, h), right is
+ * frac(y 10^h) for digits [h, n); then
+ *   pp_pi_to_decimal(left, h, out) and pp_pi_to_decimal(right, n - h,
+ *   out + h)
+ * write what pp_pi_to_decimal(y, n, out) writes.  PP_EOVERFLOW as above. */
+int pp_pi_decimal_split(const pp_pi_fixed *y, uint64_t n, uint64_t h,
+                        pp_pi_fixed *left, pp_pi_fixed *right,
+                        pp_error *err);
+
+/* ---- one process, everything ---------------------------------------------- */
+
+/* Splits [0, pp_pi_terms(digits)) into `leaves` leaf ranges, runs
+ * pp_pi_split on each, merges them in pp_pi_tree_mid's tree, then
+ * pp_pi_finish.  The digits are byte identical for every `leaves`.
+ * out has digits + 1 bytes.  PP_EINVAL for digits outside
+ * [1, PP_PI_MAX_DIGITS] or leaves outside [1, terms]. */
+int pp_pi_compute(uint64_t digits, unsigned leaves, char *out,
+                  pp_error *err);
+
+/* Time spent in each phase by pp_pi_compute_timed, seconds of wall time. */
+struct pp_pi_times {
+    double series, merge, sqrt, division, conversion;
+};
+
+/* pp_pi_compute that also reports its phases (times may be NULL). */
+int pp_pi_compute_timed(uint64_t digits, unsigned leaves, char *out,
+                        pp_pi_times *times, pp_error *err);
+
+/* Memory a run needs at peak, in bytes, for `digits` digits: one process
+ * doing everything (pp_pi_compute), the digit string included. */
+uint64_t pp_pi_memory_estimate(uint64_t digits);
+
+/* The same for one engine that computes leaf i of `leaves` and keeps its
+ * P, Q, T (the larger of what a leaf of the run needs). */
+uint64_t pp_pi_leaf_memory_estimate(uint64_t digits, unsigned leaves);
+
+/* Hands the heap's free memory back to the system (glibc's malloc_trim;
+ * nothing elsewhere).  pp_pi_compute and pp_pi_finish call it between their
+ * phases; a task that has freed big numbers may call it too, so that its
+ * next peak does not come on top of freed blocks glibc kept. */
+void pp_pi_give_back(void);
+
+/* ---- user input ------------------------------------------------------------ */
+
+/* Parses a digit count as a user types it: "1000000", "150e6", "1.5e8",
+ * "1e6".  Refuses zero, negatives, fractions ("1.5e0", "12.5"),
+ * non-numbers and values above PP_PI_MAX_DIGITS with PP_EINVAL and a
+ * one-line message naming the option and the value, e.g.
+ * "--digits: '1.5' is not a whole number of digits". */
+int pp_parse_digits(const char *option, const char *s, uint64_t *out,
+                    pp_error *err);
+
+#endif

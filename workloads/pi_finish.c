@@ -1,0 +1,198 @@
+/* pi_finish.c - from Q and T of the whole series to the digits:
+ *   pi / 10 = 42688 sqrt(10005) Q / T
+ * in binary fixed point (a division, a square root and a product, each at
+ * the precision needed, not at the size of Q and T), then to decimal. */
+#include <malloc.h>
+#include <math.h>
+#include <mpfr.h>
+#include <stdbool.h>
+#include <string.h>
+#include <time.h>
+
+#include "pi.h"
+
+/* Root guard bits: the conversion's cuts wear away about one per level and
+ * the error bound grows by one unit per level. */
+#define ROOT_GUARD 96
+
+
+static const double LOG2_10 = 3.321928094887362;
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* Hands the heap's free memory back to the system between phases: glibc
+ * keeps freed blocks below its mmap threshold (which grows to 32 MB as big
+ * blocks come and go), and the next phase's peak would come on top. */
+void pp_pi_give_back(void)
+{
+#ifdef __GLIBC__
+    malloc_trim(0);
+#endif
+}
+
+uint64_t pp_pi_work_bits(uint64_t digits, unsigned guard)
+{
+    /* +2 covers the rounding of the double product. */
+    return (uint64_t)ceil((double)digits * LOG2_10) + 2 + ROOT_GUARD + guard;
+}
+
+void pp_pi_sqrt_part(mpz_t S, uint64_t bits)
+{
+    mpz_t x;
+    mpz_init_set_ui(x, 42688ull * 42688ull * 10005ull);
+    mpz_mul_2exp(x, x, 2 * (bits + 8));
+    mpz_sqrt(S, x);
+    mpz_clear(x);
+}
+
+/* m 2^ex = Q / T rounded toward zero to bits + 64 bits, by MPFR (Mulders'
+ * short division: as fast as GMP's and about two thirds of its memory).
+ * With own, Q and T are freed as soon as they are copied, before the
+ * division's peak. */
+static void quotient(mpz_t m, long *ex, mpz_t Q, mpz_t T, uint64_t bits,
+                     bool own)
+{
+    mpfr_prec_t prec = (mpfr_prec_t)(bits + 64);
+    mpfr_t q, t;
+    mpfr_init2(q, prec);
+    mpfr_init2(t, prec);
+    mpfr_set_z(q, Q, MPFR_RNDZ);
+    mpfr_set_z(t, T, MPFR_RNDZ);
+    if (own) {
+        mpz_realloc2(Q, 64);
+        mpz_realloc2(T, 64);
+    }
+    mpfr_div(q, q, t, MPFR_RNDZ);
+    mpfr_clear(t);
+    *ex = (long)mpfr_get_z_2exp(m, q);
+    mpfr_clear(q);
+}
+
+/* y = floor(m 2^ex S / 2^8), S being 42688 sqrt(10005) 2^(bits + 8).  Three roundings toward zero leave
+ * m 2^ex within 2^-(bits + 61) of Q / T relatively, S is 4.3e6 2^(bits + 8)
+ * within 1 (2^-(bits + 30) relatively), and Q / T is the series' value to
+ * far better than 2^-bits by pp_pi_terms' margin: y is within 1 unit of
+ * pi / 10 2^bits, plus the floor's unit. */
+static void product(pp_pi_fixed *y, mpz_t m, long ex, const mpz_t S,
+                    uint64_t bits)
+{
+    mpz_mul(y->v, m, S);
+    mpz_realloc2(m, 64);
+    /* m has bits + 64 bits and Q / T is about 2^-24: ex is about
+     * -(bits + 88) and the shift positive. */
+    mpz_tdiv_q_2exp(y->v, y->v, (mp_bitcnt_t)(8 - ex));
+    y->bits = bits;
+    y->ulps = 2;
+}
+
+static void divide(pp_pi_fixed *y, mpz_t Q, mpz_t T, const mpz_t S,
+                   uint64_t bits, bool own)
+{
+    mpz_t m;
+    long ex;
+    mpz_init(m);
+    quotient(m, &ex, Q, T, bits, own);
+    product(y, m, ex, S, bits);
+    mpz_clear(m);
+}
+
+void pp_pi_divide(pp_pi_fixed *y, const mpz_t Q, const mpz_t T,
+                  const mpz_t S, uint64_t bits)
+{
+    divide(y, (mpz_ptr)Q, (mpz_ptr)T, S, bits, false);
+}
+
+void pp_pi_divide_own(pp_pi_fixed *y, mpz_t Q, mpz_t T, const mpz_t S,
+                      uint64_t bits)
+{
+    divide(y, Q, T, S, bits, true);
+}
+
+/* One try at `guard` extra bits: the division first, while only Q and T
+ * are alive, then the square root, then their product, so that the peaks
+ * of the three do not add up. */
+static int finish_once(mpz_t Q, mpz_t T, bool own, uint64_t digits,
+                       unsigned guard, char *out, pp_pi_times *times,
+                       pp_error *err)
+{
+    uint64_t bits = pp_pi_work_bits(digits, guard);
+    mpz_t m, S;
+    long ex;
+    pp_pi_fixed y;
+    mpz_inits(m, S, NULL);
+    pp_pi_fixed_init(&y);
+    double t0 = now();
+    quotient(m, &ex, Q, T, bits, own);
+    pp_pi_give_back();
+    double t1 = now();
+    pp_pi_sqrt_part(S, bits);
+    pp_pi_give_back();
+    double t2 = now();
+    product(&y, m, ex, S, bits);
+    mpz_clears(m, S, NULL);
+    pp_pi_give_back();
+    double t3 = now();
+    int rc = pp_pi_to_decimal(&y, digits, out, err);
+    double t4 = now();
+    pp_pi_fixed_clear(&y);
+    if (times) {
+        times->division += (t1 - t0) + (t3 - t2);
+        times->sqrt += t2 - t1;
+        times->conversion += t4 - t3;
+    }
+    return rc;
+}
+
+static int check_args(const mpz_t Q, const mpz_t T, uint64_t digits,
+                      pp_error *err)
+{
+    if (digits < 1 || digits > PP_PI_MAX_DIGITS)
+        return pp_error_set(err, PP_EINVAL,
+                            "pi: %llu digits is outside 1 to %llu",
+                            (unsigned long long)digits,
+                            (unsigned long long)PP_PI_MAX_DIGITS);
+    if (mpz_sgn(Q) <= 0 || mpz_sgn(T) <= 0)
+        return pp_error_set(err, PP_EINVAL,
+                            "pi: Q and T of the whole series are positive");
+    return 0;
+}
+
+int pp_pi_finish_own(mpz_t Q, mpz_t T, uint64_t digits, unsigned guard,
+                     char *out, pp_pi_times *times, pp_error *err)
+{
+    int rc = check_args(Q, T, digits, err);
+    if (rc)
+        return rc;
+    rc = finish_once(Q, T, true, digits, guard, out, times, err);
+    if (rc)
+        return rc;
+    out[digits] = '\0';
+    return 0;
+}
+
+int pp_pi_finish_timed(const mpz_t Q, const mpz_t T, uint64_t digits,
+                       char *out, pp_pi_times *times, pp_error *err)
+{
+    int rc = check_args(Q, T, digits, err);
+    for (int attempt = 0; rc == 0 && attempt < 2; attempt++) {
+        rc = finish_once((mpz_ptr)Q, (mpz_ptr)T, false, digits,
+                         attempt ? PP_PI_RETRY_GUARD : 0, out, times, err);
+        if (rc != PP_EOVERFLOW)
+            break;
+    }
+    if (rc)
+        return rc;
+    out[digits] = '\0';
+    return 0;
+}
+
+int pp_pi_finish(const mpz_t Q, const mpz_t T, uint64_t digits, char *out,
+                 pp_error *err)
+{
+    return pp_pi_finish_timed(Q, T, digits, out, NULL, err);
+}
