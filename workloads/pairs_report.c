@@ -225,9 +225,9 @@ int pp_pairs_plot(const char *path_gp, const char *path_png,
     double expected = s->ndigits > 1 ? (double)(s->ndigits - 1) / 100 : 0;
     const char *base = strrchr(dat, '/') ? strrchr(dat, '/') + 1 : dat;
     (void)base;
-    char script[4096];
-    snprintf(
-        script, sizeof script,
+    char *script = NULL;
+    if (asprintf(
+        &script,
         "# pi-pairs figure: edit and run 'gnuplot %s' to restyle it.\n"
         "set terminal pngcairo size 1500,650 font 'Sans,10'\n"
         "set output '%s.tmp.png'\n"
@@ -251,8 +251,11 @@ int pp_pairs_plot(const char *path_gp, const char *path_png,
         "     %.2f with lines lw 2 lc rgb '#d7191c' title 'expected "
         "(N-1)/100'\n"
         "unset multiplot\n",
-        path_gp, path_png, n, dat, dat, expected);
-    return write_script_and_plot(path_gp, path_png, script, err);
+        path_gp, path_png, n, dat, dat, expected) < 0)
+        return pp_error_set(err, PP_ENOMEM, "out of memory");
+    rc = write_script_and_plot(path_gp, path_png, script, err);
+    free(script);
+    return rc;
 }
 
 int pp_pairs_plot_scaling(const char *path_gp, const char *path_png,
@@ -276,8 +279,8 @@ int pp_pairs_plot_scaling(const char *path_gp, const char *path_png,
     if ((rc = pp_file_write_atomic(dat, table, (size_t)at, 0644, err)))
         return rc;
     with_commas(digits, sizeof digits, ndigits);
-    char script[2048];
-    snprintf(script, sizeof script,
+    char *script = NULL;
+    if (asprintf(&script,
              "set terminal pngcairo size 1200,500 font 'Sans,10'\n"
              "set output '%s.tmp.png'\n"
              "set multiplot layout 1,2 title 'pi-pairs on %s digits: "
@@ -289,6 +292,9 @@ int pp_pairs_plot_scaling(const char *path_gp, const char *path_png,
              "plot '%s' using 1:3 with linespoints lw 2 pt 7 title "
              "'measured', x with lines dt 2 title 'ideal'\n"
              "unset multiplot\n",
-             path_png, digits, dat, dat);
-    return write_script_and_plot(path_gp, path_png, script, err);
+             path_png, digits, dat, dat) < 0)
+        return pp_error_set(err, PP_ENOMEM, "out of memory");
+    rc = write_script_and_plot(path_gp, path_png, script, err);
+    free(script);
+    return rc;
 }
