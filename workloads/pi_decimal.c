@@ -77,7 +77,9 @@ static int cut(const pp_pi_fixed *y, uint64_t n, uint64_t h, const mpz_t pow,
     uint64_t s = spare_bits(y, n, h);
     mpz_tdiv_q_2exp(left->v, y->v, s);
     left->bits = y->bits - s;
-    left->ulps = s ? (y->ulps >> s) + 2 : y->ulps;
+    /* A shift by 64 or more is undefined in C: y->ulps (a 64-bit count)
+     * is then simply gone. */
+    left->ulps = s ? (s < 64 ? y->ulps >> s : 0) + 2 : y->ulps;
 
     /* |y.v 10^h - y 10^h 2^bits| <= ulps 10^h < ulps 2^sr: after dropping
      * sr low bits the fraction is within ulps + 1, and it did not wrap if
