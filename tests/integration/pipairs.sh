@@ -35,6 +35,15 @@ check --view direct --chunk-digits 1000
 check --data local
 check --data local --view direct --chunks 5
 
+# The scaling figure: the same count with 1, 2 and 3 engines.
+run pi-pairs --digits "$n" --chunk-digits 10000 --scaling 1,2,3 >out.txt 2>err.txt \
+    || fail "--scaling: $(cat err.txt)"
+grep -q "^   3 engines" out.txt || fail "no scaling line for 3 engines: $(cat out.txt)"
+expect_eq "scaling PNG" "89504e470d0a1a0a" \
+    "$(head -c 8 "results/pi-pairs-$n-scaling.png" | od -An -tx1 | tr -d ' \n')"
+expect_error 1 "--scaling: the cluster has 3 engines; 4 needs more" \
+    run pi-pairs --digits "$n" --scaling 1,4
+
 # The files: CSV (checked above), JSON with the run, a real PNG, the
 # script beside it.
 grep -q '"digits_sha256": "'"$(sha256sum <"data/pi-$n.txt" | cut -c1-64)"'"' \
