@@ -415,6 +415,8 @@ static hub_task *task_new(hub *h, pp_frames *fr, const pp_header *hd)
     t->t_submit = hd->t_submit;
     t->queued_ns = pp_now_ns();
     t->timeout_ms = hd->timeout_ms;
+    if (t->timeout_ms > 0)
+        h->timeouts_seen = true;
     t->retries_left = hd->retries > 0 ? hd->retries : 0;
     if (pp_idmap_put(&h->tasks, t->id, t)) {
         free(t);
@@ -784,7 +786,10 @@ int hub_run(const hub_config *cfg, pp_error *err)
         int64_t now = pp_now_ns();
         if (now >= next_tick) {
             check_hearts(&h, now);
-            hub_expire_queued(&h, now);
+            /* Scanning a long queue every tick is for runs that asked
+             * for start timeouts only. */
+            if (h.timeouts_seen)
+                hub_expire_queued(&h, now);
             next_tick = now + tick_ns;
         }
     }

@@ -84,6 +84,7 @@ typedef struct hub {
     uint64_t tasks_done;
     uint64_t tasks_failed;
     uint64_t tasks_retried;
+    bool timeouts_seen; /* a task with a start timeout came in: scan */
     int64_t started_ns;
 } hub;
 
