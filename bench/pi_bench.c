@@ -1,14 +1,16 @@
 /* pi_bench.c - pp_pi_compute against MPFR, each in a child process of its
  * own so that each peak RSS is its own:
  *
- *   pi_bench DIGITS [LEAVES] [--no-mpfr]
+ *   pi_bench DIGITS [LEAVES] [--no-mpfr] [--default-malloc]
  *
  * prints the wall time of pp_pi_compute with its phases (series, merge,
  * sqrt, division, conversion) and its peak RSS (getrusage's ru_maxrss),
  * then the same for mpfr_const_pi + mpfr_get_str, and whether the digits
- * agree.  MPFR rounds in mpfr_get_str, so it is asked for 20 digits more
- * than wanted, toward zero, and cut. */
+ * agree.  The pipar child calls pp_pi_tune_malloc first, as an engine
+ * would (--default-malloc: not).  MPFR rounds in mpfr_get_str, so it is
+ * asked for 20 digits more than wanted, toward zero, and cut. */
 #include <mpfr.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,8 +64,10 @@ static void run_mpfr(uint64_t digits, char *out, report *r)
     r->phase[0] = t1 - t0;
     r->phase[1] = r->total - r->phase[0];
     r->rc = 0;
-    if (e != 1 || strspn(s + digits, "0") == 20) {
-        r->rc = 1; /* a cut MPFR's rounding could have moved */
+    /* Both roundings go down by less than a unit of the last digit asked:
+     * the cut is right unless a borrow crossed it, leaving 20 nines. */
+    if (e != 1 || strspn(s + digits, "9") == 20) {
+        r->rc = 1;
         snprintf(r->msg, sizeof r->msg, "MPFR's digits are ambiguous");
     }
     memcpy(out, s, digits);
@@ -71,6 +75,8 @@ static void run_mpfr(uint64_t digits, char *out, report *r)
     mpfr_free_str(s);
     mpfr_clear(x);
 }
+
+static bool tune_malloc = true;
 
 /* Runs fn in a child; returns its peak RSS in bytes, or 0 if it died. */
 static long in_child(int which, uint64_t digits, unsigned leaves, char *out,
@@ -82,8 +88,11 @@ static long in_child(int which, uint64_t digits, unsigned leaves, char *out,
         exit(1);
     }
     if (pid == 0) {
-        if (which == 0)
+        if (which == 0) {
+            if (tune_malloc)
+                pp_pi_tune_malloc();
             run_pipar(digits, leaves, out, r);
+        }
         else
             run_mpfr(digits, out, r);
         _exit(0);
@@ -105,6 +114,8 @@ int main(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--no-mpfr") == 0) {
             mpfr = false;
+        } else if (strcmp(argv[i], "--default-malloc") == 0) {
+            tune_malloc = false;
         } else if (pos == 0) {
             pp_error err = { 0 };
             if (pp_parse_digits("DIGITS", argv[i], &digits, &err)) {
@@ -126,7 +137,8 @@ int main(int argc, char **argv)
         }
     }
     if (pos < 1 || pos > 2) {
-        fprintf(stderr, "usage: pi_bench DIGITS [LEAVES] [--no-mpfr]\n");
+        fprintf(stderr, "usage: pi_bench DIGITS [LEAVES] [--no-mpfr] "
+                        "[--default-malloc]\n");
         return 2;
     }
     size_t size = 2 * (digits + 1) + 2 * sizeof(report);

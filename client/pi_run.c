@@ -108,6 +108,7 @@ static int run_local(const pp_pi_run_opts *o, char **out,
                 "square root, division, conversion)\n",
                 o->digits);
     pp_pi_times t = { 0 };
+    pp_pi_tune_malloc();
     int64_t t0 = pp_now_ns();
     int rc = pp_pi_compute_timed(o->digits, leaves, digits, &t, err);
     if (rc) {

@@ -7,6 +7,7 @@
 #include "engine.h"
 #include "files.h"
 #include "log.h"
+#include "pi.h"
 
 int main(int argc, char **argv)
 {
@@ -25,6 +26,9 @@ int main(int argc, char **argv)
         { 0, 0, 0, 0 },
     };
     pp_log_init("engine", PP_LOG_INFO);
+    /* Big GMP blocks go back to the system when freed: an engine that
+     * merged 150 million digits of pi must not keep that memory. */
+    pp_pi_tune_malloc();
     opterr = 0;
     int c;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {

@@ -2,7 +2,7 @@
  * run apart: leaf tasks (pp_pi_split over a range of terms), a tree of merge
  * tasks (pp_pi_merge), and the finish (pp_pi_finish, or its own pieces:
  * the square root, the division and a conversion to decimal that splits in
- * two).  Pure library: no sockets, no processes, no global state.
+ * two).  Pure library: no sockets, no processes, no state between calls.
  *
  *   pi = 426880 sqrt(10005) Q / T,  T/Q = sum over k of
  *        (-1)^k (6k)! (13591409 + 545140134 k) / ((3k)! k!^3 640320^3k)
@@ -31,16 +31,19 @@
  * 6 * terms stays below 2^32 in the sieve. */
 #define PP_PI_MAX_DIGITS 10000000000ULL
 
-/* ---- the series ----------------------------------------------------------- */
+/* ---- the series --------------------------------------------------------- */
 
 /* Terms of the series needed for `digits` correct digits (each term adds
  * about 14.18 digits), with a margin that covers pp_pi_finish's guard digits
  * and its one retry at more precision.  digits <= PP_PI_MAX_DIGITS. */
 uint64_t pp_pi_terms(uint64_t digits);
 
-/* Binary splitting over terms [a, b), a < b <= pp_pi_terms(PP_PI_MAX_DIGITS):
- * sets P, Q, T.  Common factors of P and Q are removed below the top levels
- * of the split, so the triple is exact but not unique (see above). */
+/* Binary splitting over terms [a, b): sets P, Q, T.  Common factors of P
+ * and Q are removed below the top levels of the split, so the triple is
+ * exact but not unique (see above).  a <= b < 2^32; a == b gives the
+ * empty range's 1, 1, 0, which changes nothing in a merge.  Beyond
+ * pp_pi_terms(PP_PI_MAX_DIGITS) the sieve's numbers would not fit and the
+ * split is a plain one. */
 void pp_pi_split(mpz_t P, mpz_t Q, mpz_t T, uint64_t a, uint64_t b);
 
 /* The same; need_p false leaves P at 0 and saves the products that only
@@ -56,6 +59,10 @@ void pp_pi_split_ex(mpz_t P, mpz_t Q, mpz_t T, uint64_t a, uint64_t b,
 void pp_pi_merge(mpz_t P1, mpz_t Q1, mpz_t T1, const mpz_t P2,
                  const mpz_t Q2, const mpz_t T2, bool need_p);
 
+/* r *= q for a Q of the series: skips the low zero limbs of both (Q holds
+ * 2^15 per term), multiplies the rest, shifts.  r and q distinct. */
+void pp_pi_mul_q(mpz_t r, const mpz_t q);
+
 /* The leaf ranges: leaf i of n over [0, terms) is [*a, *b): contiguous,
  * covering, a < b (1 <= n <= terms, i < n).  Later terms have bigger
  * numbers, so leaves are equal in estimated cost, not in term count. */
@@ -67,7 +74,7 @@ void pp_pi_leaf_range(uint64_t terms, unsigned n, unsigned i, uint64_t *a,
  * uses, so a cluster that follows it does the same products. */
 unsigned pp_pi_tree_mid(unsigned lo, unsigned hi);
 
-/* ---- the finish ------------------------------------------------------------ */
+/* ---- the finish --------------------------------------------------------- */
 
 /* A value y in [0, 1) as a binary fixed-point number: |v - y 2^bits| <= ulps.
  * The finish's pieces pass it along; v is owned by the struct. */
@@ -117,7 +124,7 @@ uint64_t pp_pi_work_bits(uint64_t digits, unsigned guard);
 void pp_pi_sqrt_part(mpz_t S, uint64_t bits);
 
 /* y = pi / 10 from Q, T and S at `bits` (= pp_pi_work_bits): the division
- * and a product. */
+ * and a product; y.ulps is 2. */
 void pp_pi_divide(pp_pi_fixed *y, const mpz_t Q, const mpz_t T,
                   const mpz_t S, uint64_t bits);
 
@@ -128,10 +135,16 @@ void pp_pi_divide_own(pp_pi_fixed *y, mpz_t Q, mpz_t T, const mpz_t S,
 
 /* The first n decimal digits of y (n bytes, no NUL), by a scaled remainder
  * tree: y is cut into the digits before and after a point by one product
- * with a power of 10, down to small pieces.  PP_EOVERFLOW when y is too
- * close to a cut for its error bound (a run of 9s or 0s). */
+ * with a power of ten, down to small pieces.  PP_EOVERFLOW when y is too
+ * close to a cut for its error bound (a run of 9s or 0s), or has too few
+ * bits for n digits. */
 int pp_pi_to_decimal(const pp_pi_fixed *y, uint64_t n, char *out,
                      pp_error *err);
+
+/* The same, spending y: its number is freed (left 0) as soon as it is
+ * cut, which lowers the peak by its size. */
+int pp_pi_to_decimal_own(pp_pi_fixed *y, uint64_t n, char *out,
+                         pp_error *err);
 
 /* Where pp_pi_to_decimal cuts n digits first (0 < h < n for n > 1): the
  * halves can run on two engines, joined by concatenation. */
@@ -146,7 +159,7 @@ int pp_pi_decimal_split(const pp_pi_fixed *y, uint64_t n, uint64_t h,
                         pp_pi_fixed *left, pp_pi_fixed *right,
                         pp_error *err);
 
-/* ---- one process, everything ---------------------------------------------- */
+/* ---- one process, everything -------------------------------------------- */
 
 /* Splits [0, pp_pi_terms(digits)) into `leaves` leaf ranges, runs
  * pp_pi_split on each, merges them in pp_pi_tree_mid's tree, then
@@ -156,7 +169,10 @@ int pp_pi_decimal_split(const pp_pi_fixed *y, uint64_t n, uint64_t h,
 int pp_pi_compute(uint64_t digits, unsigned leaves, char *out,
                   pp_error *err);
 
-/* Time spent in each phase by pp_pi_compute_timed, seconds of wall time. */
+/* Time spent in each phase by pp_pi_compute_timed, seconds of wall time:
+ * the leaves, the merges between leaves, the division Q / T, the square
+ * root (of 42688^2 10005 (Q/T)^2: the root and the product by sqrt(10005)
+ * in one) and the conversion to decimal. */
 struct pp_pi_times {
     double series, merge, sqrt, division, conversion;
 };
@@ -166,7 +182,9 @@ int pp_pi_compute_timed(uint64_t digits, unsigned leaves, char *out,
                         pp_pi_times *times, pp_error *err);
 
 /* Memory a run needs at peak, in bytes, for `digits` digits: one process
- * doing everything (pp_pi_compute), the digit string included. */
+ * doing everything (pp_pi_compute), the digit string included, with
+ * pp_pi_tune_malloc called (without it glibc may keep up to half as much
+ * again in freed blocks). */
 uint64_t pp_pi_memory_estimate(uint64_t digits);
 
 /* The same for one engine that computes leaf i of `leaves` and keeps its
@@ -179,7 +197,16 @@ uint64_t pp_pi_leaf_memory_estimate(uint64_t digits, unsigned leaves);
  * next peak does not come on top of freed blocks glibc kept. */
 void pp_pi_give_back(void);
 
-/* ---- user input ------------------------------------------------------------ */
+/* Sets glibc's mmap threshold to 1 MB for the whole process, so that big
+ * numbers go back to the system as soon as they are freed.  Without it
+ * glibc raises the threshold up to 32 MB as big blocks come and go, keeps
+ * the freed numbers below that in its heap: at 5e7 digits pp_pi_compute
+ * peaks at 340 MB instead of 237 MB.  Process-wide, so the
+ * library never calls it: a program that computes pi (an engine,
+ * pi_bench) calls it once at the start. */
+void pp_pi_tune_malloc(void);
+
+/* ---- user input --------------------------------------------------------- */
 
 /* Parses a digit count as a user types it: "1000000", "150e6", "1.5e8",
  * "1e6".  Refuses zero, negatives, fractions ("1.5e0", "12.5"),

@@ -13,9 +13,10 @@
  * split keeps the factorisations of P and of the odd part of Q (sorted lists
  * of primes and exponents, seeded by a sieve); before joining, a factor g
  * common to P1 and Q2 divides P1, Q2 and so every term of the join, and is
- * dropped.  That keeps the numbers about a fifth smaller.  Near the top the
- * lists get long and the divisions by a big g cost more than they save, so
- * the top levels join plainly. */
+ * dropped.  That makes Q a third smaller (1e7 digits: 50.5 instead of
+ * 75.6 million bits) and the series 30 % faster.  Near the top the lists
+ * get long and the divisions by a big g cost more than they save, so the
+ * top levels join plainly. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,8 +34,11 @@
 /* Terms per sieve segment: small enough to stay in cache. */
 #define SEGMENT 8192
 
-/* Nodes with more terms than this join plainly (see the top comment). */
-#define REDUCE_MAX_DEFAULT (1u << 18)
+/* Nodes with more terms than this join plainly (see the top comment).
+ * Measured at 1e7 and 5e7 digits: 2^13 to 2^17 are within 3 % of each
+ * other, 2^15 fastest; more keeps the numbers smaller (2^17: 8 % at 5e7)
+ * but costs more in lists and divisions than it saves in products. */
+#define REDUCE_MAX (1u << 15)
 
 /* Below this many terms the split point is the middle; above it, the point
  * that balances the sizes of the two halves (later terms are bigger). */
@@ -42,7 +46,10 @@
 
 #define MAX_DEPTH 96
 
-/* ---- factor lists ---------------------------------------------------------- */
+/* The sieve works on 32-bit numbers up to 6 b. */
+#define SIEVE_MAX_TERMS ((UINT32_MAX - 6) / 6)
+
+/* ---- factor lists ------------------------------------------------------- */
 
 typedef struct fac {
     uint32_t *p; /* primes, increasing */
@@ -183,7 +190,7 @@ static void fac_product(mpz_t r, const fac *f, size_t lo, size_t hi)
     mpz_clear(s);
 }
 
-/* ---- the sieve --------------------------------------------------------------- */
+/* ---- the sieve ---------------------------------------------------------- */
 
 /* Factorisations of the numbers d k - c for k in [a, a + n): one
  * arithmetic progression per factor of p(k) and one for k itself. */
@@ -247,7 +254,8 @@ static void sieve_init(sieve *s, uint64_t b_max)
 {
     memset(s, 0, sizeof *s);
     sieve_primes(s, b_max);
-    static const uint32_t dc[4][2] = { { 1, 0 }, { 2, 1 }, { 6, 5 }, { 6, 1 } };
+    static const uint32_t dc[4][2] = { { 1, 0 }, { 2, 1 }, { 6, 5 },
+                                       { 6, 1 } };
     for (int i = 0; i < 4; i++) {
         prog *g = &s->pr[i];
         g->d = dc[i][0];
@@ -327,13 +335,15 @@ static void sieve_segment(sieve *s, uint64_t a, uint64_t b)
     s->b = b;
 }
 
-/* Appends the factors of term k's number in progression g, exponents
- * times mult, to f (unsorted across progressions). */
-static void append_factors(fac *f, const prog *g, uint64_t i, uint32_t mult)
+/* Appends the factors below `below` of term k's number in progression g,
+ * exponents times mult, to f (unsorted across progressions). */
+static void append_factors(fac *f, const prog *g, uint64_t i, uint32_t mult,
+                           uint64_t below)
 {
     for (uint8_t c = 0; c < g->count[i]; c++)
-        fac_push(f, g->prime[i * MAX_FACTORS + c],
-                 (uint32_t)g->exp[i * MAX_FACTORS + c] * mult);
+        if (g->prime[i * MAX_FACTORS + c] < below)
+            fac_push(f, g->prime[i * MAX_FACTORS + c],
+                     (uint32_t)g->exp[i * MAX_FACTORS + c] * mult);
 }
 
 static void fac_sort(fac *f)
@@ -350,7 +360,7 @@ static void fac_sort(fac *f)
     }
 }
 
-/* ---- the split ------------------------------------------------------------- */
+/* ---- the split ---------------------------------------------------------- */
 
 typedef struct node {
     mpz_t P, Q, T;
@@ -398,7 +408,7 @@ static void leaf(ctx *c, node *x, uint64_t k, bool lists)
     mpz_set_ui(x->P, (uint64_t)(p >> 64));
     mpz_mul_2exp(x->P, x->P, 64);
     mpz_add_ui(x->P, x->P, (uint64_t)p);
-    unsigned __int128 k3 = (unsigned __int128)(k * k) * k;
+    unsigned __int128 k3 = (unsigned __int128)k * k * k;
     mpz_set_ui(x->Q, (uint64_t)(k3 >> 64));
     mpz_mul_2exp(x->Q, x->Q, 64);
     mpz_add_ui(x->Q, x->Q, (uint64_t)k3);
@@ -408,12 +418,18 @@ static void leaf(ctx *c, node *x, uint64_t k, bool lists)
         mpz_neg(x->T, x->T);
     if (!lists)
         return;
-    uint64_t i = k - (c->sv.a ? c->sv.a : 1);
+    /* Which primes a gcd can ever meet: it joins P of terms j and Q of
+     * terms k with 0 < k - j < R = reduce_max, so a prime p dividing both
+     * k and 2j-1, 6j-5 or 6j-1 divides 2k-2j+1, 6k-6j+5 or 6k-6j+1, all
+     * in (0, 6R + 5]: p <= 6R + 5.  And p <= k < j + R.  The other primes
+     * (most of P's: they are near 6k) would only lengthen the lists. */
+    uint64_t i = k - (c->sv.a ? c->sv.a : 1), reach = 6 * c->reduce_max + 6;
+    uint64_t pmax = k + c->reduce_max < reach ? k + c->reduce_max : reach;
     for (int g = 1; g < 4; g++)
-        append_factors(&x->fp, &c->sv.pr[g], i, 1);
+        append_factors(&x->fp, &c->sv.pr[g], i, 1, pmax);
     fac_sort(&x->fp); /* three sorted runs of coprime numbers */
     c->tmp.n = 0;
-    append_factors(&c->tmp, &c->sv.pr[0], i, 3);
+    append_factors(&c->tmp, &c->sv.pr[0], i, 3, reach);
     fac_mul(&x->fq, &c->tmp, &c->qconst);
 }
 
@@ -424,6 +440,31 @@ static void release(mpz_t z)
 {
     if (mpz_size(z) > 4096)
         mpz_realloc2(z, 64);
+}
+
+/* r *= q, skipping the low zero limbs of both: Q carries 2^15 per term
+ * and the twos of k^3, a fifth of its bits once reduced, which P, being
+ * odd, never cancels.  Multiplying what is left and shifting makes the
+ * series 6 % faster. */
+void pp_pi_mul_q(mpz_t r, const mpz_t q)
+{
+    size_t zr = 0, zq = 0, nr = mpz_size(r), nq = mpz_size(q);
+    const mp_limb_t *lr = mpz_limbs_read(r), *lq = mpz_limbs_read(q);
+    while (zr < nr && lr[zr] == 0)
+        zr++;
+    while (zq < nq && lq[zq] == 0)
+        zq++;
+    if (zr + zq < 4 || zr == nr || zq == nq) {
+        mpz_mul(r, r, q);
+        return;
+    }
+    if (zr)
+        mpz_tdiv_q_2exp(r, r, 64 * zr);
+    mpz_t view; /* q's limbs from the first nonzero one, not a copy */
+    mp_size_t n = (mp_size_t)(nq - zq);
+    mpz_roinit_n(view, lq + zq, mpz_sgn(q) < 0 ? -n : n);
+    mpz_mul(r, r, view);
+    mpz_mul_2exp(r, r, 64 * (zr + zq));
 }
 
 /* x = x joined with y (x on the left).  y's numbers are spent. */
@@ -446,10 +487,10 @@ static void join(ctx *c, node *x, node *y, bool need_p, bool reduce,
         release(x->P);
         mpz_set_ui(x->P, 0);
     }
-    mpz_mul(x->T, x->T, y->Q);
+    pp_pi_mul_q(x->T, y->Q);
     mpz_add(x->T, x->T, y->T);
     release(y->T);
-    mpz_mul(x->Q, x->Q, y->Q);
+    pp_pi_mul_q(x->Q, y->Q);
     release(y->Q);
     if (lists) {
         if (need_p) {
@@ -527,11 +568,11 @@ static void split_rec(ctx *c, node *x, uint64_t a, uint64_t b, int depth,
 static void ctx_init(ctx *c, uint64_t b)
 {
     memset(c, 0, sizeof *c);
-    c->reduce_max = REDUCE_MAX_DEFAULT;
-    const char *env = getenv("PIPAR_PI_REDUCE_MAX");
-    if (env)
-        c->reduce_max = strtoull(env, NULL, 10);
-    sieve_init(&c->sv, b);
+    c->reduce_max = REDUCE_MAX;
+    if (b <= SIEVE_MAX_TERMS)
+        sieve_init(&c->sv, b);
+    else
+        c->reduce_max = 0; /* the sieve's numbers would not fit: no lists */
     for (int i = 0; i < MAX_DEPTH; i++)
         node_init(&c->stack[i]);
     mpz_init(c->gz);
@@ -554,6 +595,13 @@ static void ctx_free(ctx *c)
 void pp_pi_split_ex(mpz_t P, mpz_t Q, mpz_t T, uint64_t a, uint64_t b,
                     bool need_p)
 {
+    if (a >= b) {
+        /* The empty range: the triple that changes nothing in a merge. */
+        mpz_set_ui(P, need_p ? 1 : 0);
+        mpz_set_ui(Q, 1);
+        mpz_set_ui(T, 0);
+        return;
+    }
     ctx *c = malloc(sizeof *c);
     if (!c)
         abort();
@@ -586,10 +634,10 @@ void pp_pi_merge(mpz_t P1, mpz_t Q1, mpz_t T1, const mpz_t P2,
     mpz_mul(t, P1, T2);
     if (!need_p)
         mpz_realloc2(P1, 64);
-    mpz_mul(T1, T1, Q2);
+    pp_pi_mul_q(T1, Q2);
     mpz_add(T1, T1, t);
     mpz_clear(t);
-    mpz_mul(Q1, Q1, Q2);
+    pp_pi_mul_q(Q1, Q2);
     if (need_p)
         mpz_mul(P1, P1, P2);
     else

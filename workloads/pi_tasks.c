@@ -171,8 +171,9 @@ int pp_pi_divide_run(const pp_value *args, size_t nargs, pp_values *out,
     pp_pi_fixed y;
     pp_pi_fixed_init(&y);
     if (!rc) {
-        pp_pi_divide(&y, z[0], z[1], z[2],
-                     (uint64_t)pp_value_i64s(&args[4])[0]);
+        /* The _own form frees Q and T as it goes: a lower peak. */
+        pp_pi_divide_own(&y, z[0], z[1], z[2],
+                         (uint64_t)pp_value_i64s(&args[4])[0]);
         rc = push_fixed(out, &y, err);
     }
     pp_pi_fixed_clear(&y);

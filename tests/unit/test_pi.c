@@ -1,0 +1,629 @@
+/* test_pi.c - the digits of pi against MPFR's mpfr_const_pi (the AGM, a
+ * different algorithm), the same digits whatever the leaves, the series'
+ * pieces against each other and against terms written out by hand, the
+ * conversion's refusal of ambiguous cuts, and pp_parse_digits. */
+#include <mpfr.h>
+#include <stdlib.h>
+
+#include "pi.h"
+#include "unit.h"
+
+/* Known, not computed here. */
+static const char PI40[] = "3141592653589793238462643383279502884197";
+
+/* The first n digits of pi from MPFR, truncated: pi rounded toward zero at
+ * 128 bits more than needed, printed toward zero with 20 digits more, cut.
+ * Each rounding goes down by less than a unit of the 20th extra digit, so
+ * the cut is right unless those 20 digits are all 9 (a borrow could have
+ * crossed it), which the test refuses rather than trust. */
+static char *mpfr_digits(size_t n)
+{
+    mpfr_t x;
+    mpfr_init2(x, (mpfr_prec_t)((double)n * 3.3219280948873623) + 128);
+    mpfr_const_pi(x, MPFR_RNDZ);
+    mpfr_exp_t e;
+    char *s = mpfr_get_str(NULL, &e, 10, n + 20, x, MPFR_RNDZ);
+    assert_non_null(s);
+    assert_int_equal(e, 1);
+    if (strspn(s + n, "9") == 20)
+        fail_msg("MPFR's digits of pi are ambiguous at %zu", n);
+    char *out = malloc(n + 1);
+    assert_non_null(out);
+    memcpy(out, s, n);
+    out[n] = '\0';
+    mpfr_free_str(s);
+    mpfr_clear(x);
+    mpfr_free_cache();
+    return out;
+}
+
+static char *compute(uint64_t digits, unsigned leaves)
+{
+    char *out = malloc(digits + 1);
+    assert_non_null(out);
+    memset(out, 'x', digits + 1);
+    pp_error err = { 0 };
+    int rc = pp_pi_compute(digits, leaves, out, &err);
+    if (rc)
+        fail_msg("%llu digits, %u leaves: %s", (unsigned long long)digits,
+                 leaves, err.msg);
+    assert_int_equal(strlen(out), digits);
+    return out;
+}
+
+static void assert_same_digits(const char *got, const char *want, size_t n,
+                               const char *what)
+{
+    if (memcmp(got, want, n) == 0)
+        return;
+    size_t i = 0;
+    while (got[i] == want[i])
+        i++;
+    fail_msg("%s: %zu digits differ from digit %zu on (got %.12s, want "
+             "%.12s)",
+             what, n, i + 1, got + i, want + i);
+}
+
+/* ---- the digits --------------------------------------------------------- */
+
+static void the_first_forty_digits_are_the_known_ones(void **state)
+{
+    (void)state;
+    char *d = compute(40, 1);
+    assert_string_equal(d, PI40);
+    free(d);
+    for (uint64_t n = 1; n <= 40; n++) {
+        d = compute(n, 1);
+        assert_int_equal(strlen(d), n);
+        assert_memory_equal(d, PI40, n);
+        free(d);
+    }
+    char *ref = mpfr_digits(40);
+    assert_string_equal(ref, PI40); /* the reference agrees too */
+    free(ref);
+}
+
+static void digits_agree_with_mpfr(void **state)
+{
+    (void)state;
+    static const uint64_t sizes[] = { 1, 2, 10, 1000, 4096, 4097, 8193,
+                                      100000, 1000000 };
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+        uint64_t n = sizes[i];
+        char *got = compute(n, 1);
+        char *want = mpfr_digits(n);
+        assert_same_digits(got, want, n, "against MPFR");
+        if (n >= 40)
+            assert_memory_equal(got, PI40, 40);
+        free(got);
+        free(want);
+    }
+}
+
+static void the_last_digit_is_truncated_not_rounded(void **state)
+{
+    (void)state;
+    /* pi = 3.14159 26535 89793...: at 5 digits the next is 9, at 7 the
+     * next is 6, at 13 the next is 9, so rounding would show. */
+    char *d = compute(5, 1);
+    assert_string_equal(d, "31415");
+    free(d);
+    d = compute(7, 1);
+    assert_string_equal(d, "3141592");
+    free(d);
+    d = compute(13, 1);
+    assert_string_equal(d, "3141592653589");
+    free(d);
+    /* Decimals 762-767 are the six 9s of the Feynman point ("3" is
+     * index 0, decimal k index k). */
+    char *ref = mpfr_digits(800);
+    assert_memory_equal(ref + 762, "999999", 6);
+    assert_memory_equal(ref + 760, "34999999837", 11);
+    for (uint64_t n = 758; n <= 770; n++) {
+        d = compute(n, 1);
+        assert_same_digits(d, ref, n, "around the Feynman point");
+        free(d);
+    }
+    free(ref);
+}
+
+static void any_number_of_leaves_gives_the_same_digits(void **state)
+{
+    (void)state;
+    static const unsigned leaves[] = { 1, 2, 3, 7, 16 };
+    static const uint64_t sizes[] = { 100000, 1000, 33333 };
+    for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+        char *first = NULL;
+        for (size_t l = 0; l < sizeof leaves / sizeof leaves[0]; l++) {
+            char *d = compute(sizes[s], leaves[l]);
+            if (first) {
+                assert_same_digits(d, first, sizes[s], "leaves");
+                free(d);
+            } else {
+                first = d;
+            }
+        }
+        if (sizes[s] == 100000) {
+            char *want = mpfr_digits(100000);
+            assert_same_digits(first, want, 100000, "16 leaves vs MPFR");
+            free(want);
+        }
+        free(first);
+    }
+    /* As many leaves as terms: one term each. */
+    uint64_t terms = pp_pi_terms(50);
+    char *a = compute(50, 1), *b = compute(50, (unsigned)terms);
+    assert_string_equal(a, b);
+    free(a);
+    free(b);
+}
+
+/* ---- the series --------------------------------------------------------- */
+
+/* Asserts P1/Q1 == P2/Q2 and T1/Q1 == T2/Q2 by cross multiplication: the
+ * triples may differ by the common factors removed on the way. */
+static void assert_same_ratios(const mpz_t P1, const mpz_t Q1,
+                               const mpz_t T1, const mpz_t P2,
+                               const mpz_t Q2, const mpz_t T2, bool check_p,
+                               const char *what)
+{
+    mpz_t l, r;
+    mpz_inits(l, r, NULL);
+    assert_true(mpz_sgn(Q1) > 0 && mpz_sgn(Q2) > 0);
+    mpz_mul(l, T1, Q2);
+    mpz_mul(r, T2, Q1);
+    if (mpz_cmp(l, r))
+        fail_msg("%s: T/Q differ", what);
+    if (check_p) {
+        mpz_mul(l, P1, Q2);
+        mpz_mul(r, P2, Q1);
+        if (mpz_cmp(l, r))
+            fail_msg("%s: P/Q differ", what);
+    }
+    mpz_clears(l, r, NULL);
+}
+
+static void single_terms_are_the_formula(void **state)
+{
+    (void)state;
+    mpz_t P, Q, T, p, q, t;
+    mpz_inits(P, Q, T, p, q, t, NULL);
+    /* Term 0: 1, 1, 13591409. */
+    pp_pi_split(P, Q, T, 0, 1);
+    mpz_set_ui(p, 1);
+    mpz_set_ui(q, 1);
+    mpz_set_ui(t, 13591409);
+    assert_same_ratios(P, Q, T, p, q, t, true, "term 0");
+    /* Term k: p = (6k-5)(2k-1)(6k-1), q = k^3 640320^3 / 24,
+     * t = (-1)^k p (13591409 + 545140134 k), worked out with mpz here. */
+    static const unsigned long ks[] = { 1, 2, 3, 10, 1000, 123457 };
+    for (size_t i = 0; i < sizeof ks / sizeof ks[0]; i++) {
+        unsigned long k = ks[i];
+        pp_pi_split(P, Q, T, k, k + 1);
+        mpz_set_ui(p, 6 * k - 5);
+        mpz_mul_ui(p, p, 2 * k - 1);
+        mpz_mul_ui(p, p, 6 * k - 1);
+        mpz_ui_pow_ui(q, 640320, 3);
+        mpz_divexact_ui(q, q, 24);
+        mpz_mul_ui(q, q, k);
+        mpz_mul_ui(q, q, k);
+        mpz_mul_ui(q, q, k);
+        mpz_set_ui(t, 545140134);
+        mpz_mul_ui(t, t, k);
+        mpz_add_ui(t, t, 13591409);
+        mpz_mul(t, t, p);
+        if (k % 2)
+            mpz_neg(t, t);
+        assert_same_ratios(P, Q, T, p, q, t, true, "term k");
+    }
+    /* Term 1 exactly: 5, 10939058860032000, -5 * 558731543. */
+    pp_pi_split(P, Q, T, 1, 2);
+    mpz_set_ui(p, 5);
+    mpz_set_str(q, "10939058860032000", 10);
+    mpz_set_si(t, -2793657715);
+    assert_same_ratios(P, Q, T, p, q, t, true, "term 1");
+    mpz_clears(P, Q, T, p, q, t, NULL);
+}
+
+static void merged_pieces_equal_one_split(void **state)
+{
+    (void)state;
+    static const uint64_t cuts[][3] = {
+        { 0, 1, 2 },       { 0, 1, 50 },       { 0, 25, 50 },
+        { 3, 4, 5 },       { 7, 100, 1000 },   { 0, 5000, 9000 },
+        { 1000, 1001, 40000 }, { 0, 20000, 70000 }, { 123, 30000, 31000 },
+    };
+    mpz_t P1, Q1, T1, P2, Q2, T2, P, Q, T;
+    mpz_inits(P1, Q1, T1, P2, Q2, T2, P, Q, T, NULL);
+    for (size_t i = 0; i < sizeof cuts / sizeof cuts[0]; i++) {
+        uint64_t a = cuts[i][0], m = cuts[i][1], b = cuts[i][2];
+        pp_pi_split(P, Q, T, a, b);
+        for (int need_p = 0; need_p < 2; need_p++) {
+            pp_pi_split(P1, Q1, T1, a, m);
+            pp_pi_split_ex(P2, Q2, T2, m, b, need_p);
+            if (!need_p)
+                assert_int_equal(mpz_sgn(P2), 0);
+            pp_pi_merge(P1, Q1, T1, P2, Q2, T2, need_p);
+            assert_same_ratios(P1, Q1, T1, P, Q, T, need_p, "merge");
+            if (!need_p)
+                assert_int_equal(mpz_sgn(P1), 0);
+        }
+        /* need_p false in a split changes nothing else. */
+        pp_pi_split_ex(P1, Q1, T1, a, b, false);
+        assert_same_ratios(P1, Q1, T1, P, Q, T, false, "split_ex");
+    }
+    mpz_clears(P1, Q1, T1, P2, Q2, T2, P, Q, T, NULL);
+}
+
+static void a_split_equals_the_merged_single_terms(void **state)
+{
+    (void)state;
+    /* Merging one term at a time uses no common-factor removal, so it
+     * checks the removal inside pp_pi_split. */
+    mpz_t P, Q, T, p, q, t, P1, Q1, T1;
+    mpz_inits(P, Q, T, p, q, t, P1, Q1, T1, NULL);
+    static const uint64_t ranges[][2] = { { 0, 300 }, { 5000, 5600 } };
+    for (size_t r = 0; r < 2; r++) {
+        uint64_t a = ranges[r][0], b = ranges[r][1];
+        pp_pi_split(P, Q, T, a, a + 1);
+        for (uint64_t k = a + 1; k < b; k++) {
+            pp_pi_split(p, q, t, k, k + 1);
+            pp_pi_merge(P, Q, T, p, q, t, true);
+        }
+        pp_pi_split(P1, Q1, T1, a, b);
+        assert_same_ratios(P1, Q1, T1, P, Q, T, true, "term by term");
+        /* The removal made the split's numbers smaller. */
+        assert_true(mpz_sizeinbase(Q1, 2) < mpz_sizeinbase(Q, 2));
+    }
+    mpz_clears(P, Q, T, p, q, t, P1, Q1, T1, NULL);
+}
+
+static void empty_and_far_out_ranges_are_exact(void **state)
+{
+    (void)state;
+    mpz_t P, Q, T, p, q, t, P1, Q1, T1;
+    mpz_inits(P, Q, T, p, q, t, P1, Q1, T1, NULL);
+    /* Empty: changes nothing on either side of a merge. */
+    pp_pi_split(p, q, t, 40, 40);
+    pp_pi_split(P, Q, T, 10, 40);
+    pp_pi_split(P1, Q1, T1, 10, 40);
+    pp_pi_merge(P, Q, T, p, q, t, true);
+    assert_same_ratios(P, Q, T, P1, Q1, T1, true, "empty on the right");
+    pp_pi_split(p, q, t, 10, 10);
+    pp_pi_merge(p, q, t, P1, Q1, T1, true);
+    assert_same_ratios(p, q, t, P1, Q1, T1, true, "empty on the left");
+    /* Around the last term the sieve handles (6 b < 2^32), and past it
+     * where the split goes without removing factors: term by term agrees
+     * either way. */
+    static const uint64_t lo[] = { 715827850, 715827870 };
+    for (int r = 0; r < 2; r++) {
+        uint64_t a = lo[r], b = a + 30;
+        pp_pi_split(P, Q, T, a, a + 1);
+        for (uint64_t k = a + 1; k < b; k++) {
+            pp_pi_split(p, q, t, k, k + 1);
+            pp_pi_merge(P, Q, T, p, q, t, true);
+        }
+        pp_pi_split(P1, Q1, T1, a, b);
+        assert_same_ratios(P1, Q1, T1, P, Q, T, true, "far out");
+    }
+    mpz_clears(P, Q, T, p, q, t, P1, Q1, T1, NULL);
+}
+
+static void terms_cover_the_digits_with_a_margin(void **state)
+{
+    (void)state;
+    assert_true(pp_pi_terms(1) >= 1);
+    uint64_t prev = 0;
+    static const uint64_t d[] = { 1, 2, 10, 100, 1000, 1000000, 150000000,
+                                  PP_PI_MAX_DIGITS };
+    for (size_t i = 0; i < sizeof d / sizeof d[0]; i++) {
+        uint64_t t = pp_pi_terms(d[i]);
+        assert_true(t >= prev);
+        /* Each term gives at most 14.19 digits. */
+        assert_true((double)t * 14.19 >= (double)d[i] + 60);
+        assert_true((double)t * 14.18 <= (double)d[i] + 200);
+        prev = t;
+    }
+    /* 6 terms * 6 stays below 2^32 at the limit, as the sieve needs. */
+    assert_true(6 * pp_pi_terms(PP_PI_MAX_DIGITS) < (1ull << 32));
+}
+
+static void leaf_ranges_are_contiguous_covering_and_not_empty(void **state)
+{
+    (void)state;
+    static const uint64_t terms[] = { 1, 2, 3, 5, 16, 17, 100, 1000, 70521,
+                                      10577961 };
+    static const unsigned ns[] = { 1, 2, 3, 4, 7, 16, 64, 1000 };
+    for (size_t i = 0; i < sizeof terms / sizeof terms[0]; i++) {
+        for (size_t j = 0; j < sizeof ns / sizeof ns[0] + 1; j++) {
+            unsigned n = j < sizeof ns / sizeof ns[0] ? ns[j]
+                                                      : (unsigned)terms[i];
+            if (n > terms[i])
+                continue;
+            uint64_t next = 0;
+            for (unsigned k = 0; k < n; k++) {
+                uint64_t a = 99, b = 99;
+                pp_pi_leaf_range(terms[i], n, k, &a, &b);
+                if (a != next || b <= a || b > terms[i])
+                    fail_msg("terms %llu, %u leaves: leaf %u is [%llu, "
+                             "%llu), expected to start at %llu",
+                             (unsigned long long)terms[i], n, k,
+                             (unsigned long long)a, (unsigned long long)b,
+                             (unsigned long long)next);
+                next = b;
+            }
+            assert_true(next == terms[i]);
+        }
+    }
+    /* Later terms are bigger: the first of two leaves has more terms. */
+    uint64_t a, b;
+    pp_pi_leaf_range(1000000, 2, 0, &a, &b);
+    assert_true(a == 0 && b > 500000 && b < 560000);
+}
+
+static void the_merge_tree_halves_its_range(void **state)
+{
+    (void)state;
+    assert_int_equal(pp_pi_tree_mid(0, 2), 1);
+    assert_int_equal(pp_pi_tree_mid(0, 3), 1);
+    assert_int_equal(pp_pi_tree_mid(0, 16), 8);
+    assert_int_equal(pp_pi_tree_mid(8, 16), 12);
+    for (unsigned lo = 0; lo < 20; lo++)
+        for (unsigned hi = lo + 2; hi < 40; hi++) {
+            unsigned m = pp_pi_tree_mid(lo, hi);
+            assert_true(m > lo && m < hi);
+        }
+}
+
+/* ---- the finish --------------------------------------------------------- */
+
+static void the_finish_pieces_give_the_digits(void **state)
+{
+    (void)state;
+    uint64_t n = 20000, terms = pp_pi_terms(n);
+    mpz_t P, Q, T, S;
+    mpz_inits(P, Q, T, S, NULL);
+    pp_pi_split_ex(P, Q, T, 0, terms, false);
+    char *want = mpfr_digits(n);
+    char *out = malloc(n + 1);
+    pp_error err = { 0 };
+    assert_int_equal(pp_pi_finish(Q, T, n, out, &err), 0);
+    assert_string_equal(out, want);
+
+    uint64_t bits = pp_pi_work_bits(n, 0);
+    assert_true(bits > n * 3.32 + 64);
+    pp_pi_sqrt_part(S, bits);
+    pp_pi_fixed y, l, r;
+    pp_pi_fixed_init(&y);
+    pp_pi_fixed_init(&l);
+    pp_pi_fixed_init(&r);
+    pp_pi_divide(&y, Q, T, S, bits);
+    assert_int_equal(y.bits, bits);
+    memset(out, 'x', n + 1);
+    assert_int_equal(pp_pi_to_decimal(&y, n, out, &err), 0);
+    assert_memory_equal(out, want, n);
+
+    /* Two halves, as two engines would do them. */
+    uint64_t h = pp_pi_decimal_split_point(n);
+    assert_true(h > 0 && h < n);
+    memset(out, 'x', n + 1);
+    assert_int_equal(pp_pi_decimal_split(&y, n, h, &l, &r, &err), 0);
+    assert_int_equal(pp_pi_to_decimal(&l, h, out, &err), 0);
+    assert_int_equal(pp_pi_to_decimal(&r, n - h, out + h, &err), 0);
+    assert_memory_equal(out, want, n);
+    /* Any cut works the same. */
+    memset(out, 'x', n + 1);
+    assert_int_equal(pp_pi_decimal_split(&y, n, 777, &l, &r, &err), 0);
+    assert_int_equal(pp_pi_to_decimal(&l, 777, out, &err), 0);
+    assert_int_equal(pp_pi_to_decimal_own(&r, n - 777, out + 777, &err), 0);
+    assert_memory_equal(out, want, n);
+    assert_int_equal(pp_pi_decimal_split(&y, n, 0, &l, &r, &err), PP_EINVAL);
+    assert_int_equal(pp_pi_decimal_split(&y, n, n, &l, &r, &err), PP_EINVAL);
+
+    /* The spending variants give the same and free their inputs. */
+    pp_pi_divide_own(&y, Q, T, S, bits);
+    assert_int_equal(mpz_sgn(Q), 0);
+    memset(out, 'x', n + 1);
+    assert_int_equal(pp_pi_to_decimal_own(&y, n, out, &err), 0);
+    assert_memory_equal(out, want, n);
+    assert_int_equal(mpz_sgn(y.v), 0);
+
+    pp_pi_fixed_clear(&y);
+    pp_pi_fixed_clear(&l);
+    pp_pi_fixed_clear(&r);
+    free(out);
+    free(want);
+    mpz_clears(P, Q, T, S, NULL);
+}
+
+static void an_ambiguous_cut_is_refused_not_guessed(void **state)
+{
+    (void)state;
+    /* y = 1/2 exactly, but only known to within 2 units: its digits might
+     * be 4999... or 5000..., so no digit is returned. */
+    pp_pi_fixed y;
+    pp_pi_fixed_init(&y);
+    y.bits = 200;
+    y.ulps = 2;
+    mpz_set_ui(y.v, 1);
+    mpz_mul_2exp(y.v, y.v, 199);
+    char out[32];
+    pp_error err = { 0 };
+    assert_int_equal(pp_pi_to_decimal(&y, 10, out, &err), PP_EOVERFLOW);
+    assert_contains(err.msg, "ambiguous");
+    /* Known exactly, it is 5000000000. */
+    y.ulps = 0;
+    assert_int_equal(pp_pi_to_decimal(&y, 10, out, &err), 0);
+    assert_memory_equal(out, "5000000000", 10);
+    /* 1/2 + 10 units with 2 units of error is above 1/2 for sure... */
+    y.ulps = 2;
+    mpz_add_ui(y.v, y.v, 10);
+    assert_int_equal(pp_pi_to_decimal(&y, 10, out, &err), 0);
+    assert_memory_equal(out, "5000000000", 10);
+    /* ...and 1/2 - 10 units below it: 4999999999, not rounded up. */
+    mpz_sub_ui(y.v, y.v, 20);
+    assert_int_equal(pp_pi_to_decimal(&y, 10, out, &err), 0);
+    assert_memory_equal(out, "4999999999", 10);
+    /* Too few bits for the digits asked. */
+    y.bits = 20;
+    mpz_set_ui(y.v, 1 << 19);
+    assert_int_equal(pp_pi_to_decimal(&y, 10, out, &err), PP_EOVERFLOW);
+    assert_contains(err.msg, "too few");
+    /* A cut in the middle of a long run of zeros: 1/2 again, cut at 3000
+     * of 6000 digits with a big error bound. */
+    y.bits = 25000;
+    y.ulps = 1000;
+    mpz_set_ui(y.v, 1);
+    mpz_mul_2exp(y.v, y.v, 24999);
+    char *big = malloc(6000);
+    assert_int_equal(pp_pi_to_decimal(&y, 6000, big, &err), PP_EOVERFLOW);
+    assert_contains(err.msg, "ambiguous");
+    free(big);
+    pp_pi_fixed_clear(&y);
+}
+
+static void bad_arguments_are_refused(void **state)
+{
+    (void)state;
+    char out[8];
+    pp_error err = { 0 };
+    assert_int_equal(pp_pi_compute(0, 1, out, &err), PP_EINVAL);
+    assert_contains(err.msg, "0 digits");
+    assert_int_equal(pp_pi_compute(PP_PI_MAX_DIGITS + 1, 1, out, &err),
+                     PP_EINVAL);
+    assert_int_equal(pp_pi_compute(5, 0, out, &err), PP_EINVAL);
+    assert_contains(err.msg, "0 leaves");
+    unsigned terms = (unsigned)pp_pi_terms(5);
+    assert_int_equal(pp_pi_compute(5, terms + 1, out, &err), PP_EINVAL);
+    assert_contains(err.msg, "leaves");
+    mpz_t Q, T;
+    mpz_inits(Q, T, NULL);
+    mpz_set_ui(T, 5);
+    assert_int_equal(pp_pi_finish(Q, T, 5, out, &err), PP_EINVAL);
+    assert_contains(err.msg, "positive");
+    mpz_clears(Q, T, NULL);
+}
+
+static void memory_estimates_grow_with_the_digits(void **state)
+{
+    (void)state;
+    uint64_t prev = 0;
+    for (uint64_t d = 1; d <= PP_PI_MAX_DIGITS; d *= 10) {
+        uint64_t m = pp_pi_memory_estimate(d);
+        assert_true(m > prev);
+        assert_true(m >= d); /* the digits themselves */
+        assert_true(pp_pi_leaf_memory_estimate(d, 2) <= m);
+        assert_true(pp_pi_leaf_memory_estimate(d, 16)
+                    <= pp_pi_leaf_memory_estimate(d, 2));
+        prev = m;
+    }
+    /* The goal: 1.5e8 digits in one process within 1.2 GB. */
+    assert_true(pp_pi_memory_estimate(150000000) < 1200000000ull);
+}
+
+/* ---- pp_parse_digits ---------------------------------------------------- */
+
+static void assert_parses(const char *s, uint64_t want)
+{
+    uint64_t got = 0;
+    pp_error err = { 0 };
+    if (pp_parse_digits("--digits", s, &got, &err) != 0)
+        fail_msg("'%s' refused: %s", s, err.msg);
+    if (got != want)
+        fail_msg("'%s' gave %llu, want %llu", s, (unsigned long long)got,
+                 (unsigned long long)want);
+}
+
+static void assert_refuses(const char *s, const char *want)
+{
+    uint64_t got = 4242;
+    pp_error err = { 0 };
+    assert_int_equal(pp_parse_digits("--digits", s, &got, &err), PP_EINVAL);
+    assert_int_equal(err.code, PP_EINVAL);
+    assert_contains(err.msg, want);
+    assert_not_contains(err.msg, "\n");
+    assert_i64_equal(got, 4242);
+}
+
+static void digit_counts_parse_as_typed(void **state)
+{
+    (void)state;
+    assert_parses("1000000", 1000000);
+    assert_parses("150e6", 150000000);
+    assert_parses("1.5e8", 150000000);
+    assert_parses("1e6", 1000000);
+    assert_parses("1E6", 1000000);
+    assert_parses("1e+6", 1000000);
+    assert_parses("1", 1);
+    assert_parses("007", 7);
+    assert_parses("12.0", 12);
+    assert_parses("1.50e1", 15);
+    assert_parses("100e-2", 1);
+    assert_parses("0.5e1", 5);
+    assert_parses("1e10", 10000000000ull);
+    assert_parses("10000000000", 10000000000ull);
+    assert_parses("3.14159e5", 314159);
+}
+
+static void bad_digit_counts_are_refused_by_name(void **state)
+{
+    (void)state;
+    assert_refuses("1.5", "--digits: '1.5' is not a whole number of digits");
+    assert_refuses("12.5", "'12.5' is not a whole number of digits");
+    assert_refuses("1.5e0", "'1.5e0' is not a whole number of digits");
+    assert_refuses("1e-3", "not a whole number");
+    assert_refuses("0", "--digits: '0' is zero");
+    assert_refuses("0.0e5", "is zero");
+    assert_refuses("-5", "--digits: '-5' is negative");
+    assert_refuses("-1e6", "is negative");
+    assert_refuses("", "--digits: '' is not a number");
+    assert_refuses("abc", "'abc' is not a number");
+    assert_refuses("1e", "'1e' is not a number");
+    assert_refuses("e6", "'e6' is not a number");
+    assert_refuses("1.2.3", "not a number");
+    assert_refuses("12 ", "not a number");
+    assert_refuses(" 12", "not a number");
+    assert_refuses("0x10", "not a number");
+    assert_refuses("+5", "not a number");
+    assert_refuses("1e6x", "not a number");
+    assert_refuses("1.0000000001e10", "limit");
+    assert_refuses("2e10", "--digits: '2e10' is more than the limit");
+    assert_refuses("10000000001", "more than the limit");
+    assert_refuses("1e999999999999", "more than the limit");
+    assert_refuses("99999999999999999999999999999999", "more than the limit");
+    assert_refuses("1\n2", "'1?2' is not a number");
+    /* A long value is cut short in the message. */
+    char longv[200];
+    memset(longv, 'z', sizeof longv - 1);
+    longv[sizeof longv - 1] = '\0';
+    uint64_t got;
+    pp_error err = { 0 };
+    assert_int_equal(pp_parse_digits("--digits", longv, &got, &err),
+                     PP_EINVAL);
+    assert_contains(err.msg, "...");
+    assert_true(strlen(err.msg) < 100);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(the_first_forty_digits_are_the_known_ones),
+        cmocka_unit_test(digits_agree_with_mpfr),
+        cmocka_unit_test(the_last_digit_is_truncated_not_rounded),
+        cmocka_unit_test(any_number_of_leaves_gives_the_same_digits),
+        cmocka_unit_test(single_terms_are_the_formula),
+        cmocka_unit_test(merged_pieces_equal_one_split),
+        cmocka_unit_test(a_split_equals_the_merged_single_terms),
+        cmocka_unit_test(empty_and_far_out_ranges_are_exact),
+        cmocka_unit_test(terms_cover_the_digits_with_a_margin),
+        cmocka_unit_test(leaf_ranges_are_contiguous_covering_and_not_empty),
+        cmocka_unit_test(the_merge_tree_halves_its_range),
+        cmocka_unit_test(the_finish_pieces_give_the_digits),
+        cmocka_unit_test(an_ambiguous_cut_is_refused_not_guessed),
+        cmocka_unit_test(bad_arguments_are_refused),
+        cmocka_unit_test(memory_estimates_grow_with_the_digits),
+        cmocka_unit_test(digit_counts_parse_as_typed),
+        cmocka_unit_test(bad_digit_counts_are_refused_by_name),
+    };
+    return cmocka_run_group_tests_name("pi", tests, NULL, NULL);
+}
