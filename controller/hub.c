@@ -672,6 +672,13 @@ static void drain(hub *h, void *sock, void (*handle)(hub *))
 int hub_run(const hub_config *cfg, pp_error *err)
 {
     hub h = { .cfg = cfg, .started_ns = pp_now_ns() };
+    /* Before the files exist: whoever sees them may signal us at once,
+     * and must get a clean exit (files removed), not a default death. */
+    struct sigaction sa = { .sa_handler = on_signal };
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
     pp_conninfo ci = { 0 };
     char engine_path[PP_PATH_MAX], client_path[PP_PATH_MAX];
     h.policy = sched_policy_find(cfg->scheme);
@@ -757,12 +764,6 @@ int hub_run(const hub_config *cfg, pp_error *err)
             cfg->ip, ci.engine_port, ci.client_port, ci.events_port,
             reused ? ", reused" : "", h.policy->name, cfg->hwm);
     pp_info("wrote %s and %s", engine_path, client_path);
-
-    struct sigaction sa = { .sa_handler = on_signal };
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
 
     zmq_pollitem_t items[] = {
         { h.engines_sock, 0, ZMQ_POLLIN, 0 },
