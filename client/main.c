@@ -127,6 +127,16 @@ static void print_results(pp_async *a)
     puts("]");
 }
 
+/* The end of a command that prints one value: print, free, disconnect. */
+static int print_and_close(cli_session *s, pp_value *y)
+{
+    pp_repr_value(stdout, y);
+    putchar('\n');
+    pp_value_free(y);
+    cli_close(s);
+    return CLI_OK;
+}
+
 static int cmd_ids(const cli_opts *o)
 {
     cli_session s;
@@ -265,11 +275,7 @@ static int cmd_powers(const cli_opts *o, int argc, char **argv)
     pp_view_destroy(&v);
     if (rc)
         return fail(&s, &err);
-    pp_repr_value(stdout, &y);
-    putchar('\n');
-    pp_value_free(&y);
-    cli_close(&s);
-    return CLI_OK;
+    return print_and_close(&s, &y);
 }
 
 /* driver apply WORKLOAD [ARG...]: c[:].apply_sync(workload, *args) */
@@ -334,11 +340,7 @@ static int cmd_gather(const cli_opts *o, int argc, char **argv)
     pp_view_destroy(&v);
     if (rc)
         return fail(&s, &err);
-    pp_repr_value(stdout, &y);
-    putchar('\n');
-    pp_value_free(&y);
-    cli_close(&s);
-    return CLI_OK;
+    return print_and_close(&s, &y);
 }
 
 static int cmd_workloads(void)
