@@ -51,6 +51,9 @@ pp_client *pp_client_connect(const char *client_json, double timeout_s,
     pp_conninfo_endpoint(&ci, ci.client_port, c->endpoint,
                          sizeof c->endpoint);
     c->signer = pp_signer_new(ci.key, sizeof ci.key, err);
+    if (c->signer)
+        pp_signer_set_clock_window(c->signer, ci.clock_window_s);
+    c->max_message = ci.max_message;
     c->ctx = c->signer ? zmq_ctx_new() : NULL;
     c->sock = c->ctx ? zmq_socket(c->ctx, ZMQ_DEALER) : NULL;
     if (c->sock)
@@ -151,6 +154,20 @@ static int deps_state(pp_client *c, const held_task *t, char *why,
 static int send_task(pp_client *c, pp_header *h, pp_value *vals, size_t n,
                      pp_error *err)
 {
+    /* The controller would drop the connection over a frame this big and
+     * the task would never be answered: refuse it here, in words. */
+    for (size_t i = 0; i < n; i++)
+        if ((int64_t)vals[i].size > c->max_message) {
+            pp_error_set(err, PP_EINVAL,
+                         "argument %zu of the task is %.1f MB, more than "
+                         "the controller accepts (%.1f MB; see its "
+                         "--max-message-size)",
+                         i, (double)vals[i].size / 1e6,
+                         (double)c->max_message / 1e6);
+            for (size_t k = 0; k < n; k++)
+                pp_value_free(&vals[k]);
+            return err->code;
+        }
     h->t_submit = pp_now_ns();
     return pp_msg_send(c->sock, c->signer, NULL, 0, h, vals, n, err);
 }

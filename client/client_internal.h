@@ -51,6 +51,7 @@ struct pp_client {
     size_t cap_held;
     volatile sig_atomic_t *interrupt;
     uint64_t dropped;
+    int64_t max_message; /* the controller's limit on one frame */
 };
 
 /* Receives and handles one message, waiting at most until deadline (ns,

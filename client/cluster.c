@@ -273,24 +273,28 @@ static int cluster_status(const cli_opts *o)
                json_string_value(json_object_get(e, "host")),
                (long long)json_integer_value(json_object_get(e, "pid")));
     }
+#define FIELD(obj, name) ((long long)json_integer_value(json_object_get(obj, name)))
     printf("\ntasks: %lld done, %lld failed, %lld retried, %lld queued, %lld "
            "outstanding; dropped messages: %lld bad signature, %lld "
-           "malformed, %lld unknown sender\n",
-           (long long)json_integer_value(json_object_get(root, "tasks_done")),
-           (long long)json_integer_value(
-               json_object_get(root, "tasks_failed")),
-           (long long)json_integer_value(
-               json_object_get(root, "tasks_retried")),
-           (long long)json_integer_value(
-               json_object_get(root, "tasks_queued")),
-           (long long)json_integer_value(
-               json_object_get(root, "tasks_outstanding")),
-           (long long)json_integer_value(
-               json_object_get(dropped, "bad_signature")),
-           (long long)json_integer_value(
-               json_object_get(dropped, "malformed")),
-           (long long)json_integer_value(
-               json_object_get(dropped, "unknown_sender")));
+           "malformed, %lld unknown sender, %lld replayed, %lld stale; "
+           "%lld tasks over a client's backlog\n",
+           FIELD(root, "tasks_done"), FIELD(root, "tasks_failed"),
+           FIELD(root, "tasks_retried"), FIELD(root, "tasks_queued"),
+           FIELD(root, "tasks_outstanding"), FIELD(dropped, "bad_signature"),
+           FIELD(dropped, "malformed"), FIELD(dropped, "unknown_sender"),
+           FIELD(dropped, "replayed"), FIELD(dropped, "stale"),
+           FIELD(dropped, "over_backlog"));
+    /* What each engine refused itself, when it refused anything. */
+    for (size_t i = 0; i < json_array_size(engines); i++) {
+        json_t *e = json_array_get(engines, i);
+        json_t *d = json_object_get(e, "dropped");
+        if (FIELD(d, "replayed") + FIELD(d, "stale") + FIELD(d, "other"))
+            printf("engine %lld dropped: %lld replayed, %lld stale, %lld "
+                   "other\n",
+                   FIELD(e, "id"), FIELD(d, "replayed"), FIELD(d, "stale"),
+                   FIELD(d, "other"));
+    }
+#undef FIELD
     json_decref(root);
     return CLI_OK;
 }

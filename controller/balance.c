@@ -82,6 +82,11 @@ static bool has_room(const hub *h, const hub_engine *e)
 static int send_task(hub *h, hub_task *t, hub_engine *e)
 {
     bool keep = true;
+    pp_error err;
+    /* A fresh stamp for each dispatch: a retry is a new message to the
+     * engine that gets it, not a replay. */
+    if (pp_seal_renew(&t->body[1], h->signer, &err))
+        return PP_EPROTO;
     int rc = zmq_send(h->engines_sock, e->rid, e->rid_len, ZMQ_SNDMORE);
     for (int i = 0; rc >= 0 && i < t->nbody; i++) {
         int more = i + 1 < t->nbody ? ZMQ_SNDMORE : 0;

@@ -42,6 +42,18 @@ static void count_drop(uint64_t *counter, const char *what,
                 what, err->msg);
 }
 
+/* Which count a message that failed pp_frames_verify goes to. */
+static uint64_t *verify_counter(hub *h, const pp_error *err)
+{
+    if (strstr(err->msg, "replayed"))
+        return &h->drops.replayed;
+    if (strstr(err->msg, "clock"))
+        return &h->drops.stale;
+    if (strstr(err->msg, "signature"))
+        return &h->drops.bad_signature;
+    return &h->drops.malformed;
+}
+
 static int first_lan_address(char *out, size_t size)
 {
     struct ifaddrs *ifs = NULL, *it;
@@ -130,8 +142,38 @@ static void reply_error(hub *h, zmq_msg_t *route, const pp_header *req,
         pp_warn("could not send an error reply: %s", err.msg);
 }
 
-void hub_task_free(hub_task *t)
+static uint64_t client_key(const uint8_t *rid, size_t len)
 {
+    uint64_t x = 0xcbf29ce484222325ull; /* FNV-1a */
+    for (size_t i = 0; i < len; i++)
+        x = (x ^ rid[i]) * 0x100000001b3ull;
+    return x;
+}
+
+/* The count of tasks the client has in the controller, created on first
+ * use; NULL when out of memory. */
+static size_t *client_count(hub *h, const uint8_t *rid, size_t len)
+{
+    uint64_t key = client_key(rid, len);
+    size_t *n = pp_idmap_get(&h->clients, key);
+    if (!n) {
+        n = calloc(1, sizeof *n);
+        if (n && pp_idmap_put(&h->clients, key, n)) {
+            free(n);
+            n = NULL;
+        }
+    }
+    return n;
+}
+
+void hub_task_free(hub *h, hub_task *t)
+{
+    uint64_t key = client_key(t->client, t->client_len);
+    size_t *n = pp_idmap_get(&h->clients, key);
+    /* A client with nothing left in the controller is forgotten, so the
+     * table does not grow with every driver command ever run. */
+    if (n && --*n == 0)
+        free(pp_idmap_remove(&h->clients, key));
     for (int i = 0; i < t->nbody; i++)
         zmq_msg_close(&t->body[i]);
     free(t->body);
@@ -156,7 +198,7 @@ void hub_fail_task(hub *h, hub_task *t, int code, const char *why)
         pp_warn("could not report a failed task: %s", err.msg);
     pp_idmap_remove(&h->tasks, t->id);
     h->tasks_failed++;
-    hub_task_free(t);
+    hub_task_free(h, t);
 }
 
 /* The engine is gone.  If it left cleanly it finished the task it was
@@ -261,11 +303,15 @@ static void on_register(hub *h, pp_frames *fr, const pp_header *req)
 static void on_heartbeat(hub *h, pp_frames *fr, const pp_header *hd)
 {
     hub_engine *e = engine_by_id(h, hd->engine);
-    bool known = e && hd->nvalues == 1 && hd->types[0] == PP_T_BYTES
+    bool known = e && hd->nvalues >= 1 && hd->types[0] == PP_T_BYTES
               && zmq_msg_size(&fr->body[3]) == e->rid_len
               && memcmp(zmq_msg_data(&fr->body[3]), e->rid, e->rid_len) == 0;
     if (known)
         e->last_beat_ns = pp_now_ns();
+    /* The engine's own refusals: what it dropped is visible only here. */
+    if (known && hd->nvalues >= 2 && hd->types[1] == PP_T_I64
+        && zmq_msg_size(&fr->body[4]) == sizeof e->refused)
+        memcpy(e->refused, zmq_msg_data(&fr->body[4]), sizeof e->refused);
     pp_header rep = {
         .type = PP_MSG_HEARTBEAT,
         .id = pp_msg_id_next(),
@@ -318,9 +364,10 @@ static void on_result(hub *h, hub_engine *e, pp_frames *fr,
     e->tasks_done++;
     h->tasks_done++;
     pp_error err;
-    if (pp_frames_send(h->clients_sock, fr, t->client, t->client_len, &err))
+    if (pp_seal_renew(&fr->body[1], h->signer, &err)
+        || pp_frames_send(h->clients_sock, fr, t->client, t->client_len, &err))
         pp_warn("could not pass a result to its client: %s", err.msg);
-    hub_task_free(t);
+    hub_task_free(h, t);
     hub_dispatch(h);
 }
 
@@ -344,9 +391,7 @@ static void on_engine_message(hub *h)
     }
     rc = pp_frames_verify(&fr, h->signer, &hd, &err);
     if (rc) {
-        count_drop(strstr(err.msg, "signature") ? &h->drops.bad_signature
-                                                 : &h->drops.malformed,
-                   "from an engine", &err);
+        count_drop(verify_counter(h, &err), "from an engine", &err);
         pp_frames_close(&fr);
         return;
     }
@@ -418,10 +463,12 @@ static hub_task *task_new(hub *h, pp_frames *fr, const pp_header *hd)
     if (t->timeout_ms > 0)
         h->timeouts_seen = true;
     t->retries_left = hd->retries > 0 ? hd->retries : 0;
-    if (pp_idmap_put(&h->tasks, t->id, t)) {
+    size_t *count = client_count(h, t->client, t->client_len);
+    if (!count || pp_idmap_put(&h->tasks, t->id, t)) {
         free(t);
         return NULL;
     }
+    ++*count;
     return t;
 }
 
@@ -448,6 +495,19 @@ static void on_task(hub *h, pp_frames *fr, const pp_header *hd)
                     (unsigned long long)hd->id);
         return;
     }
+    if (h->cfg->backlog > 0) {
+        size_t *count = client_count(h, zmq_msg_data(client),
+                                     zmq_msg_size(client));
+        if (count && *count >= (size_t)h->cfg->backlog) {
+            h->drops.over_backlog++;
+            reply_error(h, client, hd, hd->engine, PP_EINVAL,
+                        "the controller already holds %lld tasks of this "
+                        "client (its --backlog); wait for results before "
+                        "submitting more",
+                        (long long)h->cfg->backlog);
+            return;
+        }
+    }
     if (hd->engine < 0) {
         hub_task *t = task_new(h, fr, hd);
         if (t) {
@@ -458,7 +518,7 @@ static void on_task(hub *h, pp_frames *fr, const pp_header *hd)
                 return;
             }
             pp_idmap_remove(&h->tasks, t->id);
-            hub_task_free(t);
+            hub_task_free(h, t);
         }
         reply_error(h, client, hd, -1, PP_ENOMEM,
                     "the controller could not take the task");
@@ -478,9 +538,10 @@ static void on_task(hub *h, pp_frames *fr, const pp_header *hd)
     }
     t->engine = e->id;
     pp_error err;
-    if (pp_frames_send(h->engines_sock, fr, e->rid, e->rid_len, &err)) {
+    if (pp_seal_renew(&fr->body[1], h->signer, &err)
+        || pp_frames_send(h->engines_sock, fr, e->rid, e->rid_len, &err)) {
         pp_idmap_remove(&h->tasks, t->id);
-        hub_task_free(t);
+        hub_task_free(h, t);
         reply_error(h, client, hd, e->id, PP_EZMQ,
                     "the controller could not reach engine %d: %s", e->id,
                     err.msg);
@@ -498,14 +559,18 @@ static char *status_json(hub *h)
         if (!e->alive)
             continue;
         json_array_append_new(
-            engines, json_pack("{s:i, s:s, s:I, s:i, s:I}", "id", e->id,
-                               "host", e->host, "pid", (json_int_t)e->pid,
-                               "outstanding", e->outstanding, "tasks_done",
-                               (json_int_t)e->tasks_done));
+            engines,
+            json_pack("{s:i, s:s, s:I, s:i, s:I, s:{s:I, s:I, s:I}}", "id",
+                      e->id, "host", e->host, "pid", (json_int_t)e->pid,
+                      "outstanding", e->outstanding, "tasks_done",
+                      (json_int_t)e->tasks_done, "dropped", "replayed",
+                      (json_int_t)e->refused[0], "stale",
+                      (json_int_t)e->refused[1], "other",
+                      (json_int_t)e->refused[2]));
     }
     json_t *root = json_pack(
         "{s:I, s:f, s:s, s:i, s:o, s:I, s:I, s:I, s:I, s:I, "
-        "s:{s:I, s:I, s:I}}",
+        "s:{s:I, s:I, s:I, s:I, s:I, s:I}}",
         "pid", (json_int_t)getpid(), "uptime_s",
         (double)(pp_now_ns() - h->started_ns) / 1e9, "scheme",
         h->policy->name, "hwm", h->cfg->hwm, "engines", engines,
@@ -515,7 +580,9 @@ static char *status_json(hub *h)
         (json_int_t)h->tasks_retried, "dropped", "bad_signature",
         (json_int_t)h->drops.bad_signature, "malformed",
         (json_int_t)h->drops.malformed, "unknown_sender",
-        (json_int_t)h->drops.unknown_sender);
+        (json_int_t)h->drops.unknown_sender, "replayed",
+        (json_int_t)h->drops.replayed, "stale", (json_int_t)h->drops.stale,
+        "over_backlog", (json_int_t)h->drops.over_backlog);
     char *text = root ? json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER)
                       : NULL;
     json_decref(root);
@@ -542,9 +609,7 @@ static void on_client_message(hub *h)
     }
     rc = pp_frames_verify(&fr, h->signer, &hd, &err);
     if (rc) {
-        count_drop(strstr(err.msg, "signature") ? &h->drops.bad_signature
-                                                 : &h->drops.malformed,
-                   "from a client", &err);
+        count_drop(verify_counter(h, &err), "from a client", &err);
         pp_frames_close(&fr);
         return;
     }
@@ -644,8 +709,11 @@ static void hub_close(hub *h)
 {
     for (size_t i = 0; i < h->tasks.cap; i++)
         if (h->tasks.vals[i])
-            hub_task_free(h->tasks.vals[i]);
+            hub_task_free(h, h->tasks.vals[i]);
     pp_idmap_free(&h->tasks);
+    for (size_t i = 0; i < h->clients.cap; i++)
+        free(h->clients.vals[i]);
+    pp_idmap_free(&h->clients);
     hub_queue_free(&h->queue);
     free(h->engines);
     pp_signer_destroy(&h->signer);
@@ -727,8 +795,12 @@ int hub_run(const hub_config *cfg, pp_error *err)
     else if (first_lan_address(ci.location, sizeof ci.location))
         snprintf(ci.location, sizeof ci.location, "127.0.0.1");
     ci.controller_pid = (long)getpid();
+    ci.clock_window_s = cfg->clock_window_s;
+    ci.max_message = cfg->max_message;
 
     h.signer = pp_signer_new(ci.key, sizeof ci.key, err);
+    if (h.signer)
+        pp_signer_set_clock_window(h.signer, cfg->clock_window_s);
     h.ctx = zmq_ctx_new();
     if (!h.signer || !h.ctx) {
         hub_close(&h);
@@ -744,6 +816,12 @@ int hub_run(const hub_config *cfg, pp_error *err)
     zmq_setsockopt(h.engines_sock, ZMQ_ROUTER_MANDATORY, &one, sizeof one);
     pp_socket_unbounded(h.engines_sock);
     pp_socket_unbounded(h.clients_sock);
+    /* ZeroMQ refuses a larger frame from its header, before reading it,
+     * and drops that peer's connection. */
+    zmq_setsockopt(h.engines_sock, ZMQ_MAXMSGSIZE, &cfg->max_message,
+                   sizeof cfg->max_message);
+    zmq_setsockopt(h.clients_sock, ZMQ_MAXMSGSIZE, &cfg->max_message,
+                   sizeof cfg->max_message);
     const char *bind_ip = strcmp(cfg->ip, "*") == 0 ? "0.0.0.0" : cfg->ip;
     rc = bind_port(h.engines_sock, bind_ip, reused ? ci.engine_port : 0,
                    &ci.engine_port, err);

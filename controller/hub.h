@@ -17,6 +17,10 @@ typedef struct hub_config {
                              limit */
     double heartbeat_s;   /* how often engines beat */
     int heartbeat_misses; /* beats missed before an engine is dead */
+    double clock_window_s; /* replay.h: how far a stamp's time may be off */
+    int64_t max_message;  /* bytes of the largest frame accepted */
+    int64_t backlog;      /* tasks one client may have in the controller;
+                             0: no limit */
 } hub_config;
 
 /* Runs until SIGINT or SIGTERM.  Returns 0 after a clean exit, or an error

@@ -28,6 +28,8 @@ typedef struct hub_engine {
     int64_t registered_ns;
     int64_t last_beat_ns;
     int64_t last_done_ns;
+    int64_t refused[3];       /* the engine's own count, from its beats:
+                                 replayed, stale, other dropped */
 } hub_engine;
 
 /* A task the hub knows: queued (engine -1) or running on an engine. */
@@ -64,6 +66,9 @@ typedef struct hub_drops {
     uint64_t bad_signature;
     uint64_t malformed;
     uint64_t unknown_sender;
+    uint64_t replayed;
+    uint64_t stale;
+    uint64_t over_backlog; /* tasks refused: their client's backlog was full */
 } hub_drops;
 
 typedef struct hub {
@@ -79,6 +84,8 @@ typedef struct hub {
     int32_t nengines;
     int32_t cap_engines;
     pp_idmap tasks;      /* every task known, queued or running */
+    pp_idmap clients;    /* hash of a client's routing id -> its count of
+                            tasks in the controller (size_t, boxed) */
     hub_queue queue;
     hub_drops drops;
     uint64_t tasks_done;
@@ -101,7 +108,9 @@ bool hub_retry(hub *h, hub_task *t, int32_t engine);
 bool hub_hand_back(hub *h, hub_task *t);
 
 /* hub.c, used by balance.c */
-void hub_task_free(hub_task *t);
+/* Frees t, which must no longer be in h->tasks, and counts it off its
+ * client's backlog. */
+void hub_task_free(hub *h, hub_task *t);
 /* The engine left (clean) or died: its tasks are handed back, retried or
  * reported failed. */
 void hub_engine_gone(hub *h, hub_engine *e, const char *how, bool clean);

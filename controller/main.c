@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "args.h"
+#include "connfile.h"
 #include "files.h"
 #include "hub.h"
 #include "log.h"
@@ -17,9 +18,16 @@ static void usage(FILE *f)
           "weighted]\n"
           "                  [--hwm N] [--heartbeat-period S] "
           "[--heartbeat-misses N]\n"
+          "                  [--clock-window S] [--max-message-size BYTES]"
+          " [--backlog N]\n"
           "Listens on 127.0.0.1 unless --ip says otherwise ('*' for every\n"
           "interface, e.g. a LAN of Raspberry Pis) and writes engine.json and\n"
-          "client.json under $PIPAR_DIR/profile_NAME/security/.\n",
+          "client.json under $PIPAR_DIR/profile_NAME/security/.\n"
+          "--clock-window: messages stamped further than S seconds from this\n"
+          "  host's clock are refused (300; 0 turns the check off).\n"
+          "--max-message-size: larger frames are refused before they are read\n"
+          "  (1G; K, M, G suffixes).  --backlog: tasks one client may have\n"
+          "  queued or running in the controller (1000000; 0: no limit).\n",
           f);
 }
 
@@ -27,7 +35,9 @@ int main(int argc, char **argv)
 {
     hub_config cfg = { .ip = "127.0.0.1", .profile = "default",
                        .scheme = "leastload", .hwm = 1, .heartbeat_s = 1,
-                       .heartbeat_misses = 5 };
+                       .heartbeat_misses = 5,
+                       .clock_window_s = PP_CLOCK_WINDOW_S,
+                       .max_message = PP_MAX_MESSAGE, .backlog = 1000000 };
     pp_error err = { 0 };
     int64_t num;
     int level = PP_LOG_INFO;
@@ -41,6 +51,9 @@ int main(int argc, char **argv)
         { "hwm", required_argument, NULL, 'w' },
         { "heartbeat-period", required_argument, NULL, 'P' },
         { "heartbeat-misses", required_argument, NULL, 'M' },
+        { "clock-window", required_argument, NULL, 'C' },
+        { "max-message-size", required_argument, NULL, 'X' },
+        { "backlog", required_argument, NULL, 'B' },
         { "help", no_argument, NULL, 'h' },
         { 0, 0, 0, 0 },
     };
@@ -82,6 +95,27 @@ int main(int argc, char **argv)
                 return 2;
             }
             cfg.heartbeat_misses = (int)num;
+            break;
+        case 'C':
+            if (pp_parse_seconds("--clock-window", optarg, 0, 86400,
+                                 &cfg.clock_window_s, &err)) {
+                pp_err("%s", err.msg);
+                return 2;
+            }
+            break;
+        case 'X':
+            if (pp_parse_bytes("--max-message-size", optarg, 1024,
+                               (int64_t)1 << 40, &cfg.max_message, &err)) {
+                pp_err("%s", err.msg);
+                return 2;
+            }
+            break;
+        case 'B':
+            if (pp_parse_i64("--backlog", optarg, 0, INT64_MAX / 2,
+                             &cfg.backlog, &err)) {
+                pp_err("%s", err.msg);
+                return 2;
+            }
             break;
         case 'l':
             level = pp_log_level_parse(optarg);

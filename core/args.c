@@ -54,3 +54,32 @@ int pp_parse_seconds(const char *option, const char *s, double min,
     *out = v;
     return 0;
 }
+
+int pp_parse_bytes(const char *option, const char *s, int64_t min,
+                   int64_t max, int64_t *out, pp_error *err)
+{
+    size_t n = s ? strlen(s) : 0;
+    int shift = 0;
+    if (n > 1 && strchr("KMG", s[n - 1]))
+        shift = s[n - 1] == 'K' ? 10 : s[n - 1] == 'M' ? 20 : 30;
+    char digits[32];
+    if (n == 0 || n - (shift ? 1 : 0) >= sizeof digits)
+        return pp_error_set(err, PP_EINVAL,
+                            "%s: '%s' is not a size (bytes, or with K, M, G)",
+                            option, s ? s : "");
+    memcpy(digits, s, n - (shift ? 1 : 0));
+    digits[n - (shift ? 1 : 0)] = '\0';
+    int64_t v;
+    pp_error e2;
+    if (pp_parse_i64(option, digits, 0, INT64_MAX >> 30, &v, &e2))
+        return pp_error_set(err, PP_EINVAL,
+                            "%s: '%s' is not a size (bytes, or with K, M, G)",
+                            option, s);
+    v <<= shift;
+    if (v < min || v > max)
+        return pp_error_set(err, PP_EINVAL,
+                            "%s: %s is out of range (%lld to %lld bytes)",
+                            option, s, (long long)min, (long long)max);
+    *out = v;
+    return 0;
+}

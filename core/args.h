@@ -16,4 +16,9 @@ int pp_parse_i64(const char *option, const char *s, int64_t min, int64_t max,
 int pp_parse_seconds(const char *option, const char *s, double min,
                      double max, double *out, pp_error *err);
 
+/* A size in bytes in [min, max]: "1048576", "64K", "512M", "1G" (powers
+ * of 1024). */
+int pp_parse_bytes(const char *option, const char *s, int64_t min,
+                   int64_t max, int64_t *out, pp_error *err);
+
 #endif

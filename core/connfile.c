@@ -125,6 +125,29 @@ int pp_conninfo_read(const char *path, pp_conninfo *ci, pp_error *err)
         else
             ci->key[i] = (uint8_t)(hi << 4 | lo);
     }
+    ci->clock_window_s = PP_CLOCK_WINDOW_S;
+    json_t *window = json_object_get(root, "clock_window");
+    if (!rc && window) {
+        if (!json_is_number(window) || json_number_value(window) < 0
+            || json_number_value(window) > 86400)
+            rc = pp_error_set(err, PP_EINVAL,
+                              "%s: \"clock_window\" must be a number of "
+                              "seconds from 0 to 86400",
+                              path);
+        else
+            ci->clock_window_s = json_number_value(window);
+    }
+    ci->max_message = PP_MAX_MESSAGE;
+    json_t *maxmsg = json_object_get(root, "max_message_size");
+    if (!rc && maxmsg) {
+        if (!json_is_integer(maxmsg) || json_integer_value(maxmsg) < 1024)
+            rc = pp_error_set(err, PP_EINVAL,
+                              "%s: \"max_message_size\" must be a whole "
+                              "number of bytes, at least 1024",
+                              path);
+        else
+            ci->max_message = (int64_t)json_integer_value(maxmsg);
+    }
     json_t *pid = json_object_get(root, "controller_pid");
     if (!rc && json_is_integer(pid))
         ci->controller_pid = (long)json_integer_value(pid);
@@ -148,6 +171,14 @@ int pp_conninfo_write(const char *path, const pp_conninfo *ci, pp_error *err)
     if (root && ci->events_port > 0)
         json_object_set_new(root, "events_port",
                             json_integer(ci->events_port));
+    if (root) {
+        json_object_set_new(root, "clock_window",
+                            json_real(ci->clock_window_s));
+        json_object_set_new(root, "max_message_size",
+                            json_integer(ci->max_message > 0
+                                             ? ci->max_message
+                                             : PP_MAX_MESSAGE));
+    }
     if (!root)
         return pp_error_set(err, PP_ENOMEM, "cannot build %s", path);
     char *text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);

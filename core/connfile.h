@@ -5,7 +5,8 @@
  *   {"transport": "tcp", "ip": "127.0.0.1", "location": "127.0.0.1",
  *    "engine_port": 40001, "client_port": 40002, "events_port": 40003,
  *    "key": "<64 hex digits>", "signature_scheme": "hmac-sha256",
- *    "controller_pid": 1234}
+ *    "controller_pid": 1234, "clock_window": 300,
+ *    "max_message_size": 1073741824}
  * "ip" is the address the controller bound; "location" the address others
  * connect to (they differ when ip is "*"). */
 #ifndef PP_CONNFILE_H
@@ -25,7 +26,15 @@ typedef struct pp_conninfo {
     int events_port; /* 0 when the file names none */
     uint8_t key[PP_KEY_SIZE];
     long controller_pid;
+    double clock_window_s; /* replay.h; PP_CLOCK_WINDOW_S when absent, 0:
+                              no clock check */
+    int64_t max_message;   /* the controller's largest frame, in bytes;
+                              PP_MAX_MESSAGE when absent */
 } pp_conninfo;
+
+/* 1 GiB: far above the largest frame pipar's own work makes (a chunk of
+ * digits, a merged series term), far below what a Pi can hold. */
+#define PP_MAX_MESSAGE ((int64_t)1 << 30)
 
 /* Reads and checks every field; the error names the file and the field. */
 int pp_conninfo_read(const char *path, pp_conninfo *ci, pp_error *err);

@@ -215,29 +215,114 @@ int pp_frames_recv(void *sock, pp_frames *fr, int flags, pp_error *err)
     return 0;
 }
 
+/* The hop MAC covers the content MAC and the stamp: seal[32..88). */
+static void stamp_write(uint8_t seal[PP_SEAL_SIZE], const pp_stamp *st)
+{
+    memcpy(seal + 2 * PP_SIG_SIZE, &st->session, 8);
+    memcpy(seal + 2 * PP_SIG_SIZE + 8, &st->counter, 8);
+    memcpy(seal + 2 * PP_SIG_SIZE + 16, &st->t_sent, 8);
+}
+
+static int hop_sign(pp_signer *signer, uint8_t seal[PP_SEAL_SIZE])
+{
+    pp_stamp st;
+    pp_signer_stamp(signer, &st);
+    stamp_write(seal, &st);
+    pp_span hop = { seal + PP_SIG_SIZE, PP_SEAL_SIZE - PP_SIG_SIZE };
+    return pp_sign(signer, &hop, 1, seal);
+}
+
+int pp_seal(pp_signer *signer, const pp_span *frames, size_t count,
+            uint8_t seal[PP_SEAL_SIZE])
+{
+    if (pp_sign(signer, frames, count, seal + PP_SIG_SIZE))
+        return PP_EPROTO;
+    return hop_sign(signer, seal);
+}
+
+static int check_stamp(pp_signer *signer, const uint8_t *seal,
+                       pp_error *err)
+{
+    pp_stamp st;
+    memcpy(&st.session, seal + 2 * PP_SIG_SIZE, 8);
+    memcpy(&st.counter, seal + 2 * PP_SIG_SIZE + 8, 8);
+    memcpy(&st.t_sent, seal + 2 * PP_SIG_SIZE + 16, 8);
+    switch (pp_signer_admit(signer, &st)) {
+    case PP_REPLAY_FRESH:
+        return 0;
+    case PP_REPLAY_SEEN:
+        return pp_error_set(err, PP_EPROTO,
+                            "replayed message (session %016llx, number %llu)",
+                            (unsigned long long)st.session,
+                            (unsigned long long)st.counter);
+    case PP_REPLAY_STALE:
+        return pp_error_set(err, PP_EPROTO,
+                            "message sent %.1f s away from this host's clock"
+                            " (window %g s: are the clocks set, e.g. by NTP?)",
+                            (double)(pp_now_ns() - st.t_sent) / 1e9,
+                            pp_signer_clock_window(signer));
+    case PP_REPLAY_FULL:
+        break;
+    }
+    return pp_error_set(err, PP_EPROTO,
+                        "replayed message: too many senders to remember");
+}
+
 int pp_frames_verify(const pp_frames *fr, pp_signer *signer, pp_header *h,
                      pp_error *err)
 {
     if (fr->nbody < 3)
         return pp_error_set(err, PP_EPROTO, "truncated message (%d frames)",
                             fr->nbody);
+    zmq_msg_t *sealf = (zmq_msg_t *)&fr->body[1];
+    if (zmq_msg_size(sealf) != PP_SEAL_SIZE)
+        return pp_error_set(err, PP_EPROTO, "bad signature (a seal of %zu "
+                            "bytes, not %d)", zmq_msg_size(sealf),
+                            PP_SEAL_SIZE);
+    const uint8_t *seal = zmq_msg_data(sealf);
+    /* Cheap checks first: the hop MAC and the stamp cost one small HMAC,
+     * the content MAC a pass over every byte of the values. */
+    pp_span hop = { seal + PP_SIG_SIZE, PP_SEAL_SIZE - PP_SIG_SIZE };
+    if (pp_verify(signer, &hop, 1, seal, PP_SIG_SIZE))
+        return pp_error_set(err, PP_EPROTO, "bad signature");
+    int rc = check_stamp(signer, seal, err);
+    if (rc)
+        return rc;
     pp_span spans[2 + PP_MAX_VALUES];
     int n = 0;
     for (int i = 2; i < fr->nbody; i++, n++) {
         spans[n].data = zmq_msg_data((zmq_msg_t *)&fr->body[i]);
         spans[n].size = zmq_msg_size((zmq_msg_t *)&fr->body[i]);
     }
-    zmq_msg_t *sig = (zmq_msg_t *)&fr->body[1];
-    if (pp_verify(signer, spans, (size_t)n, zmq_msg_data(sig),
-                  zmq_msg_size(sig)))
+    if (pp_verify(signer, spans, (size_t)n, seal + PP_SIG_SIZE, PP_SIG_SIZE))
         return pp_error_set(err, PP_EPROTO, "bad signature");
-    int rc = pp_header_decode(h, spans[0].data, spans[0].size, err);
+    rc = pp_header_decode(h, spans[0].data, spans[0].size, err);
     if (rc)
         return rc;
     if (h->nvalues != fr->nbody - 3)
         return pp_error_set(err, PP_EPROTO,
                             "header lists %u values, message has %d",
                             h->nvalues, fr->nbody - 3);
+    return 0;
+}
+
+int pp_seal_renew(zmq_msg_t *seal_frame, pp_signer *signer, pp_error *err)
+{
+    if (zmq_msg_size(seal_frame) != PP_SEAL_SIZE)
+        return pp_error_set(err, PP_EPROTO, "no seal to renew");
+    /* A new frame, not the old one rewritten: the old seal's bytes may be
+     * shared with a copy of the message that ZeroMQ is still sending. */
+    zmq_msg_t fresh;
+    if (zmq_msg_init_size(&fresh, PP_SEAL_SIZE))
+        return pp_error_set(err, PP_ENOMEM, "out of memory");
+    uint8_t *seal = zmq_msg_data(&fresh);
+    memcpy(seal, zmq_msg_data(seal_frame), PP_SEAL_SIZE);
+    if (hop_sign(signer, seal)) {
+        zmq_msg_close(&fresh);
+        return pp_error_set(err, PP_EPROTO, "could not sign a message");
+    }
+    zmq_msg_move(seal_frame, &fresh); /* releases the old seal */
+    zmq_msg_close(&fresh);
     return 0;
 }
 
@@ -368,8 +453,8 @@ int pp_msg_send(void *sock, pp_signer *signer, const void *route,
     spans[0] = (pp_span){ head, sizeof head };
     for (size_t i = 0; i < n; i++)
         spans[1 + i] = (pp_span){ vals[i].data, vals[i].size };
-    uint8_t sig[PP_SIG_SIZE];
-    if (pp_sign(signer, spans, 1 + n, sig)) {
+    uint8_t sig[PP_SEAL_SIZE];
+    if (pp_seal(signer, spans, 1 + n, sig)) {
         for (size_t i = 0; i < n; i++)
             pp_value_free(&vals[i]);
         return pp_error_set(err, PP_EPROTO, "could not sign a message");

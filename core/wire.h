@@ -2,13 +2,17 @@
  *
  * A message is a ZeroMQ multipart message:
  *
- *   [routing id]...  "PP1"  signature  header  value...
+ *   [routing id]...  "PP2"  seal  header  value...
  *
- * The routing ids are added and removed by ROUTER sockets.  The signature is
- * HMAC-SHA256 over the header and every value frame (see sign.h).  The header
- * is a fixed little-endian record (docs/protocol.md); each value is one frame
- * of raw bytes, its type listed in the header.  The controller forwards
- * frames it has verified without copying or re-encoding them. */
+ * The routing ids are added and removed by ROUTER sockets.  The seal holds
+ * the content signature, HMAC-SHA256 over the header and every value frame
+ * (see sign.h), and the stamp of this hop (sender session, counter, time)
+ * with a second HMAC over stamp and content signature.  Receivers accept
+ * each stamp once, within the clock window (replay.h).  The header is a
+ * fixed little-endian record (docs/protocol.md); each value is one frame of
+ * raw bytes, its type listed in the header.  The controller forwards frames
+ * it has verified without copying or re-encoding them: it only re-seals,
+ * which costs one small HMAC whatever the size of the values. */
 #ifndef PP_WIRE_H
 #define PP_WIRE_H
 
@@ -20,11 +24,13 @@
 #include "sign.h"
 #include "value.h"
 
-#define PP_PROTO "PP1"
+#define PP_PROTO "PP2"
 #define PP_MAX_VALUES 16
 #define PP_MAX_ROUTE 2
 #define PP_NAME_MAX 32
 #define PP_HEADER_SIZE 112
+/* seal: hop MAC, content MAC, session, counter, t_sent (little-endian) */
+#define PP_SEAL_SIZE (2 * PP_SIG_SIZE + 24)
 #define PP_MAX_FRAMES (PP_MAX_ROUTE + 3 + PP_MAX_VALUES)
 
 typedef enum pp_msg_type {
@@ -91,9 +97,21 @@ typedef struct pp_frames {
  * Returns PP_ETIMEDOUT (EAGAIN), PP_EINTR, or PP_EZMQ otherwise. */
 int pp_frames_recv(void *sock, pp_frames *fr, int flags, pp_error *err);
 
-/* Checks protocol, signature and header; fills h. */
+/* Checks protocol, seal (hop MAC, then that the stamp is new and within
+ * the clock window, then the content MAC) and header; fills h.  A replayed
+ * message fails with a text that says "replayed", a stale one "clock". */
 int pp_frames_verify(const pp_frames *fr, pp_signer *signer, pp_header *h,
                      pp_error *err);
+
+/* Gives a verified message a new seal of signer's own (a fresh stamp over
+ * the same content signature), for forwarding it to the next hop.
+ * seal_frame is the message's second body frame (fr->body[1]). */
+int pp_seal_renew(zmq_msg_t *seal_frame, pp_signer *signer, pp_error *err);
+
+/* Writes the seal of frames (header, then values) as pp_msg_send does; for
+ * tests and tools that build messages by hand. */
+int pp_seal(pp_signer *signer, const pp_span *frames, size_t count,
+            uint8_t seal[PP_SEAL_SIZE]);
 
 /* Sends the body frames after the given routing id (NULL for none) and
  * consumes them: fr holds nothing afterwards. */

@@ -29,6 +29,8 @@ typedef struct engine {
     const char *file;
     double task_delay_s;
     uint8_t key[PP_KEY_SIZE];
+    double clock_window_s;
+    int64_t max_message;
     uint8_t rid[16];
     /* The heart thread: it beats every heart_ms; when the controller has
      * not answered for heart_misses beats, or answers that it does not
@@ -40,6 +42,10 @@ typedef struct engine {
     _Atomic uint32_t epoch; /* bumped by each registration */
     _Atomic int64_t heart_ms;
     _Atomic int32_t heart_misses;
+    /* Messages the main loop dropped before the replay check (bad seal,
+     * malformed); the heart thread reports them with the signer's replay
+     * counts in each beat. */
+    _Atomic uint64_t dropped;
 } engine;
 
 static volatile sig_atomic_t engine_stop;
@@ -236,7 +242,16 @@ static void on_message(engine *en)
     if (pp_frames_recv(en->sock, &fr, ZMQ_DONTWAIT, &err))
         return;
     if (pp_frames_verify(&fr, en->signer, &h, &err)) {
-        pp_warn("dropped a message: %s", err.msg);
+        /* The first of each kind is logged, the rest counted: a flood of
+         * garbage must not flood the log too. */
+        pp_replay_counts rc = pp_signer_refused(en->signer);
+        bool replay = strstr(err.msg, "replayed") || strstr(err.msg, "clock");
+        if (!replay)
+            atomic_fetch_add(&en->dropped, 1);
+        if ((replay ? rc.seen + rc.stale + rc.full
+                    : atomic_load(&en->dropped)) == 1)
+            pp_warn("dropped a message: %s; further ones are counted "
+                    "silently", err.msg);
         pp_frames_close(&fr);
         return;
     }
@@ -289,6 +304,24 @@ static void on_message(engine *en)
             pp_values_push(&out, &text);
         rep.status = PP_EINVAL;
     }
+    /* The controller would drop the connection over a frame larger than
+     * its limit, and the task would wait for ever: say so instead. */
+    for (size_t i = 0; i < out.n; i++)
+        if ((int64_t)out.v[i].size > en->max_message) {
+            char text[200];
+            snprintf(text, sizeof text,
+                     "result value %zu is %.1f MB, more than the "
+                     "controller accepts (%.1f MB; see its "
+                     "--max-message-size)",
+                     i, (double)out.v[i].size / 1e6,
+                     (double)en->max_message / 1e6);
+            pp_values_free(&out);
+            pp_value v;
+            if (pp_value_str(&v, text) == 0)
+                pp_values_push(&out, &v);
+            rep.status = PP_EINVAL;
+            break;
+        }
     pp_error serr;
     if (pp_msg_send(en->sock, en->signer, NULL, 0, &rep, out.v, out.n,
                     &serr))
@@ -301,6 +334,8 @@ static void *heart_main(void *arg)
     engine *en = arg;
     pp_error err;
     pp_signer *signer = pp_signer_new(en->key, sizeof en->key, &err);
+    if (signer)
+        pp_signer_set_clock_window(signer, en->clock_window_s);
     void *sock = zmq_socket(en->ctx, ZMQ_DEALER);
     if (!signer || !sock) {
         pp_err("the heart thread could not start: %s", err.msg);
@@ -322,9 +357,16 @@ static void *heart_main(void *arg)
         }
         pp_header h = { .type = PP_MSG_HEARTBEAT, .id = pp_msg_id_next(),
                         .engine = atomic_load(&en->id) };
-        pp_value who;
-        pp_value_borrow(&who, PP_T_BYTES, en->rid, sizeof en->rid);
-        pp_msg_send(sock, signer, NULL, 0, &h, &who, 1, &err);
+        pp_value vals[2];
+        pp_value_borrow(&vals[0], PP_T_BYTES, en->rid, sizeof en->rid);
+        pp_replay_counts rc = pp_signer_refused(en->signer);
+        int64_t refused[3] = { (int64_t)(rc.seen + rc.full),
+                               (int64_t)rc.stale,
+                               (int64_t)atomic_load(&en->dropped) };
+        if (pp_value_i64(&vals[1], refused, 3) == 0)
+            pp_msg_send(sock, signer, NULL, 0, &h, vals, 2, &err);
+        else
+            pp_msg_send(sock, signer, NULL, 0, &h, vals, 1, &err);
         int64_t next = pp_now_ns() + period;
         for (int64_t left; (left = next - pp_now_ns()) > 0
                            && !atomic_load(&en->heart_stop);) {
@@ -435,6 +477,9 @@ int engine_run(const engine_config *cfg, pp_error *err)
     en.signer = pp_signer_new(ci.key, sizeof ci.key, err);
     if (!en.signer)
         return err->code;
+    en.clock_window_s = ci.clock_window_s;
+    en.max_message = ci.max_message;
+    pp_signer_set_clock_window(en.signer, ci.clock_window_s);
     en.ctx = zmq_ctx_new();
     if (!en.ctx) {
         engine_close(&en);

@@ -1,9 +1,11 @@
-/* forge.c - sends forged, truncated and malformed messages to a running
- * controller and checks that they change nothing: no reply, no new engine,
- * every one counted in the status, and the cluster still answers.
+/* forge.c - sends forged, truncated, malformed, replayed and stale
+ * messages to a running controller and checks that they change nothing: no
+ * reply, no new engine, every one counted in the status, and the cluster
+ * still answers.
  *
  * usage: forge CLIENT_JSON ENGINE_JSON EXPECTED_IDS_COUNT */
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +48,43 @@ static void expect_silence(void *s, const char *what)
 {
     zmq_pollitem_t item = { s, 0, ZMQ_POLLIN, 0 };
     CHECK(zmq_poll(&item, 1, 300) == 0, "%s got a reply", what);
+}
+
+/* Builds a seal by hand, from the format in docs/protocol.md, with a
+ * stamp of our choosing: how a replay or a clock-shifted message looks. */
+static void seal_by_hand(pp_signer *signer, const pp_span *frames, size_t n,
+                         uint64_t session, uint64_t counter, int64_t t_sent,
+                         uint8_t seal[PP_SEAL_SIZE])
+{
+    pp_sign(signer, frames, n, seal + 32);
+    memcpy(seal + 64, &session, 8);
+    memcpy(seal + 72, &counter, 8);
+    memcpy(seal + 80, &t_sent, 8);
+    pp_span hop = { seal + 32, 56 };
+    pp_sign(signer, &hop, 1, seal);
+}
+
+/* Sends an IDS request sealed by hand; true if the controller answered. */
+static bool ids_by_hand(void *s, pp_signer *signer, uint64_t session,
+                        uint64_t counter, int64_t t_sent)
+{
+    pp_header h = { .type = PP_MSG_IDS, .id = pp_msg_id_next(),
+                    .engine = -1 };
+    uint8_t head[PP_HEADER_SIZE], seal[PP_SEAL_SIZE];
+    pp_header_encode(&h, head);
+    pp_span span = { head, sizeof head };
+    seal_by_hand(signer, &span, 1, session, counter, t_sent, seal);
+    const char *frames[] = { PP_PROTO, (char *)seal, (char *)head };
+    size_t sizes[] = { 3, sizeof seal, sizeof head };
+    send_raw(s, frames, sizes, 3);
+    zmq_pollitem_t item = { s, 0, ZMQ_POLLIN, 0 };
+    if (zmq_poll(&item, 1, 1000) != 1)
+        return false;
+    pp_frames fr;
+    pp_error err;
+    if (pp_frames_recv(s, &fr, 0, &err) == 0)
+        pp_frames_close(&fr);
+    return true;
 }
 
 static void send_ids_request(void *s, pp_signer *signer)
@@ -104,8 +143,8 @@ int main(int argc, char **argv)
         char payload[] = "pay 100";
         pp_span spans[2] = { { head, sizeof head },
                              { payload, sizeof payload - 1 } };
-        uint8_t sig[PP_SIG_SIZE];
-        pp_sign(good, spans, 2, sig);
+        uint8_t sig[PP_SEAL_SIZE];
+        pp_seal(good, spans, 2, sig);
         payload[4] = '9'; /* tamper after signing */
         const char *frames[] = { PP_PROTO, (char *)sig, (char *)head,
                                  payload };
@@ -126,8 +165,8 @@ int main(int argc, char **argv)
     {
         char head[10] = { PP_MSG_IDS };
         pp_span span = { head, sizeof head };
-        uint8_t sig[PP_SIG_SIZE];
-        pp_sign(good, &span, 1, sig);
+        uint8_t sig[PP_SEAL_SIZE];
+        pp_seal(good, &span, 1, sig);
         const char *frames[] = { PP_PROTO, (char *)sig, head };
         size_t sizes[] = { 3, sizeof sig, sizeof head };
         send_raw(cs, frames, sizes, 3);
@@ -152,6 +191,24 @@ int main(int argc, char **argv)
         }
         send_raw(cs, frames, sizes, 40);
         expect_silence(cs, "a message of 40 frames");
+    }
+
+    /* 8. replayed: the same well-signed request twice; only the first is
+     * answered.  9, 10: stamped an hour behind and an hour ahead of the
+     * controller's clock. */
+    {
+        uint64_t session = 0x5eed5eed5eed5eedull;
+        int64_t now = pp_now_ns(), hour = 3600 * (int64_t)1000000000;
+        CHECK(ids_by_hand(cs, good, session, 1, now),
+              "a fresh hand-sealed request got no answer");
+        CHECK(!ids_by_hand(cs, good, session, 1, now),
+              "a replayed request got an answer");
+        CHECK(!ids_by_hand(cs, good, session, 2, now - hour),
+              "a request an hour old got an answer");
+        CHECK(!ids_by_hand(cs, good, session, 3, now + hour),
+              "a request from an hour ahead got an answer");
+        CHECK(ids_by_hand(cs, good, session, 4, pp_now_ns()),
+              "the next fresh request got no answer");
     }
 
     /* The controller still answers a well-signed request on the same
@@ -184,14 +241,20 @@ int main(int argc, char **argv)
         json_integer_value(json_object_get(dropped, "bad_signature"));
     long long malformed =
         json_integer_value(json_object_get(dropped, "malformed"));
+    long long replayed =
+        json_integer_value(json_object_get(dropped, "replayed"));
+    long long stale = json_integer_value(json_object_get(dropped, "stale"));
     CHECK(bad_sig == 3, "bad_signature count %lld, not 3", bad_sig);
     CHECK(malformed == 4, "malformed count %lld, not 4", malformed);
+    CHECK(replayed == 1, "replayed count %lld, not 1", replayed);
+    CHECK(stale == 2, "stale count %lld, not 2", stale);
     json_decref(root);
     free(json);
     pp_client_destroy(&c);
     if (failures == 0)
-        printf("forged and malformed messages: all dropped and counted "
-               "(%lld bad signatures, %lld malformed)\n",
-               bad_sig, malformed);
+        printf("forged, malformed, replayed and stale messages: all dropped "
+               "and counted (%lld bad signatures, %lld malformed, %lld "
+               "replayed, %lld stale)\n",
+               bad_sig, malformed, replayed, stale);
     return failures ? 1 : 0;
 }

@@ -194,6 +194,52 @@ static void parse_seconds_refuses_numbers_out_of_range(void **state)
                         "--wait: 4000 is out of range (0.1 to 3600 seconds)");
 }
 
+static void parse_bytes_reads_plain_numbers_and_suffixes(void **state)
+{
+    (void)state;
+    int64_t out = 0;
+    assert_int_equal(pp_parse_bytes("--max", "4096", 1024, 1LL << 40, &out,
+                                    NULL),
+                     0);
+    assert_i64_equal(out, 4096);
+    assert_int_equal(pp_parse_bytes("--max", "64K", 1024, 1LL << 40, &out,
+                                    NULL),
+                     0);
+    assert_i64_equal(out, 65536);
+    assert_int_equal(pp_parse_bytes("--max", "512M", 1024, 1LL << 40, &out,
+                                    NULL),
+                     0);
+    assert_i64_equal(out, 512LL << 20);
+    assert_int_equal(pp_parse_bytes("--max", "1G", 1024, 1LL << 40, &out,
+                                    NULL),
+                     0);
+    assert_i64_equal(out, 1LL << 30);
+}
+
+static void parse_bytes_refuses_bad_sizes_naming_them(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *s, *piece;
+    } bad[] = {
+        { "", "'' is not a size" },       { "G", "'G' is not a size" },
+        { "1.5G", "'1.5G' is not a size" }, { "-1K", "'-1K' is not a size" },
+        { "10k", "'10k' is not a size" }, { "1T", "'1T' is not a size" },
+        { "1023", "1023 is out of range (1024 to" },
+        { "2048G", "2048G is out of range" },
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        int64_t out = 7;
+        pp_error err = { 0 };
+        assert_int_equal(pp_parse_bytes("--max-message-size", bad[i].s, 1024,
+                                        1LL << 40, &out, &err),
+                         PP_EINVAL);
+        assert_contains(err.msg, "--max-message-size: ");
+        assert_contains(err.msg, bad[i].piece);
+        assert_i64_equal(out, 7);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -208,6 +254,8 @@ int main(void)
         cmocka_unit_test(parse_seconds_refuses_what_is_not_a_number),
         cmocka_unit_test(parse_seconds_refuses_infinity_and_nan),
         cmocka_unit_test(parse_seconds_refuses_numbers_out_of_range),
+        cmocka_unit_test(parse_bytes_reads_plain_numbers_and_suffixes),
+        cmocka_unit_test(parse_bytes_refuses_bad_sizes_naming_them),
     };
     return cmocka_run_group_tests_name("args", tests, NULL, NULL);
 }

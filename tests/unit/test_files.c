@@ -131,6 +131,8 @@ static pp_conninfo sample_conninfo(void)
     for (int i = 0; i < PP_KEY_SIZE; i++)
         ci.key[i] = (uint8_t)(i * 37 + 250);
     ci.controller_pid = 4242;
+    ci.clock_window_s = 300;
+    ci.max_message = (int64_t)1 << 30;
     return ci;
 }
 
@@ -245,6 +247,37 @@ static void connection_file_events_port_if_present_must_be_a_port(
     }
 }
 
+static void connection_file_limits_if_present_must_be_in_range(
+    void **state)
+{
+    (void)state;
+    const char *path = tmp_path("engine.json");
+    json_t *bad_window[] = { json_integer(-1), json_string("300"),
+                             json_integer(86401) };
+    for (size_t i = 0; i < 3; i++) {
+        json_t *root = valid_json();
+        json_object_set_new(root, "clock_window", bad_window[i]);
+        write_json(path, root);
+        assert_read_refuses(path, "\"clock_window\" must be a number of "
+                                  "seconds from 0 to 86400");
+    }
+    json_t *bad_size[] = { json_integer(1023), json_real(1e9),
+                           json_string("1G") };
+    for (size_t i = 0; i < 3; i++) {
+        json_t *root = valid_json();
+        json_object_set_new(root, "max_message_size", bad_size[i]);
+        write_json(path, root);
+        assert_read_refuses(path, "\"max_message_size\" must be a whole "
+                                  "number of bytes, at least 1024");
+    }
+    /* Absent, both take their defaults. */
+    write_json(path, valid_json());
+    pp_conninfo ci;
+    assert_int_equal(pp_conninfo_read(path, &ci, NULL), 0);
+    assert_true(ci.clock_window_s == PP_CLOCK_WINDOW_S);
+    assert_i64_equal(ci.max_message, PP_MAX_MESSAGE);
+}
+
 static void connection_file_is_the_documented_json(void **state)
 {
     (void)state;
@@ -273,7 +306,12 @@ static void connection_file_is_the_documented_json(void **state)
                      40003);
     assert_int_equal(
         json_integer_value(json_object_get(root, "controller_pid")), 4242);
-    assert_int_equal(json_object_size(root), 9);
+    assert_true(json_number_value(json_object_get(root, "clock_window"))
+                == 300.0);
+    assert_int_equal(
+        json_integer_value(json_object_get(root, "max_message_size")),
+        (json_int_t)1 << 30);
+    assert_int_equal(json_object_size(root), 11);
     json_decref(root);
 }
 
@@ -770,6 +808,7 @@ int main(void)
         TMP_TEST(connection_file_written_without_events_port_reads_back),
         TMP_TEST(connection_file_without_events_port_reads_it_as_zero),
         TMP_TEST(connection_file_events_port_if_present_must_be_a_port),
+        TMP_TEST(connection_file_limits_if_present_must_be_in_range),
         TMP_TEST(connection_file_is_the_documented_json),
         TMP_TEST(connection_file_is_written_with_mode_0600),
         TMP_TEST(reading_a_missing_connection_file_is_enoent_naming_it),

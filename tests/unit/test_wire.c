@@ -332,6 +332,7 @@ typedef struct pair {
     void *a, *b; /* a sends to b and b to a */
     pp_signer *signer;
     pp_signer *other; /* signs with another key */
+    pp_signer *other_hop; /* the same key as signer: a forwarding hop */
 } pair;
 
 static int open_pair(void **state)
@@ -356,7 +357,8 @@ static int open_pair(void **state)
         return -1;
     p->signer = pp_signer_new(test_key, sizeof test_key, NULL);
     p->other = pp_signer_new(other_key, sizeof other_key, NULL);
-    if (!p->signer || !p->other)
+    p->other_hop = pp_signer_new(test_key, sizeof test_key, NULL);
+    if (!p->signer || !p->other || !p->other_hop)
         return -1;
     *state = p;
     return 0;
@@ -372,6 +374,7 @@ static int close_pair(void **state)
     zmq_ctx_term(p->ctx);
     pp_signer_destroy(&p->signer);
     pp_signer_destroy(&p->other);
+    pp_signer_destroy(&p->other_hop);
     free(p);
     return 0;
 }
@@ -425,20 +428,20 @@ static void raw_free(raw *r)
     r->n = 0;
 }
 
-/* Sends PP1, a signature made by signer over header and values, the header
- * as given (nvalues is not fixed up), and the values. */
+/* Sends the protocol frame, a seal made by signer over header and values,
+ * the header as given (nvalues is not fixed up), and the values. */
 static void send_signed(void *sock, pp_signer *signer, const pp_header *h,
                         const pp_span *values, size_t n)
 {
-    uint8_t head[PP_HEADER_SIZE], sig[PP_SIG_SIZE];
+    uint8_t head[PP_HEADER_SIZE], sig[PP_SEAL_SIZE];
     pp_header_encode(h, head);
     pp_span spans[1 + RAW_MAX];
     spans[0] = (pp_span){ head, sizeof head };
     for (size_t i = 0; i < n; i++)
         spans[1 + i] = values[i];
-    assert_int_equal(pp_sign(signer, spans, 1 + n, sig), 0);
+    assert_int_equal(pp_seal(signer, spans, 1 + n, sig), 0);
     assert_true(zmq_send(sock, PP_PROTO, 3, ZMQ_SNDMORE) == 3);
-    assert_true(zmq_send(sock, sig, sizeof sig, ZMQ_SNDMORE) == PP_SIG_SIZE);
+    assert_true(zmq_send(sock, sig, sizeof sig, ZMQ_SNDMORE) == PP_SEAL_SIZE);
     assert_true(zmq_send(sock, head, sizeof head, n ? ZMQ_SNDMORE : 0)
                 == PP_HEADER_SIZE);
     for (size_t i = 0; i < n; i++)
@@ -727,12 +730,13 @@ static void verify_rejects_a_signed_but_malformed_header(void **state)
 static void recv_refuses_a_message_without_the_protocol_frame(void **state)
 {
     pair *p = *state;
-    assert_true(zmq_send(p->a, "PP2", 3, ZMQ_SNDMORE) == 3);
+    /* The version before this one is another protocol. */
+    assert_true(zmq_send(p->a, "PP1", 3, ZMQ_SNDMORE) == 3);
     assert_true(zmq_send(p->a, "sig", 3, 0) == 3);
     pp_frames fr;
     pp_error err = { 0 };
     assert_int_equal(pp_frames_recv(p->b, &fr, 0, &err), PP_EPROTO);
-    assert_contains(err.msg, "without the PP1 frame");
+    assert_contains(err.msg, "without the " PP_PROTO " frame");
     assert_int_equal(fr.nbody, 0);
     assert_int_equal(fr.nroute, 0);
 }
@@ -741,7 +745,7 @@ static void recv_drains_and_refuses_a_message_with_too_many_frames(
     void **state)
 {
     pair *p = *state;
-    /* PP1, signature, header and seventeen values: one frame too many. */
+    /* Protocol, seal, header and seventeen values: one frame too many. */
     assert_true(zmq_send(p->a, PP_PROTO, 3, ZMQ_SNDMORE) == 3);
     assert_true(zmq_send(p->a, "sig", 3, ZMQ_SNDMORE) == 3);
     assert_true(zmq_send(p->a, "head", 4, ZMQ_SNDMORE) == 4);
@@ -811,6 +815,8 @@ static void forwarded_frames_keep_their_signature_and_gain_a_route(
     pp_error err = { 0 };
     assert_int_equal(pp_frames_recv(p->b, &fr, 0, &err), 0);
     assert_int_equal(pp_frames_verify(&fr, p->signer, &h, &err), 0);
+    /* The forwarder signs the hop, not the content again. */
+    assert_int_equal(pp_seal_renew(&fr.body[1], p->other_hop, &err), 0);
     assert_int_equal(pp_frames_send(p->b, &fr, "eng-7", 5, &err), 0);
     assert_int_equal(fr.nbody, 0);
     assert_int_equal(fr.nroute, 0);
@@ -829,6 +835,77 @@ static void forwarded_frames_keep_their_signature_and_gain_a_route(
     assert_memory_equal(list.v[0].data, want, sizeof want);
     assert_memory_equal(list.v[1].data, "payload", 7);
     pp_values_free(&list);
+}
+
+static void verify_refuses_the_same_message_a_second_time(void **state)
+{
+    pair *p = *state;
+    send_simple(p, p->signer);
+    raw r;
+    raw_recv(p->b, &r);
+    raw_send(p->b, &r);
+    raw_send(p->b, &r);
+    raw_free(&r);
+    pp_frames fr;
+    pp_header h;
+    pp_error err = { 0 };
+    assert_int_equal(pp_frames_recv(p->a, &fr, 0, &err), 0);
+    assert_int_equal(pp_frames_verify(&fr, p->signer, &h, &err), 0);
+    pp_frames_close(&fr);
+    assert_verify_refuses(p, p->a, "replayed message");
+    pp_replay_counts n = pp_signer_refused(p->signer);
+    assert_int_equal(n.seen, 1);
+    assert_int_equal(n.stale, 0);
+}
+
+static void forwarding_without_a_new_seal_is_a_replay(void **state)
+{
+    pair *p = *state;
+    send_simple(p, p->signer);
+    pp_frames fr;
+    pp_header h;
+    pp_error err = { 0 };
+    assert_int_equal(pp_frames_recv(p->b, &fr, 0, &err), 0);
+    assert_int_equal(pp_frames_verify(&fr, p->signer, &h, &err), 0);
+    assert_int_equal(pp_frames_send(p->b, &fr, NULL, 0, &err), 0);
+    assert_verify_refuses(p, p->a, "replayed message");
+}
+
+static void a_new_seal_needs_the_key(void **state)
+{
+    pair *p = *state;
+    send_simple(p, p->signer);
+    pp_frames fr;
+    pp_header h;
+    pp_error err = { 0 };
+    assert_int_equal(pp_frames_recv(p->b, &fr, 0, &err), 0);
+    assert_int_equal(pp_frames_verify(&fr, p->signer, &h, &err), 0);
+    /* Re-sealed with another key, the hop MAC does not verify. */
+    assert_int_equal(pp_seal_renew(&fr.body[1], p->other, &err), 0);
+    assert_int_equal(pp_frames_send(p->b, &fr, NULL, 0, &err), 0);
+    assert_verify_refuses(p, p->a, "bad signature");
+}
+
+static void verify_refuses_a_message_older_than_the_clock_window(
+    void **state)
+{
+    pair *p = *state;
+    pp_signer_set_clock_window(p->signer, 0.05);
+    send_simple(p, p->other_hop);
+    struct timespec pause = { 0, 200 * 1000000 };
+    nanosleep(&pause, NULL);
+    assert_verify_refuses(p, p->b, "away from this host's clock");
+    assert_int_equal(pp_signer_refused(p->signer).stale, 1);
+    /* With the check off, a late message is taken (once). */
+    pp_signer_set_clock_window(p->signer, 0);
+    send_simple(p, p->other_hop);
+    nanosleep(&pause, NULL);
+    pp_frames fr;
+    pp_header h;
+    pp_error err = { 0 };
+    assert_int_equal(pp_frames_recv(p->b, &fr, 0, &err), 0);
+    assert_int_equal(pp_frames_verify(&fr, p->signer, &h, &err), 0);
+    pp_frames_close(&fr);
 }
 
 static void take_values_refuses_an_i64_value_of_twelve_bytes(void **state)
@@ -943,6 +1020,10 @@ int main(void)
         PAIR_TEST(recv_keeps_routing_frames_apart_from_the_body),
         PAIR_TEST(recv_without_waiting_times_out_on_an_empty_socket),
         PAIR_TEST(forwarded_frames_keep_their_signature_and_gain_a_route),
+        PAIR_TEST(verify_refuses_the_same_message_a_second_time),
+        PAIR_TEST(forwarding_without_a_new_seal_is_a_replay),
+        PAIR_TEST(a_new_seal_needs_the_key),
+        PAIR_TEST(verify_refuses_a_message_older_than_the_clock_window),
         PAIR_TEST(take_values_refuses_an_i64_value_of_twelve_bytes),
         PAIR_TEST(error_reply_carries_status_parent_and_text),
         cmocka_unit_test(ids_share_a_random_prefix_and_count_up),

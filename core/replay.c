@@ -1,0 +1,122 @@
+/* replay.c - a sliding 64-message window per sender session, in an open
+ * addressing table whose entries expire one clock window after their last
+ * message. */
+#include "replay.h"
+
+#include <stdatomic.h>
+#include <stdlib.h>
+
+#define SLOT_MASK (PP_REPLAY_SESSIONS - 1)
+_Static_assert((PP_REPLAY_SESSIONS & SLOT_MASK) == 0, "a power of two");
+
+struct pp_replay {
+    int64_t window_ns; /* the clock window; 0 turns the clock check off */
+    _Atomic uint64_t seen;
+    _Atomic uint64_t stale;
+    _Atomic uint64_t full;
+    pp_replay_slot slots[PP_REPLAY_SESSIONS];
+};
+
+pp_replay *pp_replay_new(double window_s)
+{
+    pp_replay *r = calloc(1, sizeof *r);
+    if (r)
+        pp_replay_set_window(r, window_s);
+    return r;
+}
+
+void pp_replay_destroy(pp_replay **replay_p)
+{
+    free(*replay_p);
+    *replay_p = NULL;
+}
+
+void pp_replay_set_window(pp_replay *r, double window_s)
+{
+    r->window_ns = window_s > 0 ? (int64_t)(window_s * 1e9) : 0;
+}
+
+pp_replay_counts pp_replay_counted(const pp_replay *r)
+{
+    return (pp_replay_counts){ .seen = atomic_load(&r->seen),
+                               .stale = atomic_load(&r->stale),
+                               .full = atomic_load(&r->full) };
+}
+
+static size_t slot_of(uint64_t session)
+{
+    /* Sessions are random already; the multiply only mixes the high bits
+     * into the low ones in case a sender's generator is weak. */
+    return (size_t)((session * 0x9e3779b97f4a7c15ull) >> 40) & SLOT_MASK;
+}
+
+static int64_t memory_ns(const pp_replay *r)
+{
+    /* Without a clock window a session is kept for ten minutes; a replay
+     * of a forgotten session is then accepted, which is what turning the
+     * clock check off means. */
+    return r->window_ns > 0 ? r->window_ns : 600 * (int64_t)1000000000;
+}
+
+/* Finds the session's slot, or an empty or expired slot on its probe path
+ * (expired slots are reused: their sessions are past the clock window). */
+static pp_replay_slot *find_slot(pp_replay *r, uint64_t session,
+                                 int64_t now_ns)
+{
+    pp_replay_slot *reuse = NULL;
+    size_t i = slot_of(session);
+    for (size_t n = 0; n < PP_REPLAY_SESSIONS; n++, i = (i + 1) & SLOT_MASK) {
+        pp_replay_slot *s = &r->slots[i];
+        if (s->session == session)
+            return s;
+        if (s->session == 0)
+            return reuse ? reuse : s;
+        if (!reuse && now_ns - s->last_ns > memory_ns(r))
+            reuse = s;
+    }
+    return reuse;
+}
+
+pp_replay_verdict pp_replay_check(pp_replay *r, const pp_stamp *st,
+                                  int64_t now_ns)
+{
+    if (r->window_ns > 0
+        && (st->t_sent < now_ns - r->window_ns
+            || st->t_sent > now_ns + r->window_ns)) {
+        r->stale++;
+        return PP_REPLAY_STALE;
+    }
+    /* Session 0 marks empty slots, so no sender may use it. */
+    if (st->session == 0) {
+        r->seen++;
+        return PP_REPLAY_SEEN;
+    }
+    pp_replay_slot *s = find_slot(r, st->session, now_ns);
+    if (!s) {
+        r->full++;
+        return PP_REPLAY_FULL;
+    }
+    if (s->session != st->session) {
+        /* Only an expired slot is reused, so a probe path never loses a
+         * live session that lies beyond it. */
+        *s = (pp_replay_slot){ .session = st->session,
+                               .highest = st->counter,
+                               .window = 1,
+                               .last_ns = now_ns };
+        return PP_REPLAY_FRESH;
+    }
+    if (st->counter > s->highest) {
+        uint64_t shift = st->counter - s->highest;
+        s->window = shift >= 64 ? 1 : (s->window << shift) | 1;
+        s->highest = st->counter;
+    } else {
+        uint64_t back = s->highest - st->counter;
+        if (back >= 64 || (s->window >> back) & 1) {
+            r->seen++;
+            return PP_REPLAY_SEEN;
+        }
+        s->window |= (uint64_t)1 << back;
+    }
+    s->last_ns = now_ns;
+    return PP_REPLAY_FRESH;
+}

@@ -1,0 +1,160 @@
+/* test_replay.c - the replay guard against a model: every stamp is taken
+ * once, within the window of 64 behind the highest and the clock window. */
+#include <stdbool.h>
+#include <stdlib.h>
+
+#include "replay.h"
+#include "unit.h"
+
+#define SEC 1000000000LL
+static const int64_t now = 1800000000 * SEC;
+
+static pp_stamp stamp(uint64_t session, uint64_t counter, int64_t t)
+{
+    return (pp_stamp){ .session = session, .counter = counter, .t_sent = t };
+}
+
+static void each_stamp_is_taken_once(void **state)
+{
+    (void)state;
+    pp_replay *r = pp_replay_new(300);
+    assert_non_null(r);
+    for (uint64_t c = 1; c <= 1000; c++) {
+        pp_stamp s = stamp(42, c, now);
+        assert_int_equal(pp_replay_check(r, &s, now), PP_REPLAY_FRESH);
+        assert_int_equal(pp_replay_check(r, &s, now), PP_REPLAY_SEEN);
+    }
+    assert_int_equal(pp_replay_counted(r).seen, 1000);
+    pp_replay_destroy(&r);
+    assert_null(r);
+}
+
+static void reordering_within_sixty_four_is_accepted_once(void **state)
+{
+    (void)state;
+    pp_replay *r = pp_replay_new(300);
+    pp_stamp s = stamp(7, 100, now);
+    assert_int_equal(pp_replay_check(r, &s, now), PP_REPLAY_FRESH);
+    /* 37..99 arrive late, in reverse: all new, then all seen. */
+    for (uint64_t c = 99; c >= 37; c--) {
+        s = stamp(7, c, now);
+        assert_int_equal(pp_replay_check(r, &s, now), PP_REPLAY_FRESH);
+    }
+    for (uint64_t c = 37; c <= 100; c++) {
+        s = stamp(7, c, now);
+        assert_int_equal(pp_replay_check(r, &s, now), PP_REPLAY_SEEN);
+    }
+    /* 36 is 64 behind: too old to tell, so refused. */
+    s = stamp(7, 36, now);
+    assert_int_equal(pp_replay_check(r, &s, now), PP_REPLAY_SEEN);
+    /* A jump of more than 64 forgets the old window but not the rule. */
+    s = stamp(7, 1000, now);
+    assert_int_equal(pp_replay_check(r, &s, now), PP_REPLAY_FRESH);
+    s = stamp(7, 990, now);
+    assert_int_equal(pp_replay_check(r, &s, now), PP_REPLAY_FRESH);
+    s = stamp(7, 100, now);
+    assert_int_equal(pp_replay_check(r, &s, now), PP_REPLAY_SEEN);
+    pp_replay_destroy(&r);
+}
+
+/* Random arrivals of a shuffled stream against a set of what was seen. */
+static void random_order_matches_a_model(void **state)
+{
+    (void)state;
+    pp_replay *r = pp_replay_new(0);
+    enum { N = 5000 };
+    static bool seen[N + 200];
+    uint64_t highest = 0;
+    srand(12345);
+    for (int k = 0; k < 20000; k++) {
+        uint64_t c = 1 + (uint64_t)(rand() % N);
+        pp_stamp s = stamp(99, c, now);
+        bool fresh_by_model = !seen[c] && (c + 64 > highest);
+        pp_replay_verdict v = pp_replay_check(r, &s, now);
+        assert_int_equal(v, fresh_by_model ? PP_REPLAY_FRESH : PP_REPLAY_SEEN);
+        if (fresh_by_model) {
+            seen[c] = true;
+            if (c > highest)
+                highest = c;
+        }
+    }
+    pp_replay_destroy(&r);
+}
+
+static void sessions_are_kept_apart(void **state)
+{
+    (void)state;
+    pp_replay *r = pp_replay_new(300);
+    for (uint64_t session = 1; session <= 500; session++) {
+        pp_stamp s = stamp(session * 0x1000193, 1, now);
+        assert_int_equal(pp_replay_check(r, &s, now), PP_REPLAY_FRESH);
+    }
+    for (uint64_t session = 1; session <= 500; session++) {
+        pp_stamp s = stamp(session * 0x1000193, 1, now);
+        assert_int_equal(pp_replay_check(r, &s, now), PP_REPLAY_SEEN);
+        s.counter = 2;
+        assert_int_equal(pp_replay_check(r, &s, now), PP_REPLAY_FRESH);
+    }
+    /* Session 0 is no sender's. */
+    pp_stamp zero = stamp(0, 1, now);
+    assert_int_equal(pp_replay_check(r, &zero, now), PP_REPLAY_SEEN);
+    pp_replay_destroy(&r);
+}
+
+static void stamps_outside_the_clock_window_are_stale(void **state)
+{
+    (void)state;
+    pp_replay *r = pp_replay_new(300);
+    pp_stamp past = stamp(5, 1, now - 301 * SEC);
+    pp_stamp future = stamp(5, 2, now + 301 * SEC);
+    pp_stamp edge = stamp(5, 3, now - 299 * SEC);
+    assert_int_equal(pp_replay_check(r, &past, now), PP_REPLAY_STALE);
+    assert_int_equal(pp_replay_check(r, &future, now), PP_REPLAY_STALE);
+    assert_int_equal(pp_replay_check(r, &edge, now), PP_REPLAY_FRESH);
+    assert_int_equal(pp_replay_counted(r).stale, 2);
+    /* Without a clock window the same stamps are judged by number only. */
+    pp_replay_set_window(r, 0);
+    assert_int_equal(pp_replay_check(r, &past, now), PP_REPLAY_FRESH);
+    assert_int_equal(pp_replay_check(r, &future, now), PP_REPLAY_FRESH);
+    assert_int_equal(pp_replay_check(r, &edge, now), PP_REPLAY_SEEN);
+    pp_replay_destroy(&r);
+}
+
+static void a_full_table_refuses_new_senders_until_old_ones_expire(
+    void **state)
+{
+    (void)state;
+    pp_replay *r = pp_replay_new(10);
+    for (uint64_t i = 1; i <= PP_REPLAY_SESSIONS; i++) {
+        pp_stamp s = stamp(i, 1, now);
+        assert_int_equal(pp_replay_check(r, &s, now), PP_REPLAY_FRESH);
+    }
+    pp_stamp newcomer = stamp(PP_REPLAY_SESSIONS + 1, 1, now);
+    assert_int_equal(pp_replay_check(r, &newcomer, now), PP_REPLAY_FULL);
+    /* A known sender still gets through. */
+    pp_stamp known = stamp(17, 2, now);
+    assert_int_equal(pp_replay_check(r, &known, now), PP_REPLAY_FRESH);
+    /* Eleven seconds on, the others are past the window: room again, and
+     * the old stamps of a forgotten sender are stale. */
+    int64_t later = now + 11 * SEC;
+    newcomer.t_sent = later;
+    assert_int_equal(pp_replay_check(r, &newcomer, later), PP_REPLAY_FRESH);
+    pp_stamp old = stamp(3, 1, now);
+    assert_int_equal(pp_replay_check(r, &old, later), PP_REPLAY_STALE);
+    assert_int_equal(pp_replay_counted(r).full, 1);
+    pp_replay_destroy(&r);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(each_stamp_is_taken_once),
+        cmocka_unit_test(reordering_within_sixty_four_is_accepted_once),
+        cmocka_unit_test(random_order_matches_a_model),
+        cmocka_unit_test(sessions_are_kept_apart),
+        cmocka_unit_test(stamps_outside_the_clock_window_are_stale),
+        cmocka_unit_test(
+            a_full_table_refuses_new_senders_until_old_ones_expire),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
