@@ -54,6 +54,7 @@ pp_client *pp_client_connect(const char *client_json, double timeout_s,
     if (c->signer)
         pp_signer_set_clock_window(c->signer, ci.clock_window_s);
     c->max_message = ci.max_message;
+    c->patience_ns = 10 * (int64_t)1000000000;
     c->ctx = c->signer ? zmq_ctx_new() : NULL;
     c->sock = c->ctx ? zmq_socket(c->ctx, ZMQ_DEALER) : NULL;
     if (c->sock)
@@ -94,6 +95,90 @@ void pp_client_destroy(pp_client **client_p)
 void pp_client_set_interrupt(pp_client *c, volatile sig_atomic_t *flag)
 {
     c->interrupt = flag;
+}
+
+void pp_client_set_patience(pp_client *c, double patience_s)
+{
+    c->patience_ns = (int64_t)(patience_s * 1e9);
+}
+
+/* A task reached the wire: from now on only its result or the loss of the
+ * controller ends it. */
+static void mark_sent(pp_client *c, uint64_t id)
+{
+    task_ref *r = pp_idmap_get(&c->tasks, id);
+    if (r && !r->a->slots[r->slot].sent) {
+        r->a->slots[r->slot].sent = true;
+        c->in_flight++;
+    }
+}
+
+static void release_held(pp_client *c);
+
+/* Fails every task in flight with why: the controller that had them is
+ * gone.  Their dependents fail in turn, naming them. */
+static void fail_in_flight(pp_client *c, const char *why)
+{
+    for (size_t i = 0; i < c->tasks.cap; i++) {
+        task_ref *r = c->tasks.vals[i];
+        if (!r)
+            continue;
+        async_slot *s = &r->a->slots[r->slot];
+        if (s->sent && !s->done)
+            async_fail_slot(r->a, r->slot, PP_ETIMEDOUT, why);
+    }
+    c->in_flight = 0;
+    if (c->nheld)
+        release_held(c);
+}
+
+/* Called by the pump when nothing arrived: ping a quiet controller, give
+ * up on a silent one (true: tasks failed, the caller must look again). */
+static bool check_controller(pp_client *c, int64_t now)
+{
+    if (c->in_flight == 0) {
+        c->last_heard_ns = now;
+        return false;
+    }
+    int64_t quiet = now - c->last_heard_ns;
+    if (quiet > c->patience_ns) {
+        char why[400];
+        snprintf(why, sizeof why,
+                 "no answer from the controller at %s for %.1f s: the task "
+                 "was lost with it",
+                 c->endpoint, (double)quiet / 1e9);
+        pp_warn("%s", why);
+        fail_in_flight(c, why);
+        c->last_heard_ns = now;
+        return true;
+    }
+    if (quiet > 1000000000 && now - c->ping_sent_ns > 1000000000) {
+        pp_header h = { .type = PP_MSG_IDS, .id = pp_msg_id_next(),
+                        .engine = -1, .t_submit = now };
+        pp_error err;
+        if (pp_msg_send(c->sock, c->signer, NULL, 0, &h, NULL, 0, &err) == 0) {
+            c->ping_id = h.id;
+            c->ping_sent_ns = now;
+        }
+    }
+    return false;
+}
+
+/* Every reply of the controller carries its run's start time. */
+static void note_epoch(pp_client *c, int64_t epoch)
+{
+    if (epoch == 0)
+        return;
+    if (c->epoch && epoch != c->epoch && c->in_flight) {
+        char why[400];
+        snprintf(why, sizeof why,
+                 "the controller at %s restarted while the task was in "
+                 "flight: submit it again",
+                 c->endpoint);
+        pp_warn("%s", why);
+        fail_in_flight(c, why);
+    }
+    c->epoch = epoch;
 }
 
 static int64_t deadline_after(double timeout_s)
@@ -245,8 +330,10 @@ static void release_held(pp_client *c)
             t->vals.n = 0;
             if (rc && r)
                 async_fail_slot(r->a, r->slot, rc, err.msg);
-            else if (r)
+            else if (r) {
                 r->a->slots[r->slot].meta.submitted = t->h.t_submit;
+                mark_sent(c, t->h.id);
+            }
         } else if (r) {
             async_fail_slot(r->a, r->slot, PP_EREMOTE, why);
         }
@@ -267,6 +354,8 @@ static void file_result(pp_client *c, pp_frames *fr, const pp_header *h)
     pp_async *a = r->a;
     async_slot *s = &a->slots[r->slot];
     pp_error err = { 0 };
+    if (s->sent && c->in_flight)
+        c->in_flight--;
     s->done = true;
     a->done++;
     s->meta.engine = h->engine;
@@ -303,6 +392,8 @@ int client_pump(pp_client *c, int64_t deadline, uint64_t want_id,
             return pp_error_set(err, PP_EZMQ, "poll: %s",
                                 zmq_strerror(zmq_errno()));
         if (n <= 0) {
+            if (check_controller(c, pp_now_ns()))
+                return 0;
             if (pp_now_ns() >= deadline)
                 return pp_error_set(err, PP_ETIMEDOUT, "timed out");
             continue;
@@ -319,6 +410,9 @@ int client_pump(pp_client *c, int64_t deadline, uint64_t want_id,
             pp_frames_close(&fr);
             continue;
         }
+        c->last_heard_ns = pp_now_ns();
+        if (h.type != PP_MSG_RESULT)
+            note_epoch(c, h.t_start);
         if (h.type == PP_MSG_RESULT) {
             file_result(c, &fr, &h);
         } else if (want_id && h.parent == want_id) {
@@ -513,15 +607,20 @@ int pp_client_submit(pp_client *c, pp_async **a_p, pp_task_kind kind,
     rc = send_task(c, &h, vals, n, err);
     if (rc)
         async_fail_slot(a, slot, rc, err->msg);
-    else
+    else {
         a->slots[slot].meta.submitted = h.t_submit;
+        mark_sent(c, h.id);
+    }
     return rc;
 }
 
 void client_forget_async(pp_client *c, pp_async *a)
 {
-    for (size_t i = 0; i < a->n; i++)
+    for (size_t i = 0; i < a->n; i++) {
+        if (a->slots[i].sent && !a->slots[i].done && c->in_flight)
+            c->in_flight--;
         free(pp_idmap_remove(&c->tasks, a->slots[i].id));
+    }
     /* Held tasks of a are dropped with it. */
     for (size_t i = 0; i < c->nheld;) {
         bool mine = false;

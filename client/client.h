@@ -31,6 +31,13 @@ void pp_client_destroy(pp_client **client_p);
  * PP_EINTR instead of going on. */
 void pp_client_set_interrupt(pp_client *c, volatile sig_atomic_t *flag);
 
+/* While tasks are in flight and the controller is quiet, the client asks
+ * it every second whether it is there.  After patience_s seconds without
+ * any answer (10 by default), or when a controller restarted in between
+ * answers, the tasks in flight fail with a message saying so: a wait never
+ * hangs on a controller that is gone. */
+void pp_client_set_patience(pp_client *c, double patience_s);
+
 /* The ids of the registered engines, ascending; caller frees *ids. */
 int pp_client_ids(pp_client *c, int64_t **ids, size_t *n, pp_error *err);
 

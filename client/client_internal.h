@@ -9,6 +9,7 @@
 typedef struct async_slot {
     uint64_t id;
     bool done;
+    bool sent; /* reached the wire: the controller is answerable for it */
     pp_task_meta meta;
     pp_values vals;
     char *error; /* the engine's or controller's text, when failed */
@@ -52,6 +53,14 @@ struct pp_client {
     volatile sig_atomic_t *interrupt;
     uint64_t dropped;
     int64_t max_message; /* the controller's limit on one frame */
+    /* Liveness: tasks sent and not answered, when the controller last said
+     * anything, which run of it that was, and the ping asking it now. */
+    size_t in_flight;
+    int64_t last_heard_ns;
+    int64_t epoch;
+    uint64_t ping_id;
+    int64_t ping_sent_ns;
+    int64_t patience_ns;
 };
 
 /* Receives and handles one message, waiting at most until deadline (ns,

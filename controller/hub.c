@@ -614,11 +614,14 @@ static void on_client_message(hub *h)
         return;
     }
     zmq_msg_t *client = &fr.route[0];
+    /* t_start names this controller's run: a client that sees it change
+     * knows its tasks in flight died with the previous one. */
     pp_header rep = {
         .type = hd.type,
         .id = pp_msg_id_next(),
         .parent = hd.id,
         .engine = -1,
+        .t_start = h->started_ns,
     };
     switch (hd.type) {
     case PP_MSG_TASK:

@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# A controller started with --reuse is killed (-9) and started again in the
+# middle of a session: its engines register again by themselves, with no
+# file copied; a driver waiting on tasks in flight gets a clear error, never
+# a hang, whether the controller comes back or not.
+. "$(dirname "$0")/lib.sh"
+
+P=restart
+sec="$PIPAR_DIR/profile_$P/security"
+opts=(--reuse --heartbeat-period 0.2 --heartbeat-misses 5)
+start_controller "$P" "${opts[@]}"
+ctl=${STARTED_PIDS[-1]}
+start_engine "$P"
+start_engine "$P"
+D=("$DRIVER" --no-embed --profile "$P")
+expect_eq "ids before" "[0, 1]" "$("${D[@]}" ids)"
+before=$(grep -v controller_pid "$sec/engine.json")
+
+# A driver waiting on two 3-second tasks when the controller dies and
+# comes back at once.  (An engine busy with a task registers again when the
+# task ends; its result then has nowhere to go, and its client was told.)
+"${D[@]}" apply sleep 3 >"$WORK/out1" 2>"$WORK/err1" &
+waiter=$!
+sleep 0.5
+kill -9 "$ctl"
+wait "$ctl" 2>/dev/null || true
+t0=$(date +%s%N)
+start_controller "$P" "${opts[@]}"
+ctl=${STARTED_PIDS[-1]}
+expect_eq "same ports and key after kill -9 and restart" "$before" \
+    "$(grep -v controller_pid "$sec/engine.json")"
+
+# The engines find it again on their own.
+for _ in $(seq 750); do
+    [ "$(engine_count "$P")" == 2 ] && break
+    sleep 0.02
+done
+expect_eq "engines registered again" 2 "$(engine_count "$P")"
+echo "engines registered again $(( ($(date +%s%N) - t0) / 1000000 )) ms after the restart"
+
+# The waiting driver is told, long before its tasks could have ended.
+for _ in $(seq 150); do
+    kill -0 "$waiter" 2>/dev/null || break
+    sleep 0.1
+done
+if kill -0 "$waiter" 2>/dev/null; then
+    kill "$waiter"
+    fail "the driver still waits 15 s after the controller restarted"
+fi
+expect_eq "no result printed for lost tasks" "" "$(cat "$WORK/out1")"
+set +e
+wait "$waiter"
+status=$?
+set -e
+[ "$status" != 0 ] || fail "the driver exited 0 after losing its tasks"
+expect_contains "driver's error" "restarted while the task was in flight" \
+    "$(cat "$WORK/err1")"
+echo "driver after the restart: $(tail -1 "$WORK/err1")"
+
+# Work goes on with the new controller, on the same engines' processes.
+expect_eq "hello after the restart" "['Hello World', 'Hello World']" \
+    "$("${D[@]}" hello)"
+expect_eq "powers after the restart" "$(powers_expected 64 10)" \
+    "$("${D[@]}" powers --view balanced --chunksize 4)"
+
+# The controller dies and stays dead: the waiting driver gives up after
+# its patience (10 s), naming the controller.
+"${D[@]}" apply sleep 30 >"$WORK/out2" 2>"$WORK/err2" &
+waiter=$!
+sleep 0.5
+kill -9 "$ctl"
+wait "$ctl" 2>/dev/null || true
+t0=$(date +%s%N)
+for _ in $(seq 250); do
+    kill -0 "$waiter" 2>/dev/null || break
+    sleep 0.1
+done
+if kill -0 "$waiter" 2>/dev/null; then
+    kill "$waiter"
+    fail "the driver still waits 25 s after the controller died"
+fi
+set +e
+wait "$waiter"
+status=$?
+set -e
+[ "$status" != 0 ] || fail "the driver exited 0 without a controller"
+expect_contains "driver's error" "no answer from the controller at" \
+    "$(cat "$WORK/err2")"
+echo "driver without a controller gave up after $(( ($(date +%s%N) - t0) / 1000000 )) ms: $(tail -1 "$WORK/err2")"
+echo "ok"
