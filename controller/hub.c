@@ -243,7 +243,19 @@ static void on_register(hub *h, pp_frames *fr, const pp_header *req)
     size_t rid_len = zmq_msg_size(rid);
     if (rid_len == 0 || rid_len > RID_MAX)
         return;
+    int64_t pid_attempt[2] = { 0, 0 };
+    if (req->nvalues >= 2 && req->types[1] == PP_T_I64
+        && zmq_msg_size(&fr->body[4]) <= sizeof pid_attempt)
+        memcpy(pid_attempt, zmq_msg_data(&fr->body[4]),
+               zmq_msg_size(&fr->body[4]));
     hub_engine *old = engine_by_rid(h, zmq_msg_data(rid), rid_len);
+    /* A REGISTER that waited in a connection the engine has since given
+     * up on is older than the one it was answered for: ignore it, or the
+     * engine would lose the id it is using. */
+    if (old && pid_attempt[1] > 0 && pid_attempt[1] <= old->attempt) {
+        pp_debug("ignored an old registration of engine %d", old->id);
+        return;
+    }
     if (old)
         hub_engine_gone(h, old, "registered again", false);
     if (h->nengines == h->cap_engines) {
@@ -272,12 +284,8 @@ static void on_register(hub *h, pp_frames *fr, const pp_header *req)
         memcpy(e->host, zmq_msg_data(m), len);
         e->host[len] = '\0';
     }
-    if (req->nvalues >= 2 && req->types[1] == PP_T_I64
-        && zmq_msg_size(&fr->body[4]) == 8) {
-        int64_t pid;
-        memcpy(&pid, zmq_msg_data(&fr->body[4]), 8);
-        e->pid = (long)pid;
-    }
+    e->pid = (long)pid_attempt[0];
+    e->attempt = pid_attempt[1];
     /* The reply tells the engine its id and how to beat its heart. */
     pp_header rep = {
         .type = PP_MSG_REGISTERED,

@@ -28,6 +28,7 @@ typedef struct hub_engine {
     int64_t registered_ns;
     int64_t last_beat_ns;
     int64_t last_done_ns;
+    int64_t attempt;          /* the engine's count of REGISTERs sent */
     int64_t refused[3];       /* the engine's own count, from its beats:
                                  replayed, stale, other dropped */
 } hub_engine;

@@ -46,6 +46,7 @@ typedef struct engine {
      * malformed); the heart thread reports them with the signer's replay
      * counts in each beat. */
     _Atomic uint64_t dropped;
+    uint64_t attempts; /* REGISTERs sent, by the main thread */
 } engine;
 
 static volatile sig_atomic_t engine_stop;
@@ -93,9 +94,11 @@ static int engine_register(engine *en, double timeout_s, pp_error *err)
 {
     char host[64] = "?";
     gethostname(host, sizeof host - 1);
-    int64_t pid = getpid();
+    /* The attempt number lets the controller tell a REGISTER that waited
+     * in an old connection from the one this engine waits on. */
+    int64_t pid_attempt[2] = { getpid(), (int64_t)++en->attempts };
     pp_value vals[2];
-    if (pp_value_str(&vals[0], host) || pp_value_i64(&vals[1], &pid, 1))
+    if (pp_value_str(&vals[0], host) || pp_value_i64(&vals[1], pid_attempt, 2))
         return pp_error_set(err, PP_ENOMEM, "out of memory");
     pp_header h = { .type = PP_MSG_REGISTER, .id = pp_msg_id_next(),
                     .engine = -1 };
