@@ -164,6 +164,13 @@ int pp_pi_divide_run(const pp_value *args, size_t nargs, pp_values *out,
     int rc = want_i64s(&args[4], 1, "pi_divide", "[bits]", err);
     if (rc)
         return rc;
+    /* The bound pi_sqrt has: a negative or huge count would ask MPFR for
+     * that precision, and GMP aborts the engine when it cannot have it. */
+    int64_t bits = pp_value_i64s(&args[4])[0];
+    if (bits < 1 || (uint64_t)bits > pp_pi_work_bits(PP_PI_MAX_DIGITS, 4))
+        return pp_error_set(err, PP_EINVAL,
+                            "pi_divide: %" PRId64 " bits is out of range",
+                            bits);
     mpz_t z[3]; /* Q, T, S */
     for (int i = 0; i < 3; i++)
         mpz_init(z[i]);
@@ -172,8 +179,7 @@ int pp_pi_divide_run(const pp_value *args, size_t nargs, pp_values *out,
     pp_pi_fixed_init(&y);
     if (!rc) {
         /* The _own form frees Q and T as it goes: a lower peak. */
-        pp_pi_divide_own(&y, z[0], z[1], z[2],
-                         (uint64_t)pp_value_i64s(&args[4])[0]);
+        pp_pi_divide_own(&y, z[0], z[1], z[2], (uint64_t)bits);
         rc = push_fixed(out, &y, err);
     }
     pp_pi_fixed_clear(&y);
