@@ -59,6 +59,11 @@ pp_client *pp_client_connect(const char *client_json, double timeout_s,
     c->sock = c->ctx ? zmq_socket(c->ctx, ZMQ_DEALER) : NULL;
     if (c->sock)
         pp_socket_unbounded(c->sock);
+    if (c->sock && pp_conninfo_secure(&ci, c->sock, err)) {
+        client_close(c);
+        free(c);
+        return NULL;
+    }
     if (!c->sock || zmq_connect(c->sock, c->endpoint)) {
         if (c->signer)
             pp_error_set(err, PP_EZMQ, "cannot connect to %s: %s",

@@ -284,6 +284,9 @@ static int cluster_status(const cli_opts *o)
            FIELD(dropped, "malformed"), FIELD(dropped, "unknown_sender"),
            FIELD(dropped, "replayed"), FIELD(dropped, "stale"),
            FIELD(dropped, "over_backlog"));
+    if (FIELD(dropped, "curve_refused"))
+        printf("%lld connections refused without this cluster's CURVE key\n",
+               FIELD(dropped, "curve_refused"));
     /* What each engine refused itself, when it refused anything. */
     for (size_t i = 0; i < json_array_size(engines); i++) {
         json_t *e = json_array_get(engines, i);

@@ -578,7 +578,7 @@ static char *status_json(hub *h)
     }
     json_t *root = json_pack(
         "{s:I, s:f, s:s, s:i, s:o, s:I, s:I, s:I, s:I, s:I, "
-        "s:{s:I, s:I, s:I, s:I, s:I, s:I}}",
+        "s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I}}",
         "pid", (json_int_t)getpid(), "uptime_s",
         (double)(pp_now_ns() - h->started_ns) / 1e9, "scheme",
         h->policy->name, "hwm", h->cfg->hwm, "engines", engines,
@@ -590,7 +590,8 @@ static char *status_json(hub *h)
         (json_int_t)h->drops.malformed, "unknown_sender",
         (json_int_t)h->drops.unknown_sender, "replayed",
         (json_int_t)h->drops.replayed, "stale", (json_int_t)h->drops.stale,
-        "over_backlog", (json_int_t)h->drops.over_backlog);
+        "over_backlog", (json_int_t)h->drops.over_backlog, "curve_refused",
+        (json_int_t)h->drops.curve_refused);
     char *text = root ? json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER)
                       : NULL;
     json_decref(root);
@@ -731,6 +732,7 @@ static void hub_close(hub *h)
     close_socket(h->engines_sock);
     close_socket(h->clients_sock);
     close_socket(h->events_sock);
+    close_socket(h->zap_sock);
     if (h->ctx)
         zmq_ctx_term(h->ctx);
 }
@@ -834,6 +836,11 @@ int hub_run(const hub_config *cfg, pp_error *err)
     zmq_setsockopt(h.clients_sock, ZMQ_MAXMSGSIZE, &cfg->max_message,
                    sizeof cfg->max_message);
     const char *bind_ip = strcmp(cfg->ip, "*") == 0 ? "0.0.0.0" : cfg->ip;
+    rc = hub_curve_setup(&h, &ci, reused, err);
+    if (rc) {
+        hub_close(&h);
+        return rc;
+    }
     rc = bind_port(h.engines_sock, bind_ip, reused ? ci.engine_port : 0,
                    &ci.engine_port, err);
     if (!rc)
@@ -849,22 +856,25 @@ int hub_run(const hub_config *cfg, pp_error *err)
         return rc;
     }
     pp_info("listening on %s ports %d (engines), %d (clients) and %d "
-            "(events)%s; scheme %s, hwm %d",
+            "(events)%s%s; scheme %s, hwm %d",
             cfg->ip, ci.engine_port, ci.client_port, ci.events_port,
-            reused ? ", reused" : "", h.policy->name, cfg->hwm);
+            reused ? ", reused" : "", cfg->curve ? ", CurveZMQ" : "",
+            h.policy->name, cfg->hwm);
     pp_info("wrote %s and %s", engine_path, client_path);
 
     zmq_pollitem_t items[] = {
         { h.engines_sock, 0, ZMQ_POLLIN, 0 },
         { h.clients_sock, 0, ZMQ_POLLIN, 0 },
+        { h.zap_sock, 0, ZMQ_POLLIN, 0 },
     };
+    int nitems = h.zap_sock ? 3 : 2;
     int64_t tick_ns = (int64_t)(cfg->heartbeat_s * 1e9 / 4);
     if (tick_ns < 10000000)
         tick_ns = 10000000;
     int64_t next_tick = pp_now_ns() + tick_ns;
     while (!hub_stop) {
         int64_t wait_ms = (next_tick - pp_now_ns()) / 1000000;
-        int n = zmq_poll(items, 2, wait_ms < 0 ? 0 : (long)wait_ms);
+        int n = zmq_poll(items, nitems, wait_ms < 0 ? 0 : (long)wait_ms);
         if (n < 0 && zmq_errno() != EINTR) {
             pp_err("poll: %s", zmq_strerror(zmq_errno()));
             break;
@@ -873,6 +883,8 @@ int hub_run(const hub_config *cfg, pp_error *err)
             drain(&h, h.engines_sock, on_engine_message);
         if (n > 0 && (items[1].revents & ZMQ_POLLIN))
             drain(&h, h.clients_sock, on_client_message);
+        if (n > 0 && nitems > 2 && (items[2].revents & ZMQ_POLLIN))
+            hub_curve_answer(&h);
         int64_t now = pp_now_ns();
         if (now >= next_tick) {
             check_hearts(&h, now);
@@ -887,6 +899,12 @@ int hub_run(const hub_config *cfg, pp_error *err)
     if (!cfg->reuse) {
         unlink(engine_path);
         unlink(client_path);
+        if (cfg->curve) {
+            char key_path[PP_PATH_MAX];
+            if (pp_profile_path(cfg->profile, "security", "controller.key",
+                                key_path, sizeof key_path, err) == 0)
+                unlink(key_path);
+        }
     }
     hub_close(&h);
     return 0;

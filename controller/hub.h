@@ -21,6 +21,7 @@ typedef struct hub_config {
     int64_t max_message;  /* bytes of the largest frame accepted */
     int64_t backlog;      /* tasks one client may have in the controller;
                              0: no limit */
+    bool curve;           /* encrypt and authenticate with CurveZMQ */
 } hub_config;
 
 /* Runs until SIGINT or SIGTERM.  Returns 0 after a clean exit, or an error

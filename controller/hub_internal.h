@@ -10,6 +10,7 @@
 #include "hub.h"
 #include "idmap.h"
 #include "policy.h"
+#include "connfile.h"
 #include "wire.h"
 
 #define RID_MAX 64
@@ -70,6 +71,7 @@ typedef struct hub_drops {
     uint64_t replayed;
     uint64_t stale;
     uint64_t over_backlog; /* tasks refused: their client's backlog was full */
+    uint64_t curve_refused; /* connections without the cluster's CURVE key */
 } hub_drops;
 
 typedef struct hub {
@@ -79,6 +81,9 @@ typedef struct hub {
     void *clients_sock;
     void *events_sock;
     pp_signer *signer;
+    void *zap_sock;            /* --curve: who may connect */
+    char curve_secret[41];     /* --curve: the server's secret key, Z85 */
+    uint8_t curve_client[32];  /* --curve: the one client key let in */
     const sched_policy *policy;
     uint64_t rng;
     hub_engine *engines; /* indexed by id; ids are never reused */
@@ -107,6 +112,13 @@ bool hub_retry(hub *h, hub_task *t, int32_t engine);
 /* A balanced task an engine never started (it left cleanly): queued again
  * without using a retry.  False if it cannot be. */
 bool hub_hand_back(hub *h, hub_task *t);
+
+/* curve.c */
+/* With --curve: the keys (made, or read back with --reuse) into ci and
+ * the hub, the ZAP handler, and CURVE on the three sockets. */
+int hub_curve_setup(hub *h, pp_conninfo *ci, bool reused, pp_error *err);
+/* Answers one ZAP request: only the connection files' key gets in. */
+void hub_curve_answer(hub *h);
 
 /* hub.c, used by balance.c */
 /* Frees t, which must no longer be in h->tasks, and counts it off its

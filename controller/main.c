@@ -20,6 +20,7 @@ static void usage(FILE *f)
           "[--heartbeat-misses N]\n"
           "                  [--clock-window S] [--max-message-size BYTES]"
           " [--backlog N]\n"
+          "                  [--curve]\n"
           "Listens on 127.0.0.1 unless --ip says otherwise ('*' for every\n"
           "interface, e.g. a LAN of Raspberry Pis) and writes engine.json and\n"
           "client.json under $PIPAR_DIR/profile_NAME/security/.\n"
@@ -27,7 +28,10 @@ static void usage(FILE *f)
           "  host's clock are refused (300; 0 turns the check off).\n"
           "--max-message-size: larger frames are refused before they are read\n"
           "  (1G; K, M, G suffixes).  --backlog: tasks one client may have\n"
-          "  queued or running in the controller (1000000; 0: no limit).\n",
+          "  queued or running in the controller (1000000; 0: no limit).\n"
+          "--curve: encrypt all traffic with CurveZMQ; the keys go in the\n"
+          "  connection files and only their holders can connect.  Use it\n"
+          "  on any shared network.\n",
           f);
 }
 
@@ -54,6 +58,7 @@ int main(int argc, char **argv)
         { "clock-window", required_argument, NULL, 'C' },
         { "max-message-size", required_argument, NULL, 'X' },
         { "backlog", required_argument, NULL, 'B' },
+        { "curve", no_argument, NULL, 'K' },
         { "help", no_argument, NULL, 'h' },
         { 0, 0, 0, 0 },
     };
@@ -66,6 +71,7 @@ int main(int argc, char **argv)
         case 'L': cfg.location = optarg; break;
         case 'p': cfg.profile = optarg; break;
         case 'r': cfg.reuse = true; break;
+        case 'K': cfg.curve = true; break;
         case 's':
             if (!sched_policy_find(optarg)) {
                 pp_err("--scheme: '%s' is not one of %s", optarg,

@@ -2,6 +2,7 @@
 #include "connfile.h"
 
 #include <jansson.h>
+#include <zmq.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -148,6 +149,30 @@ int pp_conninfo_read(const char *path, pp_conninfo *ci, pp_error *err)
         else
             ci->max_message = (int64_t)json_integer_value(maxmsg);
     }
+    /* All three keys or none. */
+    static const char *const curve_names[3] = { "curve_serverkey",
+                                                "curve_publickey",
+                                                "curve_secretkey" };
+    char *curve_fields[3] = { ci->curve_server, ci->curve_public,
+                              ci->curve_secret };
+    int present = 0;
+    for (int i = 0; i < 3; i++)
+        present += json_object_get(root, curve_names[i]) != NULL;
+    if (!rc && present != 0 && present != 3)
+        rc = pp_error_set(err, PP_EINVAL,
+                          "%s: \"curve_serverkey\", \"curve_publickey\" and "
+                          "\"curve_secretkey\" go together",
+                          path);
+    for (int i = 0; !rc && present == 3 && i < 3; i++) {
+        rc = read_string(root, path, curve_names[i], curve_fields[i], 41,
+                         err);
+        uint8_t raw[32];
+        if (!rc && (strlen(curve_fields[i]) != 40
+                    || !zmq_z85_decode(raw, curve_fields[i])))
+            rc = pp_error_set(err, PP_EINVAL,
+                              "%s: \"%s\" must be a Z85 key of 40 characters",
+                              path, curve_names[i]);
+    }
     json_t *pid = json_object_get(root, "controller_pid");
     if (!rc && json_is_integer(pid))
         ci->controller_pid = (long)json_integer_value(pid);
@@ -171,6 +196,14 @@ int pp_conninfo_write(const char *path, const pp_conninfo *ci, pp_error *err)
     if (root && ci->events_port > 0)
         json_object_set_new(root, "events_port",
                             json_integer(ci->events_port));
+    if (root && ci->curve_server[0]) {
+        json_object_set_new(root, "curve_serverkey",
+                            json_string(ci->curve_server));
+        json_object_set_new(root, "curve_publickey",
+                            json_string(ci->curve_public));
+        json_object_set_new(root, "curve_secretkey",
+                            json_string(ci->curve_secret));
+    }
     if (root) {
         json_object_set_new(root, "clock_window",
                             json_real(ci->clock_window_s));
@@ -197,4 +230,18 @@ int pp_conninfo_endpoint(const pp_conninfo *ci, int port, char *out,
 {
     int n = snprintf(out, size, "tcp://%s:%d", ci->location, port);
     return (n < 0 || (size_t)n >= size) ? PP_EINVAL : 0;
+}
+
+int pp_conninfo_secure(const pp_conninfo *ci, void *sock, pp_error *err)
+{
+    if (!ci->curve_server[0])
+        return 0;
+    if (zmq_setsockopt(sock, ZMQ_CURVE_SERVERKEY, ci->curve_server, 40)
+        || zmq_setsockopt(sock, ZMQ_CURVE_PUBLICKEY, ci->curve_public, 40)
+        || zmq_setsockopt(sock, ZMQ_CURVE_SECRETKEY, ci->curve_secret, 40))
+        return pp_error_set(err, PP_EZMQ,
+                            "the connection file asks for CurveZMQ, which "
+                            "this libzmq cannot do: %s",
+                            zmq_strerror(zmq_errno()));
+    return 0;
 }

@@ -7,6 +7,8 @@
  *    "key": "<64 hex digits>", "signature_scheme": "hmac-sha256",
  *    "controller_pid": 1234, "clock_window": 300,
  *    "max_message_size": 1073741824}
+ * and, with controller --curve, "curve_serverkey", "curve_publickey" and
+ * "curve_secretkey" (Z85). 
  * "ip" is the address the controller bound; "location" the address others
  * connect to (they differ when ip is "*"). */
 #ifndef PP_CONNFILE_H
@@ -30,7 +32,17 @@ typedef struct pp_conninfo {
                               no clock check */
     int64_t max_message;   /* the controller's largest frame, in bytes;
                               PP_MAX_MESSAGE when absent */
+    /* CurveZMQ (controller --curve), Z85 text; empty strings when off.
+     * The server's public key, and the one key pair every engine and
+     * client of this controller uses (the controller lets no other in). */
+    char curve_server[41];
+    char curve_public[41];
+    char curve_secret[41];
 } pp_conninfo;
+
+/* Sets CurveZMQ's client options on sock when ci has curve keys.  0, or
+ * PP_EZMQ when this libzmq cannot (built without CURVE). */
+int pp_conninfo_secure(const pp_conninfo *ci, void *sock, pp_error *err);
 
 /* 1 GiB: far above the largest frame pipar's own work makes (a chunk of
  * digits, a merged series term), far below what a Pi can hold. */

@@ -31,6 +31,7 @@ typedef struct engine {
     uint8_t key[PP_KEY_SIZE];
     double clock_window_s;
     int64_t max_message;
+    pp_conninfo ci; /* for the CurveZMQ keys of each new socket */
     uint8_t rid[16];
     /* The heart thread: it beats every heart_ms; when the controller has
      * not answered for heart_misses beats, or answers that it does not
@@ -349,6 +350,7 @@ static void *heart_main(void *arg)
     }
     int linger = 0;
     zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof linger);
+    pp_conninfo_secure(&en->ci, sock, &err); /* as the main socket did */
     zmq_connect(sock, en->endpoint);
     uint32_t epoch = atomic_load(&en->epoch);
     int64_t last_answer = pp_now_ns();
@@ -420,6 +422,9 @@ static int open_socket(engine *en, pp_error *err)
                             zmq_strerror(zmq_errno()));
     zmq_setsockopt(en->sock, ZMQ_ROUTING_ID, en->rid, sizeof en->rid);
     pp_socket_unbounded(en->sock);
+    int rc = pp_conninfo_secure(&en->ci, en->sock, err);
+    if (rc)
+        return rc;
     if (zmq_connect(en->sock, en->endpoint))
         return pp_error_set(err, PP_EZMQ, "cannot connect to %s: %s",
                             en->endpoint, zmq_strerror(zmq_errno()));
@@ -482,6 +487,7 @@ int engine_run(const engine_config *cfg, pp_error *err)
         return err->code;
     en.clock_window_s = ci.clock_window_s;
     en.max_message = ci.max_message;
+    en.ci = ci;
     pp_signer_set_clock_window(en.signer, ci.clock_window_s);
     en.ctx = zmq_ctx_new();
     if (!en.ctx) {

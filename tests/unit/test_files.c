@@ -9,9 +9,11 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zmq.h>
 
 #include "connfile.h"
 #include "files.h"
+
 #include "unit.h"
 
 static char tmpdir[1024]; /* short enough that every path built on it fits */
@@ -276,6 +278,35 @@ static void connection_file_limits_if_present_must_be_in_range(
     assert_int_equal(pp_conninfo_read(path, &ci, NULL), 0);
     assert_true(ci.clock_window_s == PP_CLOCK_WINDOW_S);
     assert_i64_equal(ci.max_message, PP_MAX_MESSAGE);
+}
+
+static void connection_file_curve_keys_come_all_three_and_in_z85(
+    void **state)
+{
+    (void)state;
+    const char *path = tmp_path("engine.json");
+    pp_conninfo ci = sample_conninfo();
+    assert_int_equal(zmq_curve_keypair(ci.curve_server, ci.curve_secret), 0);
+    assert_int_equal(zmq_curve_keypair(ci.curve_public, ci.curve_secret), 0);
+    assert_int_equal(pp_conninfo_write(path, &ci, NULL), 0);
+    pp_conninfo back;
+    assert_int_equal(pp_conninfo_read(path, &back, NULL), 0);
+    assert_string_equal(back.curve_server, ci.curve_server);
+    assert_string_equal(back.curve_public, ci.curve_public);
+    assert_string_equal(back.curve_secret, ci.curve_secret);
+
+    json_t *root = valid_json();
+    json_object_set_new(root, "curve_serverkey", json_string(ci.curve_server));
+    write_json(path, root);
+    assert_read_refuses(path, "\"curve_serverkey\", \"curve_publickey\" and "
+                              "\"curve_secretkey\" go together");
+    root = valid_json();
+    json_object_set_new(root, "curve_serverkey", json_string(ci.curve_server));
+    json_object_set_new(root, "curve_publickey", json_string("short"));
+    json_object_set_new(root, "curve_secretkey", json_string(ci.curve_secret));
+    write_json(path, root);
+    assert_read_refuses(path,
+                        "\"curve_publickey\" must be a Z85 key of 40 characters");
 }
 
 static void connection_file_is_the_documented_json(void **state)
@@ -809,6 +840,7 @@ int main(void)
         TMP_TEST(connection_file_without_events_port_reads_it_as_zero),
         TMP_TEST(connection_file_events_port_if_present_must_be_a_port),
         TMP_TEST(connection_file_limits_if_present_must_be_in_range),
+        TMP_TEST(connection_file_curve_keys_come_all_three_and_in_z85),
         TMP_TEST(connection_file_is_the_documented_json),
         TMP_TEST(connection_file_is_written_with_mode_0600),
         TMP_TEST(reading_a_missing_connection_file_is_enoent_naming_it),
