@@ -102,6 +102,12 @@ static int check_controller_option(const char *name, const char *value,
         return pp_parse_i64(option, value, 0, 1000000, &n, err);
     if (strcmp(name, "heartbeat-misses") == 0)
         return pp_parse_i64(option, value, 1, 1000, &n, err);
+    if (strcmp(name, "backlog") == 0)
+        return pp_parse_i64(option, value, 0, INT64_MAX / 2, &n, err);
+    if (strcmp(name, "max-message-size") == 0)
+        return pp_parse_bytes(option, value, 1024, (int64_t)1 << 40, &n, err);
+    if (strcmp(name, "clock-window") == 0)
+        return pp_parse_seconds(option, value, 0, 86400, &s, err);
     return pp_parse_seconds(option, value, 0.01, 600, &s, err);
 }
 
@@ -117,6 +123,10 @@ static int cluster_start(const cli_opts *o, int argc, char **argv)
         { "hwm", required_argument, NULL, 'C' },
         { "heartbeat-period", required_argument, NULL, 'C' },
         { "heartbeat-misses", required_argument, NULL, 'C' },
+        { "backlog", required_argument, NULL, 'C' },
+        { "max-message-size", required_argument, NULL, 'C' },
+        { "clock-window", required_argument, NULL, 'C' },
+        { "curve", no_argument, NULL, 'K' },
         { 0, 0, 0, 0 },
     };
     /* The controller's own options pass through; it checks them. */
@@ -133,8 +143,11 @@ static int cluster_start(const cli_opts *o, int argc, char **argv)
             fprintf(stderr, "driver: %s\n", err.msg);
             return CLI_USAGE;
         }
-        if (c == 'C' && nctl + 2 <= 16) {
-            static char names[4][32];
+        if (c == 'K' && nctl + 1 <= 16) {
+            static char curve[] = "--curve";
+            ctl_args[nctl++] = curve;
+        } else if (c == 'C' && nctl + 2 <= 16) {
+            static char names[8][32];
             snprintf(names[index - 2], sizeof names[0], "--%s",
                      opts[index].name);
             ctl_args[nctl++] = names[index - 2];

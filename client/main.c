@@ -49,6 +49,8 @@ static void usage(FILE *f)
         "  workloads                     the workloads engines can run\n"
         "  cluster start [-n N] [--scheme S] [--hwm N]\n"
         "                [--heartbeat-period S] [--heartbeat-misses N]\n"
+        "                [--backlog N] [--max-message-size B]\n"
+        "                [--clock-window S] [--curve]\n"
         "  cluster stop | status\n"
         "                                a local cluster that outlives "
         "the\n"

@@ -473,6 +473,9 @@ static hub_task *task_new(hub *h, pp_frames *fr, const pp_header *hd)
     t->retries_left = hd->retries > 0 ? hd->retries : 0;
     size_t *count = client_count(h, t->client, t->client_len);
     if (!count || pp_idmap_put(&h->tasks, t->id, t)) {
+        if (count && *count == 0)
+            free(pp_idmap_remove(&h->clients,
+                                 client_key(t->client, t->client_len)));
         free(t);
         return NULL;
     }
@@ -504,8 +507,10 @@ static void on_task(hub *h, pp_frames *fr, const pp_header *hd)
         return;
     }
     if (h->cfg->backlog > 0) {
-        size_t *count = client_count(h, zmq_msg_data(client),
-                                     zmq_msg_size(client));
+        /* Looked up, not made: a refused task must leave nothing behind. */
+        size_t *count = pp_idmap_get(&h->clients,
+                                     client_key(zmq_msg_data(client),
+                                                zmq_msg_size(client)));
         if (count && *count >= (size_t)h->cfg->backlog) {
             h->drops.over_backlog++;
             reply_error(h, client, hd, hd->engine, PP_EINVAL,

@@ -28,7 +28,8 @@ static void usage(FILE *f)
           "  host's clock are refused (300; 0 turns the check off).\n"
           "--max-message-size: larger frames are refused before they are read\n"
           "  (1G; K, M, G suffixes).  --backlog: tasks one client may have\n"
-          "  queued or running in the controller (1000000; 0: no limit).\n"
+          "  queued or running in the controller (100000, about 150 MB of\n"
+          "  its memory for small tasks; 0: no limit).\n"
           "--curve: encrypt all traffic with CurveZMQ; the keys go in the\n"
           "  connection files and only their holders can connect.  Use it\n"
           "  on any shared network.\n",
@@ -41,7 +42,7 @@ int main(int argc, char **argv)
                        .scheme = "leastload", .hwm = 1, .heartbeat_s = 1,
                        .heartbeat_misses = 5,
                        .clock_window_s = PP_CLOCK_WINDOW_S,
-                       .max_message = PP_MAX_MESSAGE, .backlog = 1000000 };
+                       .max_message = PP_MAX_MESSAGE, .backlog = 100000 };
     pp_error err = { 0 };
     int64_t num;
     int level = PP_LOG_INFO;
