@@ -237,9 +237,15 @@ void hub_engine_gone(hub *h, hub_engine *e, const char *how, bool clean)
     hub_dispatch(h);
 }
 
+/* REGISTER comes from the engine's main socket, or from its heart thread
+ * on the main socket's behalf (a third value: the main socket's routing
+ * id), so that a busy engine comes back to a restarted controller. */
 static void on_register(hub *h, pp_frames *fr, const pp_header *req)
 {
-    zmq_msg_t *rid = &fr->route[0];
+    zmq_msg_t *route = &fr->route[0];
+    zmq_msg_t *rid = route;
+    if (req->nvalues >= 3 && req->types[2] == PP_T_BYTES)
+        rid = &fr->body[5];
     size_t rid_len = zmq_msg_size(rid);
     if (rid_len == 0 || rid_len > RID_MAX)
         return;
@@ -296,8 +302,8 @@ static void on_register(hub *h, pp_frames *fr, const pp_header *req)
         .retries = h->cfg->heartbeat_misses,
     };
     pp_error err;
-    if (pp_msg_send(h->engines_sock, h->signer, e->rid, e->rid_len, &rep,
-                    NULL, 0, &err))
+    if (pp_msg_send(h->engines_sock, h->signer, zmq_msg_data(route),
+                    zmq_msg_size(route), &rep, NULL, 0, &err))
         pp_warn("could not answer engine %d: %s", e->id, err.msg);
     pp_info("engine %d registered (%s, pid %ld)", e->id, e->host, e->pid);
     hub_publish(h, "engine_registered", e->id, e->host);

@@ -47,7 +47,7 @@ typedef struct engine {
      * malformed); the heart thread reports them with the signer's replay
      * counts in each beat. */
     _Atomic uint64_t dropped;
-    uint64_t attempts; /* REGISTERs sent, by the main thread */
+    _Atomic uint64_t attempts; /* REGISTERs sent */
 } engine;
 
 static volatile sig_atomic_t engine_stop;
@@ -58,18 +58,22 @@ static void on_signal(int sig)
     engine_stop = 1;
 }
 
-/* Waits for the reply to request id, dropping anything else (a forged or
- * stray message must not be taken for the answer). */
-static int await_reply(engine *en, uint64_t id, pp_msg_type type,
-                       int timeout_ms, pp_header *out, pp_error *err)
+/* Waits on sock for the reply to request id, dropping anything else (a
+ * forged or stray message must not be taken for the answer).  Gives up
+ * early when the engine is told to stop. */
+static int await_reply(engine *en, void *sock, pp_signer *signer,
+                       uint64_t id, pp_msg_type type, int timeout_ms,
+                       pp_header *out, pp_error *err)
 {
     int64_t deadline = pp_now_ns() + (int64_t)timeout_ms * 1000000;
     for (;;) {
         int64_t left = (deadline - pp_now_ns()) / 1000000;
         if (left <= 0)
             return pp_error_set(err, PP_ETIMEDOUT, "timed out");
-        zmq_pollitem_t item = { en->sock, 0, ZMQ_POLLIN, 0 };
-        int n = zmq_poll(&item, 1, (long)left);
+        if (atomic_load(&en->heart_stop))
+            return pp_error_set(err, PP_EINTR, "interrupted");
+        zmq_pollitem_t item = { sock, 0, ZMQ_POLLIN, 0 };
+        int n = zmq_poll(&item, 1, left > 100 ? 100 : (long)left);
         if (n < 0 && zmq_errno() == EINTR) {
             if (engine_stop)
                 return pp_error_set(err, PP_EINTR, "interrupted");
@@ -78,9 +82,9 @@ static int await_reply(engine *en, uint64_t id, pp_msg_type type,
         if (n <= 0)
             continue;
         pp_frames fr;
-        if (pp_frames_recv(en->sock, &fr, ZMQ_DONTWAIT, err))
+        if (pp_frames_recv(sock, &fr, ZMQ_DONTWAIT, err))
             continue;
-        int rc = pp_frames_verify(&fr, en->signer, out, err);
+        int rc = pp_frames_verify(&fr, signer, out, err);
         pp_frames_close(&fr);
         if (rc) {
             pp_warn("dropped a message: %s", err->msg);
@@ -91,24 +95,32 @@ static int await_reply(engine *en, uint64_t id, pp_msg_type type,
     }
 }
 
-static int engine_register(engine *en, double timeout_s, pp_error *err)
+/* Registers the main socket's routing id with the controller, asking on
+ * sock (the main socket at start, the heart's socket later: a busy main
+ * thread must not keep its engine from coming back to a restarted
+ * controller). */
+static int engine_register(engine *en, void *sock, pp_signer *signer,
+                           double timeout_s, pp_error *err)
 {
     char host[64] = "?";
     gethostname(host, sizeof host - 1);
     /* The attempt number lets the controller tell a REGISTER that waited
      * in an old connection from the one this engine waits on. */
-    int64_t pid_attempt[2] = { getpid(), (int64_t)++en->attempts };
-    pp_value vals[2];
+    int64_t pid_attempt[2] = { getpid(),
+                               (int64_t)atomic_fetch_add(&en->attempts, 1)
+                                   + 1 };
+    pp_value vals[3];
     if (pp_value_str(&vals[0], host) || pp_value_i64(&vals[1], pid_attempt, 2))
         return pp_error_set(err, PP_ENOMEM, "out of memory");
+    pp_value_borrow(&vals[2], PP_T_BYTES, en->rid, sizeof en->rid);
     pp_header h = { .type = PP_MSG_REGISTER, .id = pp_msg_id_next(),
                     .engine = -1 };
-    int rc = pp_msg_send(en->sock, en->signer, NULL, 0, &h, vals, 2, err);
+    int rc = pp_msg_send(sock, signer, NULL, 0, &h, vals, 3, err);
     if (rc)
         return rc;
     pp_header rep;
-    rc = await_reply(en, h.id, PP_MSG_REGISTERED, (int)(timeout_s * 1000),
-                     &rep, err);
+    rc = await_reply(en, sock, signer, h.id, PP_MSG_REGISTERED,
+                     (int)(timeout_s * 1000), &rep, err);
     if (rc == PP_ETIMEDOUT)
         return pp_error_set(err, rc,
                             "no controller answered at %s within %g s",
@@ -132,7 +144,8 @@ static void engine_unregister(engine *en)
         return;
     engine_stop = 0; /* let the wait below run to its end */
     pp_header rep;
-    if (await_reply(en, h.id, PP_MSG_UNREGISTER, 1000, &rep, &err))
+    if (await_reply(en, en->sock, en->signer, h.id, PP_MSG_UNREGISTER, 1000,
+                    &rep, &err))
         pp_warn("the controller did not confirm; leaving anyway");
 }
 
@@ -333,6 +346,23 @@ static void on_message(engine *en)
     free(out.v);
 }
 
+/* After the controller was lost, from the heart thread: register the main
+ * socket again, whatever the main thread is doing.  The main socket stays:
+ * ZeroMQ reconnects it to a controller restarted with --reuse (same ports
+ * and key, no new file), and its own heartbeats drop a dead connection. */
+static void register_again(engine *en, void *sock, pp_signer *signer)
+{
+    double wait_s = (double)atomic_load(&en->heart_ms)
+                    * atomic_load(&en->heart_misses) / 1000.0;
+    if (wait_s < 1)
+        wait_s = 1;
+    pp_error err;
+    if (engine_register(en, sock, signer, wait_s, &err) == 0)
+        pp_info("registered again as engine %d", atomic_load(&en->id));
+    else if (err.code != PP_ETIMEDOUT && err.code != PP_EINTR)
+        pp_warn("%s", err.msg);
+}
+
 static void *heart_main(void *arg)
 {
     engine *en = arg;
@@ -401,14 +431,15 @@ static void *heart_main(void *arg)
                     (double)(pp_now_ns() - last_answer) / 1e9);
             atomic_store(&en->lost, true);
         }
+        if (atomic_load(&en->lost) && !atomic_load(&en->heart_stop))
+            register_again(en, sock, signer);
     }
     pp_signer_destroy(&signer);
     zmq_close(sock);
     return NULL;
 }
 
-/* A fresh main socket: what an old one still queued for a controller that
- * went away must not reach the next one. */
+/* The main socket, opened once: tasks come in and results go out on it. */
 static int open_socket(engine *en, pp_error *err)
 {
     if (en->sock) {
@@ -422,6 +453,11 @@ static int open_socket(engine *en, pp_error *err)
                             zmq_strerror(zmq_errno()));
     zmq_setsockopt(en->sock, ZMQ_ROUTING_ID, en->rid, sizeof en->rid);
     pp_socket_unbounded(en->sock);
+    /* ZeroMQ's own heartbeat on the connection: a half-open one (the
+     * controller's host rebooted) is dropped and dialled again. */
+    int ivl = 1000, ttl = 5000;
+    zmq_setsockopt(en->sock, ZMQ_HEARTBEAT_IVL, &ivl, sizeof ivl);
+    zmq_setsockopt(en->sock, ZMQ_HEARTBEAT_TIMEOUT, &ttl, sizeof ttl);
     int rc = pp_conninfo_secure(&en->ci, en->sock, err);
     if (rc)
         return rc;
@@ -429,27 +465,6 @@ static int open_socket(engine *en, pp_error *err)
         return pp_error_set(err, PP_EZMQ, "cannot connect to %s: %s",
                             en->endpoint, zmq_strerror(zmq_errno()));
     return 0;
-}
-
-/* After the controller was lost: register again until it answers or we
- * are told to stop.  A controller restarted with --reuse has the same
- * ports and key, so this needs no new file. */
-static void register_again(engine *en)
-{
-    pp_info("registering again with %s", en->endpoint);
-    double wait_s = (double)atomic_load(&en->heart_ms)
-                    * atomic_load(&en->heart_misses) / 1000.0;
-    if (wait_s < 1)
-        wait_s = 1;
-    while (!engine_stop) {
-        pp_error err;
-        if (open_socket(en, &err) == 0 && engine_register(en, wait_s, &err) == 0) {
-            pp_info("registered again as engine %d", atomic_load(&en->id));
-            return;
-        }
-        if (err.code != PP_ETIMEDOUT && err.code != PP_EINTR)
-            pp_warn("%s", err.msg);
-    }
 }
 
 static void engine_close(engine *en)
@@ -509,7 +524,7 @@ int engine_run(const engine_config *cfg, pp_error *err)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
 
-    rc = engine_register(&en, cfg->timeout_s, err);
+    rc = engine_register(&en, en.sock, en.signer, cfg->timeout_s, err);
     if (rc) {
         pp_error_prefix(err, "%s: ", cfg->file);
         engine_close(&en);
@@ -524,8 +539,6 @@ int engine_run(const engine_config *cfg, pp_error *err)
                 "dead");
 
     while (!engine_stop) {
-        if (atomic_load(&en.lost))
-            register_again(&en);
         zmq_pollitem_t item = { en.sock, 0, ZMQ_POLLIN, 0 };
         int n = zmq_poll(&item, 1, 100);
         if (n < 0 && zmq_errno() != EINTR) {
