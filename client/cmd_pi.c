@@ -9,6 +9,7 @@
 #include "args.h"
 #include "cli.h"
 #include "digits.h"
+#include "files.h"
 #include "pi.h"
 #include "pi_run.h"
 
@@ -37,6 +38,10 @@ int cli_ensure_digits(const cli_opts *o, cli_session *s, uint64_t n,
     (void)o;
     fprintf(stderr, "driver: %s; computing %" PRIu64 " digits of pi\n",
             err->msg, n);
+    /* Before the work, not after it: minutes of digits must not be lost
+     * to a directory that cannot be made. */
+    if ((rc = pp_mkdirs(dir, 0755, err)))
+        return rc;
     if ((rc = cli_check_memory(n, local, err)))
         return rc;
     char *digits = NULL;

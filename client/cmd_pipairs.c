@@ -322,7 +322,13 @@ int cli_pi_pairs(const cli_opts *gopts, int argc, char **argv)
     count_run r = { 0 };
     int64_t *ids = NULL;
     size_t nengines = 0;
-    int rc = cli_open(&go, &s, &err);
+    /* Where the results go is checked before the count, not after. */
+    int rc = pp_mkdirs(o.results_dir, 0755, &err);
+    if (rc) {
+        fprintf(stderr, "driver: %s\n", err.msg);
+        return CLI_FAIL;
+    }
+    rc = cli_open(&go, &s, &err);
     if (!rc)
         rc = pp_client_ids(s.client, &ids, &nengines, &err);
     if (!rc && most > (int)nengines)

@@ -1,5 +1,7 @@
 /* main.c - the driver's command line: the article's examples as commands. */
+#include <errno.h>
 #include <getopt.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -91,15 +93,23 @@ static int no_more_args(const char *cmd, int argc, char **argv)
 }
 
 /* An argument from the command line as a value: a whole number is an
- * i64, another number an f64, anything else a str. */
-static int parse_arg(const char *s, pp_value *v)
+ * i64, another finite number an f64, anything else a str.  A whole number
+ * beyond the i64 range is refused, not clamped. */
+static int parse_arg(const char *s, pp_value *v, pp_error *err)
 {
     char *end;
+    errno = 0;
     long long i = strtoll(s, &end, 10);
-    if (*s && !*end)
+    if (*s && !*end) {
+        if (errno == ERANGE)
+            return pp_error_set(err, PP_EINVAL,
+                                "apply: %s does not fit in a 64-bit "
+                                "integer",
+                                s);
         return pp_value_i64(v, (const int64_t[]){ i }, 1);
+    }
     double d = strtod(s, &end);
-    if (*s && !*end)
+    if (*s && !*end && isfinite(d))
         return pp_value_f64(v, &d, 1);
     return pp_value_str(v, s);
 }
@@ -296,10 +306,14 @@ static int cmd_apply(const cli_opts *o, int argc, char **argv)
     pp_values args = { 0 };
     for (int i = 2; i < argc; i++) {
         pp_value v;
-        if (parse_arg(argv[i], &v) || pp_values_push(&args, &v)) {
+        pp_error perr = { .msg = "apply: out of memory" };
+        int rc = parse_arg(argv[i], &v, &perr);
+        if (rc == 0 && pp_values_push(&args, &v))
+            rc = PP_ENOMEM;
+        if (rc) {
             pp_values_free(&args);
-            fprintf(stderr, "driver: apply: out of memory\n");
-            return CLI_FAIL;
+            fprintf(stderr, "driver: %s\n", perr.msg);
+            return rc == PP_EINVAL ? CLI_USAGE : CLI_FAIL;
         }
     }
     cli_session s;
@@ -403,7 +417,9 @@ int main(int argc, char **argv)
     }
     (void)timeout_given;
     if (optind >= argc) {
-        usage(stderr);
+        fprintf(stderr, "driver: which command? (ids, hello, powers, apply, "
+                        "gather, pi, pi-pairs, workloads, cluster; see "
+                        "driver --help)\n");
         return CLI_USAGE;
     }
     struct sigaction sa = { .sa_handler = on_signal };

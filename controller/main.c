@@ -2,6 +2,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "args.h"
 #include "connfile.h"
@@ -69,7 +70,19 @@ int main(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
         case 'i': cfg.ip = optarg; break;
-        case 'L': cfg.location = optarg; break;
+        case 'L':
+            /* Engines put it into a tcp:// address: a host name, an IPv4
+             * address or a bracketed IPv6 one, nothing else. */
+            if (!*optarg || strlen(optarg) > 253
+                || strspn(optarg, "abcdefghijklmnopqrstuvwxyz"
+                                  "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]")
+                       != strlen(optarg)) {
+                pp_err("--location: '%s' is not a host name or address",
+                       optarg);
+                return 2;
+            }
+            cfg.location = optarg;
+            break;
         case 'p': cfg.profile = optarg; break;
         case 'r': cfg.reuse = true; break;
         case 'K': cfg.curve = true; break;
