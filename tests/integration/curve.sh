@@ -23,6 +23,33 @@ if grep -qF "$(sed -n 2p "$sec/controller.key")" "$sec/engine.json"; then
     fail "the server's secret key is in engine.json"
 fi
 
+# On the wire the payload is not in clear: what the engine writes to its
+# sockets (seen by strace) never holds the argument it echoes back.
+strace -f -e trace=sendto,write,sendmsg -s 65536 -o "$WORK/engine.strace" \
+    "$BIN/engine" --file "$sec/engine.json" --log-level warn &
+STARTED_PIDS+=("$!")
+for _ in $(seq 500); do
+    [ "$(engine_count curve)" == 3 ] && break
+    sleep 0.02
+done
+expect_eq "an engine under strace joined" 3 "$(engine_count curve)"
+expect_contains "echo under CurveZMQ" "PAYLOAD-IN-CLEAR-7781" \
+    "$("${D[@]}" apply echo PAYLOAD-IN-CLEAR-7781)"
+# The engine is strace's child: it leaves cleanly, then strace ends.
+traced=$(pgrep -P "${STARTED_PIDS[-1]}" -x engine || true)
+[ -n "$traced" ] || fail "no engine under strace"
+kill -TERM "$traced"
+wait "${STARTED_PIDS[-1]}" 2>/dev/null || true
+grep -q 'sendto\|write\|sendmsg' "$WORK/engine.strace" \
+    || fail "strace saw no writes: the check would prove nothing"
+if grep -q "PAYLOAD-IN-CLEAR-7781" "$WORK/engine.strace"; then
+    fail "the engine wrote the payload in clear"
+fi
+for _ in $(seq 500); do
+    [ "$(engine_count curve)" == 2 ] && break
+    sleep 0.02
+done
+
 # Another cluster's client keys: same HMAC key, wrong CURVE pair.
 start_controller other --curve
 osec="$PIPAR_DIR/profile_other/security"
