@@ -6,6 +6,26 @@
 . "$(dirname "$0")/lib.sh"
 
 P=restart
+
+# driver_fails_within PID SECONDS ERRFILE NEEDLE WHEN: the driver PID must
+# end within SECONDS, non-zero, its last words in ERRFILE naming NEEDLE.
+driver_fails_within() {
+    local pid=$1 tenths=$(($2 * 10)) errfile=$3 needle=$4 when=$5 status i
+    for ((i = 0; i < tenths; i++)); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    if kill -0 "$pid" 2>/dev/null; then
+        kill "$pid"
+        fail "the driver still waits $2 s $when"
+    fi
+    set +e
+    wait "$pid"
+    status=$?
+    set -e
+    [ "$status" != 0 ] || fail "the driver exited 0 $when"
+    expect_contains "driver's error $when" "$needle" "$(cat "$errfile")"
+}
 sec="$PIPAR_DIR/profile_$P/security"
 opts=(--reuse --heartbeat-period 0.2 --heartbeat-misses 5)
 start_controller "$P" "${opts[@]}"
@@ -42,22 +62,9 @@ echo "engines registered again $back_ms ms after the restart"
 [ "$back_ms" -lt 7500 ] || fail "the engines came back only after their tasks ended ($back_ms ms)"
 
 # The waiting driver is told, long before its tasks could have ended.
-for _ in $(seq 150); do
-    kill -0 "$waiter" 2>/dev/null || break
-    sleep 0.1
-done
-if kill -0 "$waiter" 2>/dev/null; then
-    kill "$waiter"
-    fail "the driver still waits 15 s after the controller restarted"
-fi
+driver_fails_within "$waiter" 15 "$WORK/err1" \
+    "restarted while the task was in flight" "after the controller restarted"
 expect_eq "no result printed for lost tasks" "" "$(cat "$WORK/out1")"
-set +e
-wait "$waiter"
-status=$?
-set -e
-[ "$status" != 0 ] || fail "the driver exited 0 after losing its tasks"
-expect_contains "driver's error" "restarted while the task was in flight" \
-    "$(cat "$WORK/err1")"
 echo "driver after the restart: $(tail -1 "$WORK/err1")"
 
 # Work goes on with the new controller, on the same engines' processes.
@@ -74,20 +81,7 @@ sleep 0.5
 kill -9 "$ctl"
 wait "$ctl" 2>/dev/null || true
 t0=$(date +%s%N)
-for _ in $(seq 250); do
-    kill -0 "$waiter" 2>/dev/null || break
-    sleep 0.1
-done
-if kill -0 "$waiter" 2>/dev/null; then
-    kill "$waiter"
-    fail "the driver still waits 25 s after the controller died"
-fi
-set +e
-wait "$waiter"
-status=$?
-set -e
-[ "$status" != 0 ] || fail "the driver exited 0 without a controller"
-expect_contains "driver's error" "no answer from the controller at" \
-    "$(cat "$WORK/err2")"
+driver_fails_within "$waiter" 25 "$WORK/err2" \
+    "no answer from the controller at" "after the controller died"
 echo "driver without a controller gave up after $(( ($(date +%s%N) - t0) / 1000000 )) ms: $(tail -1 "$WORK/err2")"
 echo "ok"
