@@ -36,6 +36,9 @@ void cli_close(cli_session *s);
 
 /* driver cluster start|stop|status */
 int cli_cluster(const cli_opts *o, int argc, char **argv);
+/* `cluster watch [--count N] [--for S]`: engines registering and going, a
+ * line each, until N events, S seconds or Ctrl-C (watch.c). */
+int cli_cluster_watch(const cli_opts *o, int argc, char **argv);
 
 /* driver pi / driver pi-pairs */
 int cli_pi(const cli_opts *o, int argc, char **argv);

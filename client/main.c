@@ -53,7 +53,7 @@ static void usage(FILE *f)
         "                [--heartbeat-period S] [--heartbeat-misses N]\n"
         "                [--backlog N] [--max-message-size B]\n"
         "                [--clock-window S] [--curve]\n"
-        "  cluster stop | status\n"
+        "  cluster stop | status | watch [--count N] [--for S]\n"
         "                                a local cluster that outlives "
         "the\n"
         "                                command (like ipcluster)\n"

@@ -5,6 +5,11 @@
 
 "$DRIVER" cluster start -n 2 >/dev/null
 sec="$PIPAR_DIR/profile_default/security"
+# Someone watching the cluster sees the third engine come and go.
+"$DRIVER" cluster watch --count 2 --for 20 >"$WORK/events" 2>&1 &
+watcher=$!
+STARTED_PIDS+=("$watcher")
+sleep 0.3 # a SUB socket hears only what is sent after it joined
 "$BIN/engine" --file "$sec/engine.json" --log-level warn &
 extra=$!
 STARTED_PIDS+=("$extra")
@@ -19,6 +24,9 @@ expect_eq "powers on three" "$(powers_expected 64 10)" \
 kill -TERM "$extra"
 wait "$extra"
 expect_eq "ids after it left" "[0, 1]" "$("$DRIVER" ids)"
+wait "$watcher" || fail "cluster watch: $(cat "$WORK/events")"
+expect_eq "events watched" "engine 2 registered ($(hostname))
+engine 2 gone: unregistered" "$(cat "$WORK/events")"
 "$BIN/engine" --file "$sec/engine.json" --log-level warn &
 STARTED_PIDS+=("$!")
 for _ in $(seq 200); do

@@ -1,0 +1,138 @@
+/* watch.c - `driver cluster watch`: the controller's events (engines
+ * registering and going), a line each, as they happen, from its PUB
+ * socket; the messages are checked like any other. */
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "args.h"
+#include "cli.h"
+#include "connfile.h"
+#include "files.h"
+#include "wire.h"
+
+/* "engine 3 registered (pi4)" or "engine 2 gone: died (...)". */
+static void print_event(const char *text, size_t len)
+{
+    json_t *root = json_loadb(text, len, 0, NULL);
+    const char *event = json_string_value(json_object_get(root, "event"));
+    const char *detail = json_string_value(json_object_get(root, "detail"));
+    long long engine = json_integer_value(json_object_get(root, "engine"));
+    if (event && strcmp(event, "engine_registered") == 0)
+        printf("engine %lld registered (%s)\n", engine, detail ? detail : "?");
+    else if (event && strcmp(event, "engine_gone") == 0)
+        printf("engine %lld gone: %s\n", engine, detail ? detail : "?");
+    else
+        printf("%.*s\n", (int)len, text);
+    fflush(stdout);
+    json_decref(root);
+}
+
+static int watch(const char *file, int64_t count, double seconds,
+                 pp_error *err)
+{
+    pp_conninfo ci;
+    int rc = pp_conninfo_read(file, &ci, err);
+    if (rc)
+        return rc;
+    if (ci.events_port <= 0)
+        return pp_error_set(err, PP_EINVAL, "%s names no events_port", file);
+    char ep[300];
+    pp_conninfo_endpoint(&ci, ci.events_port, ep, sizeof ep);
+    pp_signer *signer = pp_signer_new(ci.key, sizeof ci.key, err);
+    if (!signer)
+        return err->code;
+    pp_signer_set_clock_window(signer, ci.clock_window_s);
+    void *ctx = zmq_ctx_new();
+    void *sock = zmq_socket(ctx, ZMQ_SUB);
+    int linger = 0;
+    zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_setsockopt(sock, ZMQ_SUBSCRIBE, "", 0);
+    rc = pp_conninfo_secure(&ci, sock, err);
+    if (!rc && zmq_connect(sock, ep))
+        rc = pp_error_set(err, PP_EZMQ, "cannot connect to %s: %s", ep,
+                          zmq_strerror(zmq_errno()));
+    int64_t end = seconds > 0 ? pp_now_ns() + (int64_t)(seconds * 1e9)
+                              : INT64_MAX;
+    int64_t seen = 0;
+    while (!rc && !cli_interrupted && (count == 0 || seen < count)
+           && pp_now_ns() < end) {
+        zmq_pollitem_t item = { sock, 0, ZMQ_POLLIN, 0 };
+        if (zmq_poll(&item, 1, 200) <= 0)
+            continue;
+        pp_frames fr;
+        pp_header h;
+        pp_error e2;
+        if (pp_frames_recv(sock, &fr, ZMQ_DONTWAIT, &e2))
+            continue;
+        /* What does not verify is not the controller's: not shown. */
+        if (pp_frames_verify(&fr, signer, &h, &e2) == 0
+            && h.type == PP_MSG_EVENT && h.nvalues == 1
+            && h.types[0] == PP_T_STR) {
+            print_event(zmq_msg_data(&fr.body[3]), zmq_msg_size(&fr.body[3]));
+            seen++;
+        }
+        pp_frames_close(&fr);
+    }
+    if (!rc && count > 0 && seen < count && !cli_interrupted)
+        rc = pp_error_set(err, PP_ETIMEDOUT,
+                          "cluster watch: %lld of %lld events in %g s",
+                          (long long)seen, (long long)count, seconds);
+    zmq_close(sock);
+    zmq_ctx_term(ctx);
+    pp_signer_destroy(&signer);
+    return rc;
+}
+
+int cli_cluster_watch(const cli_opts *o, int argc, char **argv)
+{
+    int64_t count = 0;
+    double seconds = 0;
+    pp_error err = { 0 };
+    static const struct option opts[] = {
+        { "count", required_argument, NULL, 'c' },
+        { "for", required_argument, NULL, 'f' },
+        { 0, 0, 0, 0 },
+    };
+    optind = 0;
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        int rc;
+        if (c == 'c')
+            rc = pp_parse_i64("--count", optarg, 1, 1000000, &count, &err);
+        else if (c == 'f')
+            rc = pp_parse_seconds("--for", optarg, 0.1, 86400, &seconds,
+                                  &err);
+        else
+            rc = pp_error_set(&err, PP_EINVAL,
+                              "cluster watch: unknown or incomplete option "
+                              "'%s'",
+                              argv[optind - 1]);
+        if (rc) {
+            fprintf(stderr, "driver: %s\n", err.msg);
+            return CLI_USAGE;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "driver: cluster watch: unexpected argument '%s'\n",
+                argv[optind]);
+        return CLI_USAGE;
+    }
+    char path[PP_PATH_MAX];
+    const char *file = o->file;
+    if (!file) {
+        if (pp_profile_path(o->profile, "security", "client.json", path,
+                            sizeof path, &err)) {
+            fprintf(stderr, "driver: %s\n", err.msg);
+            return CLI_USAGE;
+        }
+        file = path;
+    }
+    if (watch(file, count, seconds, &err)) {
+        fprintf(stderr, "driver: %s\n", err.msg);
+        return CLI_FAIL;
+    }
+    return cli_interrupted ? CLI_INTERRUPTED : CLI_OK;
+}
