@@ -112,16 +112,19 @@ static hub_engine *engine_by_rid(hub *h, const void *rid, size_t len)
 void hub_publish(hub *h, const char *event, int32_t engine,
                  const char *detail)
 {
-    char text[300];
-    snprintf(text, sizeof text,
-             "{\"event\": \"%s\", \"engine\": %d, \"detail\": \"%s\"}", event,
-             engine, detail);
+    /* jansson escapes the detail: a host name is the engine's to choose. */
+    json_t *root = json_pack("{s:s, s:i, s:s}", "event", event, "engine",
+                             engine, "detail", detail);
+    char *text = root ? json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER)
+                      : NULL;
+    json_decref(root);
     pp_header hd = { .type = PP_MSG_EVENT, .id = pp_msg_id_next(),
                      .engine = engine, .t_submit = pp_now_ns() };
     pp_value v;
     pp_error err;
-    if (pp_value_str(&v, text) == 0)
+    if (text && pp_value_str(&v, text) == 0)
         pp_msg_send(h->events_sock, h->signer, NULL, 0, &hd, &v, 1, &err);
+    free(text);
 }
 
 static void reply_error(hub *h, zmq_msg_t *route, const pp_header *req,
