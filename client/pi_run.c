@@ -22,12 +22,15 @@ uint64_t pp_memory_available(void)
     return kb * 1024;
 }
 
+/* The left side's share of the series beyond its count of leaves. */
+#define LEFT_EXTRA 0.02
+
 /* Task indices in the async result, for the phase label. */
 typedef struct graph {
     size_t sqrt_task;
     size_t first_leaf, nleaves;
     size_t first_merge, nmerges;
-    size_t divide_task;
+    size_t first_finish, nfinish; /* the division, or its two pieces */
     size_t first_decimal, ndecimals;
 } graph;
 
@@ -48,18 +51,39 @@ static const char *phase(pp_async *a, void *ctx)
         return "merge";
     if (!pp_async_task_done(a, g->sqrt_task))
         return "square root";
-    if (!pp_async_task_done(a, g->divide_task))
+    if (!all_done(a, g->first_finish, g->nfinish))
         return "division";
     return "conversion";
 }
 
-static int submit(pp_view *v, pp_async **a, const char *workload,
-                  const uint64_t *after, size_t nafter, const int64_t *own,
-                  size_t nown, uint64_t *id, pp_error *err)
+/* With PIPAR_PI_TIMELINE set: each task's engine, start and end, in
+ * seconds from the first submission, to see where the run waits. */
+static void print_timeline(pp_async *a, const graph *g, FILE *out)
+{
+    size_t n = pp_async_len(a);
+    int64_t t0 = n ? pp_async_meta(a, 0)->submitted : 0;
+    for (size_t i = 0; i < n; i++) {
+        const pp_task_meta *m = pp_async_meta(a, i);
+        const char *what = i == g->sqrt_task    ? "sqrt"
+                           : i < g->first_merge  ? "leaf"
+                           : i < g->first_finish ? "merge"
+                           : i < g->first_decimal ? "divide"
+                                                  : "decimal";
+        fprintf(out, "pi: task %2zu %-8s engine %d  %7.2f .. %7.2f s\n", i,
+                what, m->engine, (double)(m->started - t0) / 1e9,
+                (double)(m->completed - t0) / 1e9);
+    }
+}
+
+/* Submits workload(results of `after`, own); a task whose after results
+ * feed only it moves them, one that shares them (copy) copies them. */
+static int submit_as(pp_view *v, pp_async **a, const char *workload,
+                     const uint64_t *after, size_t nafter,
+                     pp_after_args how, const int64_t *own, size_t nown,
+                     uint64_t *id, pp_error *err)
 {
     pp_task_opts flags = { .retries = 1, .after = after, .nafter = nafter,
-                           .after_args = nafter ? PP_AFTER_MOVE
-                                                : PP_AFTER_NONE };
+                           .after_args = nafter ? how : PP_AFTER_NONE };
     int rc = pp_view_set_flags(v, &flags, err);
     pp_value arg;
     if (!rc)
@@ -69,6 +93,14 @@ static int submit(pp_view *v, pp_async **a, const char *workload,
         *id = pp_async_task_id(*a, pp_async_len(*a) - 1);
     }
     return rc;
+}
+
+static int submit(pp_view *v, pp_async **a, const char *workload,
+                  const uint64_t *after, size_t nafter, const int64_t *own,
+                  size_t nown, uint64_t *id, pp_error *err)
+{
+    return submit_as(v, a, workload, after, nafter, PP_AFTER_MOVE, own, nown,
+                     id, err);
 }
 
 /* Submits the merge tree over leaves [lo, hi); *id is its root's task. */
@@ -143,8 +175,12 @@ int pp_pi_run(pp_client *c, const pp_pi_run_opts *o, char **out,
     if (rc)
         return rc;
     uint64_t n = o->digits, terms = pp_pi_terms(n);
+    /* Two engines: one leaf a side (the square root and the division
+     * overlap the other side), so that no merge waits for its inputs to
+     * travel; more engines: two leaves each. */
     unsigned leaves = o->leaves ? o->leaves
-                                : (unsigned)(nengines ? 2 * nengines : 2);
+                      : nengines > 2 ? (unsigned)(2 * nengines)
+                                     : 2;
     if (leaves > terms)
         leaves = (unsigned)terms;
     uint64_t bits = pp_pi_work_bits(n, 0);
@@ -157,8 +193,19 @@ int pp_pi_run(pp_client *c, const pp_pi_run_opts *o, char **out,
     pp_async *a = NULL;
     graph g = { 0 };
     uint64_t *leaf_ids = calloc(leaves, sizeof *leaf_ids);
-    uint64_t sqrt_id = 0, root = 0, divide_id = 0, id;
+    uint64_t sqrt_id = 0, finish_ids[2] = { 0, 0 };
     rc = leaf_ids ? 0 : pp_error_set(err, PP_ENOMEM, "out of memory");
+    /* With two leaves or more the finish divides before the last merge
+     * (pi.h, pp_pi_tail_ratio): the left half of the leaves, [0, cut),
+     * merged and divided while the right half is still being computed,
+     * and the right half's share of the quotient, a division of half the
+     * size, in place of the last merge. */
+    unsigned cut = leaves > 1 ? pp_pi_tree_mid(0, leaves) : leaves;
+    /* The right side also has the square root and its share of the
+     * quotient, the left one the division: the left leaves take a little
+     * more of the series (1.5e8 digits on 2 engines: with 1 % more the
+     * right side still ended 0.8 to 2.9 s after the left one). */
+    double left_share = (double)cut / leaves + LEFT_EXTRA;
     /* The square root needs nothing from the series: it goes first and
      * runs while the leaves do. */
     int64_t bits_arg = (int64_t)bits;
@@ -166,45 +213,63 @@ int pp_pi_run(pp_client *c, const pp_pi_run_opts *o, char **out,
         g.sqrt_task = 0;
         rc = submit(v, &a, "pi_sqrt", NULL, 0, &bits_arg, 1, &sqrt_id, err);
     }
+    /* Left and right leaves by turns: the left half is done first, so
+     * its division overlaps the rest of the right half. */
     g.first_leaf = 1;
     g.nleaves = leaves;
-    for (unsigned i = 0; !rc && i < leaves; i++) {
+    unsigned order[2] = { 0, cut };
+    for (unsigned k = 0; !rc && k < leaves; k++) {
+        /* Left i, right i, left i + 1, ...: whichever side has leaves
+         * left. */
+        int side = k % 2;
+        if (order[side] >= (side ? leaves : cut))
+            side = !side;
+        unsigned i = order[side]++;
         uint64_t lo, hi;
-        pp_pi_leaf_range(terms, leaves, i, &lo, &hi);
+        pp_pi_leaf_range_cut(terms, leaves, cut, left_share, i, &lo, &hi);
         int64_t range[3] = { (int64_t)lo, (int64_t)hi, hi != terms };
         rc = submit(v, &a, "pi_leaf", NULL, 0, range, 3, &leaf_ids[i], err);
     }
     g.first_merge = 1 + leaves;
-    g.nmerges = leaves - 1;
+    g.nmerges = leaves > 1 ? leaves - 2 : 0;
+    uint64_t left = 0, right = 0;
     if (!rc)
-        rc = submit_tree(v, &a, leaf_ids, 0, leaves, leaves, &root, err);
-    uint64_t divide_after[2] = { root, sqrt_id };
-    g.divide_task = g.first_merge + g.nmerges;
+        rc = submit_tree(v, &a, leaf_ids, 0, cut, leaves, &left, err);
+    if (!rc && cut < leaves)
+        rc = submit_tree(v, &a, leaf_ids, cut, leaves, leaves, &right, err);
+    g.first_finish = g.first_merge + g.nmerges;
+    g.nfinish = cut < leaves ? 2 : 1;
+    /* The division of the left range (the whole one with one leaf) by
+     * the square root; its inputs are copied, the share of the right
+     * range needs the left range too. */
+    uint64_t divide_after[2] = { left, sqrt_id };
     if (!rc)
-        rc = submit(v, &a, "pi_divide", divide_after, 2, &bits_arg, 1,
-                    &divide_id, err);
-    g.first_decimal = g.divide_task + 1;
+        rc = submit_as(v, &a, "pi_divide", divide_after, 2,
+                       cut < leaves ? PP_AFTER_COPY : PP_AFTER_MOVE,
+                       &bits_arg, 1, &finish_ids[0], err);
+    uint64_t tail_after[2] = { left, right };
+    int64_t tail_arg[2] = { 0, bits_arg };
+    if (!rc && cut < leaves)
+        rc = submit_as(v, &a, "pi_merge", tail_after, 2, PP_AFTER_COPY,
+                       tail_arg, 2, &finish_ids[1], err);
+    g.first_decimal = g.first_finish + g.nfinish;
     g.ndecimals = halves ? 2 : 1;
+    uint64_t h = halves ? pp_pi_decimal_halves_point(n) : n;
     for (int half = halves ? 0 : -1; !rc && half <= (halves ? 1 : -1);
          half++) {
-        int64_t nh[2] = { (int64_t)n, half };
-        pp_task_opts copy = { .retries = 1, .after = &divide_id,
-                              .nafter = 1, .after_args = PP_AFTER_COPY };
-        pp_value arg;
-        rc = pp_view_set_flags(v, &copy, err);
-        if (!rc)
-            rc = pp_value_i64(&arg, nh, 2);
-        if (!rc)
-            rc = pp_view_submit(v, &a, "pi_decimal", &arg, 1, err);
-        (void)id;
+        int64_t nh[3] = { (int64_t)n, half, (int64_t)h };
+        uint64_t id;
+        rc = submit_as(v, &a, "pi_decimal", finish_ids, g.nfinish,
+                       PP_AFTER_COPY, nh, 3, &id, err);
     }
     free(leaf_ids);
     if (!rc) {
         if (o->progress)
             fprintf(o->progress,
-                    "pi: %" PRIu64 " digits on %zu engines: %u leaves, %u "
-                    "merges, square root, division, conversion%s\n",
-                    n, nengines, leaves, leaves - 1,
+                    "pi: %" PRIu64 " digits on %zu engines: %u leaves, %zu "
+                    "merges, square root, division%s, conversion%s\n",
+                    n, nengines, leaves, g.nmerges,
+                    cut < leaves ? " before the last merge" : "",
                     halves ? " in two halves" : "");
         pp_async_set_label(a, phase, &g);
         rc = o->progress ? pp_async_wait_interactive(a, o->progress, 5, err)
@@ -232,6 +297,8 @@ int pp_pi_run(pp_client *c, const pp_pi_run_opts *o, char **out,
         rc = pp_error_set(err, PP_EPROTO,
                           "the conversion gave %zu digits, not %" PRIu64, at,
                           n);
+    if (a && getenv("PIPAR_PI_TIMELINE"))
+        print_timeline(a, &g, o->progress ? o->progress : stderr);
     if (a) {
         pp_async_timing t;
         pp_async_timing_get(a, &t);

@@ -1,8 +1,12 @@
 /* pi_run.h - the digits of pi on a cluster: leaf tasks over the terms of
- * the series, a tree of merge tasks (each `after` its two children, taking
- * their results), the square root meanwhile, the division, and the
- * conversion to decimal in two halves on two engines.  Or all of it in
- * this process. */
+ * the series in two groups, each group merged by a tree of merge tasks
+ * (each `after` its two children, taking their results), the square root
+ * meanwhile; the left group divided by the square root as soon as it is
+ * done while the right group is still computing, the right group's share
+ * of the quotient in place of the last merge (pi.h, pp_pi_tail_ratio),
+ * and the conversion to decimal in two pieces on two engines.  Or all of
+ * it in this process.  With PIPAR_PI_TIMELINE set in the environment, a
+ * cluster run ends by printing each task's engine, start and end. */
 #ifndef PP_PI_RUN_H
 #define PP_PI_RUN_H
 

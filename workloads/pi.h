@@ -69,6 +69,14 @@ void pp_pi_mul_q(mpz_t r, const mpz_t q);
 void pp_pi_leaf_range(uint64_t terms, unsigned n, unsigned i, uint64_t *a,
                       uint64_t *b);
 
+/* The same with the leaves cut in two groups: leaves [0, cut) share
+ * `left` of the estimated cost, leaves [cut, n) the rest (left = cut / n
+ * gives pp_pi_leaf_range's).  For a cluster whose two sides do different
+ * work after their leaves.  cut 0 or n, or left outside (0, 1): as
+ * pp_pi_leaf_range. */
+void pp_pi_leaf_range_cut(uint64_t terms, unsigned n, unsigned cut,
+                          double left, unsigned i, uint64_t *a, uint64_t *b);
+
 /* The merge tree over leaves [lo, hi) (hi - lo >= 2) joins [lo, mid) and
  * [mid, hi) at this mid: a balanced binary tree, the shape pp_pi_compute
  * uses, so a cluster that follows it does the same products. */
@@ -133,6 +141,31 @@ void pp_pi_divide(pp_pi_fixed *y, const mpz_t Q, const mpz_t T,
 void pp_pi_divide_own(pp_pi_fixed *y, mpz_t Q, mpz_t T, const mpz_t S,
                       uint64_t bits);
 
+/* ---- the division before the last merge (a cluster's finish) ----------
+ *
+ * With the terms cut at m into a left range [0, m), (P_L, Q_L, T_L), and a
+ * right one [m, end), (Q_R, T_R), the whole series' quotient is
+ *   Q / T = (Q_L / T_L) (1 + d),  d = -b / (1 + b),  b = P_L T_R / (T_L Q_R)
+ * and d is tiny, about 10^(-14.18 m): pp_pi_divide of the left range alone
+ * (which can start as soon as the left range is done, while the right one
+ * is still being computed) times 1 + d gives pi / 10 without the last
+ * merge's products or a division of its size.  d needs only the bits of
+ * pi / 10 it reaches, bits - 47 m or so: a division of that size. */
+
+/* d = dm 2^dexp with a relative error below 2^-(bits + e + 36), 2^e
+ * bounding |d|: y d for any y < 2^bits is within 2^-36 of the exact
+ * product.  P_L, T_L and Q_R positive (a left range's P is always
+ * needed: never 0), |b| < 2^-8 (true for every m >= 1).  T_R 0 gives
+ * d = 0. */
+void pp_pi_tail_ratio(mpz_t dm, int64_t *dexp, const mpz_t P_L,
+                      const mpz_t T_L, const mpz_t Q_R, const mpz_t T_R,
+                      uint64_t bits);
+
+/* y = y (1 + d) for y from pp_pi_divide over the left range and d from
+ * pp_pi_tail_ratio at y->bits: pi / 10 in fixed point, y->ulps grown by 2
+ * (the floor of y d, the bits of y below |d|'s reach, d's own error). */
+void pp_pi_apply_tail(pp_pi_fixed *y, const mpz_t dm, int64_t dexp);
+
 /* The first n decimal digits of y (n bytes, no NUL), by a scaled remainder
  * tree: y is cut into the digits before and after a point by one product
  * with a power of ten, down to small pieces.  PP_EOVERFLOW when y is too
@@ -158,6 +191,28 @@ uint64_t pp_pi_decimal_split_point(uint64_t n);
 int pp_pi_decimal_split(const pp_pi_fixed *y, uint64_t n, uint64_t h,
                         pp_pi_fixed *left, pp_pi_fixed *right,
                         pp_error *err);
+
+/* Where two engines should cut n digits (n >= 2) for
+ * pp_pi_decimal_part, so that the two pieces take about as long: the
+ * right one's product comes on top of its conversion. */
+uint64_t pp_pi_decimal_halves_point(uint64_t n);
+
+/* One piece of pp_pi_decimal_split: half 0 sets part to left, half 1 to
+ * right, each costing only its own work (the left piece is a shift, the
+ * right one a product by 5^h), so that two engines can each take one
+ * piece of the same y.  The left piece's cut is checked where its last
+ * digit is written, the right one's here.  PP_EOVERFLOW as above. */
+int pp_pi_decimal_part(const pp_pi_fixed *y, uint64_t n, uint64_t h,
+                       int half, pp_pi_fixed *part, pp_error *err);
+
+/* The left piece (half 0) of y (1 + dm 2^dexp) cut at h, for y and d as
+ * pp_pi_apply_tail takes them: the same digits as pp_pi_apply_tail then
+ * pp_pi_decimal_part, with one unit more in left->ulps, but only the
+ * bits of y d that reach the left piece are computed (a product of a
+ * tenth of y's size instead of half).  y is not changed. */
+int pp_pi_decimal_left_tail(const pp_pi_fixed *y, const mpz_t dm,
+                            int64_t dexp, uint64_t n, uint64_t h,
+                            pp_pi_fixed *left, pp_error *err);
 
 /* ---- one process, everything -------------------------------------------- */
 

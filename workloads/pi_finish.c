@@ -59,6 +59,27 @@ void pp_pi_sqrt_part(mpz_t S, uint64_t bits)
     mpz_clear(x);
 }
 
+/* MPFR's default exponent range stops near 2^30: Q, T and their products
+ * pass it beyond about 1.8e8 digits.  The finish widens it while it works
+ * and puts it back (it is MPFR's per-thread state, the caller's). */
+typedef struct exp_range {
+    mpfr_exp_t emin, emax;
+} exp_range;
+
+static exp_range widen_exponents(void)
+{
+    exp_range r = { mpfr_get_emin(), mpfr_get_emax() };
+    mpfr_set_emin(mpfr_get_emin_min());
+    mpfr_set_emax(mpfr_get_emax_max());
+    return r;
+}
+
+static void restore_exponents(exp_range r)
+{
+    mpfr_set_emin(r.emin);
+    mpfr_set_emax(r.emax);
+}
+
 /* m 2^ex = Q / T rounded toward zero to bits + 64 bits, by MPFR (Mulders'
  * short division: about as fast as GMP's mpz_tdiv_q, with three quarters
  * of its memory: 10 times the precision instead of 13).
@@ -68,6 +89,7 @@ static void quotient(mpz_t m, long *ex, mpz_t Q, mpz_t T, uint64_t bits,
                      bool own)
 {
     mpfr_prec_t prec = (mpfr_prec_t)(bits + 64);
+    exp_range range = widen_exponents();
     mpfr_t q, t;
     mpfr_init2(q, prec);
     mpfr_init2(t, prec);
@@ -81,6 +103,7 @@ static void quotient(mpz_t m, long *ex, mpz_t Q, mpz_t T, uint64_t bits,
     mpfr_clear(t);
     *ex = (long)mpfr_get_z_2exp(m, q);
     mpfr_clear(q);
+    restore_exponents(range);
 }
 
 /* y = floor(m 2^ex S / 2^8), S being 42688 sqrt(10005) 2^(bits + 8).
@@ -226,4 +249,72 @@ int pp_pi_finish(const mpz_t Q, const mpz_t T, uint64_t digits, char *out,
                  pp_error *err)
 {
     return pp_pi_finish_timed(Q, T, digits, out, NULL, err);
+}
+
+void pp_pi_tail_ratio(mpz_t dm, int64_t *dexp, const mpz_t P_L,
+                      const mpz_t T_L, const mpz_t Q_R, const mpz_t T_R,
+                      uint64_t bits)
+{
+    if (mpz_sgn(T_R) == 0) {
+        mpz_set_ui(dm, 0);
+        *dexp = 0;
+        return;
+    }
+    /* |b| < 2^e: each factor x has 2^(size - 1) <= |x| < 2^size. */
+    long e = (long)mpz_sizeinbase(P_L, 2) + (long)mpz_sizeinbase(T_R, 2)
+             - (long)mpz_sizeinbase(T_L, 2) - (long)mpz_sizeinbase(Q_R, 2)
+             + 2;
+    /* Eight roundings at w bits leave d within 8 2^-w relatively, and
+     * |d| < 2^(e + 1): with w = bits + e + 40, y d is off by less than
+     * 2^(bits + e + 1 + 3 - w) = 2^-36 for y < 2^bits.  Operands are
+     * rounded to w bits before their products: only w bits matter. */
+    long w = (long)bits + e + 40;
+    if (w < 64)
+        w = 64;
+    exp_range range = widen_exponents();
+    mpfr_t x, y, t;
+    mpfr_inits2((mpfr_prec_t)w, x, y, t, (mpfr_ptr)0);
+    mpfr_set_z(x, P_L, MPFR_RNDN);
+    mpfr_set_z(t, T_R, MPFR_RNDN);
+    mpfr_mul(x, x, t, MPFR_RNDN); /* P_L T_R */
+    mpfr_set_z(y, T_L, MPFR_RNDN);
+    mpfr_set_z(t, Q_R, MPFR_RNDN);
+    mpfr_mul(y, y, t, MPFR_RNDN); /* T_L Q_R */
+    mpfr_clear(t);
+    /* d = -P_L T_R / (T_L Q_R + P_L T_R): one division, not two. */
+    mpfr_add(y, y, x, MPFR_RNDN);
+    mpfr_div(x, x, y, MPFR_RNDN);
+    mpfr_neg(x, x, MPFR_RNDN);
+    *dexp = (int64_t)mpfr_get_z_2exp(dm, x);
+    mpfr_clears(x, y, (mpfr_ptr)0);
+    restore_exponents(range);
+}
+
+void pp_pi_apply_tail(pp_pi_fixed *y, const mpz_t dm, int64_t dexp)
+{
+    if (mpz_sgn(dm) == 0)
+        return;
+    /* |d| < 2^e; y's bits below 2^s change y d by less than 2^(s + e)
+     * <= 1/4: they are left out of the product, which then has about
+     * as many bits as d. */
+    int64_t e = (int64_t)mpz_sizeinbase(dm, 2) + dexp;
+    int64_t s = -e - 2;
+    if (s < 0)
+        s = 0;
+    if ((uint64_t)s > y->bits)
+        s = (int64_t)y->bits;
+    mpz_t t;
+    mpz_init(t);
+    mpz_tdiv_q_2exp(t, y->v, (mp_bitcnt_t)s);
+    mpz_mul(t, t, dm);
+    int64_t shift = dexp + s;
+    if (shift < 0)
+        mpz_fdiv_q_2exp(t, t, (mp_bitcnt_t)-shift);
+    else
+        mpz_mul_2exp(t, t, (mp_bitcnt_t)shift);
+    /* Off by under 1 (the floor) + 1/4 (the bits left out) + 2^-36 (d's
+     * error) + 2 |d| (y's own error, times d): 2 more units. */
+    mpz_add(y->v, y->v, t);
+    y->ulps += 2;
+    mpz_clear(t);
 }

@@ -649,29 +649,49 @@ unsigned pp_pi_tree_mid(unsigned lo, unsigned hi)
     return lo + (hi - lo) / 2;
 }
 
+/* Boundary j of n leaves at `share` of the weight, clamped so that every
+ * leaf keeps at least one term; weighted_point is monotonic in its share,
+ * so the clamped boundaries still increase with the share. */
+static uint64_t leaf_bound(uint64_t terms, unsigned n, uint64_t j,
+                           double share)
+{
+    uint64_t x;
+    if (j == 0)
+        x = 0;
+    else if (j == n)
+        x = terms;
+    else if (terms / n < 4)
+        x = terms * j / n; /* too few terms to weigh */
+    else
+        x = weighted_point(0, terms, share);
+    if (x < j)
+        x = j;
+    if (x > terms - (n - j))
+        x = terms - (n - j);
+    return x;
+}
+
 void pp_pi_leaf_range(uint64_t terms, unsigned n, unsigned i, uint64_t *a,
                       uint64_t *b)
 {
-    /* Boundary j of n, clamped so that every leaf keeps at least one term;
-     * weighted_point is monotonic in its share, so the clamped boundaries
-     * still increase. */
-    uint64_t bound[2];
-    for (int s = 0; s < 2; s++) {
-        uint64_t j = i + (uint64_t)s, x;
-        if (j == 0)
-            x = 0;
-        else if (j == n)
-            x = terms;
-        else if (terms / n < 4)
-            x = terms * j / n; /* too few terms to weigh */
-        else
-            x = weighted_point(0, terms, (double)j / n);
-        if (x < j)
-            x = j;
-        if (x > terms - (n - j))
-            x = terms - (n - j);
-        bound[s] = x;
+    *a = leaf_bound(terms, n, i, (double)i / n);
+    *b = leaf_bound(terms, n, i + 1, (double)(i + 1) / n);
+}
+
+static double cut_share(unsigned n, unsigned cut, double left, unsigned j)
+{
+    if (j <= cut)
+        return left * j / cut;
+    return left + (1 - left) * (j - cut) / (n - cut);
+}
+
+void pp_pi_leaf_range_cut(uint64_t terms, unsigned n, unsigned cut,
+                          double left, unsigned i, uint64_t *a, uint64_t *b)
+{
+    if (cut == 0 || cut >= n || !(left > 0 && left < 1)) {
+        pp_pi_leaf_range(terms, n, i, a, b);
+        return;
     }
-    *a = bound[0];
-    *b = bound[1];
+    *a = leaf_bound(terms, n, i, cut_share(n, cut, left, i));
+    *b = leaf_bound(terms, n, i + 1, cut_share(n, cut, left, i + 1));
 }

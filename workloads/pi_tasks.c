@@ -1,8 +1,12 @@
 /* pi_tasks.c - the digits of pi as tasks an engine runs: leaves of the
- * series, merges of two ranges, the square root, the division and one half
- * of the conversion to decimal.  Big integers travel as PP_T_BIGINT values
- * (core/bigint.h); the arithmetic is workloads/pi.h's. */
+ * series, merges of two ranges (or the right range's share of the
+ * quotient, in place of the last merge), the square root, the division
+ * and one piece of the conversion to decimal.  Big integers travel as
+ * PP_T_BIGINT values (core/bigint.h); the arithmetic is workloads/pi.h's.
+ * The task names stay those of the registry; new forms are told apart by
+ * the count of their arguments. */
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -76,14 +80,65 @@ int pp_pi_leaf_run(const pp_value *args, size_t nargs, pp_values *out,
     return rc;
 }
 
-/* args: P1, Q1, T1, P2, Q2, T2, i64 [need_p]  ->  P, Q, T */
+/* The right range's share of the quotient (pp_pi_tail_ratio) from the
+ * two ranges' triples: imports only the numbers it uses. */
+static int tail_ratio(const pp_value *args, int64_t bits, pp_values *out,
+                      pp_error *err)
+{
+    if (bits < 1 || (uint64_t)bits > pp_pi_work_bits(PP_PI_MAX_DIGITS, 4))
+        return pp_error_set(err, PP_EINVAL, "pi_merge: %" PRId64
+                                            " bits is out of range",
+                            bits);
+    mpz_t z[4]; /* P_L, T_L, Q_R, T_R */
+    static const int from[4] = { 0, 2, 4, 5 };
+    for (int i = 0; i < 4; i++)
+        mpz_init(z[i]);
+    int rc = 0;
+    for (int i = 0; !rc && i < 4; i++)
+        rc = import_all(&z[i], &args[from[i]], 1, "pi_merge", err);
+    if (!rc && (mpz_sgn(z[0]) <= 0 || mpz_sgn(z[1]) <= 0
+                || mpz_sgn(z[2]) <= 0))
+        rc = pp_error_set(err, PP_EINVAL,
+                          "pi_merge: the share of the right range needs the "
+                          "left range's P and T, and the right range's Q");
+    mpz_t dm;
+    mpz_init(dm);
+    int64_t dexp = 0;
+    if (!rc) {
+        pp_pi_tail_ratio(dm, &dexp, z[0], z[1], z[2], z[3], (uint64_t)bits);
+        for (int i = 0; i < 4; i++)
+            mpz_realloc2(z[i], 64);
+        rc = push_bigints(out, &dm, 1, err);
+    }
+    pp_value v;
+    if (!rc && (pp_value_i64(&v, &dexp, 1) || pp_values_push(out, &v)))
+        rc = pp_error_set(err, PP_ENOMEM, "out of memory");
+    mpz_clear(dm);
+    for (int i = 0; i < 4; i++)
+        mpz_clear(z[i]);
+    return rc;
+}
+
+/* args: P1, Q1, T1, P2, Q2, T2, i64 [need_p]  ->  P, Q, T
+ * or    P1, Q1, T1, P2, Q2, T2, i64 [0, bits]  ->  d = dm 2^dexp: bigint
+ *       dm, i64 [dexp], the right range's share of the whole quotient
+ *       (pp_pi_tail_ratio), for a finish that divides the left range
+ *       alone and skips the last merge. */
 int pp_pi_merge_run(const pp_value *args, size_t nargs, pp_values *out,
                     pp_error *err)
 {
     if (nargs != 7)
         return pp_error_set(err, PP_EINVAL,
                             "pi_merge: needs two P, Q, T triples and "
-                            "i64 [need_p]");
+                            "i64 [need_p] or [0, bits]");
+    if (args[6].type == PP_T_I64 && pp_value_count(&args[6]) == 2) {
+        const int64_t *nb = pp_value_i64s(&args[6]);
+        if (nb[0] != 0)
+            return pp_error_set(err, PP_EINVAL,
+                                "pi_merge: i64 [0, bits] for the share of "
+                                "the right range");
+        return tail_ratio(args, nb[1], out, err);
+    }
     int rc = want_i64s(&args[6], 1, "pi_merge", "[need_p]", err);
     if (rc)
         return rc;
@@ -153,8 +208,10 @@ static int import_fixed(pp_pi_fixed *y, const pp_value *v, const char *task,
     return rc;
 }
 
-/* args: P, Q, T (of the whole series; P unused), S, i64 [bits]
- *   ->  y = pi / 10 as a fixed-point bigint, i64 [bits, ulps] */
+/* args: P, Q, T (of the whole series, or of the left range before the
+ *   last merge; P unused), S, i64 [bits]
+ *   ->  y = pi / 10 (of the left range: to be taken times 1 + d) as a
+ *   fixed-point bigint, i64 [bits, ulps] */
 int pp_pi_divide_run(const pp_value *args, size_t nargs, pp_values *out,
                      pp_error *err)
 {
@@ -188,44 +245,85 @@ int pp_pi_divide_run(const pp_value *args, size_t nargs, pp_values *out,
     return rc;
 }
 
-/* args: y, i64 [bits, ulps], i64 [n, half]  ->  bytes: the decimal
- * digits of y, all n of them (half -1) or one half of them (0: the digits
- * before pp_pi_decimal_split_point(n), 1: the digits after), so that two
- * engines convert at once. */
+/* args: y, i64 [bits, ulps], [dm, i64 [dexp],] i64 [n, half[, h]]  ->
+ * bytes: the decimal digits of y, all n of them (half -1) or one half of
+ * them (0: the digits before h, 1: the digits from h on; h defaults to
+ * pp_pi_decimal_split_point(n)), so that two engines convert at once.
+ * With dm and dexp, y is first taken times 1 + dm 2^dexp
+ * (pp_pi_apply_tail): y of the left range and d from pi_merge's share of
+ * the right range. */
 int pp_pi_decimal_run(const pp_value *args, size_t nargs, pp_values *out,
                       pp_error *err)
 {
-    if (nargs != 3)
+    if (nargs != 3 && nargs != 5)
         return pp_error_set(err, PP_EINVAL,
-                            "pi_decimal: needs y, i64 [bits, ulps] and i64 "
-                            "[n, half]");
-    int rc = want_i64s(&args[2], 2, "pi_decimal", "[n, half]", err);
-    if (rc)
-        return rc;
-    int64_t n = pp_value_i64s(&args[2])[0], half = pp_value_i64s(&args[2])[1];
+                            "pi_decimal: needs y, i64 [bits, ulps], "
+                            "optionally dm and i64 [dexp], and i64 "
+                            "[n, half] or [n, half, h]");
+    const pp_value *nh_v = &args[nargs - 1];
+    if (nh_v->type != PP_T_I64
+        || (pp_value_count(nh_v) != 2 && pp_value_count(nh_v) != 3))
+        return pp_error_set(err, PP_EINVAL,
+                            "pi_decimal: needs i64 [n, half] or "
+                            "[n, half, h]");
+    const int64_t *nh = pp_value_i64s(nh_v);
+    int64_t n = nh[0], half = nh[1];
     if (n < 1 || (uint64_t)n > PP_PI_MAX_DIGITS || half < -1 || half > 1)
         return pp_error_set(err, PP_EINVAL,
                             "pi_decimal: n %" PRId64 ", half %" PRId64
                             " out of range",
                             n, half);
-    pp_pi_fixed y, left, right;
+    uint64_t h = pp_value_count(nh_v) == 3
+                     ? (uint64_t)nh[2]
+                     : half < 0 ? (uint64_t)n
+                                : pp_pi_decimal_split_point((uint64_t)n);
+    if (half >= 0 && (h < 1 || h >= (uint64_t)n))
+        return pp_error_set(err, PP_EINVAL,
+                            "pi_decimal: cannot cut %" PRId64
+                            " digits at %" PRIu64,
+                            n, h);
+    pp_pi_fixed y, part;
     pp_pi_fixed_init(&y);
-    pp_pi_fixed_init(&left);
-    pp_pi_fixed_init(&right);
-    rc = import_fixed(&y, args, "pi_decimal", err);
-    uint64_t h = half < 0 ? (uint64_t)n : pp_pi_decimal_split_point((uint64_t)n);
-    const pp_pi_fixed *part = &y;
+    pp_pi_fixed_init(&part);
+    int rc = import_fixed(&y, args, "pi_decimal", err);
+    bool done = false; /* part already cut */
+    if (!rc && nargs == 5) {
+        mpz_t dm;
+        mpz_init(dm);
+        rc = want_i64s(&args[3], 1, "pi_decimal", "[dexp]", err);
+        if (!rc)
+            rc = pp_bigint_import(dm, &args[2], err);
+        int64_t dexp = rc ? 0 : pp_value_i64s(&args[3])[0];
+        /* The left piece needs only the top of y d. */
+        if (!rc && half == 0) {
+            rc = pp_pi_decimal_left_tail(&y, dm, dexp, (uint64_t)n, h,
+                                         &part, err);
+            done = true;
+        } else if (!rc) {
+            pp_pi_apply_tail(&y, dm, dexp);
+        }
+        mpz_clear(dm);
+    }
     uint64_t count = (uint64_t)n;
-    if (!rc && half >= 0) {
-        rc = pp_pi_decimal_split(&y, (uint64_t)n, h, &left, &right, err);
-        part = half == 0 ? &left : &right;
+    if (!rc && done) {
+        pp_pi_fixed_clear(&y);
+        pp_pi_fixed_init(&y);
+        count = h;
+    } else if (!rc && half >= 0) {
+        rc = pp_pi_decimal_part(&y, (uint64_t)n, h, (int)half, &part, err);
+        pp_pi_fixed_clear(&y); /* spent: only the part is converted */
+        pp_pi_fixed_init(&y);
         count = half == 0 ? h : (uint64_t)n - h;
+    } else if (!rc) {
+        mpz_swap(part.v, y.v);
+        part.bits = y.bits;
+        part.ulps = y.ulps;
     }
     char *text = rc ? NULL : malloc(count + 1);
     if (!rc && !text)
         rc = pp_error_set(err, PP_ENOMEM, "pi_decimal: out of memory");
     if (!rc)
-        rc = pp_pi_to_decimal(part, count, text, err);
+        rc = pp_pi_to_decimal_own(&part, count, text, err);
     if (!rc) {
         pp_value v;
         pp_value_take(&v, PP_T_BYTES, text, count);
@@ -237,7 +335,6 @@ int pp_pi_decimal_run(const pp_value *args, size_t nargs, pp_values *out,
     }
     free(text);
     pp_pi_fixed_clear(&y);
-    pp_pi_fixed_clear(&left);
-    pp_pi_fixed_clear(&right);
+    pp_pi_fixed_clear(&part);
     return rc;
 }

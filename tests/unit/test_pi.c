@@ -5,8 +5,10 @@
 #include <mpfr.h>
 #include <stdlib.h>
 
+#include "bigint.h"
 #include "pi.h"
 #include "unit.h"
+#include "workload.h"
 
 /* Known, not computed here. */
 static const char PI40[] = "3141592653589793238462643383279502884197";
@@ -359,6 +361,44 @@ static void leaf_ranges_are_contiguous_covering_and_not_empty(void **state)
     uint64_t a, b;
     pp_pi_leaf_range(1000000, 2, 0, &a, &b);
     assert_true(a == 0 && b > 500000 && b < 560000);
+
+    /* Cut in two groups with a share of their own: still contiguous,
+     * covering and not empty; the left group's end moves with its share;
+     * cost-equal shares give pp_pi_leaf_range's leaves. */
+    static const double shares[] = { 0.01, 0.3, 0.52, 0.9, 0.99 };
+    for (size_t i = 0; i < sizeof terms / sizeof terms[0]; i++)
+        for (unsigned n = 2; n <= 7 && n <= terms[i]; n++)
+            for (unsigned cut = 1; cut < n; cut++)
+                for (size_t j = 0; j < sizeof shares / sizeof shares[0];
+                     j++) {
+                    uint64_t next = 0;
+                    for (unsigned k = 0; k < n; k++) {
+                        pp_pi_leaf_range_cut(terms[i], n, cut, shares[j], k,
+                                             &a, &b);
+                        if (a != next || b <= a || b > terms[i])
+                            fail_msg("terms %llu, %u leaves cut at %u, "
+                                     "share %.2f: leaf %u is [%llu, %llu)",
+                                     (unsigned long long)terms[i], n, cut,
+                                     shares[j], k, (unsigned long long)a,
+                                     (unsigned long long)b);
+                        next = b;
+                    }
+                    assert_true(next == terms[i]);
+                }
+    uint64_t prev = 0;
+    for (size_t j = 0; j < sizeof shares / sizeof shares[0]; j++) {
+        pp_pi_leaf_range_cut(1000000, 2, 1, shares[j], 0, &a, &b);
+        assert_true(b > prev);
+        prev = b;
+    }
+    for (unsigned k = 0; k < 4; k++) {
+        uint64_t c, d;
+        pp_pi_leaf_range(1000000, 4, k, &a, &b);
+        pp_pi_leaf_range_cut(1000000, 4, 2, 0.5, k, &c, &d);
+        assert_true(a == c && b == d);
+        pp_pi_leaf_range_cut(1000000, 4, 0, 0.7, k, &c, &d);
+        assert_true(a == c && b == d);
+    }
 }
 
 static void the_merge_tree_halves_its_range(void **state)
@@ -434,6 +474,337 @@ static void the_finish_pieces_give_the_digits(void **state)
     free(out);
     free(want);
     mpz_clears(P, Q, T, S, NULL);
+}
+
+/* The division before the last merge: the left range divided alone,
+ * times 1 + d for the right range's share, gives the digits, wherever the
+ * terms are cut, and within a few units of the whole range divided. */
+static void dividing_before_the_last_merge_gives_the_digits(void **state)
+{
+    (void)state;
+    static const uint64_t sizes[] = { 1000, 20000, 100000 };
+    for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+        uint64_t n = sizes[k], terms = pp_pi_terms(n);
+        uint64_t bits = pp_pi_work_bits(n, 0);
+        char *want = mpfr_digits(n);
+        char *out = malloc(n + 1);
+        mpz_t S, PL, QL, TL, PR, QR, TR, dm;
+        mpz_inits(S, PL, QL, TL, PR, QR, TR, dm, NULL);
+        pp_pi_sqrt_part(S, bits);
+        pp_pi_fixed whole, y;
+        pp_pi_fixed_init(&whole);
+        pp_pi_fixed_init(&y);
+        pp_pi_split_ex(PL, QL, TL, 0, terms, false);
+        pp_pi_divide(&whole, QL, TL, S, bits);
+        uint64_t cuts[] = { 1, 2, terms / 3, terms / 2, terms - 1 };
+        for (size_t c = 0; c < sizeof cuts / sizeof cuts[0]; c++) {
+            uint64_t m = cuts[c];
+            pp_pi_split_ex(PL, QL, TL, 0, m, true);
+            pp_pi_split_ex(PR, QR, TR, m, terms, false);
+            pp_pi_divide(&y, QL, TL, S, bits);
+            int64_t dexp;
+            pp_pi_tail_ratio(dm, &dexp, PL, TL, QR, TR, bits);
+            /* d is about 10^(-14.18 m), minus the right range's share:
+             * positive for an odd m, whose first term is negative. */
+            assert_true(mpz_sgn(dm) == (m % 2 ? 1 : -1));
+            double log2d = (double)mpz_sizeinbase(dm, 2) + (double)dexp;
+            assert_true(log2d < -47.0 * (double)m + 10);
+            assert_true(log2d > -47.2 * (double)m - 10);
+            /* d has about as many bits as it reaches into y (64 at
+             * least). */
+            double reach = (double)bits + log2d + 80;
+            assert_true((double)mpz_sizeinbase(dm, 2)
+                        < (reach > 100 ? reach : 100));
+            /* The left piece alone, from y and d, at two cuts. */
+            pp_error err = { 0 };
+            uint64_t hs[2] = { pp_pi_decimal_halves_point(n), n / 7 };
+            for (int j = 0; j < 2; j++) {
+                pp_pi_fixed lp;
+                pp_pi_fixed_init(&lp);
+                assert_int_equal(pp_pi_decimal_left_tail(&y, dm, dexp, n,
+                                                         hs[j], &lp, &err),
+                                 0);
+                memset(out, 'x', n + 1);
+                assert_int_equal(pp_pi_to_decimal_own(&lp, hs[j], out, &err),
+                                 0);
+                assert_same_digits(out, want, hs[j], "left piece of y d");
+                pp_pi_fixed_clear(&lp);
+            }
+            pp_pi_apply_tail(&y, dm, dexp);
+            assert_int_equal(y.bits, bits);
+            assert_int_equal(y.ulps, 4);
+            mpz_t diff;
+            mpz_init(diff);
+            mpz_sub(diff, y.v, whole.v);
+            if (mpz_cmpabs_ui(diff, 6) > 0)
+                fail_msg("%llu digits cut at %llu: %s units off",
+                         (unsigned long long)n, (unsigned long long)m,
+                         mpz_get_str(NULL, 10, diff));
+            mpz_clear(diff);
+            memset(out, 'x', n + 1);
+            assert_int_equal(pp_pi_to_decimal(&y, n, out, &err), 0);
+            assert_same_digits(out, want, n, "divided before the merge");
+        }
+        /* Nothing on the right: d is 0 and y stays. */
+        pp_pi_split_ex(PL, QL, TL, 0, terms, true);
+        mpz_set_ui(QR, 1);
+        mpz_set_ui(TR, 0);
+        int64_t dexp = 5;
+        pp_pi_tail_ratio(dm, &dexp, PL, TL, QR, TR, bits);
+        assert_int_equal(mpz_sgn(dm), 0);
+        pp_pi_divide(&y, QL, TL, S, bits);
+        pp_pi_apply_tail(&y, dm, dexp);
+        assert_int_equal(mpz_cmp(y.v, whole.v), 0);
+        assert_int_equal(y.ulps, 2);
+        pp_pi_fixed_clear(&whole);
+        pp_pi_fixed_clear(&y);
+        mpz_clears(S, PL, QL, TL, PR, QR, TR, dm, NULL);
+        free(out);
+        free(want);
+    }
+}
+
+/* Q and T of more than 2^30 bits (beyond about 1.8e8 digits) are past
+ * MPFR's default exponent range: the division must not overflow there.
+ * Numbers with the same ratio, one pair shifted by 2^30 + 100 bits, give
+ * the same y. */
+static void quotients_past_mpfr_default_exponents_do_not_overflow(void **state)
+{
+    (void)state;
+    uint64_t bits = 200;
+    mpz_t Q, T, S, dm;
+    mpz_inits(Q, T, S, dm, NULL);
+    pp_pi_split_ex(S, Q, T, 0, 20, false);
+    pp_pi_sqrt_part(S, bits);
+    pp_pi_fixed small, big;
+    pp_pi_fixed_init(&small);
+    pp_pi_fixed_init(&big);
+    pp_pi_divide(&small, Q, T, S, bits);
+    mp_bitcnt_t shift = ((mp_bitcnt_t)1 << 30) + 100;
+    mpz_mul_2exp(Q, Q, shift);
+    mpz_mul_2exp(T, T, shift);
+    pp_pi_divide(&big, Q, T, S, bits);
+    assert_int_equal(mpz_cmp(small.v, big.v), 0);
+    /* The share of a right range whose numbers are that big: b = 2^-20
+     * exactly, d = -b / (1 + b). */
+    mpz_set_ui(Q, 1);
+    mpz_mul_2exp(Q, Q, shift);
+    mpz_set_ui(T, 1);
+    mpz_mul_2exp(T, T, shift - 20); /* T_R */
+    int64_t dexp;
+    mpz_t one;
+    mpz_init_set_ui(one, 1);
+    pp_pi_tail_ratio(dm, &dexp, one, one, Q, T, bits);
+    mpfr_t d, want;
+    mpfr_inits2(256, d, want, (mpfr_ptr)0);
+    mpfr_set_z_2exp(d, dm, (mpfr_exp_t)dexp, MPFR_RNDN);
+    mpfr_set_si_2exp(want, -1, -20, MPFR_RNDN);
+    mpfr_t den;
+    mpfr_init2(den, 256);
+    mpfr_set_si_2exp(den, 1, -20, MPFR_RNDN);
+    mpfr_add_ui(den, den, 1, MPFR_RNDN);
+    mpfr_div(want, want, den, MPFR_RNDN);
+    mpfr_sub(d, d, want, MPFR_RNDN);
+    mpfr_div(d, d, want, MPFR_RNDN);
+    mpfr_abs(d, d, MPFR_RNDN);
+    assert_true(mpfr_cmp_ui_2exp(d, 1, -(mpfr_exp_t)(bits - 20 + 30)) < 0);
+    mpfr_clears(d, want, den, (mpfr_ptr)0);
+    mpz_clear(one);
+    pp_pi_fixed_clear(&small);
+    pp_pi_fixed_clear(&big);
+    mpz_clears(Q, T, S, dm, NULL);
+}
+
+/* Each engine takes one piece of the same y: the left one a shift, the
+ * right one a product; together they are the digits, at any cut. */
+static void each_piece_of_a_cut_stands_alone(void **state)
+{
+    (void)state;
+    uint64_t n = 30000, terms = pp_pi_terms(n), bits = pp_pi_work_bits(n, 0);
+    char *want = mpfr_digits(n);
+    char *out = malloc(n + 1);
+    mpz_t P, Q, T, S;
+    mpz_inits(P, Q, T, S, NULL);
+    pp_pi_split_ex(P, Q, T, 0, terms, false);
+    pp_pi_sqrt_part(S, bits);
+    pp_pi_fixed y, part, l, r;
+    pp_pi_fixed_init(&y);
+    pp_pi_fixed_init(&part);
+    pp_pi_fixed_init(&l);
+    pp_pi_fixed_init(&r);
+    pp_pi_divide(&y, Q, T, S, bits);
+    uint64_t hs[] = { pp_pi_decimal_halves_point(n), n / 2, 1, n - 1 };
+    assert_true(hs[0] > n / 2 && hs[0] < n);
+    pp_error err = { 0 };
+    for (size_t i = 0; i < sizeof hs / sizeof hs[0]; i++) {
+        uint64_t h = hs[i];
+        memset(out, 'x', n + 1);
+        assert_int_equal(pp_pi_decimal_part(&y, n, h, 0, &part, &err), 0);
+        /* The same left piece as the full cut's. */
+        assert_int_equal(pp_pi_decimal_split(&y, n, h, &l, &r, &err), 0);
+        assert_int_equal(mpz_cmp(part.v, l.v), 0);
+        assert_int_equal(part.bits, l.bits);
+        assert_int_equal(part.ulps, l.ulps);
+        assert_int_equal(pp_pi_to_decimal_own(&part, h, out, &err), 0);
+        assert_int_equal(pp_pi_decimal_part(&y, n, h, 1, &part, &err), 0);
+        assert_int_equal(mpz_cmp(part.v, r.v), 0);
+        assert_int_equal(pp_pi_to_decimal_own(&part, n - h, out + h, &err),
+                         0);
+        assert_same_digits(out, want, n, "two pieces");
+    }
+    assert_int_equal(pp_pi_decimal_part(&y, n, 0, 0, &part, &err),
+                     PP_EINVAL);
+    assert_int_equal(pp_pi_decimal_part(&y, n, n, 1, &part, &err),
+                     PP_EINVAL);
+    assert_int_equal(pp_pi_decimal_part(&y, n, 5, 2, &part, &err),
+                     PP_EINVAL);
+    for (uint64_t k = 2; k < 100; k++) {
+        uint64_t h = pp_pi_decimal_halves_point(k);
+        assert_true(h > 0 && h < k);
+    }
+    pp_pi_fixed_clear(&y);
+    pp_pi_fixed_clear(&part);
+    pp_pi_fixed_clear(&l);
+    pp_pi_fixed_clear(&r);
+    mpz_clears(P, Q, T, S, NULL);
+    free(out);
+    free(want);
+}
+
+/* ---- the tasks, as a cluster chains them -------------------------------- */
+
+static pp_value i64s(const int64_t *x, size_t n)
+{
+    pp_value v;
+    assert_int_equal(pp_value_i64(&v, x, n), 0);
+    return v;
+}
+
+/* Runs fn on args (consumed), appending its results to *acc (which takes
+ * them), as an `after` task gets its dependencies' results. */
+static void run_task(pp_workload_fn *fn, pp_value *args, size_t nargs,
+                     pp_values *out)
+{
+    pp_error err = { 0 };
+    memset(out, 0, sizeof *out);
+    int rc = fn(args, nargs, out, &err);
+    if (rc)
+        fail_msg("task failed: %s", err.msg);
+    for (size_t i = 0; i < nargs; i++)
+        pp_value_free(&args[i]);
+}
+
+static void copy_values(pp_value *dst, const pp_values *src)
+{
+    for (size_t i = 0; i < src->n; i++) {
+        pp_value v = src->v[i];
+        void *data = malloc(v.size ? v.size : 1);
+        assert_non_null(data);
+        memcpy(data, v.data, v.size);
+        pp_value_take(&dst[i], v.type, data, v.size);
+    }
+}
+
+/* The graph pi_run submits, run by hand: leaves, a merge on each side,
+ * the square root, the division of the left side, the share of the right
+ * side (pi_merge with [0, bits]) and the two halves of the conversion
+ * (pi_decimal with dm and dexp), each half alone. */
+static void the_tasks_of_a_split_finish_give_the_digits(void **state)
+{
+    (void)state;
+    uint64_t n = 50000, terms = pp_pi_terms(n);
+    int64_t bits = (int64_t)pp_pi_work_bits(n, 0);
+    char *want = mpfr_digits(n);
+    pp_values leaf[4], side[2], sq, head, tail, half[2];
+    for (unsigned i = 0; i < 4; i++) {
+        uint64_t a, b;
+        pp_pi_leaf_range(terms, 4, i, &a, &b);
+        int64_t r[3] = { (int64_t)a, (int64_t)b, b != terms };
+        pp_value arg = i64s(r, 3);
+        run_task(pp_pi_leaf_run, &arg, 1, &leaf[i]);
+        assert_int_equal(leaf[i].n, 3);
+    }
+    for (unsigned k = 0; k < 2; k++) {
+        pp_value args[7];
+        copy_values(args, &leaf[2 * k]);
+        copy_values(args + 3, &leaf[2 * k + 1]);
+        int64_t need_p = k == 0;
+        args[6] = i64s(&need_p, 1);
+        run_task(pp_pi_merge_run, args, 7, &side[k]);
+    }
+    pp_value arg = i64s(&bits, 1);
+    run_task(pp_pi_sqrt_run, &arg, 1, &sq);
+    pp_value dargs[5];
+    copy_values(dargs, &side[0]);
+    copy_values(dargs + 3, &sq);
+    dargs[4] = i64s(&bits, 1);
+    run_task(pp_pi_divide_run, dargs, 5, &head);
+    assert_int_equal(head.n, 2);
+    pp_value targs[7];
+    copy_values(targs, &side[0]);
+    copy_values(targs + 3, &side[1]);
+    int64_t tb[2] = { 0, bits };
+    targs[6] = i64s(tb, 2);
+    run_task(pp_pi_merge_run, targs, 7, &tail);
+    assert_int_equal(tail.n, 2);
+    assert_int_equal(tail.v[0].type, PP_T_BIGINT);
+    uint64_t h = pp_pi_decimal_halves_point(n);
+    for (int k = 0; k < 2; k++) {
+        pp_value cargs[5];
+        copy_values(cargs, &head);
+        copy_values(cargs + 2, &tail);
+        int64_t nh[3] = { (int64_t)n, k, (int64_t)h };
+        cargs[4] = i64s(nh, 3);
+        run_task(pp_pi_decimal_run, cargs, 5, &half[k]);
+        assert_int_equal(half[k].n, 1);
+        assert_int_equal(half[k].v[0].size, k ? n - h : h);
+    }
+    assert_memory_equal(half[0].v[0].data, want, h);
+    assert_memory_equal(half[1].v[0].data, want + h, n - h);
+
+    /* The whole conversion in one task, and the old two-argument form. */
+    pp_values all;
+    pp_value cargs[5];
+    copy_values(cargs, &head);
+    copy_values(cargs + 2, &tail);
+    int64_t nh[2] = { (int64_t)n, -1 };
+    cargs[4] = i64s(nh, 2);
+    run_task(pp_pi_decimal_run, cargs, 5, &all);
+    assert_memory_equal(all.v[0].data, want, n);
+    pp_values_free(&all);
+
+    /* Bad shapes are refused by name. */
+    pp_error err = { 0 };
+    pp_values out = { 0 };
+    copy_values(targs, &side[0]);
+    copy_values(targs + 3, &side[1]);
+    int64_t bad[2] = { 1, bits };
+    targs[6] = i64s(bad, 2);
+    assert_int_equal(pp_pi_merge_run(targs, 7, &out, &err), PP_EINVAL);
+    assert_contains(err.msg, "pi_merge");
+    for (int i = 0; i < 7; i++)
+        pp_value_free(&targs[i]);
+    copy_values(cargs, &head);
+    copy_values(cargs + 2, &tail);
+    int64_t badh[3] = { (int64_t)n, 0, (int64_t)n };
+    cargs[4] = i64s(badh, 3);
+    assert_int_equal(pp_pi_decimal_run(cargs, 5, &out, &err), PP_EINVAL);
+    assert_contains(err.msg, "cannot cut");
+    assert_int_equal(pp_pi_decimal_run(cargs, 4, &out, &err), PP_EINVAL);
+    for (int i = 0; i < 5; i++)
+        pp_value_free(&cargs[i]);
+    pp_values_free(&out);
+
+    for (int i = 0; i < 4; i++)
+        pp_values_free(&leaf[i]);
+    for (int i = 0; i < 2; i++) {
+        pp_values_free(&side[i]);
+        pp_values_free(&half[i]);
+    }
+    pp_values_free(&sq);
+    pp_values_free(&head);
+    pp_values_free(&tail);
+    free(want);
 }
 
 static void an_ambiguous_cut_is_refused_not_guessed(void **state)
@@ -619,6 +990,10 @@ int main(void)
         cmocka_unit_test(leaf_ranges_are_contiguous_covering_and_not_empty),
         cmocka_unit_test(the_merge_tree_halves_its_range),
         cmocka_unit_test(the_finish_pieces_give_the_digits),
+        cmocka_unit_test(dividing_before_the_last_merge_gives_the_digits),
+        cmocka_unit_test(quotients_past_mpfr_default_exponents_do_not_overflow),
+        cmocka_unit_test(each_piece_of_a_cut_stands_alone),
+        cmocka_unit_test(the_tasks_of_a_split_finish_give_the_digits),
         cmocka_unit_test(an_ambiguous_cut_is_refused_not_guessed),
         cmocka_unit_test(bad_arguments_are_refused),
         cmocka_unit_test(memory_estimates_grow_with_the_digits),
