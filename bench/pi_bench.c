@@ -1,7 +1,7 @@
 /* pi_bench.c - pp_pi_compute against MPFR, each in a child process of its
  * own so that each peak RSS is its own:
  *
- *   pi_bench DIGITS [LEAVES] [--no-mpfr] [--default-malloc]
+ *   pi_bench DIGITS [LEAVES] [--no-mpfr | --mpfr-only] [--default-malloc]
  *
  * prints the wall time of pp_pi_compute with its phases (series, merge,
  * sqrt, division, conversion) and its peak RSS (getrusage's ru_maxrss),
@@ -105,15 +105,31 @@ static long in_child(int which, uint64_t digits, unsigned leaves, char *out,
     return ru.ru_maxrss * 1024L;
 }
 
+/* Runs MPFR's const_pi + get_str in a child and prints its line. */
+static int mpfr_reference(uint64_t digits, char *out, report *r)
+{
+    long rss = in_child(1, digits, 0, out, r);
+    if (!rss || r->rc) {
+        printf("mpfr: failed: %s\n", rss ? r->msg : "the child died");
+        return 1;
+    }
+    printf("mpfr   %8.2f s  peak RSS %7.1f MB  (const_pi %.2f, get_str "
+           "%.2f)\n",
+           r->total, (double)rss / 1e6, r->phase[0], r->phase[1]);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     uint64_t digits = 0;
     unsigned long leaves = 1;
-    bool mpfr = true;
+    bool mpfr = true, pipar = true;
     int pos = 0;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--no-mpfr") == 0) {
             mpfr = false;
+        } else if (strcmp(argv[i], "--mpfr-only") == 0) {
+            pipar = false;
         } else if (strcmp(argv[i], "--default-malloc") == 0) {
             tune_malloc = false;
         } else if (pos == 0) {
@@ -137,8 +153,8 @@ int main(int argc, char **argv)
         }
     }
     if (pos < 1 || pos > 2) {
-        fprintf(stderr, "usage: pi_bench DIGITS [LEAVES] [--no-mpfr] "
-                        "[--default-malloc]\n");
+        fprintf(stderr, "usage: pi_bench DIGITS [LEAVES] [--no-mpfr | "
+                        "--mpfr-only] [--default-malloc]\n");
         return 2;
     }
     size_t size = 2 * (digits + 1) + 2 * sizeof(report);
@@ -156,6 +172,10 @@ int main(int argc, char **argv)
            (unsigned long long)pp_pi_terms(digits),
            (double)pp_pi_memory_estimate(digits) / 1e6);
     fflush(stdout);
+    /* --mpfr-only: the reference alone, for bench/pi_digits beside a
+     * cluster run. */
+    if (!pipar)
+        return mpfr_reference(digits, dm, rm) ? 1 : 0;
     long rss = in_child(0, digits, (unsigned)leaves, dp, rp);
     if (!rss || rp->rc) {
         printf("pipar: failed: %s\n", rss ? rp->msg : "the child died");
@@ -168,14 +188,8 @@ int main(int argc, char **argv)
     fflush(stdout);
     if (!mpfr)
         return 0;
-    rss = in_child(1, digits, 0, dm, rm);
-    if (!rss || rm->rc) {
-        printf("mpfr: failed: %s\n", rss ? rm->msg : "the child died");
+    if (mpfr_reference(digits, dm, rm))
         return 1;
-    }
-    printf("mpfr   %8.2f s  peak RSS %7.1f MB  (const_pi %.2f, get_str "
-           "%.2f)\n",
-           rm->total, (double)rss / 1e6, rm->phase[0], rm->phase[1]);
     if (memcmp(dp, dm, digits) != 0) {
         size_t i = 0;
         while (dp[i] == dm[i])
