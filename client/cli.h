@@ -36,6 +36,10 @@ void cli_close(cli_session *s);
 
 /* driver cluster start|stop|status */
 int cli_cluster(const cli_opts *o, int argc, char **argv);
+/* The client.json a command uses: --file, or the profile's (written into
+ * path).  NULL with err set when the profile's path cannot be made. */
+const char *cli_client_json(const cli_opts *o, char path[PP_PATH_MAX],
+                            pp_error *err);
 /* `cluster watch [--count N] [--for S]`: engines registering and going, a
  * line each, until N events, S seconds or Ctrl-C (watch.c). */
 int cli_cluster_watch(const cli_opts *o, int argc, char **argv);

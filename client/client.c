@@ -161,10 +161,8 @@ static bool check_controller(pp_client *c, int64_t now)
         pp_header h = { .type = PP_MSG_IDS, .id = pp_msg_id_next(),
                         .engine = -1, .t_submit = now };
         pp_error err;
-        if (pp_msg_send(c->sock, c->signer, NULL, 0, &h, NULL, 0, &err) == 0) {
-            c->ping_id = h.id;
+        if (pp_msg_send(c->sock, c->signer, NULL, 0, &h, NULL, 0, &err) == 0)
             c->ping_sent_ns = now;
-        }
     }
     return false;
 }

@@ -58,7 +58,6 @@ struct pp_client {
     size_t in_flight;
     int64_t last_heard_ns;
     int64_t epoch;
-    uint64_t ping_id;
     int64_t ping_sent_ns;
     int64_t patience_ns;
 };

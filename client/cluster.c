@@ -13,6 +13,17 @@
 
 volatile sig_atomic_t cli_interrupted;
 
+const char *cli_client_json(const cli_opts *o, char path[PP_PATH_MAX],
+                            pp_error *err)
+{
+    if (o->file)
+        return o->file;
+    if (pp_profile_path(o->profile, "security", "client.json", path,
+                        PP_PATH_MAX, err))
+        return NULL;
+    return path;
+}
+
 static int default_engines(void)
 {
     long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -250,14 +261,10 @@ static int cluster_status(const cli_opts *o)
                alive, cl.nengines);
     }
     char path[PP_PATH_MAX];
-    const char *file = o->file;
+    const char *file = cli_client_json(o, path, &err);
     if (!file) {
-        if (pp_profile_path(o->profile, "security", "client.json", path,
-                            sizeof path, &err)) {
-            fprintf(stderr, "driver: %s\n", err.msg);
-            return CLI_USAGE;
-        }
-        file = path;
+        fprintf(stderr, "driver: %s\n", err.msg);
+        return CLI_USAGE;
     }
     pp_client *c = pp_client_connect(file, o->timeout_s, &err);
     char *json = NULL;

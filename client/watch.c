@@ -9,7 +9,6 @@
 #include "args.h"
 #include "cli.h"
 #include "connfile.h"
-#include "files.h"
 #include "wire.h"
 
 /* "engine 3 registered (pi4)" or "engine 2 gone: died (...)". */
@@ -121,14 +120,10 @@ int cli_cluster_watch(const cli_opts *o, int argc, char **argv)
         return CLI_USAGE;
     }
     char path[PP_PATH_MAX];
-    const char *file = o->file;
+    const char *file = cli_client_json(o, path, &err);
     if (!file) {
-        if (pp_profile_path(o->profile, "security", "client.json", path,
-                            sizeof path, &err)) {
-            fprintf(stderr, "driver: %s\n", err.msg);
-            return CLI_USAGE;
-        }
-        file = path;
+        fprintf(stderr, "driver: %s\n", err.msg);
+        return CLI_USAGE;
     }
     if (watch(file, count, seconds, &err)) {
         fprintf(stderr, "driver: %s\n", err.msg);

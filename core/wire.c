@@ -223,6 +223,13 @@ static void stamp_write(uint8_t seal[PP_SEAL_SIZE], const pp_stamp *st)
     memcpy(seal + 2 * PP_SIG_SIZE + 16, &st->t_sent, 8);
 }
 
+static void stamp_read(const uint8_t seal[PP_SEAL_SIZE], pp_stamp *st)
+{
+    memcpy(&st->session, seal + 2 * PP_SIG_SIZE, 8);
+    memcpy(&st->counter, seal + 2 * PP_SIG_SIZE + 8, 8);
+    memcpy(&st->t_sent, seal + 2 * PP_SIG_SIZE + 16, 8);
+}
+
 static int hop_sign(pp_signer *signer, uint8_t seal[PP_SEAL_SIZE])
 {
     pp_stamp st;
@@ -244,9 +251,7 @@ static int check_stamp(pp_signer *signer, const uint8_t *seal,
                        pp_error *err)
 {
     pp_stamp st;
-    memcpy(&st.session, seal + 2 * PP_SIG_SIZE, 8);
-    memcpy(&st.counter, seal + 2 * PP_SIG_SIZE + 8, 8);
-    memcpy(&st.t_sent, seal + 2 * PP_SIG_SIZE + 16, 8);
+    stamp_read(seal, &st);
     switch (pp_signer_admit(signer, &st)) {
     case PP_REPLAY_FRESH:
         return 0;

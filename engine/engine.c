@@ -28,14 +28,11 @@ typedef struct engine {
     char endpoint[300];
     const char *file;
     double task_delay_s;
-    uint8_t key[PP_KEY_SIZE];
-    double clock_window_s;
-    int64_t max_message;
-    pp_conninfo ci; /* for the CurveZMQ keys of each new socket */
+    pp_conninfo ci; /* key, limits and CurveZMQ keys, for every socket */
     uint8_t rid[16];
     /* The heart thread: it beats every heart_ms; when the controller has
      * not answered for heart_misses beats, or answers that it does not
-     * know this engine, it sets lost and the main loop registers again. */
+     * know this engine, it sets lost and registers the engine again. */
     pthread_t heart;
     bool heart_started;
     atomic_bool heart_stop;
@@ -47,6 +44,7 @@ typedef struct engine {
      * malformed); the heart thread reports them with the signer's replay
      * counts in each beat. */
     _Atomic uint64_t dropped;
+    uint64_t replays_seen; /* the signer's refusals at the last drop */
     _Atomic uint64_t attempts; /* REGISTERs sent */
 } engine;
 
@@ -260,13 +258,15 @@ static void on_message(engine *en)
         return;
     if (pp_frames_verify(&fr, en->signer, &h, &err)) {
         /* The first of each kind is logged, the rest counted: a flood of
-         * garbage must not flood the log too. */
+         * garbage must not flood the log too.  The signer counts the
+         * replayed and stale ones; this counts the others. */
         pp_replay_counts rc = pp_signer_refused(en->signer);
-        bool replay = strstr(err.msg, "replayed") || strstr(err.msg, "clock");
+        uint64_t replays = rc.seen + rc.stale + rc.full;
+        bool replay = replays != en->replays_seen;
+        en->replays_seen = replays;
         if (!replay)
             atomic_fetch_add(&en->dropped, 1);
-        if ((replay ? rc.seen + rc.stale + rc.full
-                    : atomic_load(&en->dropped)) == 1)
+        if ((replay ? replays : atomic_load(&en->dropped)) == 1)
             pp_warn("dropped a message: %s; further ones are counted "
                     "silently", err.msg);
         pp_frames_close(&fr);
@@ -324,14 +324,14 @@ static void on_message(engine *en)
     /* The controller would drop the connection over a frame larger than
      * its limit, and the task would wait for ever: say so instead. */
     for (size_t i = 0; i < out.n; i++)
-        if ((int64_t)out.v[i].size > en->max_message) {
+        if ((int64_t)out.v[i].size > en->ci.max_message) {
             char text[200];
             snprintf(text, sizeof text,
                      "result value %zu is %.1f MB, more than the "
                      "controller accepts (%.1f MB; see its "
                      "--max-message-size)",
                      i, (double)out.v[i].size / 1e6,
-                     (double)en->max_message / 1e6);
+                     (double)en->ci.max_message / 1e6);
             pp_values_free(&out);
             pp_value v;
             if (pp_value_str(&v, text) == 0)
@@ -367,9 +367,9 @@ static void *heart_main(void *arg)
 {
     engine *en = arg;
     pp_error err;
-    pp_signer *signer = pp_signer_new(en->key, sizeof en->key, &err);
+    pp_signer *signer = pp_signer_new(en->ci.key, sizeof en->ci.key, &err);
     if (signer)
-        pp_signer_set_clock_window(signer, en->clock_window_s);
+        pp_signer_set_clock_window(signer, en->ci.clock_window_s);
     void *sock = zmq_socket(en->ctx, ZMQ_DEALER);
     if (!signer || !sock) {
         pp_err("the heart thread could not start: %s", err.msg);
@@ -442,11 +442,6 @@ static void *heart_main(void *arg)
 /* The main socket, opened once: tasks come in and results go out on it. */
 static int open_socket(engine *en, pp_error *err)
 {
-    if (en->sock) {
-        int linger = 0;
-        zmq_setsockopt(en->sock, ZMQ_LINGER, &linger, sizeof linger);
-        zmq_close(en->sock);
-    }
     en->sock = zmq_socket(en->ctx, ZMQ_DEALER);
     if (!en->sock)
         return pp_error_set(err, PP_EZMQ, "no ZeroMQ socket: %s",
@@ -488,22 +483,17 @@ static void engine_close(engine *en)
 int engine_run(const engine_config *cfg, pp_error *err)
 {
     engine en = { .id = -1, .heart_ms = 1000, .heart_misses = 5 };
-    pp_conninfo ci;
-    int rc = pp_conninfo_read(cfg->file, &ci, err);
+    int rc = pp_conninfo_read(cfg->file, &en.ci, err);
     if (rc)
         return rc;
-    pp_conninfo_endpoint(&ci, ci.engine_port, en.endpoint,
+    pp_conninfo_endpoint(&en.ci, en.ci.engine_port, en.endpoint,
                          sizeof en.endpoint);
-    memcpy(en.key, ci.key, sizeof en.key);
     en.file = cfg->file;
     en.task_delay_s = cfg->task_delay_s;
-    en.signer = pp_signer_new(ci.key, sizeof ci.key, err);
+    en.signer = pp_signer_new(en.ci.key, sizeof en.ci.key, err);
     if (!en.signer)
         return err->code;
-    en.clock_window_s = ci.clock_window_s;
-    en.max_message = ci.max_message;
-    en.ci = ci;
-    pp_signer_set_clock_window(en.signer, ci.clock_window_s);
+    pp_signer_set_clock_window(en.signer, en.ci.clock_window_s);
     en.ctx = zmq_ctx_new();
     if (!en.ctx) {
         engine_close(&en);

@@ -123,6 +123,18 @@ static void cut_left(const pp_pi_fixed *y, uint64_t n, uint64_t h,
     left->ulps = s ? (s < 64 ? y->ulps >> s : 0) + 2 : y->ulps;
 }
 
+/* 10^k of y is exact to within its ulps only if y has more bits than k
+ * plus those of 5^k (sr); n names the digits wanted, for the message. */
+static int enough_bits(const pp_pi_fixed *y, uint64_t n, uint64_t k,
+                       uint64_t sr, pp_error *err)
+{
+    if (k + sr < y->bits)
+        return 0;
+    return pp_error_set(err, PP_EOVERFLOW,
+                        "pi: %llu bits are too few for %llu digits",
+                        (unsigned long long)y->bits, (unsigned long long)n);
+}
+
 /* The right piece of a cut at h, with 5^h given (pow5), checked: the
  * left piece's own last digit is checked where it is written. */
 static int cut_right(const pp_pi_fixed *y, uint64_t n, uint64_t h,
@@ -132,11 +144,9 @@ static int cut_right(const pp_pi_fixed *y, uint64_t n, uint64_t h,
      * 2^(bits - h): after dropping sr low bits it is within ulps + 1, and
      * it did not wrap if its top part keeps ulps away from both ends. */
     uint64_t sr = mpz_sizeinbase(pow5, 2);
-    if (h + sr >= y->bits)
-        return pp_error_set(err, PP_EOVERFLOW,
-                            "pi: %llu bits are too few for %llu digits",
-                            (unsigned long long)y->bits,
-                            (unsigned long long)n);
+    int rc = enough_bits(y, n, h, sr, err);
+    if (rc)
+        return rc;
     mpz_t prod;
     mpz_init(prod);
     times_ten_to(prod, y, h, pow5);
@@ -169,11 +179,9 @@ static int leaf_digits(const pp_pi_fixed *y, uint64_t n, const mpz_t pow5,
                        char *out, pp_error *err)
 {
     uint64_t sr = mpz_sizeinbase(pow5, 2);
-    if (n + sr >= y->bits)
-        return pp_error_set(err, PP_EOVERFLOW,
-                            "pi: %llu bits are too few for %llu digits",
-                            (unsigned long long)y->bits,
-                            (unsigned long long)n);
+    int rc = enough_bits(y, n, n, sr, err);
+    if (rc)
+        return rc;
     /* y 10^n = y 5^n 2^n: its whole part is y 5^n without its low
      * bits - n bits, its fraction those bits. */
     mpz_t v, top;
@@ -181,7 +189,6 @@ static int leaf_digits(const pp_pi_fixed *y, uint64_t n, const mpz_t pow5,
     mpz_mul(v, y->v, pow5);
     mpz_tdiv_r_2exp(top, v, y->bits - n);
     mpz_tdiv_q_2exp(top, top, sr);
-    int rc = 0;
     if (!clear_of_ends(top, y->bits - n - sr, y->ulps)) {
         rc = pp_error_set(err, PP_EOVERFLOW,
                           "pi: the last digit of a piece is ambiguous (a "
