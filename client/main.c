@@ -139,6 +139,31 @@ static void print_results(pp_async *a)
     puts("]");
 }
 
+/* After an apply on every engine failed on some of them: the results of
+ * the others still print (None where an engine failed), then one line for
+ * each engine that failed, and the command fails. */
+static int print_partial(cli_session *s, pp_async *a, const pp_error *err)
+{
+    pp_async_timing t;
+    if (a)
+        pp_async_timing_get(a, &t);
+    /* Nothing came back (a bad workload name, the controller gone): one
+     * line says why. */
+    if (err->code != PP_EREMOTE || !a || !pp_async_ready(a)
+        || t.failed == t.done)
+        return fail(s, err);
+    print_results(a);
+    fflush(stdout);
+    for (size_t i = 0; i < pp_async_len(a); i++) {
+        const pp_values *vals;
+        pp_error e;
+        if (pp_async_result(a, i, &vals, &e))
+            fprintf(stderr, "driver: %s\n", e.msg);
+    }
+    cli_close(s);
+    return CLI_FAIL;
+}
+
 /* The end of a command that prints one value: print, free, disconnect. */
 static int print_and_close(cli_session *s, pp_value *y)
 {
@@ -173,9 +198,10 @@ static int cmd_hello(const cli_opts *o)
     if (cli_open(o, &s, &err)
         || !(v = pp_client_direct(s.client, NULL, 0, &err))
         || pp_view_apply(v, "hello", NULL, 0, &a, &err)) {
-        pp_async_destroy(&a);
         pp_view_destroy(&v);
-        return fail(&s, &err);
+        int rc = print_partial(&s, a, &err);
+        pp_async_destroy(&a);
+        return rc;
     }
     print_results(a);
     pp_async_destroy(&a);
@@ -328,8 +354,9 @@ static int cmd_apply(const cli_opts *o, int argc, char **argv)
     pp_values_free(&args);
     pp_view_destroy(&v);
     if (rc) {
+        rc = print_partial(&s, a, &err);
         pp_async_destroy(&a);
-        return fail(&s, &err);
+        return rc;
     }
     print_results(a);
     pp_async_destroy(&a);

@@ -127,12 +127,16 @@ void hub_publish(hub *h, const char *event, int32_t engine,
     free(text);
 }
 
-static void reply_error(hub *h, zmq_msg_t *route, const pp_header *req,
-                        int32_t engine, int code, const char *fmt, ...)
-    __attribute__((format(printf, 6, 7)));
+/* The client's routing id is passed as bytes the caller owns, never as a
+ * frame of the request: sending the request on consumes its frames. */
+static void reply_error(hub *h, const uint8_t *rid, size_t rid_len,
+                        const pp_header *req, int32_t engine, int code,
+                        const char *fmt, ...)
+    __attribute__((format(printf, 7, 8)));
 
-static void reply_error(hub *h, zmq_msg_t *route, const pp_header *req,
-                        int32_t engine, int code, const char *fmt, ...)
+static void reply_error(hub *h, const uint8_t *rid, size_t rid_len,
+                        const pp_header *req, int32_t engine, int code,
+                        const char *fmt, ...)
 {
     char text[400];
     va_list ap;
@@ -140,8 +144,8 @@ static void reply_error(hub *h, zmq_msg_t *route, const pp_header *req,
     vsnprintf(text, sizeof text, fmt, ap);
     va_end(ap);
     pp_error err;
-    if (pp_msg_send_error(h->clients_sock, h->signer, zmq_msg_data(route),
-                          zmq_msg_size(route), req, engine, code, text, &err))
+    if (pp_msg_send_error(h->clients_sock, h->signer, rid, rid_len, req,
+                          engine, code, text, &err))
         pp_warn("could not send an error reply: %s", err.msg);
 }
 
@@ -508,9 +512,18 @@ static int task_keep_body(hub_task *t, pp_frames *fr)
 
 static void on_task(hub *h, pp_frames *fr, const pp_header *hd)
 {
-    zmq_msg_t *client = &fr->route[0];
+    /* A copy: forwarding the task closes fr's frames, and an error reply
+     * after a failed send still needs to know whom to answer. */
+    uint8_t client[RID_MAX];
+    size_t client_len = zmq_msg_size(&fr->route[0]);
+    if (client_len == 0 || client_len > RID_MAX) {
+        pp_error e2 = { .msg = "a routing id longer than the controller keeps" };
+        count_drop(&h->drops.malformed, "from a client", &e2);
+        return;
+    }
+    memcpy(client, zmq_msg_data(&fr->route[0]), client_len);
     if (pp_idmap_get(&h->tasks, hd->id)) {
-        reply_error(h, client, hd, -1, PP_EINVAL,
+        reply_error(h, client, client_len, hd, -1, PP_EINVAL,
                     "task id %016llx is already in use",
                     (unsigned long long)hd->id);
         return;
@@ -518,11 +531,10 @@ static void on_task(hub *h, pp_frames *fr, const pp_header *hd)
     if (h->cfg->backlog > 0) {
         /* Looked up, not made: a refused task must leave nothing behind. */
         size_t *count = pp_idmap_get(&h->clients,
-                                     client_key(zmq_msg_data(client),
-                                                zmq_msg_size(client)));
+                                     client_key(client, client_len));
         if (count && *count >= (size_t)h->cfg->backlog) {
             h->drops.over_backlog++;
-            reply_error(h, client, hd, hd->engine, PP_EINVAL,
+            reply_error(h, client, client_len, hd, hd->engine, PP_EINVAL,
                         "the controller already holds %lld tasks of this "
                         "client (its --backlog); wait for results before "
                         "submitting more",
@@ -542,32 +554,44 @@ static void on_task(hub *h, pp_frames *fr, const pp_header *hd)
             pp_idmap_remove(&h->tasks, t->id);
             hub_task_free(h, t);
         }
-        reply_error(h, client, hd, -1, PP_ENOMEM,
+        reply_error(h, client, client_len, hd, -1, PP_ENOMEM,
                     "the controller could not take the task");
         return;
     }
     hub_engine *e = engine_by_id(h, hd->engine);
     if (!e) {
-        reply_error(h, client, hd, hd->engine, PP_ENOENT,
+        reply_error(h, client, client_len, hd, hd->engine, PP_ENOENT,
                     "no engine %d is registered", hd->engine);
         return;
     }
     hub_task *t = task_new(h, fr, hd);
     if (!t) {
-        reply_error(h, client, hd, e->id, PP_ENOMEM,
+        reply_error(h, client, client_len, hd, e->id, PP_ENOMEM,
                     "the controller could not take the task");
         return;
     }
     t->engine = e->id;
     pp_error err;
-    if (pp_seal_renew(&fr->body[1], h->signer, &err)
-        || pp_frames_send(h->engines_sock, fr, e->rid, e->rid_len, &err)) {
+    if (pp_seal_renew(&fr->body[1], h->signer, &err)) {
         pp_idmap_remove(&h->tasks, t->id);
         hub_task_free(h, t);
-        reply_error(h, client, hd, e->id, PP_EZMQ,
-                    "the controller could not reach engine %d: %s", e->id,
-                    err.msg);
-        hub_engine_gone(h, e, "became unreachable", false);
+        reply_error(h, client, client_len, hd, e->id, PP_EPROTO,
+                    "the controller could not seal the task: %s", err.msg);
+        return;
+    }
+    if (pp_frames_send(h->engines_sock, fr, e->rid, e->rid_len, &err)) {
+        /* ZMQ_ROUTER_MANDATORY: the engine's connection is gone (killed,
+         * unplugged) though its heartbeats have not run out yet. */
+        pp_idmap_remove(&h->tasks, t->id);
+        hub_task_free(h, t);
+        char how[96];
+        snprintf(how, sizeof how,
+                 "is not connected (its last heartbeat was %.1f s ago)",
+                 (double)(pp_now_ns() - e->last_beat_ns) / 1e9);
+        /* The client names the engine in front of this. */
+        reply_error(h, client, client_len, hd, e->id, PP_EREMOTE, "%s",
+                    how + strlen("is "));
+        hub_engine_gone(h, e, how, false);
         return;
     }
     e->outstanding++;
