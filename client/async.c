@@ -10,7 +10,7 @@
 static int64_t deadline_after(double timeout_s)
 {
     return timeout_s < 0 ? INT64_MAX
-                         : pp_now_ns() + (int64_t)(timeout_s * 1e9);
+                         : pp_mono_ns() + (int64_t)(timeout_s * 1e9);
 }
 
 size_t pp_async_len(const pp_async *a)
@@ -91,7 +91,7 @@ static void show_progress(pp_async *a, FILE *out, bool tty, int64_t t0)
     char prefix[64] = "";
     if (label)
         snprintf(prefix, sizeof prefix, "%-11s ", label);
-    double elapsed = (double)(pp_now_ns() - t0) / 1e9;
+    double elapsed = (double)(pp_mono_ns() - t0) / 1e9;
     double rate = elapsed > 0 ? (double)a->done / elapsed : 0;
     char el[32], eta[32];
     format_seconds(el, sizeof el, elapsed);
@@ -123,7 +123,7 @@ int pp_async_wait_interactive(pp_async *a, FILE *out, double interval_s,
     /* A terminal gets a bar redrawn ten times a second; a log gets a plain
      * line now and then. */
     double every = tty ? 0.1 : (interval_s > 0 ? interval_s : 5);
-    int64_t t0 = pp_now_ns();
+    int64_t t0 = pp_mono_ns();
     bool shown = false;
     while (a->done < a->n) {
         int rc = pp_async_wait(a, every, err);

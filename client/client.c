@@ -187,7 +187,7 @@ static void note_epoch(pp_client *c, int64_t epoch)
 static int64_t deadline_after(double timeout_s)
 {
     return timeout_s < 0 ? INT64_MAX
-                         : pp_now_ns() + (int64_t)(timeout_s * 1e9);
+                         : pp_mono_ns() + (int64_t)(timeout_s * 1e9);
 }
 
 void async_fail_slot(pp_async *a, size_t i, int code, const char *text)
@@ -382,7 +382,7 @@ int client_pump(pp_client *c, int64_t deadline, uint64_t want_id,
     for (;;) {
         if (c->interrupt && *c->interrupt)
             return pp_error_set(err, PP_EINTR, "interrupted");
-        int64_t now = pp_now_ns();
+        int64_t now = pp_mono_ns();
         int64_t left_ms = now >= deadline
                               ? 0
                               : (deadline - now + 999999) / 1000000;
@@ -395,9 +395,9 @@ int client_pump(pp_client *c, int64_t deadline, uint64_t want_id,
             return pp_error_set(err, PP_EZMQ, "poll: %s",
                                 zmq_strerror(zmq_errno()));
         if (n <= 0) {
-            if (check_controller(c, pp_now_ns()))
+            if (check_controller(c, pp_mono_ns()))
                 return 0;
-            if (pp_now_ns() >= deadline)
+            if (pp_mono_ns() >= deadline)
                 return pp_error_set(err, PP_ETIMEDOUT, "timed out");
             continue;
         }
@@ -413,7 +413,7 @@ int client_pump(pp_client *c, int64_t deadline, uint64_t want_id,
             pp_frames_close(&fr);
             continue;
         }
-        c->last_heard_ns = pp_now_ns();
+        c->last_heard_ns = pp_mono_ns();
         if (h.type != PP_MSG_RESULT)
             note_epoch(c, h.t_start);
         if (h.type == PP_MSG_RESULT) {

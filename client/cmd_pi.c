@@ -52,12 +52,12 @@ int cli_ensure_digits(const cli_opts *o, cli_session *s, uint64_t n,
     pp_pi_run_stats st;
     pp_pi_run_opts po = { .digits = n, .leaves = leaves,
                           .progress = stderr };
-    int64_t t0 = pp_now_ns();
+    int64_t t0 = pp_mono_ns();
     rc = pp_pi_run(local ? NULL : s->client, &po, &digits, &st, err);
     if (rc)
         return rc;
     fprintf(stderr, "pi: %" PRIu64 " digits in %.2f s\n", n,
-            (double)(pp_now_ns() - t0) / 1e9);
+            (double)(pp_mono_ns() - t0) / 1e9);
     rc = pp_digits_store(dir, digits, n, err);
     free(digits);
     if (!rc)

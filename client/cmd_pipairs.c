@@ -93,7 +93,7 @@ static int count_pairs(pp_view *v, size_t nengines, pp_digits *d,
         return pp_error_set(err, PP_ENOMEM, "out of memory");
     pp_task_opts flags = { .retries = (int)o->retries };
     int rc = pp_view_set_flags(v, &flags, err);
-    int64_t t0 = pp_now_ns();
+    int64_t t0 = pp_mono_ns();
     for (size_t t = 0; !rc && t < r->ntasks; t++) {
         size_t lo, hi;
         if (o->balanced) {
@@ -134,7 +134,7 @@ static int count_pairs(pp_view *v, size_t nengines, pp_digits *d,
         for (int k = 0; !rc && k < 100; k++)
             r->counts[k] += (uint64_t)pp_value_i64s(&vals->v[0])[k];
     }
-    r->seconds = (double)(pp_now_ns() - t0) / 1e9;
+    r->seconds = (double)(pp_mono_ns() - t0) / 1e9;
     return rc;
 }
 
@@ -304,7 +304,7 @@ int cli_pi_pairs(const cli_opts *gopts, int argc, char **argv)
         fprintf(stderr, "driver: %s\n", err.msg);
         return CLI_USAGE;
     }
-    int64_t start = pp_now_ns();
+    int64_t start = pp_mono_ns();
     uint64_t chunk = o.chunks ? (o.digits - 1 + (uint64_t)o.chunks - 1)
                                     / (uint64_t)o.chunks
                               : (o.chunk_digits ? (uint64_t)o.chunk_digits
@@ -408,7 +408,7 @@ int cli_pi_pairs(const cli_opts *gopts, int argc, char **argv)
     if (!rc) {
         snprintf(path, sizeof path, "%s.json", base);
         rc = write_json(path, &o, &sum, sha, chunk, &r, nengines,
-                        (double)(pp_now_ns() - start) / 1e9, &err);
+                        (double)(pp_mono_ns() - start) / 1e9, &err);
     }
     int plot_rc = 0;
     if (!rc) {
@@ -445,6 +445,6 @@ int cli_pi_pairs(const cli_opts *gopts, int argc, char **argv)
                 cli_interrupted ? "interrupted" : err.msg);
         return cli_interrupted ? CLI_INTERRUPTED : CLI_FAIL;
     }
-    printf("total: %.3f s\n", (double)(pp_now_ns() - start) / 1e9);
+    printf("total: %.3f s\n", (double)(pp_mono_ns() - start) / 1e9);
     return plot_rc && plot_rc != PP_ENOENT ? CLI_FAIL : CLI_OK;
 }

@@ -189,7 +189,7 @@ static int await_files(pp_cluster *cl, const char *client_json,
                                                "in the profile)"
                                              : "");
         }
-        if (pp_now_ns() > deadline)
+        if (pp_mono_ns() > deadline)
             return pp_error_set(err, PP_ETIMEDOUT,
                                 "the controller did not write %s in time",
                                 client_json);
@@ -201,7 +201,7 @@ static int await_engines(pp_cluster *cl, const char *client_json,
                          int64_t deadline, pp_error *err)
 {
     pp_client *c = pp_client_connect(
-        client_json, (double)(deadline - pp_now_ns()) / 1e9, err);
+        client_json, (double)(deadline - pp_mono_ns()) / 1e9, err);
     if (!c)
         return err->code;
     int rc = 0;
@@ -222,7 +222,7 @@ static int await_engines(pp_cluster *cl, const char *client_json,
         }
         if (rc)
             break;
-        if (pp_now_ns() > deadline) {
+        if (pp_mono_ns() > deadline) {
             rc = pp_error_set(err, PP_ETIMEDOUT,
                               "only %zu of %d engines registered in time", n,
                               cl->nengines);
@@ -252,7 +252,7 @@ int pp_cluster_start(pp_cluster *cl, const char *pipar_dir,
     memset(cl, 0, sizeof *cl);
     memcpy(cl->ctl_args, ctl_args, sizeof ctl_args);
     cl->nctl_args = nctl_args;
-    int64_t t0 = pp_now_ns();
+    int64_t t0 = pp_mono_ns();
     int64_t deadline = t0 + (int64_t)(timeout_s * 1e9);
     if (n < 1 || n > PP_MAX_LOCAL_ENGINES)
         return pp_error_set(err, PP_EINVAL, "-n: %d engines (1 to %d)", n,
@@ -333,7 +333,7 @@ int pp_cluster_start(pp_cluster *cl, const char *pipar_dir,
         goto fail;
     if (detached && (rc = write_state(cl, err)))
         goto fail;
-    cl->start_seconds = (double)(pp_now_ns() - t0) / 1e9;
+    cl->start_seconds = (double)(pp_mono_ns() - t0) / 1e9;
     return 0;
 fail:
     pp_cluster_stop(cl, 2);
@@ -359,7 +359,7 @@ static int end_all(const pp_cluster *cl, pid_t *pids, int n,
     for (int i = 0; i < n; i++)
         if (!gone(cl, pids[i], program))
             kill(pids[i], SIGTERM);
-    int64_t deadline = pp_now_ns() + (int64_t)(grace_s * 1e9);
+    int64_t deadline = pp_mono_ns() + (int64_t)(grace_s * 1e9);
     int killed = 0;
     for (;;) {
         int left = 0;
@@ -370,14 +370,14 @@ static int end_all(const pp_cluster *cl, pid_t *pids, int n,
         }
         if (!left)
             return killed;
-        if (pp_now_ns() > deadline) {
+        if (pp_mono_ns() > deadline) {
             for (int i = 0; i < n; i++)
                 if (pids[i] > 0 && !gone(cl, pids[i], program)) {
                     kill(pids[i], SIGKILL);
                     killed++;
                 }
             grace_s = 1;
-            deadline = pp_now_ns() + (int64_t)1e9;
+            deadline = pp_mono_ns() + (int64_t)1e9;
             if (killed > 2 * n)
                 return killed;
         }

@@ -141,7 +141,7 @@ static int run_local(const pp_pi_run_opts *o, char **out,
                 o->digits);
     pp_pi_times t = { 0 };
     pp_pi_tune_malloc();
-    int64_t t0 = pp_now_ns();
+    int64_t t0 = pp_mono_ns();
     int rc = pp_pi_compute_timed(o->digits, leaves, digits, &t, err);
     if (rc) {
         free(digits);
@@ -149,7 +149,7 @@ static int run_local(const pp_pi_run_opts *o, char **out,
     }
     st->leaves = leaves;
     st->tasks = 0;
-    st->seconds = (double)(pp_now_ns() - t0) / 1e9;
+    st->seconds = (double)(pp_mono_ns() - t0) / 1e9;
     st->serial_seconds = st->seconds;
     if (o->progress)
         fprintf(o->progress,

@@ -52,11 +52,11 @@ static int watch(const char *file, int64_t count, double seconds,
     if (!rc && zmq_connect(sock, ep))
         rc = pp_error_set(err, PP_EZMQ, "cannot connect to %s: %s", ep,
                           zmq_strerror(zmq_errno()));
-    int64_t end = seconds > 0 ? pp_now_ns() + (int64_t)(seconds * 1e9)
+    int64_t end = seconds > 0 ? pp_mono_ns() + (int64_t)(seconds * 1e9)
                               : INT64_MAX;
     int64_t seen = 0;
     while (!rc && !cli_interrupted && (count == 0 || seen < count)
-           && pp_now_ns() < end) {
+           && pp_mono_ns() < end) {
         zmq_pollitem_t item = { sock, 0, ZMQ_POLLIN, 0 };
         if (zmq_poll(&item, 1, 200) <= 0)
             continue;

@@ -287,7 +287,7 @@ static void on_register(hub *h, pp_frames *fr, const pp_header *req)
     e->alive = true;
     memcpy(e->rid, zmq_msg_data(rid), rid_len);
     e->rid_len = rid_len;
-    e->registered_ns = e->last_beat_ns = pp_now_ns();
+    e->registered_ns = e->last_beat_ns = pp_mono_ns();
     snprintf(e->host, sizeof e->host, "?");
     if (req->nvalues >= 1 && req->types[0] == PP_T_STR) {
         zmq_msg_t *m = &fr->body[3];
@@ -328,7 +328,7 @@ static void on_heartbeat(hub *h, pp_frames *fr, const pp_header *hd)
               && zmq_msg_size(&fr->body[3]) == e->rid_len
               && memcmp(zmq_msg_data(&fr->body[3]), e->rid, e->rid_len) == 0;
     if (known)
-        e->last_beat_ns = pp_now_ns();
+        e->last_beat_ns = pp_mono_ns();
     /* The engine's own refusals: what it dropped is visible only here. */
     if (known && hd->nvalues >= 2 && hd->types[1] == PP_T_I64
         && zmq_msg_size(&fr->body[4]) == sizeof e->refused)
@@ -364,7 +364,7 @@ static void on_result(hub *h, hub_engine *e, pp_frames *fr,
     e->outstanding--;
     if (t->balanced)
         e->balanced_outstanding--;
-    e->last_done_ns = pp_now_ns();
+    e->last_done_ns = pp_mono_ns();
     if (hd->status && t->balanced && t->retries_left > 0) {
         char *text = NULL;
         if (hd->nvalues >= 1 && hd->types[0] == PP_T_STR) {
@@ -434,7 +434,7 @@ static void on_engine_message(hub *h)
         pp_frames_close(&fr);
         return;
     }
-    e->last_beat_ns = pp_now_ns();
+    e->last_beat_ns = pp_mono_ns();
     switch (hd.type) {
     case PP_MSG_RESULT:
         on_result(h, e, &fr, &hd);
@@ -479,7 +479,7 @@ static hub_task *task_new(hub *h, pp_frames *fr, const pp_header *hd)
     t->kind = hd->kind;
     memcpy(t->name, hd->name, sizeof t->name);
     t->t_submit = hd->t_submit;
-    t->queued_ns = pp_now_ns();
+    t->queued_ns = pp_mono_ns();
     t->timeout_ms = hd->timeout_ms;
     if (t->timeout_ms > 0)
         h->timeouts_seen = true;
@@ -587,7 +587,7 @@ static void on_task(hub *h, pp_frames *fr, const pp_header *hd)
         char how[96];
         snprintf(how, sizeof how,
                  "is not connected (its last heartbeat was %.1f s ago)",
-                 (double)(pp_now_ns() - e->last_beat_ns) / 1e9);
+                 (double)(pp_mono_ns() - e->last_beat_ns) / 1e9);
         /* The client names the engine in front of this. */
         reply_error(h, client, client_len, hd, e->id, PP_EREMOTE, "%s",
                     how + strlen("is "));
@@ -618,7 +618,7 @@ static char *status_json(hub *h)
         "{s:I, s:f, s:s, s:i, s:o, s:I, s:I, s:I, s:I, s:I, "
         "s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I}}",
         "pid", (json_int_t)getpid(), "uptime_s",
-        (double)(pp_now_ns() - h->started_ns) / 1e9, "scheme",
+        (double)(pp_mono_ns() - h->started_ns) / 1e9, "scheme",
         h->policy->name, "hwm", h->cfg->hwm, "engines", engines,
         "tasks_queued", (json_int_t)h->queue.live, "tasks_outstanding",
         (json_int_t)h->tasks.n, "tasks_done", (json_int_t)h->tasks_done,
@@ -668,7 +668,7 @@ static void on_client_message(hub *h)
         .id = pp_msg_id_next(),
         .parent = hd.id,
         .engine = -1,
-        .t_start = h->started_ns,
+        .t_start = h->run_ns,
     };
     switch (hd.type) {
     case PP_MSG_TASK:
@@ -790,7 +790,7 @@ static void drain(hub *h, void *sock, void (*handle)(hub *))
 
 int hub_run(const hub_config *cfg, pp_error *err)
 {
-    hub h = { .cfg = cfg, .started_ns = pp_now_ns() };
+    hub h = { .cfg = cfg, .started_ns = pp_mono_ns(), .run_ns = pp_now_ns() };
     /* Before the files exist: whoever sees them may signal us at once,
      * and must get a clean exit (files removed), not a default death. */
     struct sigaction sa = { .sa_handler = on_signal };
@@ -909,9 +909,9 @@ int hub_run(const hub_config *cfg, pp_error *err)
     int64_t tick_ns = (int64_t)(cfg->heartbeat_s * 1e9 / 4);
     if (tick_ns < 10000000)
         tick_ns = 10000000;
-    int64_t next_tick = pp_now_ns() + tick_ns;
+    int64_t next_tick = pp_mono_ns() + tick_ns;
     while (!hub_stop) {
-        int64_t wait_ms = (next_tick - pp_now_ns()) / 1000000;
+        int64_t wait_ms = (next_tick - pp_mono_ns()) / 1000000;
         int n = zmq_poll(items, nitems, wait_ms < 0 ? 0 : (long)wait_ms);
         if (n < 0 && zmq_errno() != EINTR) {
             pp_err("poll: %s", zmq_strerror(zmq_errno()));
@@ -923,7 +923,7 @@ int hub_run(const hub_config *cfg, pp_error *err)
             drain(&h, h.clients_sock, on_client_message);
         if (n > 0 && nitems > 2 && (items[2].revents & ZMQ_POLLIN))
             hub_curve_answer(&h);
-        int64_t now = pp_now_ns();
+        int64_t now = pp_mono_ns();
         if (now >= next_tick) {
             check_hearts(&h, now);
             /* Scanning a long queue every tick is for runs that asked

@@ -26,7 +26,7 @@ typedef struct hub_engine {
     int outstanding;          /* all tasks sent and not answered */
     int balanced_outstanding; /* the ones the scheduler chose it for */
     uint64_t tasks_done;
-    int64_t registered_ns;
+    int64_t registered_ns; /* these three on the monotonic clock */
     int64_t last_beat_ns;
     int64_t last_done_ns;
     int64_t attempt;          /* the engine's count of REGISTERs sent */
@@ -44,7 +44,7 @@ typedef struct hub_task {
     uint8_t kind;
     char name[PP_NAME_MAX];
     int64_t t_submit;
-    int64_t queued_ns;
+    int64_t queued_ns;      /* monotonic */
     int64_t timeout_ms;     /* how long it may wait to start; 0: forever */
     int retries_left;
     int32_t excluded[HUB_MAX_EXCLUDED]; /* engines it failed on */
@@ -98,7 +98,9 @@ typedef struct hub {
     uint64_t tasks_failed;
     uint64_t tasks_retried;
     bool timeouts_seen; /* a task with a start timeout came in: scan */
-    int64_t started_ns;
+    int64_t started_ns;  /* monotonic: for the uptime */
+    int64_t run_ns;      /* wall clock at the start: names this run to
+                            clients, which see a restart as a change */
 } hub;
 
 /* balance.c */

@@ -4,6 +4,7 @@
 #include "replay.h"
 
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdlib.h>
 
 #define SLOT_MASK (PP_REPLAY_SESSIONS - 1)
@@ -61,7 +62,7 @@ static int64_t memory_ns(const pp_replay *r)
 /* Finds the session's slot, or an empty or expired slot on its probe path
  * (expired slots are reused: their sessions are past the clock window). */
 static pp_replay_slot *find_slot(pp_replay *r, uint64_t session,
-                                 int64_t now_ns)
+                                 int64_t mono_ns)
 {
     pp_replay_slot *reuse = NULL;
     size_t i = slot_of(session);
@@ -71,38 +72,45 @@ static pp_replay_slot *find_slot(pp_replay *r, uint64_t session,
             return s;
         if (s->session == 0)
             return reuse ? reuse : s;
-        if (!reuse && now_ns - s->last_ns > memory_ns(r))
+        if (!reuse && mono_ns - s->last_ns > memory_ns(r))
             reuse = s;
     }
     return reuse;
 }
 
 pp_replay_verdict pp_replay_check(pp_replay *r, const pp_stamp *st,
-                                  int64_t now_ns)
+                                  int64_t wall_ns, int64_t mono_ns)
 {
-    if (r->window_ns > 0
-        && (st->t_sent < now_ns - r->window_ns
-            || st->t_sent > now_ns + r->window_ns)) {
-        r->stale++;
-        return PP_REPLAY_STALE;
-    }
     /* Session 0 marks empty slots, so no sender may use it. */
     if (st->session == 0) {
         r->seen++;
         return PP_REPLAY_SEEN;
     }
-    pp_replay_slot *s = find_slot(r, st->session, now_ns);
+    pp_replay_slot *s = find_slot(r, st->session, mono_ns);
+    bool known = s && s->session == st->session
+              && mono_ns - s->last_ns <= memory_ns(r);
+    /* A sender the table remembers is held to its counter alone, so that
+     * a wall clock that steps on either side (NTP on a Pi without a
+     * real-time clock) cuts off no peer mid-run.  The clock window is for
+     * the others: a stamp of a session the table never had, or forgot,
+     * must be recent by the receiver's wall clock. */
+    if (!known && r->window_ns > 0
+        && (st->t_sent < wall_ns - r->window_ns
+            || st->t_sent > wall_ns + r->window_ns)) {
+        r->stale++;
+        return PP_REPLAY_STALE;
+    }
     if (!s) {
         r->full++;
         return PP_REPLAY_FULL;
     }
-    if (s->session != st->session) {
+    if (!known) {
         /* Only an expired slot is reused, so a probe path never loses a
          * live session that lies beyond it. */
         *s = (pp_replay_slot){ .session = st->session,
                                .highest = st->counter,
                                .window = 1,
-                               .last_ns = now_ns };
+                               .last_ns = mono_ns };
         return PP_REPLAY_FRESH;
     }
     if (st->counter > s->highest) {
@@ -117,6 +125,6 @@ pp_replay_verdict pp_replay_check(pp_replay *r, const pp_stamp *st,
         }
         s->window |= (uint64_t)1 << back;
     }
-    s->last_ns = now_ns;
+    s->last_ns = mono_ns;
     return PP_REPLAY_FRESH;
 }

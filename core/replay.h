@@ -2,12 +2,16 @@
  *
  * Every message carries a stamp: the sender's session (64 random bits,
  * one per signer), a counter that grows with each message of that session,
- * and the sender's clock when it sent.  A receiver accepts a stamp once:
- * a stamp whose counter it has seen, or that is more than 64 behind the
- * highest counter of its session, is a replay; one whose time is further
- * than the clock window from the receiver's clock is stale.  A session is
- * remembered for a clock window after its last message, so a replay that
- * the table has forgotten is always stale too.
+ * and the sender's wall clock when it sent.  A receiver accepts a stamp
+ * once: a stamp whose counter it has seen, or that is more than 64 behind
+ * the highest counter of its session, is a replay.  A session is
+ * remembered for a clock window after its last message, timed on the
+ * receiver's monotonic clock; while it is remembered its counter is all
+ * that is checked, so a wall clock that steps on either side cuts off no
+ * one.  The first stamp of a session (or one the table has forgotten) is
+ * stale when its time is further than the clock window from the
+ * receiver's wall clock, so a replay that the table has forgotten is
+ * stale too.
  *
  * The guard's memory is bounded (PP_REPLAY_SESSIONS senders seen within a
  * window); a new sender beyond that is refused, never a known one. */
@@ -35,7 +39,7 @@ typedef struct pp_replay_slot {
     uint64_t session;  /* 0 marks an empty slot */
     uint64_t highest;  /* highest counter seen */
     uint64_t window;   /* bit i: counter highest - i was seen */
-    int64_t last_ns;   /* receiver's clock at the last message */
+    int64_t last_ns;   /* receiver's monotonic clock at the last message */
 } pp_replay_slot;
 
 /* Refusals counted, for status reports; another thread may read them. */
@@ -55,9 +59,10 @@ void pp_replay_destroy(pp_replay **replay_p);
 void pp_replay_set_window(pp_replay *r, double window_s);
 pp_replay_counts pp_replay_counted(const pp_replay *r);
 
-/* Checks the stamp against the receiver's clock now_ns and, when fresh,
- * records it.  Counts every refusal. */
+/* Checks the stamp against the receiver's clocks now (wall_ns: since the
+ * epoch; mono_ns: CLOCK_MONOTONIC) and, when fresh, records it.  Counts
+ * every refusal. */
 pp_replay_verdict pp_replay_check(pp_replay *r, const pp_stamp *s,
-                                  int64_t now_ns);
+                                  int64_t wall_ns, int64_t mono_ns);
 
 #endif

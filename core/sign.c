@@ -129,10 +129,12 @@ void pp_signer_stamp(pp_signer *s, pp_stamp *out)
 
 pp_replay_verdict pp_signer_admit(pp_signer *s, const pp_stamp *st)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
+    struct timespec wall, mono;
+    clock_gettime(CLOCK_REALTIME, &wall);
+    clock_gettime(CLOCK_MONOTONIC, &mono);
     return pp_replay_check(s->seen, st,
-                           (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec);
+                           (int64_t)wall.tv_sec * 1000000000 + wall.tv_nsec,
+                           (int64_t)mono.tv_sec * 1000000000 + mono.tv_nsec);
 }
 
 void pp_signer_set_clock_window(pp_signer *s, double seconds)

@@ -147,6 +147,12 @@ uint64_t pp_msg_id_next(void);
  * controller bounds what it hands each engine itself (--hwm). */
 void pp_socket_unbounded(void *sock);
 
+/* The wall clock, ns since the epoch: for stamps and the times shown to
+ * people (t_submit, t_start, t_done).  It can step (NTP on a Pi without a
+ * real-time clock), so it never measures an interval. */
 int64_t pp_now_ns(void);
+/* CLOCK_MONOTONIC in ns: every interval, deadline and timeout (heartbeats,
+ * patience, task start timeouts).  Comparable only within one host. */
+int64_t pp_mono_ns(void);
 
 #endif

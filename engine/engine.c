@@ -63,9 +63,9 @@ static int await_reply(engine *en, void *sock, pp_signer *signer,
                        uint64_t id, pp_msg_type type, int timeout_ms,
                        pp_header *out, pp_error *err)
 {
-    int64_t deadline = pp_now_ns() + (int64_t)timeout_ms * 1000000;
+    int64_t deadline = pp_mono_ns() + (int64_t)timeout_ms * 1000000;
     for (;;) {
-        int64_t left = (deadline - pp_now_ns()) / 1000000;
+        int64_t left = (deadline - pp_mono_ns()) / 1000000;
         if (left <= 0)
             return pp_error_set(err, PP_ETIMEDOUT, "timed out");
         if (atomic_load(&en->heart_stop))
@@ -383,12 +383,12 @@ static void *heart_main(void *arg)
     pp_conninfo_secure(&en->ci, sock, &err); /* as the main socket did */
     zmq_connect(sock, en->endpoint);
     uint32_t epoch = atomic_load(&en->epoch);
-    int64_t last_answer = pp_now_ns();
+    int64_t last_answer = pp_mono_ns();
     while (!atomic_load(&en->heart_stop)) {
         int64_t period = atomic_load(&en->heart_ms) * 1000000;
         if (atomic_load(&en->epoch) != epoch) {
             epoch = atomic_load(&en->epoch);
-            last_answer = pp_now_ns();
+            last_answer = pp_mono_ns();
         }
         pp_header h = { .type = PP_MSG_HEARTBEAT, .id = pp_msg_id_next(),
                         .engine = atomic_load(&en->id) };
@@ -402,8 +402,8 @@ static void *heart_main(void *arg)
             pp_msg_send(sock, signer, NULL, 0, &h, vals, 2, &err);
         else
             pp_msg_send(sock, signer, NULL, 0, &h, vals, 1, &err);
-        int64_t next = pp_now_ns() + period;
-        for (int64_t left; (left = next - pp_now_ns()) > 0
+        int64_t next = pp_mono_ns() + period;
+        for (int64_t left; (left = next - pp_mono_ns()) > 0
                            && !atomic_load(&en->heart_stop);) {
             zmq_pollitem_t item = { sock, 0, ZMQ_POLLIN, 0 };
             long ms = (long)(left / 1000000) + 1;
@@ -417,18 +417,18 @@ static void *heart_main(void *arg)
             pp_frames_close(&fr);
             if (rc || rep.type != PP_MSG_HEARTBEAT)
                 continue;
-            last_answer = pp_now_ns();
+            last_answer = pp_mono_ns();
             if (rep.status && !atomic_load(&en->lost)) {
                 pp_warn("the controller does not know engine %d",
                         atomic_load(&en->id));
                 atomic_store(&en->lost, true);
             }
         }
-        if (pp_now_ns() - last_answer
+        if (pp_mono_ns() - last_answer
                 > period * atomic_load(&en->heart_misses)
             && !atomic_load(&en->lost)) {
             pp_warn("no answer from the controller for %.1f s",
-                    (double)(pp_now_ns() - last_answer) / 1e9);
+                    (double)(pp_mono_ns() - last_answer) / 1e9);
             atomic_store(&en->lost, true);
         }
         if (atomic_load(&en->lost) && !atomic_load(&en->heart_stop))

@@ -21,8 +21,8 @@ static void each_stamp_is_taken_once(void **state)
     assert_non_null(r);
     for (uint64_t c = 1; c <= 1000; c++) {
         pp_stamp s = stamp(42, c, now);
-        assert_int_equal(pp_replay_check(r, &s, now), PP_REPLAY_FRESH);
-        assert_int_equal(pp_replay_check(r, &s, now), PP_REPLAY_SEEN);
+        assert_int_equal(pp_replay_check(r, &s, now, now), PP_REPLAY_FRESH);
+        assert_int_equal(pp_replay_check(r, &s, now, now), PP_REPLAY_SEEN);
     }
     assert_int_equal(pp_replay_counted(r).seen, 1000);
     pp_replay_destroy(&r);
@@ -34,26 +34,26 @@ static void reordering_within_sixty_four_is_accepted_once(void **state)
     (void)state;
     pp_replay *r = pp_replay_new(300);
     pp_stamp s = stamp(7, 100, now);
-    assert_int_equal(pp_replay_check(r, &s, now), PP_REPLAY_FRESH);
+    assert_int_equal(pp_replay_check(r, &s, now, now), PP_REPLAY_FRESH);
     /* 37..99 arrive late, in reverse: all new, then all seen. */
     for (uint64_t c = 99; c >= 37; c--) {
         s = stamp(7, c, now);
-        assert_int_equal(pp_replay_check(r, &s, now), PP_REPLAY_FRESH);
+        assert_int_equal(pp_replay_check(r, &s, now, now), PP_REPLAY_FRESH);
     }
     for (uint64_t c = 37; c <= 100; c++) {
         s = stamp(7, c, now);
-        assert_int_equal(pp_replay_check(r, &s, now), PP_REPLAY_SEEN);
+        assert_int_equal(pp_replay_check(r, &s, now, now), PP_REPLAY_SEEN);
     }
     /* 36 is 64 behind: too old to tell, so refused. */
     s = stamp(7, 36, now);
-    assert_int_equal(pp_replay_check(r, &s, now), PP_REPLAY_SEEN);
+    assert_int_equal(pp_replay_check(r, &s, now, now), PP_REPLAY_SEEN);
     /* A jump of more than 64 forgets the old window but not the rule. */
     s = stamp(7, 1000, now);
-    assert_int_equal(pp_replay_check(r, &s, now), PP_REPLAY_FRESH);
+    assert_int_equal(pp_replay_check(r, &s, now, now), PP_REPLAY_FRESH);
     s = stamp(7, 990, now);
-    assert_int_equal(pp_replay_check(r, &s, now), PP_REPLAY_FRESH);
+    assert_int_equal(pp_replay_check(r, &s, now, now), PP_REPLAY_FRESH);
     s = stamp(7, 100, now);
-    assert_int_equal(pp_replay_check(r, &s, now), PP_REPLAY_SEEN);
+    assert_int_equal(pp_replay_check(r, &s, now, now), PP_REPLAY_SEEN);
     pp_replay_destroy(&r);
 }
 
@@ -70,7 +70,7 @@ static void random_order_matches_a_model(void **state)
         uint64_t c = 1 + (uint64_t)(rand() % N);
         pp_stamp s = stamp(99, c, now);
         bool fresh_by_model = !seen[c] && (c + 64 > highest);
-        pp_replay_verdict v = pp_replay_check(r, &s, now);
+        pp_replay_verdict v = pp_replay_check(r, &s, now, now);
         assert_int_equal(v, fresh_by_model ? PP_REPLAY_FRESH : PP_REPLAY_SEEN);
         if (fresh_by_model) {
             seen[c] = true;
@@ -87,17 +87,17 @@ static void sessions_are_kept_apart(void **state)
     pp_replay *r = pp_replay_new(300);
     for (uint64_t session = 1; session <= 500; session++) {
         pp_stamp s = stamp(session * 0x1000193, 1, now);
-        assert_int_equal(pp_replay_check(r, &s, now), PP_REPLAY_FRESH);
+        assert_int_equal(pp_replay_check(r, &s, now, now), PP_REPLAY_FRESH);
     }
     for (uint64_t session = 1; session <= 500; session++) {
         pp_stamp s = stamp(session * 0x1000193, 1, now);
-        assert_int_equal(pp_replay_check(r, &s, now), PP_REPLAY_SEEN);
+        assert_int_equal(pp_replay_check(r, &s, now, now), PP_REPLAY_SEEN);
         s.counter = 2;
-        assert_int_equal(pp_replay_check(r, &s, now), PP_REPLAY_FRESH);
+        assert_int_equal(pp_replay_check(r, &s, now, now), PP_REPLAY_FRESH);
     }
     /* Session 0 is no sender's. */
     pp_stamp zero = stamp(0, 1, now);
-    assert_int_equal(pp_replay_check(r, &zero, now), PP_REPLAY_SEEN);
+    assert_int_equal(pp_replay_check(r, &zero, now, now), PP_REPLAY_SEEN);
     pp_replay_destroy(&r);
 }
 
@@ -108,15 +108,15 @@ static void stamps_outside_the_clock_window_are_stale(void **state)
     pp_stamp past = stamp(5, 1, now - 301 * SEC);
     pp_stamp future = stamp(5, 2, now + 301 * SEC);
     pp_stamp edge = stamp(5, 3, now - 299 * SEC);
-    assert_int_equal(pp_replay_check(r, &past, now), PP_REPLAY_STALE);
-    assert_int_equal(pp_replay_check(r, &future, now), PP_REPLAY_STALE);
-    assert_int_equal(pp_replay_check(r, &edge, now), PP_REPLAY_FRESH);
+    assert_int_equal(pp_replay_check(r, &past, now, now), PP_REPLAY_STALE);
+    assert_int_equal(pp_replay_check(r, &future, now, now), PP_REPLAY_STALE);
+    assert_int_equal(pp_replay_check(r, &edge, now, now), PP_REPLAY_FRESH);
     assert_int_equal(pp_replay_counted(r).stale, 2);
     /* Without a clock window the same stamps are judged by number only. */
     pp_replay_set_window(r, 0);
-    assert_int_equal(pp_replay_check(r, &past, now), PP_REPLAY_FRESH);
-    assert_int_equal(pp_replay_check(r, &future, now), PP_REPLAY_FRESH);
-    assert_int_equal(pp_replay_check(r, &edge, now), PP_REPLAY_SEEN);
+    assert_int_equal(pp_replay_check(r, &past, now, now), PP_REPLAY_FRESH);
+    assert_int_equal(pp_replay_check(r, &future, now, now), PP_REPLAY_FRESH);
+    assert_int_equal(pp_replay_check(r, &edge, now, now), PP_REPLAY_SEEN);
     pp_replay_destroy(&r);
 }
 
@@ -127,21 +127,60 @@ static void a_full_table_refuses_new_senders_until_old_ones_expire(
     pp_replay *r = pp_replay_new(10);
     for (uint64_t i = 1; i <= PP_REPLAY_SESSIONS; i++) {
         pp_stamp s = stamp(i, 1, now);
-        assert_int_equal(pp_replay_check(r, &s, now), PP_REPLAY_FRESH);
+        assert_int_equal(pp_replay_check(r, &s, now, now), PP_REPLAY_FRESH);
     }
     pp_stamp newcomer = stamp(PP_REPLAY_SESSIONS + 1, 1, now);
-    assert_int_equal(pp_replay_check(r, &newcomer, now), PP_REPLAY_FULL);
+    assert_int_equal(pp_replay_check(r, &newcomer, now, now), PP_REPLAY_FULL);
     /* A known sender still gets through. */
     pp_stamp known = stamp(17, 2, now);
-    assert_int_equal(pp_replay_check(r, &known, now), PP_REPLAY_FRESH);
+    assert_int_equal(pp_replay_check(r, &known, now, now), PP_REPLAY_FRESH);
     /* Eleven seconds on, the others are past the window: room again, and
      * the old stamps of a forgotten sender are stale. */
     int64_t later = now + 11 * SEC;
     newcomer.t_sent = later;
-    assert_int_equal(pp_replay_check(r, &newcomer, later), PP_REPLAY_FRESH);
+    assert_int_equal(pp_replay_check(r, &newcomer, later, later), PP_REPLAY_FRESH);
     pp_stamp old = stamp(3, 1, now);
-    assert_int_equal(pp_replay_check(r, &old, later), PP_REPLAY_STALE);
+    assert_int_equal(pp_replay_check(r, &old, later, later), PP_REPLAY_STALE);
     assert_int_equal(pp_replay_counted(r).full, 1);
+    pp_replay_destroy(&r);
+}
+
+/* NTP steps a Pi's wall clock by an hour: a sender already talking goes
+ * on (its counter is checked, not its time), on either side of the step;
+ * a sender that starts after it is judged by the stepped clock. */
+static void a_wall_clock_step_cuts_off_no_known_sender(void **state)
+{
+    (void)state;
+    pp_replay *r = pp_replay_new(300);
+    int64_t mono = 1000 * SEC;
+    pp_stamp s = stamp(11, 1, now);
+    assert_int_equal(pp_replay_check(r, &s, now, mono), PP_REPLAY_FRESH);
+    /* The sender's clock jumps an hour ahead, then an hour behind. */
+    s = stamp(11, 2, now + 3600 * SEC);
+    assert_int_equal(pp_replay_check(r, &s, now + SEC, mono + SEC),
+                     PP_REPLAY_FRESH);
+    s = stamp(11, 3, now - 3600 * SEC);
+    assert_int_equal(pp_replay_check(r, &s, now + 2 * SEC, mono + 2 * SEC),
+                     PP_REPLAY_FRESH);
+    /* The receiver's clock jumps: the sender is still known. */
+    s = stamp(11, 4, now + 3 * SEC);
+    assert_int_equal(pp_replay_check(r, &s, now + 3600 * SEC, mono + 3 * SEC),
+                     PP_REPLAY_FRESH);
+    /* Replays are still refused, and so is a newcomer an hour off. */
+    assert_int_equal(pp_replay_check(r, &s, now + 3600 * SEC, mono + 4 * SEC),
+                     PP_REPLAY_SEEN);
+    pp_stamp newcomer = stamp(12, 1, now + 4 * SEC);
+    assert_int_equal(pp_replay_check(r, &newcomer, now + 3600 * SEC,
+                                     mono + 4 * SEC),
+                     PP_REPLAY_STALE);
+    /* Forgotten after a window of silence by the monotonic clock, however
+     * the wall clock moved: then the clock window applies again. */
+    s = stamp(11, 5, now + 3600 * SEC);
+    assert_int_equal(pp_replay_check(r, &s, now, mono + 310 * SEC),
+                     PP_REPLAY_STALE);
+    s = stamp(11, 5, now);
+    assert_int_equal(pp_replay_check(r, &s, now, mono + 311 * SEC),
+                     PP_REPLAY_FRESH);
     pp_replay_destroy(&r);
 }
 
@@ -155,6 +194,7 @@ int main(void)
         cmocka_unit_test(stamps_outside_the_clock_window_are_stale),
         cmocka_unit_test(
             a_full_table_refuses_new_senders_until_old_ones_expire),
+        cmocka_unit_test(a_wall_clock_step_cuts_off_no_known_sender),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
