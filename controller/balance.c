@@ -205,8 +205,12 @@ bool hub_retry(hub *h, hub_task *t, int32_t engine)
     if (t->nexcluded < HUB_MAX_EXCLUDED)
         t->excluded[t->nexcluded++] = engine;
     t->engine = -1;
+    /* A start timeout counts from when the task waits again. */
+    t->queued_ns = pp_mono_ns();
     if (hub_queue_push(&h->queue, t, true))
         return false;
+    if (t->timeout_ms > 0)
+        h->timeouts_seen = true;
     h->tasks_retried++;
     pp_debug("task %016llx queued again after engine %d, %d retries left",
              (unsigned long long)t->id, engine, t->retries_left);
@@ -218,17 +222,26 @@ bool hub_hand_back(hub *h, hub_task *t)
     if (!t->balanced || !t->body)
         return false;
     t->engine = -1;
-    return hub_queue_push(&h->queue, t, true) == 0;
+    t->queued_ns = pp_mono_ns();
+    if (hub_queue_push(&h->queue, t, true))
+        return false;
+    if (t->timeout_ms > 0)
+        h->timeouts_seen = true;
+    return true;
 }
 
 void hub_expire_queued(hub *h, int64_t now)
 {
     hub_queue *q = &h->queue;
+    bool waiting = false; /* a task with a timeout stays queued */
     for (size_t i = 0; i < q->len; i++) {
         hub_task *t = *queue_at(q, i);
-        if (!t || t->timeout_ms <= 0
-            || now - t->queued_ns < t->timeout_ms * 1000000)
+        if (!t || t->timeout_ms <= 0)
             continue;
+        if (now - t->queued_ns < t->timeout_ms * 1000000) {
+            waiting = true;
+            continue;
+        }
         *queue_at(q, i) = NULL;
         q->live--;
         char why[160];
@@ -240,4 +253,6 @@ void hub_expire_queued(hub *h, int64_t now)
         hub_fail_task(h, t, PP_ETIMEDOUT, why);
     }
     queue_trim(q);
+    /* Until a task with a timeout is queued again, the tick skips this. */
+    h->timeouts_seen = waiting;
 }

@@ -244,6 +244,34 @@ void hub_engine_gone(hub *h, hub_engine *e, const char *how, bool clean)
     hub_dispatch(h);
 }
 
+static hub_engine *engine_by_rid_any(hub *h, const void *rid, size_t len)
+{
+    hub_engine *found = NULL;
+    for (int32_t i = 0; i < h->nengines; i++)
+        if (h->engines[i].rid_len == len
+            && memcmp(h->engines[i].rid, rid, len) == 0)
+            found = &h->engines[i]; /* the newest entry of that id */
+    return found;
+}
+
+/* The reply tells the engine its id and how to beat its heart. */
+static void send_registered(hub *h, zmq_msg_t *route, const pp_header *req,
+                            const hub_engine *e)
+{
+    pp_header rep = {
+        .type = PP_MSG_REGISTERED,
+        .id = pp_msg_id_next(),
+        .parent = req->id,
+        .engine = e->id,
+        .timeout_ms = (int64_t)(h->cfg->heartbeat_s * 1000),
+        .retries = h->cfg->heartbeat_misses,
+    };
+    pp_error err;
+    if (pp_msg_send(h->engines_sock, h->signer, zmq_msg_data(route),
+                    zmq_msg_size(route), &rep, NULL, 0, &err))
+        pp_warn("could not answer engine %d: %s", e->id, err.msg);
+}
+
 /* REGISTER comes from the engine's main socket, or from its heart thread
  * on the main socket's behalf (a third value: the main socket's routing
  * id), so that a busy engine comes back to a restarted controller. */
@@ -261,7 +289,9 @@ static void on_register(hub *h, pp_frames *fr, const pp_header *req)
         && zmq_msg_size(&fr->body[4]) <= sizeof pid_attempt)
         memcpy(pid_attempt, zmq_msg_data(&fr->body[4]),
                zmq_msg_size(&fr->body[4]));
-    hub_engine *old = engine_by_rid(h, zmq_msg_data(rid), rid_len);
+    /* Dead entries too: an engine that unregistered must not come back
+     * by a REGISTER its heart thread sent just before. */
+    hub_engine *old = engine_by_rid_any(h, zmq_msg_data(rid), rid_len);
     /* A REGISTER that waited in a connection the engine has since given
      * up on is older than the one it was answered for: ignore it, or the
      * engine would lose the id it is using. */
@@ -269,8 +299,19 @@ static void on_register(hub *h, pp_frames *fr, const pp_header *req)
         pp_debug("ignored an old registration of engine %d", old->id);
         return;
     }
-    if (old)
-        hub_engine_gone(h, old, "registered again", false);
+    if (old && old->alive) {
+        /* The same process, alive, lost its heartbeat replies for a while
+         * and registers again: it keeps its id and the tasks it holds,
+         * whose results are still to come (run elsewhere, a balanced one
+         * would run twice). */
+        old->attempt = pid_attempt[1];
+        old->last_beat_ns = pp_mono_ns();
+        send_registered(h, route, req, old);
+        pp_info("engine %d registered again (%d task%s kept)", old->id,
+                old->outstanding, old->outstanding == 1 ? "" : "s");
+        hub_dispatch(h);
+        return;
+    }
     if (h->nengines == h->cap_engines) {
         int32_t cap = h->cap_engines ? h->cap_engines * 2 : 16;
         hub_engine *grown = realloc(h->engines, (size_t)cap * sizeof *grown);
@@ -299,19 +340,7 @@ static void on_register(hub *h, pp_frames *fr, const pp_header *req)
     }
     e->pid = (long)pid_attempt[0];
     e->attempt = pid_attempt[1];
-    /* The reply tells the engine its id and how to beat its heart. */
-    pp_header rep = {
-        .type = PP_MSG_REGISTERED,
-        .id = pp_msg_id_next(),
-        .parent = req->id,
-        .engine = e->id,
-        .timeout_ms = (int64_t)(h->cfg->heartbeat_s * 1000),
-        .retries = h->cfg->heartbeat_misses,
-    };
-    pp_error err;
-    if (pp_msg_send(h->engines_sock, h->signer, zmq_msg_data(route),
-                    zmq_msg_size(route), &rep, NULL, 0, &err))
-        pp_warn("could not answer engine %d: %s", e->id, err.msg);
+    send_registered(h, route, req, e);
     pp_info("engine %d registered (%s, pid %ld)", e->id, e->host, e->pid);
     hub_publish(h, "engine_registered", e->id, e->host);
     hub_dispatch(h);
@@ -440,6 +469,15 @@ static void on_engine_message(hub *h)
         on_result(h, e, &fr, &hd);
         break;
     case PP_MSG_UNREGISTER: {
+        /* The engine's count of REGISTERs sent: one its heart thread sent
+         * before the engine stopped is older, and ignored. */
+        if (hd.nvalues >= 1 && hd.types[0] == PP_T_I64
+            && zmq_msg_size(&fr.body[3]) == sizeof(int64_t)) {
+            int64_t attempts;
+            memcpy(&attempts, zmq_msg_data(&fr.body[3]), sizeof attempts);
+            if (attempts > e->attempt)
+                e->attempt = attempts;
+        }
         zmq_msg_t route;
         zmq_msg_init(&route);
         zmq_msg_copy(&route, &fr.route[0]);
@@ -526,6 +564,13 @@ static void on_task(hub *h, pp_frames *fr, const pp_header *hd)
         reply_error(h, client, client_len, hd, -1, PP_EINVAL,
                     "task id %016llx is already in use",
                     (unsigned long long)hd->id);
+        return;
+    }
+    /* Checked before it is multiplied into nanoseconds. */
+    if (hd->timeout_ms < 0 || hd->timeout_ms > HUB_TIMEOUT_MAX_MS) {
+        reply_error(h, client, client_len, hd, hd->engine, PP_EINVAL,
+                    "a task's start timeout must be 0 to %lld ms, not %lld",
+                    (long long)HUB_TIMEOUT_MAX_MS, (long long)hd->timeout_ms);
         return;
     }
     if (h->cfg->backlog > 0) {
@@ -724,6 +769,16 @@ static void check_hearts(hub *h, int64_t now)
     }
 }
 
+static void forgive_stall(hub *h, int64_t stall_ns)
+{
+    pp_info("the controller was stalled for %.1f s; engines get that time "
+            "back to beat",
+            (double)stall_ns / 1e9);
+    for (int32_t i = 0; i < h->nengines; i++)
+        if (h->engines[i].alive)
+            h->engines[i].last_beat_ns += stall_ns;
+}
+
 static int write_files(const hub_config *cfg, const pp_conninfo *ci,
                        char *engine_path, char *client_path, pp_error *err)
 {
@@ -909,7 +964,7 @@ int hub_run(const hub_config *cfg, pp_error *err)
     int64_t tick_ns = (int64_t)(cfg->heartbeat_s * 1e9 / 4);
     if (tick_ns < 10000000)
         tick_ns = 10000000;
-    int64_t next_tick = pp_mono_ns() + tick_ns;
+    int64_t last_tick = pp_mono_ns(), next_tick = last_tick + tick_ns;
     while (!hub_stop) {
         int64_t wait_ms = (next_tick - pp_mono_ns()) / 1000000;
         int n = zmq_poll(items, nitems, wait_ms < 0 ? 0 : (long)wait_ms);
@@ -925,7 +980,13 @@ int hub_run(const hub_config *cfg, pp_error *err)
             hub_curve_answer(&h);
         int64_t now = pp_mono_ns();
         if (now >= next_tick) {
+            /* A controller that was itself stopped (SIGSTOP, a swapping
+             * Pi) heard no beats meanwhile: its engines are not to blame,
+             * so the stall is not counted against them. */
+            if (now - last_tick > 4 * tick_ns)
+                forgive_stall(&h, now - last_tick - tick_ns);
             check_hearts(&h, now);
+            last_tick = now;
             /* Scanning a long queue every tick is for runs that asked
              * for start timeouts only. */
             if (h.timeouts_seen)

@@ -15,6 +15,8 @@
 
 #define RID_MAX 64
 #define HUB_MAX_EXCLUDED 8
+/* The longest start timeout a task may ask for: 30 days. */
+#define HUB_TIMEOUT_MAX_MS (30LL * 24 * 3600 * 1000)
 
 typedef struct hub_engine {
     int32_t id;
@@ -97,7 +99,8 @@ typedef struct hub {
     uint64_t tasks_done;
     uint64_t tasks_failed;
     uint64_t tasks_retried;
-    bool timeouts_seen; /* a task with a start timeout came in: scan */
+    bool timeouts_seen; /* a task with a start timeout may be queued: the
+                           tick scans the queue until none is */
     int64_t started_ns;  /* monotonic: for the uptime */
     int64_t run_ns;      /* wall clock at the start: names this run to
                             clients, which see a restart as a change */

@@ -58,17 +58,18 @@ static void on_signal(int sig)
 
 /* Waits on sock for the reply to request id, dropping anything else (a
  * forged or stray message must not be taken for the answer).  Gives up
- * early when the engine is told to stop. */
-static int await_reply(engine *en, void *sock, pp_signer *signer,
-                       uint64_t id, pp_msg_type type, int timeout_ms,
-                       pp_header *out, pp_error *err)
+ * early when the engine is told to stop, or when cancel (if not NULL) is
+ * set. */
+static int await_reply(const atomic_bool *cancel, void *sock,
+                       pp_signer *signer, uint64_t id, pp_msg_type type,
+                       int timeout_ms, pp_header *out, pp_error *err)
 {
     int64_t deadline = pp_mono_ns() + (int64_t)timeout_ms * 1000000;
     for (;;) {
         int64_t left = (deadline - pp_mono_ns()) / 1000000;
         if (left <= 0)
             return pp_error_set(err, PP_ETIMEDOUT, "timed out");
-        if (atomic_load(&en->heart_stop))
+        if (cancel && atomic_load(cancel))
             return pp_error_set(err, PP_EINTR, "interrupted");
         zmq_pollitem_t item = { sock, 0, ZMQ_POLLIN, 0 };
         int n = zmq_poll(&item, 1, left > 100 ? 100 : (long)left);
@@ -117,7 +118,9 @@ static int engine_register(engine *en, void *sock, pp_signer *signer,
     if (rc)
         return rc;
     pp_header rep;
-    rc = await_reply(en, sock, signer, h.id, PP_MSG_REGISTERED,
+    /* From the heart thread, stopping the heart cancels the wait. */
+    const atomic_bool *cancel = sock == en->sock ? NULL : &en->heart_stop;
+    rc = await_reply(cancel, sock, signer, h.id, PP_MSG_REGISTERED,
                      (int)(timeout_s * 1000), &rep, err);
     if (rc == PP_ETIMEDOUT)
         return pp_error_set(err, rc,
@@ -133,17 +136,24 @@ static int engine_register(engine *en, void *sock, pp_signer *signer,
     return 0;
 }
 
+/* Called with the heart thread stopped, so nothing registers the engine
+ * again once it is gone.  The count of REGISTERs sent lets the controller
+ * ignore one the heart sent just before stopping (another connection, so
+ * it may arrive after this). */
 static void engine_unregister(engine *en)
 {
     pp_header h = { .type = PP_MSG_UNREGISTER, .id = pp_msg_id_next(),
                     .engine = atomic_load(&en->id) };
+    int64_t attempts = (int64_t)atomic_load(&en->attempts);
+    pp_value v;
     pp_error err;
-    if (pp_msg_send(en->sock, en->signer, NULL, 0, &h, NULL, 0, &err))
+    if (pp_value_i64(&v, &attempts, 1)
+        || pp_msg_send(en->sock, en->signer, NULL, 0, &h, &v, 1, &err))
         return;
     engine_stop = 0; /* let the wait below run to its end */
     pp_header rep;
-    if (await_reply(en, en->sock, en->signer, h.id, PP_MSG_UNREGISTER, 1000,
-                    &rep, &err))
+    if (await_reply(NULL, en->sock, en->signer, h.id, PP_MSG_UNREGISTER,
+                    1000, &rep, &err))
         pp_warn("the controller did not confirm; leaving anyway");
 }
 
@@ -462,13 +472,18 @@ static int open_socket(engine *en, pp_error *err)
     return 0;
 }
 
-static void engine_close(engine *en)
+static void heart_stop(engine *en)
 {
     if (en->heart_started) {
         atomic_store(&en->heart_stop, true);
         pthread_join(en->heart, NULL);
         en->heart_started = false;
     }
+}
+
+static void engine_close(engine *en)
+{
+    heart_stop(en);
     ns_free(&en->ns);
     pp_signer_destroy(&en->signer);
     if (en->sock) {
@@ -538,6 +553,7 @@ int engine_run(const engine_config *cfg, pp_error *err)
         if (n > 0)
             on_message(&en);
     }
+    heart_stop(&en);
     engine_unregister(&en);
     pp_info("engine %d stopped", atomic_load(&en.id));
     engine_close(&en);

@@ -360,6 +360,72 @@ static void mode_flags(void)
     pp_view_destroy(&v);
 }
 
+/* The engine (0 or 1) with a task outstanding, from the status; -1 when
+ * not exactly one has. */
+static int32_t busy_engine(void)
+{
+    char *json = NULL;
+    pp_error err;
+    if (pp_client_status(client, &json, &err))
+        return -1;
+    json_t *root = json_loads(json, 0, NULL);
+    free(json);
+    int32_t busy = -1, nbusy = 0;
+    json_t *engines = json_object_get(root, "engines");
+    for (size_t i = 0; i < json_array_size(engines); i++) {
+        json_t *e = json_array_get(engines, i);
+        if (json_integer_value(json_object_get(e, "outstanding")) > 0) {
+            busy = (int32_t)json_integer_value(json_object_get(e, "id"));
+            nbusy++;
+        }
+    }
+    json_decref(root);
+    return nbusy == 1 ? busy : -1;
+}
+
+/* requeue-timeout: a task allowed 0.5 s to start runs on an engine that
+ * is killed 0.7 s in; retried, it waits about 0.3 s for the other engine
+ * (busy until then) and runs there: its start timeout counts from when it
+ * was queued again, not from its first submission. */
+static void mode_requeue_timeout(void)
+{
+    pp_error err = { 0 };
+    pp_view *v = pp_client_balanced(client, &err);
+    double hog_s = 1.6, task_s = 1.0;
+    pp_value arg;
+    pp_value_borrow(&arg, PP_T_F64, &hog_s, sizeof hog_s);
+    pp_async *hog = pp_view_apply_async(v, "sleep", &arg, 1, &err);
+    int32_t hog_engine = -1;
+    for (int i = 0; i < 200 && hog_engine < 0; i++) {
+        hog_engine = busy_engine();
+        sleep_s(0.01);
+    }
+    CHECK(hog_engine >= 0, "the hog did not start");
+    pp_task_opts flags = { .retries = 1, .timeout_s = 0.5 };
+    pp_view_set_flags(v, &flags, &err);
+    pp_value_borrow(&arg, PP_T_F64, &task_s, sizeof task_s);
+    pp_async *t = pp_view_apply_async(v, "sleep", &arg, 1, &err);
+    int32_t victim = 1 - hog_engine;
+    long pid = engine_pid(victim);
+    CHECK(pid > 0, "no pid for engine %d", victim);
+    /* Killed after 0.7 s: declared dead 0.6 s later (heartbeats 0.2 s x
+     * 3), 1.3 s after its first submission, when the hog has 0.3 s left. */
+    sleep_s(0.7);
+    kill((pid_t)pid, SIGKILL);
+    CHECK(pp_async_wait(t, 30, &err) == 0, "wait: %s", err.msg);
+    CHECK(pp_async_first_error(t, &err) == 0,
+          "the retried task failed: %s", err.msg);
+    const pp_task_meta *m = pp_async_meta(t, 0);
+    CHECK(m && m->engine == hog_engine, "the task ran on engine %d, not %d",
+          m ? m->engine : -1, hog_engine);
+    printf("a task retried 1.3 s after its submission, allowed 0.5 s to "
+           "start, ran on engine %d\n", m ? m->engine : -1);
+    pp_async_wait(hog, 30, &err);
+    pp_async_destroy(&t);
+    pp_async_destroy(&hog);
+    pp_view_destroy(&v);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 3) {
@@ -375,6 +441,8 @@ int main(int argc, char **argv)
     const char *mode = argv[1];
     if (strcmp(mode, "slow") == 0)
         mode_slow();
+    else if (strcmp(mode, "requeue-timeout") == 0)
+        mode_requeue_timeout();
     else if (strcmp(mode, "kill9") == 0)
         mode_kill(SIGKILL, 1, (int32_t)atoi(argv[3]));
     else if (strcmp(mode, "kill9-noretry") == 0)

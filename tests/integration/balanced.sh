@@ -39,6 +39,11 @@ start_engine flags
 start_engine flags
 "$BIN/balanced" flags "$(client flags)"
 
+start_controller requeue "${HB[@]}"
+start_engine requeue
+start_engine requeue
+"$BIN/balanced" requeue-timeout "$(client requeue)"
+
 # The driver's balanced powers prints exactly what the direct view prints.
 expect_eq "balanced powers" "$(powers_expected 64 10)" \
     "$("$DRIVER" --no-embed --profile flags powers --view balanced --chunksize 10)"
