@@ -19,16 +19,22 @@ D=("$DRIVER" --no-embed --profile "$P")
 echo "+0" >"$WORK/ctl.clock"
 echo "+0" >"$WORK/eng.clock"
 
-# stepped FILE CMD...: CMD with its wall clock offset by what FILE says.
+# stepped FILE CMD...: CMD with its wall clock offset by what FILE says
+# (env execs CMD, so a background one's $! is CMD's own pid).
 stepped() {
     local file=$1
     shift
-    LD_PRELOAD="$lib" FAKETIME_TIMESTAMP_FILE="$file" FAKETIME_NO_CACHE=1 \
+    env LD_PRELOAD="$lib" FAKETIME_TIMESTAMP_FILE="$file" FAKETIME_NO_CACHE=1 \
         FAKETIME_DONT_FAKE_MONOTONIC=1 "$@"
 }
+stepped_env() {
+    echo LD_PRELOAD="$lib" FAKETIME_TIMESTAMP_FILE="$1" FAKETIME_NO_CACHE=1 \
+        FAKETIME_DONT_FAKE_MONOTONIC=1
+}
 
-stepped "$WORK/ctl.clock" "$BIN/controller" --profile "$P" --log-level warn \
-    "${HB[@]}" 2>"$WORK/ctl.log" &
+# shellcheck disable=SC2046 # the words of stepped_env are meant to split
+env $(stepped_env "$WORK/ctl.clock") "$BIN/controller" --profile "$P" \
+    --log-level warn "${HB[@]}" 2>"$WORK/ctl.log" &
 ctl=$!
 STARTED_PIDS+=("$ctl")
 file="$PIPAR_DIR/profile_$P/security/engine.json"
@@ -37,8 +43,9 @@ for _ in $(seq 500); do
     sleep 0.01
 done
 # One engine whose clock steps, one whose clock does not.
-stepped "$WORK/eng.clock" "$BIN/engine" --file "$file" --log-level warn \
-    --task-delay 0.01 &
+# shellcheck disable=SC2046
+env $(stepped_env "$WORK/eng.clock") "$BIN/engine" --file "$file" \
+    --log-level warn --task-delay 0.01 &
 STARTED_PIDS+=("$!")
 for _ in $(seq 500); do [ "$("${D[@]}" ids)" == "[0]" ] && break; sleep 0.01; done
 start_engine "$P" --task-delay 0.01
