@@ -138,6 +138,7 @@ static int cluster_start(const cli_opts *o, int argc, char **argv)
         { "max-message-size", required_argument, NULL, 'C' },
         { "clock-window", required_argument, NULL, 'C' },
         { "curve", no_argument, NULL, 'K' },
+        { "insecure", no_argument, NULL, 'I' },
         { 0, 0, 0, 0 },
     };
     /* The controller's own options pass through; it checks them. */
@@ -157,6 +158,9 @@ static int cluster_start(const cli_opts *o, int argc, char **argv)
         if (c == 'K' && nctl + 1 <= 16) {
             static char curve[] = "--curve";
             ctl_args[nctl++] = curve;
+        } else if (c == 'I' && nctl + 1 <= 16) {
+            static char insecure[] = "--insecure";
+            ctl_args[nctl++] = insecure;
         } else if (c == 'C' && nctl + 2 <= 16) {
             static char names[8][32];
             snprintf(names[index - 2], sizeof names[0], "--%s",
@@ -182,6 +186,16 @@ static int cluster_start(const cli_opts *o, int argc, char **argv)
     if (optind < argc) {
         fprintf(stderr, "driver: cluster start: unexpected argument '%s'\n",
                 argv[optind]);
+        return CLI_USAGE;
+    }
+    bool curve = false, insecure = false;
+    for (int i = 0; i < nctl; i++) {
+        curve = curve || strcmp(ctl_args[i], "--curve") == 0;
+        insecure = insecure || strcmp(ctl_args[i], "--insecure") == 0;
+    }
+    if (curve && insecure) {
+        fprintf(stderr, "driver: --curve and --insecure contradict each "
+                        "other; give one\n");
         return CLI_USAGE;
     }
     pp_cluster running;
@@ -307,6 +321,11 @@ static int cluster_status(const cli_opts *o)
     if (FIELD(dropped, "curve_refused"))
         printf("%lld connections refused without this cluster's CURVE key\n",
                FIELD(dropped, "curve_refused"));
+    /* Clients that do not read what is sent to them (outbox.c). */
+    if (FIELD(root, "results_waiting") || FIELD(dropped, "unread"))
+        printf("%lld results wait for clients that do not read; %lld "
+               "replies to them dropped\n",
+               FIELD(root, "results_waiting"), FIELD(dropped, "unread"));
     /* What each engine refused itself, when it refused anything. */
     for (size_t i = 0; i < json_array_size(engines); i++) {
         json_t *e = json_array_get(engines, i);

@@ -52,7 +52,7 @@ static void usage(FILE *f)
         "  cluster start [-n N] [--scheme S] [--hwm N]\n"
         "                [--heartbeat-period S] [--heartbeat-misses N]\n"
         "                [--backlog N] [--max-message-size B]\n"
-        "                [--clock-window S] [--curve]\n"
+        "                [--clock-window S] [--curve | --insecure]\n"
         "  cluster stop | status | watch [--count N] [--for S]\n"
         "                                a local cluster that outlives "
         "the\n"

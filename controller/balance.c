@@ -156,8 +156,17 @@ void hub_dispatch(hub *h)
         /* The first queued task that some free engine may run. */
         hub_task *t = NULL;
         size_t ncands = 0;
-        for (size_t i = 0; i < q->len && i < SCAN_LIMIT; i++) {
+        for (size_t i = 0, seen = 0; i < q->len && seen < SCAN_LIMIT;
+             i++) {
             hub_task *c = *queue_at(q, i);
+            /* A task whose client has results it does not read waits
+             * aside until they are read (outbox.c), and costs no scan. */
+            if (c && hub_client_park(h, c)) {
+                *queue_at(q, i) = NULL;
+                q->live--;
+                continue;
+            }
+            seen++;
             if (!c)
                 continue;
             if (c->nexcluded && nowhere_to_run(h, c)) {

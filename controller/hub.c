@@ -144,43 +144,20 @@ static void reply_error(hub *h, const uint8_t *rid, size_t rid_len,
     vsnprintf(text, sizeof text, fmt, ap);
     va_end(ap);
     pp_error err;
-    if (pp_msg_send_error(h->clients_sock, h->signer, rid, rid_len, req,
-                          engine, code, text, &err))
+    pp_frames fr;
+    if (pp_msg_build_error(h->signer, req, engine, code, text, &fr, &err))
         pp_warn("could not send an error reply: %s", err.msg);
-}
-
-static uint64_t client_key(const uint8_t *rid, size_t len)
-{
-    uint64_t x = 0xcbf29ce484222325ull; /* FNV-1a */
-    for (size_t i = 0; i < len; i++)
-        x = (x ^ rid[i]) * 0x100000001b3ull;
-    return x;
-}
-
-/* The count of tasks the client has in the controller, created on first
- * use; NULL when out of memory. */
-static size_t *client_count(hub *h, const uint8_t *rid, size_t len)
-{
-    uint64_t key = client_key(rid, len);
-    size_t *n = pp_idmap_get(&h->clients, key);
-    if (!n) {
-        n = calloc(1, sizeof *n);
-        if (n && pp_idmap_put(&h->clients, key, n)) {
-            free(n);
-            n = NULL;
-        }
-    }
-    return n;
+    else
+        hub_client_send(h, rid, rid_len, &fr, false);
 }
 
 void hub_task_free(hub *h, hub_task *t)
 {
-    uint64_t key = client_key(t->client, t->client_len);
-    size_t *n = pp_idmap_get(&h->clients, key);
-    /* A client with nothing left in the controller is forgotten, so the
-     * table does not grow with every driver command ever run. */
-    if (n && --*n == 0)
-        free(pp_idmap_remove(&h->clients, key));
+    hub_client *c = hub_client_get(h, t->client, t->client_len, false);
+    if (c && c->tasks) {
+        c->tasks--;
+        hub_client_release(h, c);
+    }
     for (int i = 0; i < t->nbody; i++)
         zmq_msg_close(&t->body[i]);
     free(t->body);
@@ -200,9 +177,11 @@ void hub_fail_task(hub *h, hub_task *t, int code, const char *why)
     };
     memcpy(req.name, t->name, sizeof req.name);
     pp_error err;
-    if (pp_msg_send_error(h->clients_sock, h->signer, t->client,
-                          t->client_len, &req, t->engine, code, why, &err))
+    pp_frames fr;
+    if (pp_msg_build_error(h->signer, &req, t->engine, code, why, &fr, &err))
         pp_warn("could not report a failed task: %s", err.msg);
+    else /* before the task is freed: it counts until it is sent */
+        hub_client_send(h, t->client, t->client_len, &fr, true);
     pp_idmap_remove(&h->tasks, t->id);
     h->tasks_failed++;
     hub_task_free(h, t);
@@ -414,9 +393,10 @@ static void on_result(hub *h, hub_engine *e, pp_frames *fr,
     e->tasks_done++;
     h->tasks_done++;
     pp_error err;
-    if (pp_seal_renew(&fr->body[1], h->signer, &err)
-        || pp_frames_send(h->clients_sock, fr, t->client, t->client_len, &err))
+    if (pp_seal_renew(&fr->body[1], h->signer, &err))
         pp_warn("could not pass a result to its client: %s", err.msg);
+    else /* before the task is freed: it counts until it is sent */
+        hub_client_send(h, t->client, t->client_len, fr, true);
     hub_task_free(h, t);
     hub_dispatch(h);
 }
@@ -522,15 +502,13 @@ static hub_task *task_new(hub *h, pp_frames *fr, const pp_header *hd)
     if (t->timeout_ms > 0)
         h->timeouts_seen = true;
     t->retries_left = hd->retries > 0 ? hd->retries : 0;
-    size_t *count = client_count(h, t->client, t->client_len);
-    if (!count || pp_idmap_put(&h->tasks, t->id, t)) {
-        if (count && *count == 0)
-            free(pp_idmap_remove(&h->clients,
-                                 client_key(t->client, t->client_len)));
+    hub_client *c = hub_client_get(h, t->client, t->client_len, true);
+    if (!c || pp_idmap_put(&h->tasks, t->id, t)) {
+        hub_client_release(h, c);
         free(t);
         return NULL;
     }
-    ++*count;
+    c->tasks++;
     return t;
 }
 
@@ -574,10 +552,10 @@ static void on_task(hub *h, pp_frames *fr, const pp_header *hd)
         return;
     }
     if (h->cfg->backlog > 0) {
-        /* Looked up, not made: a refused task must leave nothing behind. */
-        size_t *count = pp_idmap_get(&h->clients,
-                                     client_key(client, client_len));
-        if (count && *count >= (size_t)h->cfg->backlog) {
+        /* Looked up, not made: a refused task must leave nothing behind.
+         * Results waiting for a client that does not read count too. */
+        if (hub_client_load(h, client, client_len)
+            >= (size_t)h->cfg->backlog) {
             h->drops.over_backlog++;
             reply_error(h, client, client_len, hd, hd->engine, PP_EINVAL,
                         "the controller already holds %lld tasks of this "
@@ -661,20 +639,22 @@ static char *status_json(hub *h)
     }
     json_t *root = json_pack(
         "{s:I, s:f, s:s, s:i, s:o, s:I, s:I, s:I, s:I, s:I, "
-        "s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I}}",
+        "s:I, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}}",
         "pid", (json_int_t)getpid(), "uptime_s",
         (double)(pp_mono_ns() - h->started_ns) / 1e9, "scheme",
         h->policy->name, "hwm", h->cfg->hwm, "engines", engines,
         "tasks_queued", (json_int_t)h->queue.live, "tasks_outstanding",
         (json_int_t)h->tasks.n, "tasks_done", (json_int_t)h->tasks_done,
         "tasks_failed", (json_int_t)h->tasks_failed, "tasks_retried",
-        (json_int_t)h->tasks_retried, "dropped", "bad_signature",
+        (json_int_t)h->tasks_retried, "results_waiting",
+        (json_int_t)hub_results_waiting(h), "dropped", "bad_signature",
         (json_int_t)h->drops.bad_signature, "malformed",
         (json_int_t)h->drops.malformed, "unknown_sender",
         (json_int_t)h->drops.unknown_sender, "replayed",
         (json_int_t)h->drops.replayed, "stale", (json_int_t)h->drops.stale,
         "over_backlog", (json_int_t)h->drops.over_backlog, "curve_refused",
-        (json_int_t)h->drops.curve_refused);
+        (json_int_t)h->drops.curve_refused, "unread",
+        (json_int_t)h->drops.unread);
     char *text = root ? json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER)
                       : NULL;
     json_decref(root);
@@ -728,8 +708,8 @@ static void on_client_message(hub *h)
         pp_value v;
         if (ids) {
             pp_value_take(&v, PP_T_I64, ids, n * sizeof *ids);
-            pp_msg_send(h->clients_sock, h->signer, zmq_msg_data(client),
-                        zmq_msg_size(client), &rep, &v, 1, &err);
+            hub_client_reply(h, zmq_msg_data(client), zmq_msg_size(client),
+                             &rep, &v, 1);
         }
         break;
     }
@@ -738,8 +718,8 @@ static void on_client_message(hub *h)
         pp_value v;
         if (text) {
             pp_value_take(&v, PP_T_STR, text, strlen(text));
-            pp_msg_send(h->clients_sock, h->signer, zmq_msg_data(client),
-                        zmq_msg_size(client), &rep, &v, 1, &err);
+            hub_client_reply(h, zmq_msg_data(client), zmq_msg_size(client),
+                             &rep, &v, 1);
         }
         break;
     }
@@ -816,9 +796,7 @@ static void hub_close(hub *h)
         if (h->tasks.vals[i])
             hub_task_free(h, h->tasks.vals[i]);
     pp_idmap_free(&h->tasks);
-    for (size_t i = 0; i < h->clients.cap; i++)
-        free(h->clients.vals[i]);
-    pp_idmap_free(&h->clients);
+    hub_clients_free(h);
     hub_queue_free(&h->queue);
     free(h->engines);
     pp_signer_destroy(&h->signer);
@@ -921,7 +899,18 @@ int hub_run(const hub_config *cfg, pp_error *err)
     /* A task sent to an engine that is gone must fail loudly, not vanish. */
     zmq_setsockopt(h.engines_sock, ZMQ_ROUTER_MANDATORY, &one, sizeof one);
     pp_socket_unbounded(h.engines_sock);
-    pp_socket_unbounded(h.clients_sock);
+    /* A client that does not read must not make the controller buffer
+     * without bound: at most --backlog messages in ZeroMQ's pipe to it,
+     * then sends fail with EAGAIN (never block, never drop) and outbox.c
+     * keeps what waits, counted against the backlog. */
+    int sndhwm = cfg->backlog > 0 && cfg->backlog < INT32_MAX
+                     ? (int)cfg->backlog
+                     : 0;
+    int zero = 0;
+    zmq_setsockopt(h.clients_sock, ZMQ_SNDHWM, &sndhwm, sizeof sndhwm);
+    zmq_setsockopt(h.clients_sock, ZMQ_RCVHWM, &zero, sizeof zero);
+    zmq_setsockopt(h.clients_sock, ZMQ_SNDTIMEO, &zero, sizeof zero);
+    zmq_setsockopt(h.clients_sock, ZMQ_ROUTER_MANDATORY, &one, sizeof one);
     /* ZeroMQ refuses a larger frame from its header, before reading it,
      * and drops that peer's connection. */
     zmq_setsockopt(h.engines_sock, ZMQ_MAXMSGSIZE, &cfg->max_message,
@@ -965,8 +954,11 @@ int hub_run(const hub_config *cfg, pp_error *err)
     if (tick_ns < 10000000)
         tick_ns = 10000000;
     int64_t last_tick = pp_mono_ns(), next_tick = last_tick + tick_ns;
+    bool blocked = false; /* some client's outbox is not empty */
     while (!hub_stop) {
         int64_t wait_ms = (next_tick - pp_mono_ns()) / 1000000;
+        if (blocked && wait_ms > 10)
+            wait_ms = 10;
         int n = zmq_poll(items, nitems, wait_ms < 0 ? 0 : (long)wait_ms);
         if (n < 0 && zmq_errno() != EINTR) {
             pp_err("poll: %s", zmq_strerror(zmq_errno()));
@@ -978,6 +970,7 @@ int hub_run(const hub_config *cfg, pp_error *err)
             drain(&h, h.clients_sock, on_client_message);
         if (n > 0 && nitems > 2 && (items[2].revents & ZMQ_POLLIN))
             hub_curve_answer(&h);
+        blocked = h.nblocked ? hub_clients_flush(&h) : false;
         int64_t now = pp_mono_ns();
         if (now >= next_tick) {
             /* A controller that was itself stopped (SIGSTOP, a swapping

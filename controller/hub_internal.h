@@ -66,6 +66,30 @@ typedef struct hub_queue {
     size_t live;
 } hub_queue;
 
+/* A message waiting for a client that does not read: ZeroMQ's pipe to it
+ * is full (clients_sock's send high-water mark, tied to --backlog). */
+typedef struct hub_out {
+    struct hub_out *next;
+    bool result;   /* a task's result: counted against the backlog */
+    size_t bytes;
+    int nbody;
+    zmq_msg_t body[]; /* the frames after the routing id */
+} hub_out;
+
+/* A client with tasks in the controller or messages waiting for it,
+ * found by the hash of its routing id; forgotten when it has neither. */
+typedef struct hub_client {
+    uint64_t key;
+    uint8_t rid[RID_MAX];
+    size_t rid_len;
+    size_t tasks;       /* queued, parked or running */
+    size_t results;     /* results waiting in the outbox */
+    size_t other_bytes; /* bytes of the other replies waiting */
+    hub_out *head, *tail; /* the outbox, oldest first */
+    hub_task **parked;  /* balanced tasks held back while it is blocked */
+    size_t nparked, cap_parked;
+} hub_client;
+
 typedef struct hub_drops {
     uint64_t bad_signature;
     uint64_t malformed;
@@ -74,6 +98,7 @@ typedef struct hub_drops {
     uint64_t stale;
     uint64_t over_backlog; /* tasks refused: their client's backlog was full */
     uint64_t curve_refused; /* connections without the cluster's CURVE key */
+    uint64_t unread; /* replies to a client past what may wait for it */
 } hub_drops;
 
 typedef struct hub {
@@ -92,8 +117,10 @@ typedef struct hub {
     int32_t nengines;
     int32_t cap_engines;
     pp_idmap tasks;      /* every task known, queued or running */
-    pp_idmap clients;    /* hash of a client's routing id -> its count of
-                            tasks in the controller (size_t, boxed) */
+    pp_idmap clients;    /* hash of a client's routing id -> hub_client */
+    hub_client **blocked; /* clients with messages waiting (outbox.c) */
+    size_t nblocked;
+    size_t cap_blocked;
     hub_queue queue;
     hub_drops drops;
     uint64_t tasks_done;
@@ -124,6 +151,34 @@ bool hub_hand_back(hub *h, hub_task *t);
 int hub_curve_setup(hub *h, pp_conninfo *ci, bool reused, pp_error *err);
 /* Answers one ZAP request: only the connection files' key gets in. */
 void hub_curve_answer(hub *h);
+
+/* outbox.c: every message to a client goes through here */
+uint64_t hub_client_key(const uint8_t *rid, size_t len);
+/* The client's record, made on first use when create; NULL when out of
+ * memory or (without create) unknown. */
+hub_client *hub_client_get(hub *h, const uint8_t *rid, size_t len,
+                           bool create);
+/* Forgets the record if nothing is left in it. */
+void hub_client_release(hub *h, hub_client *c);
+/* What counts against the client's --backlog: tasks and waiting results. */
+size_t hub_client_load(hub *h, const uint8_t *rid, size_t len);
+/* Sends the body frames of fr to the client, or keeps them in its outbox
+ * while ZeroMQ's pipe to it is full (result: a task's result, counted
+ * against the backlog until it is sent).  Consumes fr.  A client whose
+ * connection is gone is given nothing (its messages are closed). */
+void hub_client_send(hub *h, const uint8_t *rid, size_t len, pp_frames *fr,
+                     bool result);
+/* Builds, signs and sends a reply with hub_client_send. */
+void hub_client_reply(hub *h, const uint8_t *rid, size_t len, pp_header *hd,
+                      pp_value *vals, size_t n);
+/* Tries the outboxes again; clients that drain are given their parked
+ * tasks back.  True while some client is still blocked. */
+bool hub_clients_flush(hub *h);
+/* balance.c: true (t parked) when t's client has messages waiting. */
+bool hub_client_park(hub *h, hub_task *t);
+void hub_clients_free(hub *h);
+/* Results waiting in all outboxes, for the status. */
+size_t hub_results_waiting(const hub *h);
 
 /* hub.c, used by balance.c */
 /* Frees t, which must no longer be in h->tasks, and counts it off its

@@ -1,4 +1,5 @@
 /* main.c - the controller's command line. */
+#include <arpa/inet.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,7 +22,7 @@ static void usage(FILE *f)
           "[--heartbeat-misses N]\n"
           "                  [--clock-window S] [--max-message-size BYTES]"
           " [--backlog N]\n"
-          "                  [--curve]\n"
+          "                  [--curve | --insecure]\n"
           "Listens on 127.0.0.1 unless --ip says otherwise ('*' for every\n"
           "interface, e.g. a LAN of Raspberry Pis) and writes engine.json and\n"
           "client.json under $PIPAR_DIR/profile_NAME/security/.\n"
@@ -29,16 +30,43 @@ static void usage(FILE *f)
           "  host's clock are refused (300; 0 turns the check off).\n"
           "--max-message-size: larger frames are refused before they are read\n"
           "  (1G; K, M, G suffixes).  --backlog: tasks one client may have\n"
-          "  queued or running in the controller (100000, about 150 MB of\n"
-          "  its memory for small tasks; 0: no limit).\n"
-          "--curve: encrypt all traffic with CurveZMQ; the keys go in the\n"
-          "  connection files and only their holders can connect.  Use it\n"
-          "  on any shared network.\n",
+          "  queued or running in the controller, results waiting for it\n"
+          "  included (100000, about 150 MB of its memory for small tasks;\n"
+          "  0: no limit, and no limit on what waits for a client).\n"
+          "--curve: encrypt and authenticate all traffic with CurveZMQ; the\n"
+          "  keys go in the connection files and only their holders can\n"
+          "  connect.  The default when --ip is not a loopback address\n"
+          "  (127.0.0.0/8, ::1, localhost).\n"
+          "--insecure: no CurveZMQ beyond loopback: anyone who can reach\n"
+          "  the ports can make the controller hold --max-message-size bytes\n"
+          "  per frame they send, without limit, before any check.\n",
           f);
+}
+
+/* 127.0.0.0/8, ::1 (bracketed or not) and localhost: only this host can
+ * connect, so CurveZMQ stays off unless --curve asks for it. */
+static bool loopback(const char *ip)
+{
+    struct in_addr v4;
+    struct in6_addr v6;
+    char bare[64];
+    size_t n = strlen(ip);
+    if (strcmp(ip, "localhost") == 0)
+        return true;
+    if (inet_pton(AF_INET, ip, &v4) == 1)
+        return (ntohl(v4.s_addr) >> 24) == 127;
+    if (n >= 2 && n < sizeof bare && ip[0] == '[' && ip[n - 1] == ']') {
+        memcpy(bare, ip + 1, n - 2);
+        bare[n - 2] = '\0';
+        ip = bare;
+    }
+    return inet_pton(AF_INET6, ip, &v6) == 1
+        && memcmp(&v6, &in6addr_loopback, sizeof v6) == 0;
 }
 
 int main(int argc, char **argv)
 {
+    bool insecure = false;
     hub_config cfg = { .ip = "127.0.0.1", .profile = "default",
                        .scheme = "leastload", .hwm = 1, .heartbeat_s = 1,
                        .heartbeat_misses = 5,
@@ -61,6 +89,7 @@ int main(int argc, char **argv)
         { "max-message-size", required_argument, NULL, 'X' },
         { "backlog", required_argument, NULL, 'B' },
         { "curve", no_argument, NULL, 'K' },
+        { "insecure", no_argument, NULL, 'I' },
         { "help", no_argument, NULL, 'h' },
         { 0, 0, 0, 0 },
     };
@@ -86,6 +115,7 @@ int main(int argc, char **argv)
         case 'p': cfg.profile = optarg; break;
         case 'r': cfg.reuse = true; break;
         case 'K': cfg.curve = true; break;
+        case 'I': insecure = true; break;
         case 's':
             if (!sched_policy_find(optarg)) {
                 pp_err("--scheme: '%s' is not one of %s", optarg,
@@ -157,7 +187,24 @@ int main(int argc, char **argv)
         pp_err("unexpected argument '%s' (see --help)", argv[optind]);
         return 2;
     }
+    if (cfg.curve && insecure) {
+        pp_err("--curve and --insecure contradict each other; give one");
+        return 2;
+    }
     pp_log_init("controller", (pp_log_level)level);
+    /* Beyond loopback a stranger can reach the ports: CurveZMQ turns it
+     * away at the handshake, before ZeroMQ queues any frame of its. */
+    if (!loopback(cfg.ip) && !insecure)
+        cfg.curve = true;
+    if (insecure && !loopback(cfg.ip))
+        pp_warn("--insecure: traffic on %s is neither encrypted nor "
+                "authenticated, and any peer that reaches it can make this "
+                "controller hold memory without limit",
+                cfg.ip);
+    else if (insecure)
+        pp_warn("--insecure: no effect on the loopback address %s (CurveZMQ "
+                "is off there unless --curve)",
+                cfg.ip);
     if (pp_profile_check(cfg.profile, &err)) {
         pp_err("--profile: %s", err.msg);
         return 2;

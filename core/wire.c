@@ -443,9 +443,8 @@ static int frame_from_value(zmq_msg_t *m, pp_value *v)
     return 0;
 }
 
-int pp_msg_send(void *sock, pp_signer *signer, const void *route,
-                size_t route_size, pp_header *h, pp_value *vals, size_t n,
-                pp_error *err)
+int pp_msg_build(pp_signer *signer, pp_header *h, pp_value *vals, size_t n,
+                 pp_frames *out, pp_error *err)
 {
     if (n > PP_MAX_VALUES) {
         for (size_t i = 0; i < n; i++)
@@ -492,12 +491,22 @@ int pp_msg_send(void *sock, pp_signer *signer, const void *route,
         pp_frames_close(&fr);
         return pp_error_set(err, rc, "out of memory");
     }
-    return pp_frames_send(sock, &fr, route, route_size, err);
+    *out = fr;
+    return 0;
 }
 
-int pp_msg_send_error(void *sock, pp_signer *signer, const void *route,
-                      size_t route_size, const pp_header *req, int32_t engine,
-                      int code, const char *text, pp_error *err)
+int pp_msg_send(void *sock, pp_signer *signer, const void *route,
+                size_t route_size, pp_header *h, pp_value *vals, size_t n,
+                pp_error *err)
+{
+    pp_frames fr;
+    int rc = pp_msg_build(signer, h, vals, n, &fr, err);
+    return rc ? rc : pp_frames_send(sock, &fr, route, route_size, err);
+}
+
+int pp_msg_build_error(pp_signer *signer, const pp_header *req,
+                       int32_t engine, int code, const char *text,
+                       pp_frames *out, pp_error *err)
 {
     pp_header h = {
         .type = req->type == PP_MSG_TASK ? PP_MSG_RESULT : req->type,
@@ -512,5 +521,14 @@ int pp_msg_send_error(void *sock, pp_signer *signer, const void *route,
     pp_value v;
     if (pp_value_str(&v, text))
         return pp_error_set(err, PP_ENOMEM, "out of memory");
-    return pp_msg_send(sock, signer, route, route_size, &h, &v, 1, err);
+    return pp_msg_build(signer, &h, &v, 1, out, err);
+}
+
+int pp_msg_send_error(void *sock, pp_signer *signer, const void *route,
+                      size_t route_size, const pp_header *req, int32_t engine,
+                      int code, const char *text, pp_error *err)
+{
+    pp_frames fr;
+    int rc = pp_msg_build_error(signer, req, engine, code, text, &fr, err);
+    return rc ? rc : pp_frames_send(sock, &fr, route, route_size, err);
 }

@@ -132,6 +132,15 @@ int pp_msg_send(void *sock, pp_signer *signer, const void *route,
                 size_t route_size, pp_header *h, pp_value *vals, size_t n,
                 pp_error *err);
 
+/* pp_msg_send and pp_msg_send_error without the sending: the signed body
+ * frames go to out (no routing id), for a sender that may have to keep
+ * them and send them later (the controller, to a client that does not
+ * read). */
+int pp_msg_build(pp_signer *signer, pp_header *h, pp_value *vals, size_t n,
+                 pp_frames *out, pp_error *err);
+int pp_msg_build_error(pp_signer *signer, const pp_header *req,
+                       int32_t engine, int code, const char *text,
+                       pp_frames *out, pp_error *err);
 /* Sends an error reply to request req: status code, one str value. */
 int pp_msg_send_error(void *sock, pp_signer *signer, const void *route,
                       size_t route_size, const pp_header *req, int32_t engine,
