@@ -1,5 +1,6 @@
 /* main.c - the driver's command line: the article's examples as commands. */
 #include <errno.h>
+#include <inttypes.h>
 #include <getopt.h>
 #include <math.h>
 #include <signal.h>
@@ -12,7 +13,7 @@
 #include "log.h"
 #include "repr.h"
 #include "view.h"
-#include "workload.h"
+#include "wlist.h"
 
 static void usage(FILE *f)
 {
@@ -48,7 +49,8 @@ static void usage(FILE *f)
         "in\n"
         "                                the first N digits of pi, with the\n"
         "                                article's figure in results/\n"
-        "  workloads                     the workloads engines can run\n"
+        "  workloads                     the workloads the engines can run,\n"
+        "                                as they report them\n"
         "  cluster start [-n N] [--scheme S] [--hwm N]\n"
         "                [--heartbeat-period S] [--heartbeat-misses N]\n"
         "                [--backlog N] [--max-message-size B]\n"
@@ -386,13 +388,71 @@ static int cmd_gather(const cli_opts *o, int argc, char **argv)
     return print_and_close(&s, &y);
 }
 
-static int cmd_workloads(void)
+/* driver workloads: what the engines report they can run (the
+ * `workloads` workload on every engine), not the driver's own table: the
+ * union, with the engines that lack a workload named after it.  An engine
+ * that cannot tell (older than the `workloads` workload) is named on
+ * stderr, and the command fails after printing the others' table. */
+static int cmd_workloads(const cli_opts *o)
 {
-    size_t n;
-    const pp_workload *w = pp_workloads(&n);
-    for (size_t i = 0; i < n; i++)
-        printf("%-10s %s\n", w[i].name, w[i].summary);
-    return CLI_OK;
+    cli_session s;
+    pp_error err = { 0 };
+    pp_view *v = NULL;
+    pp_async *a = NULL;
+    int rc = cli_open(o, &s, &err);
+    if (!rc && !(v = pp_client_direct(s.client, NULL, 0, &err)))
+        rc = err.code;
+    if (!rc)
+        rc = pp_view_apply(v, "workloads", NULL, 0, &a, &err);
+    if (rc && (!a || !pp_async_ready(a))) {
+        pp_view_destroy(&v);
+        pp_async_destroy(&a);
+        return fail(&s, &err);
+    }
+    size_t nt, n = 0;
+    const int64_t *ids = pp_view_targets(v, &nt);
+    pp_wlist_engine *got = calloc(nt ? nt : 1, sizeof *got);
+    char (*why)[sizeof err.msg + 64] = calloc(nt ? nt : 1, sizeof *why);
+    size_t nwhy = 0;
+    if (!got || !why) {
+        free(got);
+        free(why);
+        pp_view_destroy(&v);
+        pp_async_destroy(&a);
+        pp_error_set(&err, PP_ENOMEM, "workloads: out of memory");
+        return fail(&s, &err);
+    }
+    for (size_t i = 0; i < nt && i < pp_async_len(a); i++) {
+        const pp_values *vals;
+        pp_error e;
+        if (pp_async_result(a, i, &vals, &e))
+            snprintf(why[nwhy++], sizeof why[0],
+                     "%s (its workloads are not listed)", e.msg);
+        else if (vals->n != 1 || vals->v[0].type != PP_T_STR)
+            snprintf(why[nwhy++], sizeof why[0],
+                     "engine %" PRId64 ": its list of workloads is not "
+                     "text",
+                     ids[i]);
+        else
+            got[n++] = (pp_wlist_engine){ ids[i], vals->v[0].data,
+                                          vals->v[0].size };
+    }
+    fputs("Workloads of engines ", stderr);
+    pp_repr_i64s(stderr, ids, nt);
+    fputs(":\n", stderr);
+    rc = n ? pp_wlist_print(stdout, got, n, &err)
+           : pp_error_set(&err, PP_EREMOTE, "%s", why[0]);
+    fflush(stdout);
+    for (size_t i = 0; rc == 0 && i < nwhy; i++)
+        fprintf(stderr, "driver: %s\n", why[i]);
+    free(got);
+    free(why);
+    pp_async_destroy(&a);
+    pp_view_destroy(&v);
+    if (rc)
+        return fail(&s, &err);
+    cli_close(&s);
+    return nwhy ? CLI_FAIL : CLI_OK;
 }
 
 int main(int argc, char **argv)
@@ -469,7 +529,7 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "gather") == 0)
         return cmd_gather(&o, sub_argc, sub_argv);
     if (strcmp(cmd, "workloads") == 0)
-        return no_more_args(cmd, sub_argc, sub_argv) ?: cmd_workloads();
+        return no_more_args(cmd, sub_argc, sub_argv) ?: cmd_workloads(&o);
     if (strcmp(cmd, "cluster") == 0)
         return cli_cluster(&o, sub_argc, sub_argv);
     if (strcmp(cmd, "pi") == 0)
