@@ -699,12 +699,13 @@ static void replay_stamps(const piece *pc)
     pp_replay *r = pp_replay_new(pc->n % 2 ? 300.0 : 0.0);
     if (!r)
         return;
-    const int64_t now = 1700000000000000000LL;
+    /* The wall clock for the window, the monotonic one for ageing. */
+    const int64_t now = 1700000000000000000LL, mono = 1000000000000LL;
     for (size_t at = 0; at + sizeof(pp_stamp) <= pc->n; at += sizeof(pp_stamp)) {
         pp_stamp st;
         memcpy(&st, pc->p + at, sizeof st);
-        if (pp_replay_check(r, &st, now) == PP_REPLAY_FRESH)
-            CHECK(pp_replay_check(r, &st, now) != PP_REPLAY_FRESH);
+        if (pp_replay_check(r, &st, now, mono) == PP_REPLAY_FRESH)
+            CHECK(pp_replay_check(r, &st, now, mono) != PP_REPLAY_FRESH);
     }
     pp_replay_destroy(&r);
 }
