@@ -19,7 +19,8 @@ static void usage(FILE *f)
 {
     fputs(
         "usage: driver [--profile NAME] [--file CLIENT_JSON] [--timeout S]\n"
-        "              [--no-embed] [--engines N] COMMAND [options]\n"
+        "              [--embed | --no-embed] [--engines N] COMMAND "
+        "[options]\n"
         "\n"
         "commands:\n"
         "  ids                           the ids of the registered engines\n"
@@ -60,9 +61,12 @@ static void usage(FILE *f)
         "the\n"
         "                                command (like ipcluster)\n"
         "\n"
-        "Without a running controller for the profile, a command starts a\n"
-        "local cluster (one engine a core, or --engines N) for its run and\n"
-        "stops it afterwards; --no-embed or --file turn that off.\n",
+        "A command uses the profile's controller when the profile has a\n"
+        "connection file (client.json; --file names another one); when\n"
+        "that controller does not answer, the command says so and fails.\n"
+        "With no connection file it starts a local cluster (one engine a\n"
+        "core, or --engines N) for its run and stops it afterwards;\n"
+        "--embed does that whatever the profile has, --no-embed never.\n",
         f);
 }
 
@@ -465,6 +469,7 @@ int main(int argc, char **argv)
         { "file", required_argument, NULL, 'f' },
         { "timeout", required_argument, NULL, 't' },
         { "no-embed", no_argument, NULL, 'E' },
+        { "embed", no_argument, NULL, 'M' },
         { "engines", required_argument, NULL, 'n' },
         { "help", no_argument, NULL, 'h' },
         { 0, 0, 0, 0 },
@@ -485,6 +490,7 @@ int main(int argc, char **argv)
             timeout_given = true;
             break;
         case 'E': o.no_embed = true; break;
+        case 'M': o.embed = true; break;
         case 'n':
             rc = pp_parse_i64("--engines", optarg, 1, PP_MAX_LOCAL_ENGINES,
                               &n, &err);
@@ -503,6 +509,19 @@ int main(int argc, char **argv)
         }
     }
     (void)timeout_given;
+    if (o.embed && o.no_embed) {
+        fprintf(stderr, "driver: give --embed or --no-embed, not both\n");
+        return CLI_USAGE;
+    }
+    if (o.embed && o.file) {
+        fprintf(stderr, "driver: give --embed or --file, not both\n");
+        return CLI_USAGE;
+    }
+    if (o.embed && optind < argc && strcmp(argv[optind], "cluster") == 0) {
+        fprintf(stderr, "driver: --embed is for commands that run work; "
+                        "'cluster' manages the profile's own cluster\n");
+        return CLI_USAGE;
+    }
     if (optind >= argc) {
         fprintf(stderr, "driver: which command? (ids, hello, powers, apply, "
                         "gather, pi, pi-pairs, workloads, cluster; see "
