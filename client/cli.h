@@ -13,9 +13,11 @@ enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2, CLI_INTERRUPTED = 130 };
 
 typedef struct cli_opts {
     const char *profile;  /* --profile, default "default" */
-    const char *file;     /* --file client.json: no embedded fallback */
+    const char *file;     /* --file client.json: no embedded cluster */
     double timeout_s;     /* --timeout: how long the controller may take */
-    bool no_embed;        /* --no-embed */
+    bool no_embed;        /* --no-embed: never an embedded cluster */
+    bool embed;           /* --embed: an embedded cluster, whatever the
+                             profile has */
     int engines;          /* -n for an embedded cluster; 0 = one a core */
 } cli_opts;
 
@@ -27,8 +29,11 @@ typedef struct cli_session {
 
 extern volatile sig_atomic_t cli_interrupted;
 
-/* Connects to the profile's controller, or starts an embedded local
- * cluster when none answers (saying so on stderr in one line). */
+/* Connects to --file's controller, or the profile's when its client.json
+ * exists (one that does not answer is an error naming the file and the
+ * address, never a silent local run); starts an embedded local cluster
+ * (saying so on stderr in one line) only when the profile has no
+ * client.json and --no-embed was not given, or with --embed. */
 int cli_open(const cli_opts *o, cli_session *s, pp_error *err);
 
 /* Disconnects and stops what cli_open started.  Safe to call twice. */

@@ -2,6 +2,7 @@
  * (with `after` dependencies held here until they are met), and receiving
  * results into their async results. */
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -557,6 +558,20 @@ static int hold(pp_client *c, const pp_header *h, const pp_task_opts *o,
     return 0;
 }
 
+int pp_task_timeout_ms(double timeout_s, int64_t *ms, pp_error *err)
+{
+    /* Written so that NaN fails it too. */
+    if (!(timeout_s >= 0 && timeout_s <= PP_TASK_TIMEOUT_MAX_S))
+        return pp_error_set(err, PP_EINVAL,
+                            "task timeout: %g s is out of range (0 to %d s; "
+                            "0: no limit)",
+                            timeout_s, PP_TASK_TIMEOUT_MAX_S);
+    *ms = (int64_t)llround(timeout_s * 1000);
+    if (*ms == 0 && timeout_s > 0)
+        *ms = 1; /* a positive timeout never becomes "no limit" */
+    return 0;
+}
+
 int pp_client_submit(pp_client *c, pp_async **a_p, pp_task_kind kind,
                      const char *workload, int32_t engine,
                      const pp_task_opts *opts, pp_value *vals, size_t n,
@@ -570,10 +585,11 @@ int pp_client_submit(pp_client *c, pp_async **a_p, pp_task_kind kind,
         .id = pp_msg_id_next(),
         .engine = engine,
         .retries = o->retries > 0 ? o->retries : 0,
-        .timeout_ms = o->timeout_s > 0 ? (int64_t)(o->timeout_s * 1000) : 0,
     };
     size_t slot = 0;
-    int rc = pp_header_set_name(&h, workload, err);
+    int rc = pp_task_timeout_ms(o->timeout_s, &h.timeout_ms, err);
+    if (!rc)
+        rc = pp_header_set_name(&h, workload, err);
     if (!rc && n > PP_MAX_VALUES)
         rc = pp_error_set(err, PP_EINVAL, "%zu values, at most %d", n,
                           PP_MAX_VALUES);

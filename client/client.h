@@ -64,6 +64,18 @@ typedef struct pp_task_opts {
     pp_after_args after_args;
 } pp_task_opts;
 
+/* The longest a task may wait to start: 30 days.  A task's timeout goes
+ * on the wire in ms (header timeout_ms); more than this, a negative one or
+ * NaN is refused before anything is sent. */
+#define PP_TASK_TIMEOUT_MAX_S (30 * 86400)
+
+/* timeout_s as the header's timeout_ms: 0 stays 0 (no limit), anything
+ * above rounds to whole ms, at least 1 (a positive timeout never becomes
+ * no limit).
+ * PP_EINVAL outside 0 to PP_TASK_TIMEOUT_MAX_S: "task timeout: -1 s is out
+ * of range (0 to 2592000 s; 0: no limit)". */
+int pp_task_timeout_ms(double timeout_s, int64_t *ms, pp_error *err);
+
 /* One task of an async result, as it finished. */
 typedef struct pp_task_meta {
     int32_t engine;    /* which engine ran it; -1 before it finished */
@@ -77,7 +89,8 @@ typedef struct pp_task_meta {
  * consumed.  engine is the target, or -1 for the balanced scheduler; opts
  * may be NULL.  The task joins async *a, created when *a is NULL; the
  * caller owns *a.  A task that could not be sent is recorded as failed
- * in *a (nothing is lost) and its error returned. */
+ * in *a (nothing is lost) and its error returned.  Options out of range
+ * (pp_task_timeout_ms) are refused before the task joins *a. */
 int pp_client_submit(pp_client *c, pp_async **a, pp_task_kind kind,
                      const char *workload, int32_t engine,
                      const pp_task_opts *opts, pp_value *vals, size_t n,

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "args.h"
+#include "connfile.h"
 #include "cli.h"
 #include "log.h"
 #include "policy.h"
@@ -30,6 +31,55 @@ static int default_engines(void)
     return n < 1 ? 1 : n > 64 ? 64 : (int)n;
 }
 
+/* True when the controller's address is this machine's loopback: then its
+ * pid in client.json is a pid of this machine, and can be looked up. */
+static bool on_loopback(const pp_conninfo *ci)
+{
+    return strncmp(ci->location, "127.", 4) == 0
+           || strcmp(ci->location, "localhost") == 0
+           || strcmp(ci->location, "::1") == 0;
+}
+
+static const char START_HINT[] =
+    "start it with 'driver cluster start', or run on a local cluster with "
+    "--embed";
+
+/* The profile's client.json exists: someone set up a cluster, and its
+ * controller is the one to use.  One that is gone is an error (naming
+ * the file, the address and what to do), never a quiet local run: a Pi
+ * cluster that is down must not be hidden by a run on the laptop. */
+static int open_profile(const cli_opts *o, const char *path, cli_session *s,
+                        pp_error *err)
+{
+    pp_conninfo ci;
+    if (pp_conninfo_read(path, &ci, err))
+        return err->code;
+    char endpoint[300];
+    pp_conninfo_endpoint(&ci, ci.client_port, endpoint, sizeof endpoint);
+    /* A controller of this machine that has exited (kill -9, a reboot)
+     * leaves its file behind: say so at once, without waiting. */
+    if (on_loopback(&ci) && ci.controller_pid > 0
+        && !pp_pid_alive(ci.controller_pid))
+        return pp_error_set(err, PP_ETIMEDOUT,
+                            "the controller of profile '%s' (pid %ld at %s, "
+                            "from %s) is not running; %s",
+                            o->profile, ci.controller_pid, endpoint, path,
+                            START_HINT);
+    s->client = pp_client_connect(path, o->timeout_s, err);
+    if (!s->client) {
+        if (err->code == PP_ETIMEDOUT) {
+            /* "no controller answered at ADDRESS within S s (from PATH)",
+             * and what to do. */
+            char msg[sizeof err->msg];
+            snprintf(msg, sizeof msg, "%s", err->msg);
+            pp_error_set(err, PP_ETIMEDOUT, "%s; %s", msg, START_HINT);
+        }
+        return err->code;
+    }
+    pp_client_set_interrupt(s->client, &cli_interrupted);
+    return 0;
+}
+
 int cli_open(const cli_opts *o, cli_session *s, pp_error *err)
 {
     memset(s, 0, sizeof *s);
@@ -41,35 +91,31 @@ int cli_open(const cli_opts *o, cli_session *s, pp_error *err)
         pp_client_set_interrupt(s->client, &cli_interrupted);
         return 0;
     }
-    int rc = pp_profile_path(o->profile, "security", "client.json", path,
-                             sizeof path, err);
-    if (rc)
-        return rc;
     char why[PP_PATH_MAX + 200];
-    if (access(path, F_OK) == 0) {
-        s->client = pp_client_connect(path, o->timeout_s, err);
-        if (s->client) {
-            pp_client_set_interrupt(s->client, &cli_interrupted);
-            return 0;
-        }
-        if (o->no_embed || err->code != PP_ETIMEDOUT)
-            return err->code;
-        snprintf(why, sizeof why, "no controller answered at %s", path);
+    if (o->embed) {
+        snprintf(why, sizeof why, "--embed");
     } else {
+        int rc = pp_profile_path(o->profile, "security", "client.json", path,
+                                 sizeof path, err);
+        if (rc)
+            return rc;
+        if (access(path, F_OK) == 0)
+            return open_profile(o, path, s, err);
         if (o->no_embed)
             return pp_error_set(err, PP_ENOENT,
                                 "no controller is running for profile '%s' "
                                 "(no %s) and --no-embed was given",
                                 o->profile, path);
-        snprintf(why, sizeof why, "no controller is running for profile '%s'",
-                 o->profile);
+        snprintf(why, sizeof why,
+                 "no controller is running for profile '%s'", o->profile);
     }
     int n = o->engines > 0 ? o->engines : default_engines();
     fprintf(stderr,
             "driver: %s; starting a local cluster of %d engine%s for this "
             "run\n",
             why, n, n == 1 ? "" : "s");
-    rc = pp_cluster_start(&s->cluster, NULL, "default", n, false, 30, err);
+    int rc = pp_cluster_start(&s->cluster, NULL, "default", n, false, 30,
+                              err);
     if (rc)
         return rc;
     s->embedded = true;

@@ -1,5 +1,6 @@
 /* main.c - the driver's command line: the article's examples as commands. */
 #include <errno.h>
+#include <inttypes.h>
 #include <getopt.h>
 #include <math.h>
 #include <signal.h>
@@ -12,13 +13,14 @@
 #include "log.h"
 #include "repr.h"
 #include "view.h"
-#include "workload.h"
+#include "wlist.h"
 
 static void usage(FILE *f)
 {
     fputs(
         "usage: driver [--profile NAME] [--file CLIENT_JSON] [--timeout S]\n"
-        "              [--no-embed] [--engines N] COMMAND [options]\n"
+        "              [--embed | --no-embed] [--engines N] COMMAND "
+        "[options]\n"
         "\n"
         "commands:\n"
         "  ids                           the ids of the registered engines\n"
@@ -48,7 +50,8 @@ static void usage(FILE *f)
         "in\n"
         "                                the first N digits of pi, with the\n"
         "                                article's figure in results/\n"
-        "  workloads                     the workloads engines can run\n"
+        "  workloads                     the workloads the engines can run,\n"
+        "                                as they report them\n"
         "  cluster start [-n N] [--scheme S] [--hwm N]\n"
         "                [--heartbeat-period S] [--heartbeat-misses N]\n"
         "                [--backlog N] [--max-message-size B]\n"
@@ -58,9 +61,12 @@ static void usage(FILE *f)
         "the\n"
         "                                command (like ipcluster)\n"
         "\n"
-        "Without a running controller for the profile, a command starts a\n"
-        "local cluster (one engine a core, or --engines N) for its run and\n"
-        "stops it afterwards; --no-embed or --file turn that off.\n",
+        "A command uses the profile's controller when the profile has a\n"
+        "connection file (client.json; --file names another one); when\n"
+        "that controller does not answer, the command says so and fails.\n"
+        "With no connection file it starts a local cluster (one engine a\n"
+        "core, or --engines N) for its run and stops it afterwards;\n"
+        "--embed does that whatever the profile has, --no-embed never.\n",
         f);
 }
 
@@ -141,17 +147,21 @@ static void print_results(pp_async *a)
 
 /* After an apply on every engine failed on some of them: the results of
  * the others still print (None where an engine failed), then one line for
- * each engine that failed, and the command fails. */
-static int print_partial(cli_session *s, pp_async *a, const pp_error *err)
+ * each engine that failed, and the command fails.  The async result goes
+ * (*a_p) before the session closes: it belongs to the session's client. */
+static int print_partial(cli_session *s, pp_async **a_p, const pp_error *err)
 {
+    pp_async *a = *a_p;
     pp_async_timing t;
     if (a)
         pp_async_timing_get(a, &t);
     /* Nothing came back (a bad workload name, the controller gone): one
      * line says why. */
     if (err->code != PP_EREMOTE || !a || !pp_async_ready(a)
-        || t.failed == t.done)
+        || t.failed == t.done) {
+        pp_async_destroy(a_p);
         return fail(s, err);
+    }
     print_results(a);
     fflush(stdout);
     for (size_t i = 0; i < pp_async_len(a); i++) {
@@ -160,6 +170,7 @@ static int print_partial(cli_session *s, pp_async *a, const pp_error *err)
         if (pp_async_result(a, i, &vals, &e))
             fprintf(stderr, "driver: %s\n", e.msg);
     }
+    pp_async_destroy(a_p);
     cli_close(s);
     return CLI_FAIL;
 }
@@ -199,9 +210,7 @@ static int cmd_hello(const cli_opts *o)
         || !(v = pp_client_direct(s.client, NULL, 0, &err))
         || pp_view_apply(v, "hello", NULL, 0, &a, &err)) {
         pp_view_destroy(&v);
-        int rc = print_partial(&s, a, &err);
-        pp_async_destroy(&a);
-        return rc;
+        return print_partial(&s, &a, &err);
     }
     print_results(a);
     pp_async_destroy(&a);
@@ -354,9 +363,7 @@ static int cmd_apply(const cli_opts *o, int argc, char **argv)
     pp_values_free(&args);
     pp_view_destroy(&v);
     if (rc) {
-        rc = print_partial(&s, a, &err);
-        pp_async_destroy(&a);
-        return rc;
+        return print_partial(&s, &a, &err);
     }
     print_results(a);
     pp_async_destroy(&a);
@@ -386,13 +393,71 @@ static int cmd_gather(const cli_opts *o, int argc, char **argv)
     return print_and_close(&s, &y);
 }
 
-static int cmd_workloads(void)
+/* driver workloads: what the engines report they can run (the
+ * `workloads` workload on every engine), not the driver's own table: the
+ * union, with the engines that lack a workload named after it.  An engine
+ * that cannot tell (older than the `workloads` workload) is named on
+ * stderr, and the command fails after printing the others' table. */
+static int cmd_workloads(const cli_opts *o)
 {
-    size_t n;
-    const pp_workload *w = pp_workloads(&n);
-    for (size_t i = 0; i < n; i++)
-        printf("%-10s %s\n", w[i].name, w[i].summary);
-    return CLI_OK;
+    cli_session s;
+    pp_error err = { 0 };
+    pp_view *v = NULL;
+    pp_async *a = NULL;
+    int rc = cli_open(o, &s, &err);
+    if (!rc && !(v = pp_client_direct(s.client, NULL, 0, &err)))
+        rc = err.code;
+    if (!rc)
+        rc = pp_view_apply(v, "workloads", NULL, 0, &a, &err);
+    if (rc && (!a || !pp_async_ready(a))) {
+        pp_view_destroy(&v);
+        pp_async_destroy(&a);
+        return fail(&s, &err);
+    }
+    size_t nt, n = 0;
+    const int64_t *ids = pp_view_targets(v, &nt);
+    pp_wlist_engine *got = calloc(nt ? nt : 1, sizeof *got);
+    char (*why)[sizeof err.msg + 64] = calloc(nt ? nt : 1, sizeof *why);
+    size_t nwhy = 0;
+    if (!got || !why) {
+        free(got);
+        free(why);
+        pp_view_destroy(&v);
+        pp_async_destroy(&a);
+        pp_error_set(&err, PP_ENOMEM, "workloads: out of memory");
+        return fail(&s, &err);
+    }
+    for (size_t i = 0; i < nt && i < pp_async_len(a); i++) {
+        const pp_values *vals;
+        pp_error e;
+        if (pp_async_result(a, i, &vals, &e))
+            snprintf(why[nwhy++], sizeof why[0],
+                     "%s (its workloads are not listed)", e.msg);
+        else if (vals->n != 1 || vals->v[0].type != PP_T_STR)
+            snprintf(why[nwhy++], sizeof why[0],
+                     "engine %" PRId64 ": its list of workloads is not "
+                     "text",
+                     ids[i]);
+        else
+            got[n++] = (pp_wlist_engine){ ids[i], vals->v[0].data,
+                                          vals->v[0].size };
+    }
+    fputs("Workloads of engines ", stderr);
+    pp_repr_i64s(stderr, ids, nt);
+    fputs(":\n", stderr);
+    rc = n ? pp_wlist_print(stdout, got, n, &err)
+           : pp_error_set(&err, PP_EREMOTE, "%s", why[0]);
+    fflush(stdout);
+    for (size_t i = 0; rc == 0 && i < nwhy; i++)
+        fprintf(stderr, "driver: %s\n", why[i]);
+    free(got);
+    free(why);
+    pp_async_destroy(&a);
+    pp_view_destroy(&v);
+    if (rc)
+        return fail(&s, &err);
+    cli_close(&s);
+    return nwhy ? CLI_FAIL : CLI_OK;
 }
 
 int main(int argc, char **argv)
@@ -405,6 +470,7 @@ int main(int argc, char **argv)
         { "file", required_argument, NULL, 'f' },
         { "timeout", required_argument, NULL, 't' },
         { "no-embed", no_argument, NULL, 'E' },
+        { "embed", no_argument, NULL, 'M' },
         { "engines", required_argument, NULL, 'n' },
         { "help", no_argument, NULL, 'h' },
         { 0, 0, 0, 0 },
@@ -425,6 +491,7 @@ int main(int argc, char **argv)
             timeout_given = true;
             break;
         case 'E': o.no_embed = true; break;
+        case 'M': o.embed = true; break;
         case 'n':
             rc = pp_parse_i64("--engines", optarg, 1, PP_MAX_LOCAL_ENGINES,
                               &n, &err);
@@ -443,6 +510,19 @@ int main(int argc, char **argv)
         }
     }
     (void)timeout_given;
+    if (o.embed && o.no_embed) {
+        fprintf(stderr, "driver: give --embed or --no-embed, not both\n");
+        return CLI_USAGE;
+    }
+    if (o.embed && o.file) {
+        fprintf(stderr, "driver: give --embed or --file, not both\n");
+        return CLI_USAGE;
+    }
+    if (o.embed && optind < argc && strcmp(argv[optind], "cluster") == 0) {
+        fprintf(stderr, "driver: --embed is for commands that run work; "
+                        "'cluster' manages the profile's own cluster\n");
+        return CLI_USAGE;
+    }
     if (optind >= argc) {
         fprintf(stderr, "driver: which command? (ids, hello, powers, apply, "
                         "gather, pi, pi-pairs, workloads, cluster; see "
@@ -469,7 +549,7 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "gather") == 0)
         return cmd_gather(&o, sub_argc, sub_argv);
     if (strcmp(cmd, "workloads") == 0)
-        return no_more_args(cmd, sub_argc, sub_argv) ?: cmd_workloads();
+        return no_more_args(cmd, sub_argc, sub_argv) ?: cmd_workloads(&o);
     if (strcmp(cmd, "cluster") == 0)
         return cli_cluster(&o, sub_argc, sub_argv);
     if (strcmp(cmd, "pi") == 0)

@@ -62,6 +62,10 @@ pp_view *pp_client_balanced(pp_client *c, pp_error *err)
 
 int pp_view_set_flags(pp_view *v, const pp_task_opts *opts, pp_error *err)
 {
+    /* Refused before anything changes: the flags stay as they were. */
+    int64_t ms;
+    if (opts && pp_task_timeout_ms(opts->timeout_s, &ms, err))
+        return err->code;
     free(v->after);
     v->after = NULL;
     memset(&v->flags, 0, sizeof v->flags);

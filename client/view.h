@@ -23,7 +23,8 @@ pp_view *pp_client_balanced(pp_client *c, pp_error *err);
 void pp_view_destroy(pp_view **view_p);
 
 /* The flags of the tasks the view sends from now on (retries, timeout,
- * after); copied.  NULL resets them. */
+ * after); copied.  NULL resets them.  A timeout out of range
+ * (pp_task_timeout_ms) is refused and the flags stay as they were. */
 int pp_view_set_flags(pp_view *v, const pp_task_opts *opts, pp_error *err);
 
 const int64_t *pp_view_targets(const pp_view *v, size_t *n);

@@ -126,6 +126,15 @@ int pp_pi_finish_own(mpz_t Q, mpz_t T, uint64_t digits, unsigned guard,
  * pp_pi_work_bits: the fixed-point precision, in bits, of pi / 10. */
 uint64_t pp_pi_work_bits(uint64_t digits, unsigned guard);
 
+/* The largest precision any piece works at: pp_pi_work_bits of
+ * PP_PI_MAX_DIGITS at the retry's guard.  The tasks refuse a bit count
+ * from the wire above it (GMP aborts the process when a size overflows). */
+uint64_t pp_pi_max_bits(void);
+
+/* The largest error bound, in units, a fixed-point value may carry into a
+ * task: the pieces add a few units each, never more than a handful. */
+#define PP_PI_MAX_ULPS 1000000
+
 /* S = 42688 sqrt(10005) 2^(bits + 8), truncated (42688 = 426880 / 10: the
  * finish works on pi / 10, which is below 1).  Needs neither Q nor T, so a
  * cluster can run it while the series is still going. */

@@ -50,6 +50,11 @@ uint64_t pp_pi_work_bits(uint64_t digits, unsigned guard)
     return (uint64_t)ceil((double)digits * LOG2_10) + 2 + ROOT_GUARD + guard;
 }
 
+uint64_t pp_pi_max_bits(void)
+{
+    return pp_pi_work_bits(PP_PI_MAX_DIGITS, PP_PI_RETRY_GUARD);
+}
+
 void pp_pi_sqrt_part(mpz_t S, uint64_t bits)
 {
     mpz_t x;

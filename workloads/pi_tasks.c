@@ -23,6 +23,33 @@ static int want_i64s(const pp_value *v, size_t n, const char *task,
     return 0;
 }
 
+/* A number from the wire is checked before it reaches GMP, MPFR or a
+ * size: outside [lo, hi] it is refused with a message that names it and
+ * the range ("pi_sqrt: -5 bits is out of range (1 to 33219281...)"). */
+static int in_range(const char *task, const char *name, int64_t v,
+                    const char *unit, int64_t lo, int64_t hi, pp_error *err)
+{
+    if (v >= lo && v <= hi)
+        return 0;
+    return pp_error_set(err, PP_EINVAL,
+                        "%s: %s%s%" PRId64 "%s%s is out of range (%" PRId64
+                        " to %" PRId64 ")",
+                        task, name, *name ? " " : "", v, *unit ? " " : "",
+                        unit, lo, hi);
+}
+
+/* A fixed-point precision: 1 to pp_pi_max_bits(). */
+static int bits_in_range(const char *task, int64_t bits, pp_error *err)
+{
+    return in_range(task, "", bits, "bits", 1, (int64_t)pp_pi_max_bits(),
+                    err);
+}
+
+static bool one_i64(const pp_value *v, size_t n)
+{
+    return v->type == PP_T_I64 && pp_value_count(v) == n;
+}
+
 /* Appends P, Q, T (or only those asked) as bigint values. */
 static int push_bigints(pp_values *out, mpz_t *z, size_t n, pp_error *err)
 {
@@ -85,10 +112,8 @@ int pp_pi_leaf_run(const pp_value *args, size_t nargs, pp_values *out,
 static int tail_ratio(const pp_value *args, int64_t bits, pp_values *out,
                       pp_error *err)
 {
-    if (bits < 1 || (uint64_t)bits > pp_pi_work_bits(PP_PI_MAX_DIGITS, 4))
-        return pp_error_set(err, PP_EINVAL, "pi_merge: %" PRId64
-                                            " bits is out of range",
-                            bits);
+    if (bits_in_range("pi_merge", bits, err))
+        return PP_EINVAL;
     mpz_t z[4]; /* P_L, T_L, Q_R, T_R */
     static const int from[4] = { 0, 2, 4, 5 };
     for (int i = 0; i < 4; i++)
@@ -170,10 +195,8 @@ int pp_pi_sqrt_run(const pp_value *args, size_t nargs, pp_values *out,
     if (rc)
         return rc;
     int64_t bits = pp_value_i64s(&args[0])[0];
-    if (bits < 1 || (uint64_t)bits > pp_pi_work_bits(PP_PI_MAX_DIGITS, 4))
-        return pp_error_set(err, PP_EINVAL, "pi_sqrt: %" PRId64
-                                            " bits is out of range",
-                            bits);
+    if (bits_in_range("pi_sqrt", bits, err))
+        return PP_EINVAL;
     mpz_t s;
     mpz_init(s);
     pp_pi_sqrt_part(s, (uint64_t)bits);
@@ -192,16 +215,20 @@ static int push_fixed(pp_values *out, const pp_pi_fixed *y, pp_error *err)
     return rc;
 }
 
+/* y and i64 [bits, ulps]: the bit count goes into shifts and sizes, so
+ * both are checked before the number is read. */
 static int import_fixed(pp_pi_fixed *y, const pp_value *v, const char *task,
                         pp_error *err)
 {
     int rc = want_i64s(&v[1], 2, task, "[bits, ulps]", err);
-    if (!rc)
-        rc = pp_bigint_import(y->v, &v[0], err);
+    if (rc)
+        return rc;
+    const int64_t *m = pp_value_i64s(&v[1]);
+    if (bits_in_range(task, m[0], err)
+        || in_range(task, "", m[1], "ulps", 0, PP_PI_MAX_ULPS, err))
+        return PP_EINVAL;
+    rc = pp_bigint_import(y->v, &v[0], err);
     if (!rc) {
-        const int64_t *m = pp_value_i64s(&v[1]);
-        if (m[0] < 1 || m[1] < 0)
-            return pp_error_set(err, PP_EINVAL, "%s: bad fixed point", task);
         y->bits = (uint64_t)m[0];
         y->ulps = (uint64_t)m[1];
     }
@@ -224,10 +251,8 @@ int pp_pi_divide_run(const pp_value *args, size_t nargs, pp_values *out,
     /* The bound pi_sqrt has: a negative or huge count would ask MPFR for
      * that precision, and GMP aborts the engine when it cannot have it. */
     int64_t bits = pp_value_i64s(&args[4])[0];
-    if (bits < 1 || (uint64_t)bits > pp_pi_work_bits(PP_PI_MAX_DIGITS, 4))
-        return pp_error_set(err, PP_EINVAL,
-                            "pi_divide: %" PRId64 " bits is out of range",
-                            bits);
+    if (bits_in_range("pi_divide", bits, err))
+        return PP_EINVAL;
     mpz_t z[3]; /* Q, T, S */
     for (int i = 0; i < 3; i++)
         mpz_init(z[i]);
@@ -268,11 +293,18 @@ int pp_pi_decimal_run(const pp_value *args, size_t nargs, pp_values *out,
                             "[n, half, h]");
     const int64_t *nh = pp_value_i64s(nh_v);
     int64_t n = nh[0], half = nh[1];
-    if (n < 1 || (uint64_t)n > PP_PI_MAX_DIGITS || half < -1 || half > 1)
+    if (in_range("pi_decimal", "", n, "digits", 1,
+                 (int64_t)PP_PI_MAX_DIGITS, err)
+        || in_range("pi_decimal", "half", half, "", -1, 1, err))
+        return PP_EINVAL;
+    if (half >= 0 && n < 2)
         return pp_error_set(err, PP_EINVAL,
-                            "pi_decimal: n %" PRId64 ", half %" PRId64
-                            " out of range",
-                            n, half);
+                            "pi_decimal: half %" PRId64 " of %" PRId64
+                            " digit: a cut needs at least 2 digits",
+                            half, n);
+    if (half >= 0 && pp_value_count(nh_v) == 3
+        && in_range("pi_decimal", "h", nh[2], "", 1, n - 1, err))
+        return PP_EINVAL;
     uint64_t h = pp_value_count(nh_v) == 3
                      ? (uint64_t)nh[2]
                      : half < 0 ? (uint64_t)n
@@ -282,6 +314,20 @@ int pp_pi_decimal_run(const pp_value *args, size_t nargs, pp_values *out,
                             "pi_decimal: cannot cut %" PRId64
                             " digits at %" PRIu64,
                             n, h);
+    /* y's own size bounds the digits it holds: n digits need n log2(10)
+     * bits, so a few bits cannot ask for the powers of 5 of billions of
+     * digits. */
+    if (nargs >= 3 && one_i64(&args[1], 2)) {
+        int64_t bits = pp_value_i64s(&args[1])[0];
+        if (bits >= 1 && (double)n * 3.321928094887362 > (double)bits)
+            return pp_error_set(err, PP_EINVAL,
+                                "pi_decimal: %" PRId64
+                                " digits need more than y's %" PRId64
+                                " bits (%" PRIu64 " digits at most)",
+                                n, bits,
+                                (uint64_t)((double)bits
+                                           / 3.321928094887362));
+    }
     pp_pi_fixed y, part;
     pp_pi_fixed_init(&y);
     pp_pi_fixed_init(&part);
@@ -291,6 +337,11 @@ int pp_pi_decimal_run(const pp_value *args, size_t nargs, pp_values *out,
         mpz_t dm;
         mpz_init(dm);
         rc = want_i64s(&args[3], 1, "pi_decimal", "[dexp]", err);
+        /* d = dm 2^dexp is below 1 (pi_merge's share is below 2^-8): dexp
+         * is never positive, and it goes into shifts and their sums. */
+        if (!rc)
+            rc = in_range("pi_decimal", "dexp", pp_value_i64s(&args[3])[0],
+                          "", -4 * (int64_t)pp_pi_max_bits(), 0, err);
         if (!rc)
             rc = pp_bigint_import(dm, &args[2], err);
         int64_t dexp = rc ? 0 : pp_value_i64s(&args[3])[0];

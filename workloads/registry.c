@@ -1,4 +1,6 @@
 /* registry.c - the table of workloads, one row each. */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "workload.h"
@@ -27,6 +29,8 @@ static const pp_workload workloads[] = {
       pp_pi_divide_run },
     { "pi_decimal", "decimal digits of a fixed-point value, or one half",
       pp_pi_decimal_run },
+    { "workloads", "this table: a 'name<TAB>summary' line a workload",
+      pp_workloads_run },
 };
 
 const pp_workload *pp_workload_find(const char *name)
@@ -35,6 +39,29 @@ const pp_workload *pp_workload_find(const char *name)
         if (strcmp(workloads[i].name, name) == 0)
             return &workloads[i];
     return NULL;
+}
+
+int pp_workloads_run(const pp_value *args, size_t nargs, pp_values *out,
+                     pp_error *err)
+{
+    (void)args;
+    if (nargs != 0)
+        return pp_error_set(err, PP_EINVAL, "workloads: takes no arguments");
+    size_t size = 1;
+    for (size_t i = 0; i < sizeof workloads / sizeof workloads[0]; i++)
+        size += strlen(workloads[i].name) + strlen(workloads[i].summary) + 2;
+    char *text = malloc(size), *p = text;
+    if (!text)
+        return pp_error_set(err, PP_ENOMEM, "workloads: out of memory");
+    for (size_t i = 0; i < sizeof workloads / sizeof workloads[0]; i++)
+        p += sprintf(p, "%s\t%s\n", workloads[i].name, workloads[i].summary);
+    pp_value v;
+    pp_value_take(&v, PP_T_STR, text, (size_t)(p - text));
+    if (pp_values_push(out, &v)) {
+        pp_value_free(&v);
+        return pp_error_set(err, PP_ENOMEM, "workloads: out of memory");
+    }
+    return 0;
 }
 
 const pp_workload *pp_workloads(size_t *count)

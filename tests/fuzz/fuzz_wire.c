@@ -239,9 +239,30 @@ static bool one_i64s(const pp_value *v, size_t n)
     return v->type == PP_T_I64 && pp_value_count(v) == n;
 }
 
+/* The most a fuzz iteration may ask of a workload: terms of the series,
+ * bits of a fixed-point number, decimal digits. */
+#define MAX_FUZZ_TERMS 64
+#define MAX_FUZZ_BITS (1 << 16)
+#define MAX_FUZZ_DIGITS 4096
+
 /* True for arguments a workload accepts by contract but that would take
  * longer than an iteration should (seconds of sleep, many terms or digits
- * of pi): those are not run.  Bad arguments are always run. */
+ * of pi): those are not run.  Bad arguments are always run, and so is
+ * every form of every workload within these bounds:
+ *
+ *   hello, noop, echo, fail, workloads   always (cost of the input)
+ *   powers x [e]         always: at most 63 products an item
+ *   pairs BYTES          always: linear in the input
+ *   pairs_local NAME SHA [offset, length]  always: the 64-digit file
+ *   sleep S              S <= 1 ms
+ *   pi_leaf [a, b, need_p]                b - a <= 64 terms
+ *   pi_merge P Q T P Q T [need_p]         always: products of the input
+ *   pi_merge P Q T P Q T [0, bits]        bits <= 2^16
+ *   pi_sqrt [bits], pi_divide P Q T S [bits]  bits <= 2^16
+ *   pi_decimal y [bits, ulps] [dm [dexp]] [n, half(, h)]
+ *                        n <= 4096 digits (the powers of 5 and the text
+ *                        go with n; y's bits bound n, dexp <= 0 bounds
+ *                        the shifts by the input's own sizes) */
 static bool too_costly(const char *name, const pp_value *a, size_t n)
 {
     if (strcmp(name, "sleep") == 0) {
@@ -256,27 +277,26 @@ static bool too_costly(const char *name, const pp_value *a, size_t n)
         if (n != 1 || !one_i64s(&a[0], 3))
             return false;
         const int64_t *r = pp_value_i64s(&a[0]);
-        return r[0] >= 0 && r[1] > r[0] && r[1] - r[0] > 64;
+        return r[0] >= 0 && r[1] > r[0] && r[1] - r[0] > MAX_FUZZ_TERMS;
     }
-    if (strcmp(name, "pi_sqrt") == 0) {
-        if (n != 1 || !one_i64s(&a[0], 1))
-            return false;
-        int64_t bits = pp_value_i64s(&a[0])[0];
-        return bits > (1 << 16)
-               && (uint64_t)bits <= pp_pi_work_bits(PP_PI_MAX_DIGITS, 4);
-    }
-    if (strcmp(name, "pi_divide") == 0) {
-        if (n != 5 || !one_i64s(&a[4], 1))
-            return false;
-        int64_t bits = pp_value_i64s(&a[4])[0];
-        return bits > (1 << 16)
-               && (uint64_t)bits <= pp_pi_work_bits(PP_PI_MAX_DIGITS, 4);
-    }
+    int64_t bits = 0;
+    if (strcmp(name, "pi_merge") == 0 && n == 7 && one_i64s(&a[6], 2))
+        bits = pp_value_i64s(&a[6])[1];
+    else if (strcmp(name, "pi_sqrt") == 0 && n == 1 && one_i64s(&a[0], 1))
+        bits = pp_value_i64s(&a[0])[0];
+    else if (strcmp(name, "pi_divide") == 0 && n == 5
+             && one_i64s(&a[4], 1))
+        bits = pp_value_i64s(&a[4])[0];
+    if (bits)
+        return bits > MAX_FUZZ_BITS
+               && (uint64_t)bits <= pp_pi_max_bits();
     if (strcmp(name, "pi_decimal") == 0) {
-        if (n != 3 || !one_i64s(&a[2], 2))
+        if ((n != 3 && n != 5)
+            || !(one_i64s(&a[n - 1], 2) || one_i64s(&a[n - 1], 3)))
             return false;
-        int64_t digits = pp_value_i64s(&a[2])[0];
-        return digits > 4096 && (uint64_t)digits <= PP_PI_MAX_DIGITS;
+        int64_t digits = pp_value_i64s(&a[n - 1])[0];
+        return digits > MAX_FUZZ_DIGITS
+               && (uint64_t)digits <= PP_PI_MAX_DIGITS;
     }
     return false;
 }
@@ -679,12 +699,13 @@ static void replay_stamps(const piece *pc)
     pp_replay *r = pp_replay_new(pc->n % 2 ? 300.0 : 0.0);
     if (!r)
         return;
-    const int64_t now = 1700000000000000000LL;
+    /* The wall clock for the window, the monotonic one for ageing. */
+    const int64_t now = 1700000000000000000LL, mono = 1000000000000LL;
     for (size_t at = 0; at + sizeof(pp_stamp) <= pc->n; at += sizeof(pp_stamp)) {
         pp_stamp st;
         memcpy(&st, pc->p + at, sizeof st);
-        if (pp_replay_check(r, &st, now) == PP_REPLAY_FRESH)
-            CHECK(pp_replay_check(r, &st, now) != PP_REPLAY_FRESH);
+        if (pp_replay_check(r, &st, now, mono) == PP_REPLAY_FRESH)
+            CHECK(pp_replay_check(r, &st, now, mono) != PP_REPLAY_FRESH);
     }
     pp_replay_destroy(&r);
 }
@@ -924,6 +945,7 @@ static void write_seeds(void)
     /* tasks */
     SEED0(task(PP_TASK_APPLY, "hello"));
     SEED0(task(PP_TASK_APPLY, "noop"));
+    SEED0(task(PP_TASK_APPLY, "workloads"));
     SEED(task(PP_TASK_APPLY, "powers"), I64S(0, 1, 2, 3, 4, 5, 6, 7),
          I64S(10));
     SEED(task(PP_TASK_APPLY, "echo"), I64S(-1, 2), F64(0.5),
@@ -958,6 +980,25 @@ static void write_seeds(void)
     for (int64_t half = -1; half <= 1; half++)
         SEED(task(PP_TASK_APPLY, "pi_decimal"), BIG(y.v),
              I64S((int64_t)y.bits, (int64_t)y.ulps), I64S(40, half));
+    SEED(task(PP_TASK_APPLY, "pi_decimal"), BIG(y.v),
+         I64S((int64_t)y.bits, (int64_t)y.ulps), I64S(40, 1, 7));
+    /* The split finish: pi_merge's share of the right range, then the
+     * conversion that applies it, each half. */
+    {
+        mpz_t A, B, C, D, E, F, dm;
+        mpz_inits(A, B, C, D, E, F, dm, NULL);
+        pp_pi_split(A, B, C, 0, 2);
+        pp_pi_split(D, E, F, 2, 4);
+        SEED(task(PP_TASK_APPLY, "pi_merge"), BIG(A), BIG(B), BIG(C),
+             BIG(D), BIG(E), BIG(F), I64S(0, (int64_t)bits));
+        int64_t dexp;
+        pp_pi_tail_ratio(dm, &dexp, A, C, E, F, bits);
+        for (int64_t half = -1; half <= 1; half++)
+            SEED(task(PP_TASK_APPLY, "pi_decimal"), BIG(y.v),
+                 I64S((int64_t)y.bits, (int64_t)y.ulps), BIG(dm),
+                 I64S(dexp), I64S(40, half));
+        mpz_clears(A, B, C, D, E, F, dm, NULL);
+    }
     mpz_neg(S, S);
     h = (pp_header){ .type = PP_MSG_RESULT, .kind = PP_TASK_APPLY,
                      .parent = 7, .engine = 1 };

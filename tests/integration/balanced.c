@@ -353,6 +353,28 @@ static void mode_flags(void)
     CHECK(strstr(err.msg, "without an engine to start it") != NULL,
           "timeout error: %s", err.msg);
     printf("a task that could not start says: %s\n", err.msg);
+
+    /* A timeout out of range is refused by the client, before anything
+     * is sent: by the view (its flags stay), and by a submit. */
+    pp_task_opts bad = { .timeout_s = -1 };
+    CHECK(pp_view_set_flags(v, &bad, &err) == PP_EINVAL
+              && strcmp(err.msg, "task timeout: -1 s is out of range (0 to "
+                                 "2592000 s; 0: no limit)")
+                     == 0,
+          "negative timeout: %s", err.msg);
+    pp_task_opts month = { .timeout_s = 31 * 86400.0 };
+    pp_async *never = NULL;
+    pp_value one;
+    CHECK(pp_value_str(&one, "x") == 0, "out of memory");
+    CHECK(pp_client_submit(client, &never, PP_TASK_APPLY, "echo", -1,
+                           &month, &one, 1, &err)
+                  == PP_EINVAL
+              && strcmp(err.msg, "task timeout: 2.6784e+06 s is out of "
+                                 "range (0 to 2592000 s; 0: no limit)")
+                     == 0
+              && never == NULL,
+          "31 days: %s", err.msg);
+    printf("a task with a timeout of 31 days says: %s\n", err.msg);
     pp_async_wait(hogs, 30, &err);
     pp_async_destroy(&hogs);
     pp_async_destroy(&b);

@@ -19,6 +19,8 @@ cleanup() {
     local i
     for ((i = ${#STARTED_PIDS[@]} - 1; i >= 0; i--)); do
         kill "${STARTED_PIDS[i]}" 2>/dev/null || true
+        # One a test stopped (SIGSTOP) takes the TERM only once continued.
+        kill -CONT "${STARTED_PIDS[i]}" 2>/dev/null || true
         wait "${STARTED_PIDS[i]}" 2>/dev/null || true
     done
     rm -rf "$WORK"

@@ -1,0 +1,278 @@
+/* test_workloads.c - every number a workload takes from the wire is
+ * range-checked before it reaches GMP, MPFR, a shift or an allocation: the
+ * adapters (the registry's run functions, as the engine calls them) refuse
+ * out-of-range counts, bits, digits, exponents and offsets with one line
+ * that names the argument and the allowed range. */
+#include "unit.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <gmp.h>
+
+#include "bigint.h"
+#include "pi.h"
+#include "sha256.h"
+#include "workload.h"
+
+static pp_value i64s(const int64_t *x, size_t n)
+{
+    pp_value v;
+    assert_int_equal(pp_value_i64(&v, x, n), 0);
+    return v;
+}
+
+static pp_value big(long x)
+{
+    mpz_t z;
+    mpz_init_set_si(z, x);
+    pp_value v;
+    assert_int_equal(pp_bigint_export(z, &v, NULL), 0);
+    mpz_clear(z);
+    return v;
+}
+
+/* Runs workload `name` on args (consumed) and expects PP_EINVAL with
+ * exactly `want` as its message, and nothing in out. */
+static void assert_refused(const char *name, pp_value *args, size_t n,
+                           const char *want)
+{
+    const pp_workload *w = pp_workload_find(name);
+    assert_non_null(w);
+    pp_values out = { 0 };
+    pp_error err = { 0 };
+    int rc = w->run(args, n, &out, &err);
+    if (rc != PP_EINVAL || strcmp(err.msg, want) != 0)
+        fail_msg("%s: rc %d, \"%s\"; expected PP_EINVAL, \"%s\"", name, rc,
+                 err.msg, want);
+    assert_int_equal(out.n, 0);
+    pp_values_free(&out);
+    for (size_t i = 0; i < n; i++)
+        pp_value_free(&args[i]);
+}
+
+static char *maxbits_text(void)
+{
+    static char text[32];
+    snprintf(text, sizeof text, "%" PRIu64, pp_pi_max_bits());
+    return text;
+}
+
+static void pi_sqrt_and_divide_refuse_bits_out_of_range(void **state)
+{
+    (void)state;
+    char want[200];
+    int64_t bad[] = { 0, -5, INT64_MIN, (int64_t)pp_pi_max_bits() + 1,
+                      INT64_MAX };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        snprintf(want, sizeof want,
+                 "pi_sqrt: %" PRId64 " bits is out of range (1 to %s)",
+                 bad[i], maxbits_text());
+        pp_value a = i64s(&bad[i], 1);
+        assert_refused("pi_sqrt", &a, 1, want);
+
+        pp_value d[5] = { big(0), big(1), big(1), big(1),
+                          i64s(&bad[i], 1) };
+        snprintf(want, sizeof want,
+                 "pi_divide: %" PRId64 " bits is out of range (1 to %s)",
+                 bad[i], maxbits_text());
+        assert_refused("pi_divide", d, 5, want);
+
+        /* pi_merge's share of the right range: i64 [0, bits]. */
+        pp_value m[7] = { big(1), big(1), big(1), big(1),
+                          big(1), big(1),
+                          i64s((int64_t[]){ 0, bad[i] }, 2) };
+        snprintf(want, sizeof want,
+                 "pi_merge: %" PRId64 " bits is out of range (1 to %s)",
+                 bad[i], maxbits_text());
+        assert_refused("pi_merge", m, 7, want);
+    }
+}
+
+static void pi_leaf_refuses_terms_outside_the_series(void **state)
+{
+    (void)state;
+    char want[200];
+    uint64_t limit = pp_pi_terms(PP_PI_MAX_DIGITS);
+    int64_t bad[][3] = { { -1, 5, 1 },
+                         { 5, 5, 1 },
+                         { 0, (int64_t)limit + 1, 1 },
+                         { INT64_MIN, INT64_MAX, 0 } };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        snprintf(want, sizeof want,
+                 "pi_leaf: terms [%" PRId64 ", %" PRId64
+                 ") are not a range within [0, %" PRIu64 ")",
+                 bad[i][0], bad[i][1], limit);
+        pp_value a = i64s(bad[i], 3);
+        assert_refused("pi_leaf", &a, 1, want);
+    }
+}
+
+/* pi_decimal's y comes as a bigint and i64 [bits, ulps]: the bit count
+ * (import_fixed) goes into shifts, so it is checked first. */
+static void pi_decimal_refuses_a_fixed_point_out_of_range(void **state)
+{
+    (void)state;
+    char want[200];
+    int64_t bad_bits[] = { 0, -1, INT64_MIN, (int64_t)pp_pi_max_bits() + 1,
+                           INT64_MAX };
+    for (size_t i = 0; i < sizeof bad_bits / sizeof bad_bits[0]; i++) {
+        pp_value a[3] = { big(12345), i64s((int64_t[]){ bad_bits[i], 2 }, 2),
+                          i64s((int64_t[]){ 1, -1 }, 2) };
+        snprintf(want, sizeof want,
+                 "pi_decimal: %" PRId64 " bits is out of range (1 to %s)",
+                 bad_bits[i], maxbits_text());
+        assert_refused("pi_decimal", a, 3, want);
+    }
+    int64_t bad_ulps[] = { -1, INT64_MIN, PP_PI_MAX_ULPS + 1, INT64_MAX };
+    for (size_t i = 0; i < sizeof bad_ulps / sizeof bad_ulps[0]; i++) {
+        pp_value a[3] = { big(12345), i64s((int64_t[]){ 64, bad_ulps[i] }, 2),
+                          i64s((int64_t[]){ 1, -1 }, 2) };
+        snprintf(want, sizeof want,
+                 "pi_decimal: %" PRId64 " ulps is out of range (0 to %d)",
+                 bad_ulps[i], PP_PI_MAX_ULPS);
+        assert_refused("pi_decimal", a, 3, want);
+    }
+}
+
+static void pi_decimal_refuses_counts_out_of_range(void **state)
+{
+    (void)state;
+    struct {
+        int64_t nh[3];
+        size_t count;
+        const char *want;
+    } cases[] = {
+        { { 0, -1 }, 2,
+          "pi_decimal: 0 digits is out of range (1 to 10000000000)" },
+        { { -7, 0 }, 2,
+          "pi_decimal: -7 digits is out of range (1 to 10000000000)" },
+        { { 10000000001, -1 }, 2,
+          "pi_decimal: 10000000001 digits is out of range (1 to "
+          "10000000000)" },
+        { { INT64_MIN, -1 }, 2,
+          "pi_decimal: -9223372036854775808 digits is out of range (1 to "
+          "10000000000)" },
+        { { 10, 2 }, 2, "pi_decimal: half 2 is out of range (-1 to 1)" },
+        { { 10, INT64_MIN }, 2,
+          "pi_decimal: half -9223372036854775808 is out of range (-1 to "
+          "1)" },
+        { { 1, 0 }, 2,
+          "pi_decimal: half 0 of 1 digit: a cut needs at least 2 digits" },
+        { { 10, 0, 0 }, 3, "pi_decimal: h 0 is out of range (1 to 9)" },
+        { { 10, 1, 10 }, 3, "pi_decimal: h 10 is out of range (1 to 9)" },
+        { { 10, 1, -3 }, 3, "pi_decimal: h -3 is out of range (1 to 9)" },
+        { { 10, 0, INT64_MAX }, 3,
+          "pi_decimal: h 9223372036854775807 is out of range (1 to 9)" },
+        /* 64 bits hold 19 digits, not a billion: no powers of 5 of a
+         * billion digits for a number of one word. */
+        { { 1000000000, -1 }, 2,
+          "pi_decimal: 1000000000 digits need more than y's 64 bits (19 "
+          "digits at most)" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        pp_value a[3] = { big(12345), i64s((int64_t[]){ 64, 2 }, 2),
+                          i64s(cases[i].nh, cases[i].count) };
+        assert_refused("pi_decimal", a, 3, cases[i].want);
+    }
+}
+
+/* The form with d = dm 2^dexp: dexp goes into shifts and their sums. */
+static void pi_decimal_refuses_dexp_out_of_range(void **state)
+{
+    (void)state;
+    char want[200];
+    int64_t lo = -4 * (int64_t)pp_pi_max_bits();
+    int64_t bad[] = { 1, 64, INT64_MAX, lo - 1, INT64_MIN };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        for (int64_t half = -1; half <= 1; half++) {
+            pp_value a[5] = { big(12345), i64s((int64_t[]){ 64, 2 }, 2),
+                              big(-3), i64s(&bad[i], 1),
+                              i64s((int64_t[]){ 10, half }, 2) };
+            snprintf(want, sizeof want,
+                     "pi_decimal: dexp %" PRId64
+                     " is out of range (%" PRId64 " to 0)",
+                     bad[i], lo);
+            assert_refused("pi_decimal", a, 5, want);
+        }
+    }
+}
+
+static void other_workloads_refuse_numbers_out_of_range(void **state)
+{
+    (void)state;
+    pp_value s = i64s((int64_t[]){ -1 }, 1);
+    assert_refused("sleep", &s, 1,
+                   "sleep: -1 seconds is out of range (0 to 86400)");
+    s = i64s((int64_t[]){ 86401 }, 1);
+    assert_refused("sleep", &s, 1,
+                   "sleep: 86401 seconds is out of range (0 to 86400)");
+    pp_value p[2] = { i64s((int64_t[]){ 2, 3 }, 2),
+                      i64s((int64_t[]){ -2 }, 1) };
+    assert_refused("powers", p, 2, "powers: exponent -2 is negative");
+}
+
+/* pairs_local's [offset, length] against the engine's own digits file. */
+static void pairs_local_refuses_a_range_outside_its_file(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/pipar-test-workloads-XXXXXX", path[128], sha[80];
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/pi-64.txt", dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("3141592653589793238462643383279502884197169399375105820974944592",
+          f);
+    fclose(f);
+    pp_error err = { 0 };
+    assert_int_equal(pp_sha256_file(path, (size_t)-1, sha, &err), 0);
+    setenv("PIPAR_DATA_DIR", dir, 1);
+    int64_t bad[][2] = { { -1, 5 }, { 0, 65 }, { 60, 5 }, { 65, 0 },
+                         { INT64_MAX, INT64_MAX }, { 0, INT64_MIN } };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        pp_value l[3];
+        assert_int_equal(pp_value_str(&l[0], "pi-64.txt"), 0);
+        assert_int_equal(pp_value_str(&l[1], sha), 0);
+        l[2] = i64s(bad[i], 2);
+        char want[300];
+        snprintf(want, sizeof want,
+                 "pairs_local: [%" PRId64 ", +%" PRId64
+                 ") is outside %s (64 digits)",
+                 bad[i][0], bad[i][1], path);
+        assert_refused("pairs_local", l, 3, want);
+    }
+    /* In range: counted. */
+    pp_value l[3];
+    assert_int_equal(pp_value_str(&l[0], "pi-64.txt"), 0);
+    assert_int_equal(pp_value_str(&l[1], sha), 0);
+    l[2] = i64s((int64_t[]){ 0, 64 }, 2);
+    pp_values out = { 0 };
+    assert_int_equal(pp_workload_find("pairs_local")->run(l, 3, &out, &err),
+                     0);
+    assert_int_equal(out.n, 1);
+    int64_t total = 0;
+    for (int k = 0; k < 100; k++)
+        total += pp_value_i64s(&out.v[0])[k];
+    assert_i64_equal(total, 63);
+    pp_values_free(&out);
+    for (int i = 0; i < 3; i++)
+        pp_value_free(&l[i]);
+    unlink(path);
+    rmdir(dir);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(pi_sqrt_and_divide_refuse_bits_out_of_range),
+        cmocka_unit_test(pi_leaf_refuses_terms_outside_the_series),
+        cmocka_unit_test(pi_decimal_refuses_a_fixed_point_out_of_range),
+        cmocka_unit_test(pi_decimal_refuses_counts_out_of_range),
+        cmocka_unit_test(pi_decimal_refuses_dexp_out_of_range),
+        cmocka_unit_test(other_workloads_refuse_numbers_out_of_range),
+        cmocka_unit_test(pairs_local_refuses_a_range_outside_its_file),
+    };
+    return cmocka_run_group_tests_name("workloads", tests, NULL, NULL);
+}
