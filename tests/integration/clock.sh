@@ -25,12 +25,15 @@ stepped() {
     local file=$1
     shift
     env LD_PRELOAD="$lib" FAKETIME_TIMESTAMP_FILE="$file" FAKETIME_NO_CACHE=1 \
-        FAKETIME_DONT_FAKE_MONOTONIC=1 "$@"
+        FAKETIME_DONT_FAKE_MONOTONIC=1 ASAN_OPTIONS="$asan_options" "$@"
 }
 stepped_env() {
     echo LD_PRELOAD="$lib" FAKETIME_TIMESTAMP_FILE="$1" FAKETIME_NO_CACHE=1 \
-        FAKETIME_DONT_FAKE_MONOTONIC=1
+        FAKETIME_DONT_FAKE_MONOTONIC=1 ASAN_OPTIONS="$asan_options"
 }
+# Under AddressSanitizer the preloaded library comes before ASan's runtime,
+# which ASan refuses unless told that this order is meant.
+asan_options="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
 
 # shellcheck disable=SC2046 # the words of stepped_env are meant to split
 env $(stepped_env "$WORK/ctl.clock") "$BIN/controller" --profile "$P" \
@@ -40,8 +43,10 @@ STARTED_PIDS+=("$ctl")
 file="$PIPAR_DIR/profile_$P/security/engine.json"
 for _ in $(seq 500); do
     grep -q "\"controller_pid\": $ctl" "$file" 2>/dev/null && break
+    kill -0 "$ctl" 2>/dev/null || fail "the controller died: $(cat "$WORK/ctl.log")"
     sleep 0.01
 done
+grep -q "\"controller_pid\": $ctl" "$file" || fail "the controller did not start"
 # One engine whose clock steps, one whose clock does not.
 # shellcheck disable=SC2046
 env $(stepped_env "$WORK/eng.clock") "$BIN/engine" --file "$file" \
