@@ -248,10 +248,9 @@ int pp_pi_run(pp_client *c, const pp_pi_run_opts *o, char **out,
                        cut < leaves ? PP_AFTER_COPY : PP_AFTER_MOVE,
                        &bits_arg, 1, &finish_ids[0], err);
     uint64_t tail_after[2] = { left, right };
-    int64_t tail_arg[2] = { 0, bits_arg };
     if (!rc && cut < leaves)
-        rc = submit_as(v, &a, "pi_merge", tail_after, 2, PP_AFTER_COPY,
-                       tail_arg, 2, &finish_ids[1], err);
+        rc = submit_as(v, &a, "pi_tail", tail_after, 2, PP_AFTER_COPY,
+                       &bits_arg, 1, &finish_ids[1], err);
     g.first_decimal = g.first_finish + g.nfinish;
     g.ndecimals = halves ? 2 : 1;
     uint64_t h = halves ? pp_pi_decimal_halves_point(n) : n;
@@ -259,8 +258,10 @@ int pp_pi_run(pp_client *c, const pp_pi_run_opts *o, char **out,
          half++) {
         int64_t nh[3] = { (int64_t)n, half, (int64_t)h };
         uint64_t id;
-        rc = submit_as(v, &a, "pi_decimal", finish_ids, g.nfinish,
-                       PP_AFTER_COPY, nh, 3, &id, err);
+        rc = submit_as(v, &a, g.nfinish == 2 ? "pi_decimal_tail"
+                                             : "pi_decimal",
+                       finish_ids, g.nfinish, PP_AFTER_COPY, nh, 3, &id,
+                       err);
     }
     free(leaf_ids);
     if (!rc) {

@@ -112,7 +112,7 @@ int pp_pi_leaf_run(const pp_value *args, size_t nargs, pp_values *out,
 static int tail_ratio(const pp_value *args, int64_t bits, pp_values *out,
                       pp_error *err)
 {
-    if (bits_in_range("pi_merge", bits, err))
+    if (bits_in_range("pi_tail", bits, err))
         return PP_EINVAL;
     mpz_t z[4]; /* P_L, T_L, Q_R, T_R */
     static const int from[4] = { 0, 2, 4, 5 };
@@ -120,11 +120,11 @@ static int tail_ratio(const pp_value *args, int64_t bits, pp_values *out,
         mpz_init(z[i]);
     int rc = 0;
     for (int i = 0; !rc && i < 4; i++)
-        rc = import_all(&z[i], &args[from[i]], 1, "pi_merge", err);
+        rc = import_all(&z[i], &args[from[i]], 1, "pi_tail", err);
     if (!rc && (mpz_sgn(z[0]) <= 0 || mpz_sgn(z[1]) <= 0
                 || mpz_sgn(z[2]) <= 0))
         rc = pp_error_set(err, PP_EINVAL,
-                          "pi_merge: the share of the right range needs the "
+                          "pi_tail: the share of the right range needs the "
                           "left range's P and T, and the right range's Q");
     mpz_t dm;
     mpz_init(dm);
@@ -144,26 +144,14 @@ static int tail_ratio(const pp_value *args, int64_t bits, pp_values *out,
     return rc;
 }
 
-/* args: P1, Q1, T1, P2, Q2, T2, i64 [need_p]  ->  P, Q, T
- * or    P1, Q1, T1, P2, Q2, T2, i64 [0, bits]  ->  d = dm 2^dexp: bigint
- *       dm, i64 [dexp], the right range's share of the whole quotient
- *       (pp_pi_tail_ratio), for a finish that divides the left range
- *       alone and skips the last merge. */
+/* args: P1, Q1, T1, P2, Q2, T2, i64 [need_p]  ->  P, Q, T */
 int pp_pi_merge_run(const pp_value *args, size_t nargs, pp_values *out,
                     pp_error *err)
 {
     if (nargs != 7)
         return pp_error_set(err, PP_EINVAL,
                             "pi_merge: needs two P, Q, T triples and "
-                            "i64 [need_p] or [0, bits]");
-    if (args[6].type == PP_T_I64 && pp_value_count(&args[6]) == 2) {
-        const int64_t *nb = pp_value_i64s(&args[6]);
-        if (nb[0] != 0)
-            return pp_error_set(err, PP_EINVAL,
-                                "pi_merge: i64 [0, bits] for the share of "
-                                "the right range");
-        return tail_ratio(args, nb[1], out, err);
-    }
+                            "i64 [need_p]");
     int rc = want_i64s(&args[6], 1, "pi_merge", "[need_p]", err);
     if (rc)
         return rc;
@@ -183,6 +171,23 @@ int pp_pi_merge_run(const pp_value *args, size_t nargs, pp_values *out,
     for (int i = 0; i < 6; i++)
         mpz_clear(z[i]);
     return rc;
+}
+
+/* args: P1, Q1, T1, P2, Q2, T2, i64 [bits]  ->  d = dm 2^dexp: bigint dm,
+ * i64 [dexp], the right range's share of the whole quotient
+ * (pp_pi_tail_ratio), for a finish that divides the left range alone and
+ * skips the last merge. */
+int pp_pi_tail_run(const pp_value *args, size_t nargs, pp_values *out,
+                   pp_error *err)
+{
+    if (nargs != 7)
+        return pp_error_set(err, PP_EINVAL,
+                            "pi_tail: needs two P, Q, T triples and "
+                            "i64 [bits]");
+    int rc = want_i64s(&args[6], 1, "pi_tail", "[bits]", err);
+    if (rc)
+        return rc;
+    return tail_ratio(args, pp_value_i64s(&args[6])[0], out, err);
 }
 
 /* args: i64 [bits]  ->  S = 42688 sqrt(10005) 2^(bits+8) */
@@ -270,40 +275,37 @@ int pp_pi_divide_run(const pp_value *args, size_t nargs, pp_values *out,
     return rc;
 }
 
-/* args: y, i64 [bits, ulps], [dm, i64 [dexp],] i64 [n, half[, h]]  ->
- * bytes: the decimal digits of y, all n of them (half -1) or one half of
+/* pi_decimal: y, i64 [bits, ulps], i64 [n, half[, h]]
+ * pi_decimal_tail: y, i64 [bits, ulps], dm, i64 [dexp], i64 [n, half[, h]]
+ *   -> bytes: the decimal digits of y, all n of them (half -1) or one half of
  * them (0: the digits before h, 1: the digits from h on; h defaults to
  * pp_pi_decimal_split_point(n)), so that two engines convert at once.
- * With dm and dexp, y is first taken times 1 + dm 2^dexp
- * (pp_pi_apply_tail): y of the left range and d from pi_merge's share of
- * the right range. */
-int pp_pi_decimal_run(const pp_value *args, size_t nargs, pp_values *out,
-                      pp_error *err)
+ * With dm and dexp (pi_decimal_tail), y is first taken times 1 + dm 2^dexp
+ * (pp_pi_apply_tail): y of the left range and d from pi_tail's share of
+ * the right range.  The two forms share their checks and their
+ * conversion; task names the form in errors. */
+static int decimal_run(const char *task, const pp_value *args, size_t nargs,
+                       pp_values *out, pp_error *err)
 {
-    if (nargs != 3 && nargs != 5)
-        return pp_error_set(err, PP_EINVAL,
-                            "pi_decimal: needs y, i64 [bits, ulps], "
-                            "optionally dm and i64 [dexp], and i64 "
-                            "[n, half] or [n, half, h]");
     const pp_value *nh_v = &args[nargs - 1];
     if (nh_v->type != PP_T_I64
         || (pp_value_count(nh_v) != 2 && pp_value_count(nh_v) != 3))
         return pp_error_set(err, PP_EINVAL,
-                            "pi_decimal: needs i64 [n, half] or "
-                            "[n, half, h]");
+                            "%s: needs i64 [n, half] or [n, half, h]",
+                            task);
     const int64_t *nh = pp_value_i64s(nh_v);
     int64_t n = nh[0], half = nh[1];
-    if (in_range("pi_decimal", "", n, "digits", 1,
+    if (in_range(task, "", n, "digits", 1,
                  (int64_t)PP_PI_MAX_DIGITS, err)
-        || in_range("pi_decimal", "half", half, "", -1, 1, err))
+        || in_range(task, "half", half, "", -1, 1, err))
         return PP_EINVAL;
     if (half >= 0 && n < 2)
         return pp_error_set(err, PP_EINVAL,
-                            "pi_decimal: half %" PRId64 " of %" PRId64
+                            "%s: half %" PRId64 " of %" PRId64
                             " digit: a cut needs at least 2 digits",
-                            half, n);
+                            task, half, n);
     if (half >= 0 && pp_value_count(nh_v) == 3
-        && in_range("pi_decimal", "h", nh[2], "", 1, n - 1, err))
+        && in_range(task, "h", nh[2], "", 1, n - 1, err))
         return PP_EINVAL;
     uint64_t h = pp_value_count(nh_v) == 3
                      ? (uint64_t)nh[2]
@@ -311,9 +313,8 @@ int pp_pi_decimal_run(const pp_value *args, size_t nargs, pp_values *out,
                                 : pp_pi_decimal_split_point((uint64_t)n);
     if (half >= 0 && (h < 1 || h >= (uint64_t)n))
         return pp_error_set(err, PP_EINVAL,
-                            "pi_decimal: cannot cut %" PRId64
-                            " digits at %" PRIu64,
-                            n, h);
+                            "%s: cannot cut %" PRId64 " digits at %" PRIu64,
+                            task, n, h);
     /* y's own size bounds the digits it holds: n digits need n log2(10)
      * bits, so a few bits cannot ask for the powers of 5 of billions of
      * digits. */
@@ -321,26 +322,26 @@ int pp_pi_decimal_run(const pp_value *args, size_t nargs, pp_values *out,
         int64_t bits = pp_value_i64s(&args[1])[0];
         if (bits >= 1 && (double)n * 3.321928094887362 > (double)bits)
             return pp_error_set(err, PP_EINVAL,
-                                "pi_decimal: %" PRId64
+                                "%s: %" PRId64
                                 " digits need more than y's %" PRId64
                                 " bits (%" PRIu64 " digits at most)",
-                                n, bits,
+                                task, n, bits,
                                 (uint64_t)((double)bits
                                            / 3.321928094887362));
     }
     pp_pi_fixed y, part;
     pp_pi_fixed_init(&y);
     pp_pi_fixed_init(&part);
-    int rc = import_fixed(&y, args, "pi_decimal", err);
+    int rc = import_fixed(&y, args, task, err);
     bool done = false; /* part already cut */
     if (!rc && nargs == 5) {
         mpz_t dm;
         mpz_init(dm);
-        rc = want_i64s(&args[3], 1, "pi_decimal", "[dexp]", err);
-        /* d = dm 2^dexp is below 1 (pi_merge's share is below 2^-8): dexp
+        rc = want_i64s(&args[3], 1, task, "[dexp]", err);
+        /* d = dm 2^dexp is below 1 (pi_tail's share is below 2^-8): dexp
          * is never positive, and it goes into shifts and their sums. */
         if (!rc)
-            rc = in_range("pi_decimal", "dexp", pp_value_i64s(&args[3])[0],
+            rc = in_range(task, "dexp", pp_value_i64s(&args[3])[0],
                           "", -4 * (int64_t)pp_pi_max_bits(), 0, err);
         if (!rc)
             rc = pp_bigint_import(dm, &args[2], err);
@@ -372,7 +373,7 @@ int pp_pi_decimal_run(const pp_value *args, size_t nargs, pp_values *out,
     }
     char *text = rc ? NULL : malloc(count + 1);
     if (!rc && !text)
-        rc = pp_error_set(err, PP_ENOMEM, "pi_decimal: out of memory");
+        rc = pp_error_set(err, PP_ENOMEM, "%s: out of memory", task);
     if (!rc)
         rc = pp_pi_to_decimal_own(&part, count, text, err);
     if (!rc) {
@@ -388,4 +389,24 @@ int pp_pi_decimal_run(const pp_value *args, size_t nargs, pp_values *out,
     pp_pi_fixed_clear(&y);
     pp_pi_fixed_clear(&part);
     return rc;
+}
+
+int pp_pi_decimal_run(const pp_value *args, size_t nargs, pp_values *out,
+                      pp_error *err)
+{
+    if (nargs != 3)
+        return pp_error_set(err, PP_EINVAL,
+                            "pi_decimal: needs y, i64 [bits, ulps] and i64 "
+                            "[n, half] or [n, half, h]");
+    return decimal_run("pi_decimal", args, nargs, out, err);
+}
+
+int pp_pi_decimal_tail_run(const pp_value *args, size_t nargs,
+                           pp_values *out, pp_error *err)
+{
+    if (nargs != 5)
+        return pp_error_set(err, PP_EINVAL,
+                            "pi_decimal_tail: needs y, i64 [bits, ulps], dm, "
+                            "i64 [dexp] and i64 [n, half] or [n, half, h]");
+    return decimal_run("pi_decimal_tail", args, nargs, out, err);
 }

@@ -23,12 +23,18 @@ static const pp_workload workloads[] = {
       pp_pi_leaf_run },
     { "pi_merge", "P, Q, T of two adjacent ranges of terms, merged",
       pp_pi_merge_run },
+    { "pi_tail", "the right range's share of the quotient, from both "
+                 "ranges' P, Q, T",
+      pp_pi_tail_run },
     { "pi_sqrt", "42688 sqrt(10005) in fixed point, for the finish",
       pp_pi_sqrt_run },
     { "pi_divide", "pi / 10 in fixed point from Q, T and the square root",
       pp_pi_divide_run },
     { "pi_decimal", "decimal digits of a fixed-point value, or one half",
       pp_pi_decimal_run },
+    { "pi_decimal_tail", "the same of the value times 1 + the right "
+                         "range's share",
+      pp_pi_decimal_tail_run },
     { "workloads", "this table: a 'name<TAB>summary' line a workload",
       pp_workloads_run },
 };

@@ -257,9 +257,10 @@ static bool one_i64s(const pp_value *v, size_t n)
  *   sleep S              S <= 1 ms
  *   pi_leaf [a, b, need_p]                b - a <= 64 terms
  *   pi_merge P Q T P Q T [need_p]         always: products of the input
- *   pi_merge P Q T P Q T [0, bits]        bits <= 2^16
+ *   pi_tail P Q T P Q T [bits]            bits <= 2^16
  *   pi_sqrt [bits], pi_divide P Q T S [bits]  bits <= 2^16
- *   pi_decimal y [bits, ulps] [dm [dexp]] [n, half(, h)]
+ *   pi_decimal y [bits, ulps] [n, half(, h)],
+ *   pi_decimal_tail y [bits, ulps] dm [dexp] [n, half(, h)]
  *                        n <= 4096 digits (the powers of 5 and the text
  *                        go with n; y's bits bound n, dexp <= 0 bounds
  *                        the shifts by the input's own sizes) */
@@ -280,8 +281,8 @@ static bool too_costly(const char *name, const pp_value *a, size_t n)
         return r[0] >= 0 && r[1] > r[0] && r[1] - r[0] > MAX_FUZZ_TERMS;
     }
     int64_t bits = 0;
-    if (strcmp(name, "pi_merge") == 0 && n == 7 && one_i64s(&a[6], 2))
-        bits = pp_value_i64s(&a[6])[1];
+    if (strcmp(name, "pi_tail") == 0 && n == 7 && one_i64s(&a[6], 1))
+        bits = pp_value_i64s(&a[6])[0];
     else if (strcmp(name, "pi_sqrt") == 0 && n == 1 && one_i64s(&a[0], 1))
         bits = pp_value_i64s(&a[0])[0];
     else if (strcmp(name, "pi_divide") == 0 && n == 5
@@ -290,7 +291,8 @@ static bool too_costly(const char *name, const pp_value *a, size_t n)
     if (bits)
         return bits > MAX_FUZZ_BITS
                && (uint64_t)bits <= pp_pi_max_bits();
-    if (strcmp(name, "pi_decimal") == 0) {
+    if (strcmp(name, "pi_decimal") == 0
+        || strcmp(name, "pi_decimal_tail") == 0) {
         if ((n != 3 && n != 5)
             || !(one_i64s(&a[n - 1], 2) || one_i64s(&a[n - 1], 3)))
             return false;
@@ -982,19 +984,19 @@ static void write_seeds(void)
              I64S((int64_t)y.bits, (int64_t)y.ulps), I64S(40, half));
     SEED(task(PP_TASK_APPLY, "pi_decimal"), BIG(y.v),
          I64S((int64_t)y.bits, (int64_t)y.ulps), I64S(40, 1, 7));
-    /* The split finish: pi_merge's share of the right range, then the
+    /* The split finish: pi_tail's share of the right range, then the
      * conversion that applies it, each half. */
     {
         mpz_t A, B, C, D, E, F, dm;
         mpz_inits(A, B, C, D, E, F, dm, NULL);
         pp_pi_split(A, B, C, 0, 2);
         pp_pi_split(D, E, F, 2, 4);
-        SEED(task(PP_TASK_APPLY, "pi_merge"), BIG(A), BIG(B), BIG(C),
-             BIG(D), BIG(E), BIG(F), I64S(0, (int64_t)bits));
+        SEED(task(PP_TASK_APPLY, "pi_tail"), BIG(A), BIG(B), BIG(C),
+             BIG(D), BIG(E), BIG(F), I64S((int64_t)bits));
         int64_t dexp;
         pp_pi_tail_ratio(dm, &dexp, A, C, E, F, bits);
         for (int64_t half = -1; half <= 1; half++)
-            SEED(task(PP_TASK_APPLY, "pi_decimal"), BIG(y.v),
+            SEED(task(PP_TASK_APPLY, "pi_decimal_tail"), BIG(y.v),
                  I64S((int64_t)y.bits, (int64_t)y.ulps), BIG(dm),
                  I64S(dexp), I64S(40, half));
         mpz_clears(A, B, C, D, E, F, dm, NULL);

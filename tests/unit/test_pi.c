@@ -709,8 +709,8 @@ static void copy_values(pp_value *dst, const pp_values *src)
 
 /* The graph pi_run submits, run by hand: leaves, a merge on each side,
  * the square root, the division of the left side, the share of the right
- * side (pi_merge with [0, bits]) and the two halves of the conversion
- * (pi_decimal with dm and dexp), each half alone. */
+ * side (pi_tail) and the two halves of the conversion (pi_decimal_tail:
+ * with dm and dexp), each half alone. */
 static void the_tasks_of_a_split_finish_give_the_digits(void **state)
 {
     (void)state;
@@ -745,9 +745,8 @@ static void the_tasks_of_a_split_finish_give_the_digits(void **state)
     pp_value targs[7];
     copy_values(targs, &side[0]);
     copy_values(targs + 3, &side[1]);
-    int64_t tb[2] = { 0, bits };
-    targs[6] = i64s(tb, 2);
-    run_task(pp_pi_merge_run, targs, 7, &tail);
+    targs[6] = i64s(&bits, 1);
+    run_task(pp_pi_tail_run, targs, 7, &tail);
     assert_int_equal(tail.n, 2);
     assert_int_equal(tail.v[0].type, PP_T_BIGINT);
     uint64_t h = pp_pi_decimal_halves_point(n);
@@ -757,46 +756,53 @@ static void the_tasks_of_a_split_finish_give_the_digits(void **state)
         copy_values(cargs + 2, &tail);
         int64_t nh[3] = { (int64_t)n, k, (int64_t)h };
         cargs[4] = i64s(nh, 3);
-        run_task(pp_pi_decimal_run, cargs, 5, &half[k]);
+        run_task(pp_pi_decimal_tail_run, cargs, 5, &half[k]);
         assert_int_equal(half[k].n, 1);
         assert_int_equal(half[k].v[0].size, k ? n - h : h);
     }
     assert_memory_equal(half[0].v[0].data, want, h);
     assert_memory_equal(half[1].v[0].data, want + h, n - h);
 
-    /* The whole conversion in one task, and the old two-argument form. */
+    /* The whole conversion in one task. */
     pp_values all;
     pp_value cargs[5];
     copy_values(cargs, &head);
     copy_values(cargs + 2, &tail);
     int64_t nh[2] = { (int64_t)n, -1 };
     cargs[4] = i64s(nh, 2);
-    run_task(pp_pi_decimal_run, cargs, 5, &all);
+    run_task(pp_pi_decimal_tail_run, cargs, 5, &all);
     assert_memory_equal(all.v[0].data, want, n);
     pp_values_free(&all);
 
-    /* Bad shapes are refused by name. */
+    /* Bad shapes are refused by name: each form has its own. */
     pp_error err = { 0 };
     pp_values out = { 0 };
     copy_values(targs, &side[0]);
     copy_values(targs + 3, &side[1]);
-    int64_t bad[2] = { 1, bits };
+    int64_t bad[2] = { 0, bits };
     targs[6] = i64s(bad, 2);
     assert_int_equal(pp_pi_merge_run(targs, 7, &out, &err), PP_EINVAL);
-    assert_contains(err.msg, "pi_merge");
+    assert_string_equal(err.msg, "pi_merge: needs [need_p] (1 i64)");
+    assert_int_equal(pp_pi_tail_run(targs, 7, &out, &err), PP_EINVAL);
+    assert_string_equal(err.msg, "pi_tail: needs [bits] (1 i64)");
     for (int i = 0; i < 7; i++)
         pp_value_free(&targs[i]);
     copy_values(cargs, &head);
     copy_values(cargs + 2, &tail);
     int64_t badh[3] = { (int64_t)n, 0, (int64_t)n };
     cargs[4] = i64s(badh, 3);
-    assert_int_equal(pp_pi_decimal_run(cargs, 5, &out, &err), PP_EINVAL);
+    assert_int_equal(pp_pi_decimal_tail_run(cargs, 5, &out, &err),
+                     PP_EINVAL);
     char want_h[100];
     snprintf(want_h, sizeof want_h,
-             "pi_decimal: h %" PRIu64 " is out of range (1 to %" PRIu64 ")",
+             "pi_decimal_tail: h %" PRIu64 " is out of range (1 to %" PRIu64
+             ")",
              n, n - 1);
     assert_string_equal(err.msg, want_h);
-    assert_int_equal(pp_pi_decimal_run(cargs, 4, &out, &err), PP_EINVAL);
+    assert_int_equal(pp_pi_decimal_run(cargs, 5, &out, &err), PP_EINVAL);
+    assert_contains(err.msg, "pi_decimal: needs y, i64 [bits, ulps] and");
+    assert_int_equal(pp_pi_decimal_tail_run(cargs, 4, &out, &err),
+                     PP_EINVAL);
     for (int i = 0; i < 5; i++)
         pp_value_free(&cargs[i]);
     pp_values_free(&out);

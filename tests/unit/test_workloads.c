@@ -80,14 +80,13 @@ static void pi_sqrt_and_divide_refuse_bits_out_of_range(void **state)
                  bad[i], maxbits_text());
         assert_refused("pi_divide", d, 5, want);
 
-        /* pi_merge's share of the right range: i64 [0, bits]. */
+        /* pi_tail: the share of the right range, i64 [bits]. */
         pp_value m[7] = { big(1), big(1), big(1), big(1),
-                          big(1), big(1),
-                          i64s((int64_t[]){ 0, bad[i] }, 2) };
+                          big(1), big(1), i64s(&bad[i], 1) };
         snprintf(want, sizeof want,
-                 "pi_merge: %" PRId64 " bits is out of range (1 to %s)",
+                 "pi_tail: %" PRId64 " bits is out of range (1 to %s)",
                  bad[i], maxbits_text());
-        assert_refused("pi_merge", m, 7, want);
+        assert_refused("pi_tail", m, 7, want);
     }
 }
 
@@ -180,7 +179,7 @@ static void pi_decimal_refuses_counts_out_of_range(void **state)
 }
 
 /* The form with d = dm 2^dexp: dexp goes into shifts and their sums. */
-static void pi_decimal_refuses_dexp_out_of_range(void **state)
+static void pi_decimal_tail_refuses_dexp_out_of_range(void **state)
 {
     (void)state;
     char want[200];
@@ -192,10 +191,10 @@ static void pi_decimal_refuses_dexp_out_of_range(void **state)
                               big(-3), i64s(&bad[i], 1),
                               i64s((int64_t[]){ 10, half }, 2) };
             snprintf(want, sizeof want,
-                     "pi_decimal: dexp %" PRId64
+                     "pi_decimal_tail: dexp %" PRId64
                      " is out of range (%" PRId64 " to 0)",
                      bad[i], lo);
-            assert_refused("pi_decimal", a, 5, want);
+            assert_refused("pi_decimal_tail", a, 5, want);
         }
     }
 }
@@ -270,7 +269,7 @@ int main(void)
         cmocka_unit_test(pi_leaf_refuses_terms_outside_the_series),
         cmocka_unit_test(pi_decimal_refuses_a_fixed_point_out_of_range),
         cmocka_unit_test(pi_decimal_refuses_counts_out_of_range),
-        cmocka_unit_test(pi_decimal_refuses_dexp_out_of_range),
+        cmocka_unit_test(pi_decimal_tail_refuses_dexp_out_of_range),
         cmocka_unit_test(other_workloads_refuse_numbers_out_of_range),
         cmocka_unit_test(pairs_local_refuses_a_range_outside_its_file),
     };
