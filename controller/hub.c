@@ -269,6 +269,27 @@ static void on_register(hub *h, pp_frames *fr, const pp_header *req)
         pp_debug("ignored an old registration of engine %d", old->id);
         return;
     }
+    if (old && pp_mono_ns() < h->stall_grace_ns) {
+        /* Its heart heard nothing while this controller was not running;
+         * its connection and its tasks are intact: same id, same tasks. */
+        old->attempt = pid_attempt[1];
+        old->last_beat_ns = pp_mono_ns();
+        pp_header rep = {
+            .type = PP_MSG_REGISTERED,
+            .id = pp_msg_id_next(),
+            .parent = req->id,
+            .engine = old->id,
+            .timeout_ms = (int64_t)(h->cfg->heartbeat_s * 1000),
+            .retries = h->cfg->heartbeat_misses,
+        };
+        pp_error err;
+        if (pp_msg_send(h->engines_sock, h->signer, zmq_msg_data(route),
+                        zmq_msg_size(route), &rep, NULL, 0, &err))
+            pp_warn("could not answer engine %d: %s", old->id, err.msg);
+        pp_info("engine %d registered again after this controller's stall; "
+                "it keeps its id and tasks", old->id);
+        return;
+    }
     if (old)
         hub_engine_gone(h, old, "registered again", false);
     if (h->nengines == h->cap_engines) {
@@ -707,6 +728,27 @@ static void on_client_message(hub *h)
     pp_frames_close(&fr);
 }
 
+/* The controller did not run for late ns (stopped with SIGSTOP, starved
+ * of CPU): the beats that engines sent meanwhile wait unread, so that time
+ * is not held against them, and the engines that gave up on the
+ * controller meanwhile may register again in place. */
+static void forgive_stall(hub *h, int64_t late, int64_t now)
+{
+    int64_t limit = (int64_t)(h->cfg->heartbeat_s * 1e9)
+                  * h->cfg->heartbeat_misses;
+    for (int32_t i = 0; i < h->nengines; i++) {
+        hub_engine *e = &h->engines[i];
+        if (e->alive)
+            e->last_beat_ns = e->last_beat_ns + late < now
+                                  ? e->last_beat_ns + late
+                                  : now;
+    }
+    h->stall_grace_ns = now + 2 * limit;
+    pp_info("this controller did not run for %.1f s; engines get that "
+            "time back",
+            (double)late / 1e9);
+}
+
 /* Engines whose heart stopped beating are dead; their tasks run
  * elsewhere or are reported failed. */
 static void check_hearts(hub *h, int64_t now)
@@ -910,9 +952,19 @@ int hub_run(const hub_config *cfg, pp_error *err)
     if (tick_ns < 10000000)
         tick_ns = 10000000;
     int64_t next_tick = pp_mono_ns() + tick_ns;
+    int64_t last_woke = pp_mono_ns();
     while (!hub_stop) {
         int64_t wait_ms = (next_tick - pp_mono_ns()) / 1000000;
-        int n = zmq_poll(items, nitems, wait_ms < 0 ? 0 : (long)wait_ms);
+        if (wait_ms < 0)
+            wait_ms = 0;
+        int n = zmq_poll(items, nitems, (long)wait_ms);
+        /* Longer since the last wake-up than the wait and a few ticks of
+         * work: the process was not running. */
+        int64_t woke = pp_mono_ns();
+        int64_t late = woke - last_woke - wait_ms * 1000000;
+        if (late > 4 * tick_ns)
+            forgive_stall(&h, late, woke);
+        last_woke = woke;
         if (n < 0 && zmq_errno() != EINTR) {
             pp_err("poll: %s", zmq_strerror(zmq_errno()));
             break;

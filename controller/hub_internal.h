@@ -99,6 +99,11 @@ typedef struct hub {
     uint64_t tasks_retried;
     bool timeouts_seen; /* a task with a start timeout came in: scan */
     int64_t started_ns;  /* monotonic: for the uptime */
+    /* Until then (monotonic), a REGISTER from an engine this controller
+     * still counts alive keeps its id and tasks: the controller itself was
+     * not running a while (stopped, starved) and the engine lost patience
+     * with it, not its connection. */
+    int64_t stall_grace_ns;
     int64_t run_ns;      /* wall clock at the start: names this run to
                             clients, which see a restart as a change */
 } hub;
