@@ -266,14 +266,16 @@ watch_verdict() {
     echo "CELL $CELL ok ${t}s" | tee -a "$RESULTS"
 }
 
-# start_watch COUNT: cluster watch in the background, connected to the
-# controller's events before this returns.
+# start_watch COUNT [SECONDS]: cluster watch in the background (COUNT 0:
+# for SECONDS, however many events), connected to the controller's events
+# before this returns.
 start_watch() {
-    local t0
+    local t0 count=(--count "$1")
+    [ "$1" != 0 ] || count=()
     t0=$(now_ns)
     (
         set +e
-        timeout "$LIMIT" "${D[@]}" cluster watch --count "$1" --for 10 \
+        timeout "$LIMIT" "${D[@]}" cluster watch "${count[@]}" --for "${2:-10}" \
             >"$CW/out.1" 2>"$CW/err.1"
         echo "1 $? $(secs "$t0" "$(now_ns)")" >"$CW/log"
     ) &
