@@ -749,6 +749,20 @@ static void forgive_stall(hub *h, int64_t late, int64_t now)
             (double)late / 1e9);
 }
 
+/* Notes that the controller runs now, allowed_ns after it last looked
+ * (the wait it asked of poll; 0 between messages).  Much later than that,
+ * it was not running: checked before each message too, since one stopped
+ * mid-batch finds the REGISTERs of the engines that gave up on it next in
+ * line. */
+static void hub_observe(hub *h, int64_t allowed_ns)
+{
+    int64_t now = pp_mono_ns();
+    int64_t late = now - h->awake_ns - allowed_ns;
+    if (late > h->stall_limit_ns)
+        forgive_stall(h, late, now);
+    h->awake_ns = now;
+}
+
 /* Engines whose heart stopped beating are dead; their tasks run
  * elsewhere or are reported failed. */
 static void check_hearts(hub *h, int64_t now)
@@ -821,6 +835,7 @@ static void drain(hub *h, void *sock, void (*handle)(hub *))
 {
     /* A batch at a time, so one busy side cannot starve the other. */
     for (int k = 0; k < 256; k++) {
+        hub_observe(h, 0);
         handle(h);
         int ev = 0;
         size_t len = sizeof ev;
@@ -952,7 +967,8 @@ int hub_run(const hub_config *cfg, pp_error *err)
     if (tick_ns < 10000000)
         tick_ns = 10000000;
     int64_t next_tick = pp_mono_ns() + tick_ns;
-    int64_t last_woke = pp_mono_ns();
+    h.stall_limit_ns = 4 * tick_ns;
+    h.awake_ns = pp_mono_ns();
     while (!hub_stop) {
         int64_t wait_ms = (next_tick - pp_mono_ns()) / 1000000;
         if (wait_ms < 0)
@@ -960,11 +976,7 @@ int hub_run(const hub_config *cfg, pp_error *err)
         int n = zmq_poll(items, nitems, (long)wait_ms);
         /* Longer since the last wake-up than the wait and a few ticks of
          * work: the process was not running. */
-        int64_t woke = pp_mono_ns();
-        int64_t late = woke - last_woke - wait_ms * 1000000;
-        if (late > 4 * tick_ns)
-            forgive_stall(&h, late, woke);
-        last_woke = woke;
+        hub_observe(&h, wait_ms * 1000000);
         if (n < 0 && zmq_errno() != EINTR) {
             pp_err("poll: %s", zmq_strerror(zmq_errno()));
             break;
@@ -975,6 +987,7 @@ int hub_run(const hub_config *cfg, pp_error *err)
             drain(&h, h.clients_sock, on_client_message);
         if (n > 0 && nitems > 2 && (items[2].revents & ZMQ_POLLIN))
             hub_curve_answer(&h);
+        hub_observe(&h, 0);
         int64_t now = pp_mono_ns();
         if (now >= next_tick) {
             check_hearts(&h, now);

@@ -104,6 +104,8 @@ typedef struct hub {
      * not running a while (stopped, starved) and the engine lost patience
      * with it, not its connection. */
     int64_t stall_grace_ns;
+    int64_t awake_ns;       /* monotonic: when it last looked */
+    int64_t stall_limit_ns; /* not running longer than this is a stall */
     int64_t run_ns;      /* wall clock at the start: names this run to
                             clients, which see a restart as a change */
 } hub;
