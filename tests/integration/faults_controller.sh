@@ -8,7 +8,7 @@
 . "$(dirname "$0")/lib.sh"
 P=fc
 . "$(dirname "$0")/faults_lib.sh"
-start_controller "$P" --reuse "${HB[@]}"
+start_controller "$P" --reuse "${HB[@]}" ${FAULTS_CTL_LOG:+--log-level "$FAULTS_CTL_LOG"}
 CTL=${STARTED_PIDS[-1]}
 start_engine "$P" --log-level error
 start_engine "$P" --log-level error
@@ -33,6 +33,8 @@ settle() { wait_for 8 "both engines registered" engines_are 2; }
 cell() {
     local cmd=$1 fault=$2
     new_cell "$cmd" "$fault"
+    local before
+    before=$("${D[@]}" ids)
     cmd_loop &
     local loop=$!
     wait_under_way
@@ -41,10 +43,13 @@ cell() {
     touch "$CW/stop"
     wait "$loop"
     verdict "$cmd"
-    # A stopped controller keeps its engines and their tasks: the work
-    # in flight finishes (regression: it declared every engine dead).
-    if [ "$fault" == ctl-stop ] && [ "$LONG" == 1 ]; then
-        expect_contains "cell $CELL outcome" "CELL $CELL ok" "$(tail -1 "$RESULTS")"
+    # A stopped controller keeps its engines, their ids and their tasks:
+    # the work in flight finishes (regression: it declared every engine
+    # dead, or took the engines that gave up on it for new ones).
+    if [ "$fault" == ctl-stop ]; then
+        expect_eq "cell $CELL: the same engines" "$before" "$("${D[@]}" ids)"
+        [ "$LONG" == 0 ] \
+            || expect_contains "cell $CELL outcome" "CELL $CELL ok" "$(tail -1 "$RESULTS")"
     fi
 }
 
@@ -62,13 +67,15 @@ watch_cell() {
         watch_verdict "$WST" "$WT" "engine 0 registered" "engine 1 registered"
     else
         # A stall is not the engines' fault: nothing happens to them.
+        local before
+        before=$("${D[@]}" ids)
         start_watch 0 4.5
         inject "$fault"
         settle
         finish_watch
         ! grep -q gone "$CW/out.1" \
             || fail "cell $CELL: engines declared gone: $(cat "$CW/out.1")"
-        expect_eq "cell $CELL: ids" "[0, 1]" "$("${D[@]}" ids)"
+        expect_eq "cell $CELL: the same engines" "$before" "$("${D[@]}" ids)"
         watch_verdict "$WST" "$WT"
     fi
 }
