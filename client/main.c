@@ -141,17 +141,21 @@ static void print_results(pp_async *a)
 
 /* After an apply on every engine failed on some of them: the results of
  * the others still print (None where an engine failed), then one line for
- * each engine that failed, and the command fails. */
-static int print_partial(cli_session *s, pp_async *a, const pp_error *err)
+ * each engine that failed, and the command fails.  *a_p is destroyed
+ * before the session it belongs to is closed. */
+static int print_partial(cli_session *s, pp_async **a_p, const pp_error *err)
 {
+    pp_async *a = *a_p;
     pp_async_timing t;
     if (a)
         pp_async_timing_get(a, &t);
     /* Nothing came back (a bad workload name, the controller gone): one
      * line says why. */
     if (err->code != PP_EREMOTE || !a || !pp_async_ready(a)
-        || t.failed == t.done)
+        || t.failed == t.done) {
+        pp_async_destroy(a_p);
         return fail(s, err);
+    }
     print_results(a);
     fflush(stdout);
     for (size_t i = 0; i < pp_async_len(a); i++) {
@@ -160,6 +164,7 @@ static int print_partial(cli_session *s, pp_async *a, const pp_error *err)
         if (pp_async_result(a, i, &vals, &e))
             fprintf(stderr, "driver: %s\n", e.msg);
     }
+    pp_async_destroy(a_p);
     cli_close(s);
     return CLI_FAIL;
 }
@@ -199,9 +204,7 @@ static int cmd_hello(const cli_opts *o)
         || !(v = pp_client_direct(s.client, NULL, 0, &err))
         || pp_view_apply(v, "hello", NULL, 0, &a, &err)) {
         pp_view_destroy(&v);
-        int rc = print_partial(&s, a, &err);
-        pp_async_destroy(&a);
-        return rc;
+        return print_partial(&s, &a, &err);
     }
     print_results(a);
     pp_async_destroy(&a);
@@ -353,11 +356,8 @@ static int cmd_apply(const cli_opts *o, int argc, char **argv)
         rc = pp_view_apply(v, argv[1], args.v, args.n, &a, &err);
     pp_values_free(&args);
     pp_view_destroy(&v);
-    if (rc) {
-        rc = print_partial(&s, a, &err);
-        pp_async_destroy(&a);
-        return rc;
-    }
+    if (rc)
+        return print_partial(&s, &a, &err);
     print_results(a);
     pp_async_destroy(&a);
     cli_close(&s);
