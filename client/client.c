@@ -153,7 +153,7 @@ static bool check_controller(pp_client *c, int64_t now)
                  "no answer from the controller at %s for %.1f s: the task "
                  "was lost with it",
                  c->endpoint, (double)quiet / 1e9);
-        pp_warn("%s", why);
+        pp_info("%s", why); /* the tasks carry it to the caller */
         fail_in_flight(c, why);
         c->last_heard_ns = now;
         return true;
@@ -179,7 +179,7 @@ static void note_epoch(pp_client *c, int64_t epoch)
                  "the controller at %s restarted while the task was in "
                  "flight: submit it again",
                  c->endpoint);
-        pp_warn("%s", why);
+        pp_info("%s", why); /* the tasks carry it to the caller */
         fail_in_flight(c, why);
     }
     c->epoch = epoch;

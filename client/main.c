@@ -147,8 +147,8 @@ static void print_results(pp_async *a)
 
 /* After an apply on every engine failed on some of them: the results of
  * the others still print (None where an engine failed), then one line for
- * each engine that failed, and the command fails.  The async result goes
- * (*a_p) before the session closes: it belongs to the session's client. */
+ * each engine that failed, and the command fails.  *a_p is destroyed
+ * before the session it belongs to is closed. */
 static int print_partial(cli_session *s, pp_async **a_p, const pp_error *err)
 {
     pp_async *a = *a_p;
@@ -362,9 +362,8 @@ static int cmd_apply(const cli_opts *o, int argc, char **argv)
         rc = pp_view_apply(v, argv[1], args.v, args.n, &a, &err);
     pp_values_free(&args);
     pp_view_destroy(&v);
-    if (rc) {
+    if (rc)
         return print_partial(&s, &a, &err);
-    }
     print_results(a);
     pp_async_destroy(&a);
     cli_close(&s);

@@ -732,6 +732,38 @@ static void on_client_message(hub *h)
     pp_frames_close(&fr);
 }
 
+/* The controller did not run for late ns (stopped with SIGSTOP, starved
+ * of CPU): the beats that engines sent meanwhile wait unread, so that time
+ * is not held against them.  (Engines that gave up on the controller
+ * meanwhile register again in place: on_register.) */
+static void forgive_stall(hub *h, int64_t late, int64_t now)
+{
+    for (int32_t i = 0; i < h->nengines; i++) {
+        hub_engine *e = &h->engines[i];
+        if (e->alive)
+            e->last_beat_ns = e->last_beat_ns + late < now
+                                  ? e->last_beat_ns + late
+                                  : now;
+    }
+    pp_info("this controller did not run for %.1f s; engines get that "
+            "time back",
+            (double)late / 1e9);
+}
+
+/* Notes that the controller runs now, allowed_ns after it last looked
+ * (the wait it asked of poll; 0 between messages).  Much later than that,
+ * it was not running: checked before each message too, since one stopped
+ * mid-batch finds the REGISTERs of the engines that gave up on it next in
+ * line. */
+static void hub_observe(hub *h, int64_t allowed_ns)
+{
+    int64_t now = pp_mono_ns();
+    int64_t late = now - h->awake_ns - allowed_ns;
+    if (late > h->stall_limit_ns)
+        forgive_stall(h, late, now);
+    h->awake_ns = now;
+}
+
 /* Engines whose heart stopped beating are dead; their tasks run
  * elsewhere or are reported failed. */
 static void check_hearts(hub *h, int64_t now)
@@ -747,16 +779,6 @@ static void check_hearts(hub *h, int64_t now)
             hub_engine_gone(h, e, how, false);
         }
     }
-}
-
-static void forgive_stall(hub *h, int64_t stall_ns)
-{
-    pp_info("the controller was stalled for %.1f s; engines get that time "
-            "back to beat",
-            (double)stall_ns / 1e9);
-    for (int32_t i = 0; i < h->nengines; i++)
-        if (h->engines[i].alive)
-            h->engines[i].last_beat_ns += stall_ns;
 }
 
 static int write_files(const hub_config *cfg, const pp_conninfo *ci,
@@ -812,6 +834,7 @@ static void drain(hub *h, void *sock, void (*handle)(hub *))
 {
     /* A batch at a time, so one busy side cannot starve the other. */
     for (int k = 0; k < 256; k++) {
+        hub_observe(h, 0);
         handle(h);
         int ev = 0;
         size_t len = sizeof ev;
@@ -953,13 +976,20 @@ int hub_run(const hub_config *cfg, pp_error *err)
     int64_t tick_ns = (int64_t)(cfg->heartbeat_s * 1e9 / 4);
     if (tick_ns < 10000000)
         tick_ns = 10000000;
-    int64_t last_tick = pp_mono_ns(), next_tick = last_tick + tick_ns;
+    int64_t next_tick = pp_mono_ns() + tick_ns;
+    h.stall_limit_ns = 4 * tick_ns;
+    h.awake_ns = pp_mono_ns();
     bool blocked = false; /* some client's outbox is not empty */
     while (!hub_stop) {
         int64_t wait_ms = (next_tick - pp_mono_ns()) / 1000000;
         if (blocked && wait_ms > 10)
             wait_ms = 10;
-        int n = zmq_poll(items, nitems, wait_ms < 0 ? 0 : (long)wait_ms);
+        if (wait_ms < 0)
+            wait_ms = 0;
+        int n = zmq_poll(items, nitems, (long)wait_ms);
+        /* Longer since the last wake-up than the wait and a few ticks of
+         * work: the process was not running. */
+        hub_observe(&h, wait_ms * 1000000);
         if (n < 0 && zmq_errno() != EINTR) {
             pp_err("poll: %s", zmq_strerror(zmq_errno()));
             break;
@@ -971,15 +1001,10 @@ int hub_run(const hub_config *cfg, pp_error *err)
         if (n > 0 && nitems > 2 && (items[2].revents & ZMQ_POLLIN))
             hub_curve_answer(&h);
         blocked = h.nblocked ? hub_clients_flush(&h) : false;
+        hub_observe(&h, 0);
         int64_t now = pp_mono_ns();
         if (now >= next_tick) {
-            /* A controller that was itself stopped (SIGSTOP, a swapping
-             * Pi) heard no beats meanwhile: its engines are not to blame,
-             * so the stall is not counted against them. */
-            if (now - last_tick > 4 * tick_ns)
-                forgive_stall(&h, now - last_tick - tick_ns);
             check_hearts(&h, now);
-            last_tick = now;
             /* Scanning a long queue every tick is for runs that asked
              * for start timeouts only. */
             if (h.timeouts_seen)

@@ -129,6 +129,8 @@ typedef struct hub {
     bool timeouts_seen; /* a task with a start timeout may be queued: the
                            tick scans the queue until none is */
     int64_t started_ns;  /* monotonic: for the uptime */
+    int64_t awake_ns;       /* monotonic: when it last looked */
+    int64_t stall_limit_ns; /* not running longer than this is a stall */
     int64_t run_ns;      /* wall clock at the start: names this run to
                             clients, which see a restart as a change */
 } hub;
