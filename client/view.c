@@ -209,8 +209,13 @@ typedef struct scatter_ctx {
     const char *name;
     const pp_value *seq;
     size_t parts;
+    int64_t scatter; /* names this scatter in every block's part */
+    int64_t *part;   /* [scatter, index, count] for each block */
 } scatter_ctx;
 
+/* Each block goes with its part, so that a gather can put the blocks
+ * back in order whatever the engines' ids are by then, and can tell a
+ * block that is gone with its engine (engine/namespace.h). */
 static int make_scatter(void *ctx, size_t p, pp_value *vals, size_t *n,
                         pp_error *err)
 {
@@ -221,7 +226,12 @@ static int make_scatter(void *ctx, size_t p, pp_value *vals, size_t *n,
     pp_value_borrow(&vals[0], PP_T_STR, c->name, strlen(c->name));
     pp_value_borrow(&vals[1], c->seq->type, (char *)c->seq->data + lo * 8,
                     (hi - lo) * 8);
-    *n = 2;
+    int64_t *part = &c->part[3 * p];
+    part[0] = c->scatter;
+    part[1] = (int64_t)p;
+    part[2] = (int64_t)c->parts;
+    pp_value_borrow(&vals[2], PP_T_I64, part, 3 * sizeof *part);
+    *n = 3;
     return 0;
 }
 
@@ -241,10 +251,15 @@ int pp_view_scatter(pp_view *v, const char *name, const pp_value *seq,
         return pp_error_set(err, PP_EINVAL,
                             "scatter: a name needs 1 to %d characters",
                             PP_NAME_MAX - 1);
-    scatter_ctx c = { name, seq, v->n };
-    return finish(v, send_each(v, PP_TASK_PUSH, "push", make_scatter, &c,
-                               err),
-                  NULL, err);
+    scatter_ctx c = { name, seq, v->n, (int64_t)pp_msg_id_next(),
+                      malloc(3 * v->n * sizeof(int64_t) + 1) };
+    if (!c.part)
+        return pp_error_set(err, PP_ENOMEM, "scatter: out of memory");
+    int rc = finish(v, send_each(v, PP_TASK_PUSH, "push", make_scatter, &c,
+                                 err),
+                    NULL, err);
+    free(c.part);
+    return rc;
 }
 
 typedef struct execute_ctx {
@@ -299,6 +314,63 @@ static int make_pull(void *ctx, size_t p, pp_value *vals, size_t *n,
     return 0;
 }
 
+/* The block of engine slot p: its value, and its part (count 0 when the
+ * value was pushed, not scattered). */
+typedef struct gather_block {
+    const pp_value *value;
+    int64_t scatter, index, count;
+} gather_block;
+
+/* Puts the blocks in the order they were scattered in, or refuses: a
+ * block missing (its engine died or left), two with the same index, or
+ * blocks of different scatters.  Blocks without parts keep the view's
+ * order (values pushed, not scattered). */
+static int order_blocks(const char *name, gather_block *b, size_t n,
+                        pp_error *err)
+{
+    size_t with_part = 0;
+    for (size_t p = 0; p < n; p++)
+        with_part += b[p].count > 0;
+    if (with_part == 0)
+        return 0;
+    if (with_part != n)
+        return pp_error_set(err, PP_EINVAL,
+                            "gather '%s': some engines hold a block of a "
+                            "scatter and some a pushed value",
+                            name);
+    size_t count = (size_t)b[0].count;
+    for (size_t p = 1; p < n; p++)
+        if (b[p].scatter != b[0].scatter || (size_t)b[p].count != count)
+            return pp_error_set(err, PP_EINVAL,
+                                "gather '%s': the engines hold blocks of "
+                                "different scatters (scatter it again)",
+                                name);
+    gather_block *sorted = calloc(count, sizeof *sorted);
+    if (!sorted)
+        return pp_error_set(err, PP_ENOMEM, "out of memory");
+    int rc = 0;
+    for (size_t p = 0; !rc && p < n; p++) {
+        size_t k = (size_t)b[p].index;
+        if (k >= count || sorted[k].value)
+            rc = pp_error_set(err, PP_EINVAL,
+                              "gather '%s': block %zu of %zu is held twice",
+                              name, k + 1, count);
+        else
+            sorted[k] = b[p];
+    }
+    for (size_t k = 0; !rc && k < count; k++)
+        if (!sorted[k].value)
+            rc = pp_error_set(err, PP_EINVAL,
+                              "gather '%s': block %zu of %zu is missing: "
+                              "the engine that held it is gone (scatter "
+                              "again)",
+                              name, k + 1, count);
+    if (!rc)
+        memcpy(b, sorted, count * sizeof *b);
+    free(sorted);
+    return rc;
+}
+
 int pp_view_gather(pp_view *v, const char *name, pp_value *out,
                    pp_error *err)
 {
@@ -311,6 +383,9 @@ int pp_view_gather(pp_view *v, const char *name, pp_value *out,
     int rc = finish(v, send_each(v, PP_TASK_PULL, "pull", make_pull,
                                  (void *)name, err),
                     &a, err);
+    gather_block *b = rc ? NULL : calloc(v->n + 1, sizeof *b);
+    if (!rc && !b)
+        rc = pp_error_set(err, PP_ENOMEM, "out of memory");
     size_t total = 0;
     pp_type type = PP_T_NONE;
     for (size_t p = 0; !rc && p < v->n; p++) {
@@ -318,32 +393,47 @@ int pp_view_gather(pp_view *v, const char *name, pp_value *out,
         rc = pp_async_result(a, p, &vals, err);
         if (rc)
             break;
-        const pp_value *part = &vals->v[0];
-        if (vals->n != 1
+        const pp_value *part = vals->n ? &vals->v[0] : NULL;
+        if (!part || vals->n > 2
             || (part->type != PP_T_I64 && part->type != PP_T_F64)
             || (type != PP_T_NONE && part->type != type))
             rc = pp_error_set(err, PP_EINVAL,
                               "gather '%s': engine %lld holds a %s, not an "
                               "array like the others",
                               name, (long long)v->targets[p],
-                              vals->n ? pp_type_name(part->type) : "nothing");
+                              part ? pp_type_name(part->type) : "nothing");
+        else if (vals->n == 2
+                 && (vals->v[1].type != PP_T_I64
+                     || pp_value_count(&vals->v[1]) != 3))
+            rc = pp_error_set(err, PP_EPROTO,
+                              "gather '%s': engine %lld sent a malformed "
+                              "part",
+                              name, (long long)v->targets[p]);
+        if (rc)
+            break;
         type = part->type;
         total += part->size;
+        b[p].value = part;
+        if (vals->n == 2) {
+            const int64_t *ix = pp_value_i64s(&vals->v[1]);
+            b[p] = (gather_block){ part, ix[0], ix[1], ix[2] };
+        }
     }
+    if (!rc)
+        rc = order_blocks(name, b, v->n, err);
     char *buf = rc ? NULL : malloc(total + 1);
     if (!rc && !buf)
         rc = pp_error_set(err, PP_ENOMEM, "out of memory");
     if (!rc) {
         size_t at = 0;
         for (size_t p = 0; p < v->n; p++) {
-            const pp_values *vals;
-            pp_async_result(a, p, &vals, err);
-            if (vals->v[0].size)
-                memcpy(buf + at, vals->v[0].data, vals->v[0].size);
-            at += vals->v[0].size;
+            if (b[p].value->size)
+                memcpy(buf + at, b[p].value->data, b[p].value->size);
+            at += b[p].value->size;
         }
         pp_value_take(out, type, buf, total);
     }
+    free(b);
     pp_async_destroy(&a);
     return rc;
 }

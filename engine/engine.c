@@ -192,9 +192,13 @@ static int run_execute(engine *en, const pp_header *h, const pp_values *in,
         return PP_ENOENT;
     pp_value args[PP_MAX_VALUES];
     size_t nargs = 0;
+    ns_part part = { 0, 0, 0 }; /* the output is the block of its input */
     for (char *save = NULL, *name = strtok_r(inputs, ",", &save); name;
          name = strtok_r(NULL, ",", &save)) {
-        const pp_value *v = ns_get(&en->ns, name);
+        ns_part in_part;
+        const pp_value *v = ns_get(&en->ns, name, &in_part);
+        if (v && part.count == 0)
+            part = in_part;
         if (!v)
             return pp_error_set(err, PP_ENOENT,
                                 "no variable '%s' (scatter or push it "
@@ -214,7 +218,7 @@ static int run_execute(engine *en, const pp_header *h, const pp_values *in,
                           "%s returned %zu values; execute stores exactly "
                           "one",
                           h->name, out.n);
-    if (!rc && ns_set(&en->ns, output, &out.v[0]))
+    if (!rc && ns_set(&en->ns, output, &out.v[0], &part))
         rc = pp_error_set(err, PP_ENOMEM, "out of memory");
     pp_values_free(&out);
     return rc;
@@ -235,10 +239,23 @@ static int run_task(engine *en, const pp_header *h, pp_values *in,
         int rc = str_arg(in, 0, "variable name", name, sizeof name, err);
         if (rc)
             return rc;
-        if (in->n != 2)
+        if (in->n != 2 && in->n != 3)
             return pp_error_set(err, PP_EINVAL, "push of '%s' needs a value",
                                 name);
-        return ns_set(&en->ns, name, &in->v[1])
+        ns_part part = { 0, 0, 0 };
+        if (in->n == 3) {
+            /* A block of a scatter: i64 [scatter, index, count]. */
+            const int64_t *p = pp_value_i64s(&in->v[2]);
+            if (in->v[2].type != PP_T_I64 || pp_value_count(&in->v[2]) != 3
+                || p[2] < 1 || p[2] > INT32_MAX || p[1] < 0 || p[1] >= p[2])
+                return pp_error_set(err, PP_EINVAL,
+                                    "push of '%s': its part must be i64 "
+                                    "[scatter, index, count] with 0 <= "
+                                    "index < count",
+                                    name);
+            part = (ns_part){ p[0], p[1], p[2] };
+        }
+        return ns_set(&en->ns, name, &in->v[1], &part)
                    ? pp_error_set(err, PP_ENOMEM, "out of memory")
                    : 0;
     }
@@ -246,11 +263,16 @@ static int run_task(engine *en, const pp_header *h, pp_values *in,
         int rc = str_arg(in, 0, "variable name", name, sizeof name, err);
         if (rc)
             return rc;
-        const pp_value *v = ns_get(&en->ns, name);
+        ns_part part;
+        const pp_value *v = ns_get(&en->ns, name, &part);
         if (!v)
             return pp_error_set(err, PP_ENOENT, "no variable '%s'", name);
         pp_value copy;
         if (pp_value_copy(&copy, v) || pp_values_push(out, &copy))
+            return pp_error_set(err, PP_ENOMEM, "out of memory");
+        int64_t p[3] = { part.scatter, part.index, part.count };
+        if (part.count
+            && (pp_value_i64(&copy, p, 3) || pp_values_push(out, &copy)))
             return pp_error_set(err, PP_ENOMEM, "out of memory");
         return 0;
     }

@@ -337,7 +337,7 @@ static void engine_task(const pp_header *h, pp_values *in, pp_namespace *ns)
         bool ok = true;
         for (char *save = NULL, *v = strtok_r(inputs, ",", &save); v && ok;
              v = strtok_r(NULL, ",", &save)) {
-            const pp_value *x = ns_get(ns, v);
+            const pp_value *x = ns_get(ns, v, NULL);
             if (!x || nargs == PP_MAX_VALUES)
                 ok = false;
             else
@@ -348,16 +348,16 @@ static void engine_task(const pp_header *h, pp_values *in, pp_namespace *ns)
                             in->v[i].size);
         if (ok && run_workload(h->name, args, nargs, &out, &err) == 0
             && out.n == 1)
-            ns_set(ns, output, &out.v[0]);
+            ns_set(ns, output, &out.v[0], NULL);
         break;
     }
     case PP_TASK_PUSH:
         if (str_arg(in, 0, name, sizeof name) == 0 && in->n == 2)
-            ns_set(ns, name, &in->v[1]);
+            ns_set(ns, name, &in->v[1], NULL);
         break;
     case PP_TASK_PULL:
         if (str_arg(in, 0, name, sizeof name) == 0) {
-            const pp_value *v = ns_get(ns, name);
+            const pp_value *v = ns_get(ns, name, NULL);
             pp_value copy;
             if (v && pp_value_copy(&copy, v) == 0)
                 pp_values_push(&out, &copy);
@@ -518,12 +518,12 @@ static void seed_namespace(pp_namespace *ns)
 {
     int64_t x[3] = { 2, 3, -4 };
     pp_value v;
-    if (pp_value_i64(&v, x, 3) == 0 && ns_set(ns, "x", &v))
+    if (pp_value_i64(&v, x, 3) == 0 && ns_set(ns, "x", &v, NULL))
         pp_value_free(&v);
-    if (pp_value_str(&v, "a string") == 0 && ns_set(ns, "s", &v))
+    if (pp_value_str(&v, "a string") == 0 && ns_set(ns, "s", &v, NULL))
         pp_value_free(&v);
     if (pp_value_bytes(&v, PP_T_BYTES, DIGITS, 20) == 0
-        && ns_set(ns, "d", &v))
+        && ns_set(ns, "d", &v, NULL))
         pp_value_free(&v);
 }
 
