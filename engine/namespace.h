@@ -3,7 +3,7 @@
 #ifndef PP_NAMESPACE_H
 #define PP_NAMESPACE_H
 
-#include "value.h"
+#include "pipar/value.h"
 
 typedef struct ns_entry {
     char *name;
