@@ -6,7 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "view.h"
+#include "pipar/view.h"
+#include "wire.h"
 
 static int cmp_i64(const void *a, const void *b)
 {

@@ -23,7 +23,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "view.h"
+#include "pipar/view.h"
+#include "wire.h"
 
 typedef struct counters {
     long long pid;

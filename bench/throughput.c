@@ -5,7 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "view.h"
+#include "pipar/view.h"
+#include "wire.h"
 
 int main(int argc, char **argv)
 {

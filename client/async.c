@@ -61,6 +61,21 @@ int pp_async_wait_one(pp_async *a, size_t i, double timeout_s,
     return 0;
 }
 
+int pp_async_next(pp_async *a, size_t *i, double timeout_s, pp_error *err)
+{
+    if (a->next == a->n)
+        return 0;
+    int64_t deadline = deadline_after(timeout_s);
+    bool got = false;
+    while (a->next == a->done) {
+        int rc = client_pump(a->client, deadline, 0, &got, NULL, err);
+        if (rc)
+            return rc;
+    }
+    *i = a->order[a->next++];
+    return 1;
+}
+
 static void format_seconds(char *buf, size_t size, double s)
 {
     if (s < 0 || s > 1e7)
@@ -253,6 +268,7 @@ void pp_async_destroy(pp_async **a_p)
         free(a->slots[i].error);
     }
     free(a->slots);
+    free(a->order);
     free(a);
     *a_p = NULL;
 }

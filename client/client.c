@@ -5,9 +5,11 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "client_internal.h"
 #include "connfile.h"
+#include "files.h"
 #include "log.h"
 
 static void held_free(held_task *t)
@@ -87,6 +89,29 @@ pp_client *pp_client_connect(const char *client_json, double timeout_s,
         return NULL;
     }
     return c;
+}
+
+int pp_client_profile_file(const char *profile, char *out, size_t size,
+                           pp_error *err)
+{
+    return pp_profile_path(profile ? profile : "default", "security",
+                           "client.json", out, size, err);
+}
+
+pp_client *pp_client_connect_profile(const char *profile, double timeout_s,
+                                     pp_error *err)
+{
+    char path[PP_PATH_MAX];
+    if (pp_client_profile_file(profile, path, sizeof path, err))
+        return NULL;
+    if (access(path, F_OK) != 0) {
+        pp_error_set(err, PP_ENOENT,
+                     "profile %s: no %s (is a cluster running? start one "
+                     "with `driver cluster start`)",
+                     profile ? profile : "default", path);
+        return NULL;
+    }
+    return pp_client_connect(path, timeout_s, err);
 }
 
 void pp_client_destroy(pp_client **client_p)
@@ -197,7 +222,7 @@ void async_fail_slot(pp_async *a, size_t i, int code, const char *text)
     if (s->done)
         return;
     s->done = true;
-    a->done++;
+    a->order[a->done++] = i;
     s->meta.status = code ? code : PP_EREMOTE;
     s->meta.completed = pp_now_ns();
     free(s->error);
@@ -361,7 +386,7 @@ static void file_result(pp_client *c, pp_frames *fr, const pp_header *h)
     if (s->sent && c->in_flight)
         c->in_flight--;
     s->done = true;
-    a->done++;
+    a->order[a->done++] = r->slot;
     s->meta.engine = h->engine;
     s->meta.started = h->t_start;
     s->meta.completed = h->t_done ? h->t_done : pp_now_ns();
@@ -496,6 +521,10 @@ static int add_slot(pp_client *c, pp_async **a_p, uint64_t id,
         if (!grown)
             return pp_error_set(err, PP_ENOMEM, "out of memory");
         a->slots = grown;
+        size_t *order = realloc(a->order, cap * sizeof *order);
+        if (!order)
+            return pp_error_set(err, PP_ENOMEM, "out of memory");
+        a->order = order;
         a->cap = cap;
     }
     task_ref *r = malloc(sizeof *r);

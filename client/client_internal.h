@@ -3,8 +3,29 @@
 #ifndef PP_CLIENT_INTERNAL_H
 #define PP_CLIENT_INTERNAL_H
 
-#include "client.h"
 #include "idmap.h"
+#include "pipar/client.h"
+#include "pipar/view.h"
+#include "wire.h"
+
+/* timeout_s as the header's timeout_ms: 0 stays 0 (no limit), anything
+ * above rounds to whole ms, at least 1 (a positive timeout never becomes
+ * no limit).
+ * PP_EINVAL outside 0 to PP_TASK_TIMEOUT_MAX_S: "task timeout: -1 s is out
+ * of range (0 to 2592000 s; 0: no limit)". */
+int pp_task_timeout_ms(double timeout_s, int64_t *ms, pp_error *err);
+
+/* Sends one task (or holds it until its `after` tasks succeed).  vals are
+ * consumed.  engine is the target, or -1 for the balanced scheduler; opts
+ * may be NULL.  The task joins async *a, created when *a is NULL; the
+ * caller owns *a.  A task that could not be sent is recorded as failed
+ * in *a (nothing is lost) and its error returned.  Options out of range
+ * (pp_task_timeout_ms) are refused before the task joins *a.  Views call
+ * this; a program uses the views. */
+int pp_client_submit(pp_client *c, pp_async **a, pp_task_kind kind,
+                     const char *workload, int32_t engine,
+                     const pp_task_opts *opts, pp_value *vals, size_t n,
+                     pp_error *err);
 
 typedef struct async_slot {
     uint64_t id;
@@ -21,6 +42,8 @@ struct pp_async {
     size_t n;
     size_t cap;
     size_t done;
+    size_t *order; /* order[0..done): slots in the order they finished */
+    size_t next;   /* pp_async_next's cursor into order */
     pp_async_label_fn *label;
     void *label_ctx;
 };

@@ -12,6 +12,7 @@
 #include "files.h"
 #include "pi.h"
 #include "pi_run.h"
+#include "wire.h"
 
 int cli_check_memory(uint64_t digits, bool local, pp_error *err)
 {

@@ -16,7 +16,8 @@
 #include "pairs.h"
 #include "pairs_report.h"
 #include "pi.h"
-#include "view.h"
+#include "pipar/view.h"
+#include "wire.h"
 
 typedef struct pairs_opts {
     uint64_t digits;

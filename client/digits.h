@@ -9,10 +9,10 @@
 
 #include <stdint.h>
 
-#include "error.h"
 #include "files.h"
+#include "pipar/error.h"
+#include "pipar/value.h"
 #include "sha256.h"
-#include "value.h"
 
 typedef struct pp_digits pp_digits;
 

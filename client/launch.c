@@ -15,8 +15,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "client.h"
 #include "connfile.h"
+#include "pipar/client.h"
 #include "wire.h"
 
 int pp_exe_dir(char *out, size_t size, pp_error *err)

@@ -10,8 +10,8 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-#include "error.h"
 #include "files.h"
+#include "pipar/error.h"
 
 #define PP_MAX_LOCAL_ENGINES 256
 

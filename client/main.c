@@ -11,8 +11,9 @@
 #include "args.h"
 #include "cli.h"
 #include "log.h"
+#include "pipar/view.h"
 #include "repr.h"
-#include "view.h"
+#include "wire.h"
 #include "wlist.h"
 
 static void usage(FILE *f)

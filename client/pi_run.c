@@ -6,7 +6,8 @@
 #include <string.h>
 
 #include "pi.h"
-#include "view.h"
+#include "pipar/view.h"
+#include "wire.h"
 
 uint64_t pp_memory_available(void)
 {

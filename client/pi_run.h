@@ -12,7 +12,7 @@
 
 #include <stdio.h>
 
-#include "client.h"
+#include "pipar/client.h"
 
 typedef struct pp_pi_run_opts {
     uint64_t digits;

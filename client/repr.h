@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "value.h"
+#include "pipar/value.h"
 
 /* [0, 1, 1024] */
 void pp_repr_i64s(FILE *f, const int64_t *items, size_t n);

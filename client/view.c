@@ -1,5 +1,5 @@
 /* view.c - the direct view. */
-#include "view.h"
+#include "client_internal.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -368,6 +368,78 @@ static int order_blocks(const char *name, gather_block *b, size_t n,
     if (!rc)
         memcpy(b, sorted, count * sizeof *b);
     free(sorted);
+    return rc;
+}
+
+typedef struct push_ctx {
+    const char *name;
+    const pp_value *value;
+} push_ctx;
+
+static int make_push(void *ctx, size_t p, pp_value *vals, size_t *n,
+                     pp_error *err)
+{
+    push_ctx *c = ctx;
+    (void)p;
+    (void)err;
+    pp_value_borrow(&vals[0], PP_T_STR, c->name, strlen(c->name));
+    pp_value_borrow(&vals[1], c->value->type, c->value->data,
+                    c->value->size);
+    *n = 2;
+    return 0;
+}
+
+static int check_name(const pp_view *v, const char *what, const char *name,
+                      pp_error *err)
+{
+    if (v->balanced)
+        return pp_error_set(err, PP_EINVAL, "%s needs a direct view", what);
+    if (!*name || strlen(name) >= PP_NAME_MAX)
+        return pp_error_set(err, PP_EINVAL,
+                            "%s: a name needs 1 to %d characters", what,
+                            PP_NAME_MAX - 1);
+    return 0;
+}
+
+int pp_view_push(pp_view *v, const char *name, const pp_value *value,
+                 pp_error *err)
+{
+    if (check_name(v, "push", name, err))
+        return err->code;
+    push_ctx c = { name, value };
+    return finish(v, send_each(v, PP_TASK_PUSH, "push", make_push, &c, err),
+                  NULL, err);
+}
+
+int pp_view_pull(pp_view *v, const char *name, pp_values *out,
+                 pp_error *err)
+{
+    memset(out, 0, sizeof *out);
+    if (check_name(v, "pull", name, err))
+        return err->code;
+    pp_async *a = NULL;
+    int rc = finish(v, send_each(v, PP_TASK_PULL, "pull", make_pull,
+                                 (void *)name, err),
+                    &a, err);
+    for (size_t p = 0; !rc && p < v->n; p++) {
+        const pp_values *vals;
+        pp_value copy = { 0 };
+        rc = pp_async_result(a, p, &vals, err);
+        /* A block of a scatter comes with its part (engine/namespace.h),
+         * which pull leaves out. */
+        if (!rc && vals->n != 1 && vals->n != 2)
+            rc = pp_error_set(err, PP_EPROTO,
+                              "pull '%s': engine %lld sent %zu values", name,
+                              (long long)v->targets[p], vals->n);
+        if (!rc && (pp_value_copy(&copy, &vals->v[0])
+                    || pp_values_push(out, &copy))) {
+            pp_value_free(&copy);
+            rc = pp_error_set(err, PP_ENOMEM, "out of memory");
+        }
+    }
+    if (rc)
+        pp_values_free(out);
+    pp_async_destroy(&a);
     return rc;
 }
 

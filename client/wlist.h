@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "error.h"
+#include "pipar/error.h"
 
 /* One engine's answer: its id and the text of its table, "name\tsummary"
  * lines (not NUL-terminated; as it came off the wire). */

@@ -5,7 +5,7 @@
 
 #include <stdbool.h>
 
-#include "error.h"
+#include "pipar/error.h"
 
 typedef struct hub_config {
     const char *ip;       /* address to bind: "127.0.0.1", "*", ... */

@@ -5,7 +5,7 @@
 
 #include <stdint.h>
 
-#include "error.h"
+#include "pipar/error.h"
 
 /* A whole decimal integer in [min, max]: "64" yes; "", "6x", "1e3", "-1"
  * (when min is 0) no. */

@@ -17,7 +17,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "error.h"
+#include "pipar/error.h"
 #include "sign.h"
 
 typedef struct pp_conninfo {

@@ -1,5 +1,5 @@
 /* error.c - error codes and their messages. */
-#include "error.h"
+#include "pipar/error.h"
 
 #include <stdarg.h>
 #include <stdio.h>

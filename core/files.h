@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "error.h"
+#include "pipar/error.h"
 
 #define PP_PATH_MAX 4096
 

@@ -3,7 +3,7 @@
 
 #include <stdlib.h>
 
-#include "error.h"
+#include "pipar/error.h"
 
 static size_t slot_of(uint64_t key, size_t cap)
 {

@@ -5,7 +5,7 @@
 
 #include <stddef.h>
 
-#include "error.h"
+#include "pipar/error.h"
 
 #define PP_SHA256_HEX 65 /* 64 hex digits and a NUL */
 

@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "error.h"
+#include "pipar/error.h"
 #include "replay.h"
 
 #define PP_SIG_SIZE 32

@@ -1,5 +1,5 @@
 /* value.c - typed values and lists of them. */
-#include "value.h"
+#include "pipar/value.h"
 
 #include <stdlib.h>
 #include <string.h>

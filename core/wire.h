@@ -20,9 +20,9 @@
 #include <stdint.h>
 #include <zmq.h>
 
-#include "error.h"
+#include "pipar/error.h"
+#include "pipar/value.h"
 #include "sign.h"
-#include "value.h"
 
 #define PP_PROTO "PP2"
 #define PP_MAX_VALUES 16

@@ -3,7 +3,7 @@
 #ifndef PP_ENGINE_H
 #define PP_ENGINE_H
 
-#include "error.h"
+#include "pipar/error.h"
 
 typedef struct engine_config {
     const char *file;      /* engine.json to use */

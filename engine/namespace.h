@@ -11,7 +11,7 @@
 
 #include <stdint.h>
 
-#include "value.h"
+#include "pipar/value.h"
 
 /* Which block of which scatter a value is; count 0: none. */
 typedef struct ns_part {

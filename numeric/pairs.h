@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "error.h"
+#include "pipar/error.h"
 
 /* Adds the pairs of digits[0..n) to counts: pair i is (digits[i],
  * digits[i+1]) for i in [0, n-1), n-1 pairs (none when n < 2), counted in

@@ -25,7 +25,7 @@
 
 #include <gmp.h>
 
-#include "error.h"
+#include "pipar/error.h"
 
 /* The most digits pp_parse_digits accepts and the functions below handle:
  * 6 * terms stays below 2^32 in the sieve. */

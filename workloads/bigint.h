@@ -12,8 +12,8 @@
 
 #include <gmp.h>
 
-#include "error.h"
-#include "value.h"
+#include "pipar/error.h"
+#include "pipar/value.h"
 
 /* out = z.  Returns 0 or PP_ENOMEM (out is then PP_T_NONE). */
 int pp_bigint_export(const mpz_t z, pp_value *out, pp_error *err);

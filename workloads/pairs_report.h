@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "error.h"
+#include "pipar/error.h"
 
 typedef struct pp_pairs_summary {
     uint64_t ndigits;

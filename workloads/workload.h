@@ -9,8 +9,8 @@
 
 #include <stddef.h>
 
-#include "error.h"
-#include "value.h"
+#include "pipar/error.h"
+#include "pipar/value.h"
 
 typedef int pp_workload_fn(const pp_value *args, size_t nargs, pp_values *out,
                            pp_error *err);

@@ -62,10 +62,10 @@
 #include "namespace.h"
 #include "pairs.h"
 #include "pi.h"
+#include "pipar/value.h"
 #include "repr.h"
 #include "sha256.h"
 #include "sign.h"
-#include "value.h"
 #include "wire.h"
 #include "workload.h"
 #if __has_include("replay.h")

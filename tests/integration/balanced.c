@@ -13,7 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "view.h"
+#include "client_internal.h"
 
 static int failures;
 

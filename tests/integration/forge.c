@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "client.h"
 #include "connfile.h"
+#include "pipar/client.h"
 #include "wire.h"
 
 static int failures;

@@ -4,7 +4,7 @@
 
 #include <math.h>
 
-#include "client.h"
+#include "client_internal.h"
 
 static void assert_timeout_refused(double s, const char *want)
 {

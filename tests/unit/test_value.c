@@ -2,8 +2,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "pipar/value.h"
 #include "unit.h"
-#include "value.h"
 
 static int releases;
 static void *released_data;

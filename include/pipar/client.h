@@ -1,0 +1,170 @@
+/* client.h - the client library: a connection to the controller, and the
+ * async results of the tasks sent through it (ipyparallel's Client and
+ * AsyncResult).
+ *
+ * A client is single-threaded: every call that waits also receives the
+ * results of other outstanding tasks and files them with their async
+ * result, so several maps and applies can be in flight at once.
+ *
+ * Ownership: pp_client_connect* and the views' calls hand out a client or
+ * async result the caller owns and ends with pp_client_destroy /
+ * pp_async_destroy (which set the caller's pointer to NULL).  Destroy a
+ * client's async results and views before the client.  Pointers returned
+ * by pp_async_* getters (values, metadata) are borrowed from the async
+ * result and valid until it is destroyed.  Arrays and strings returned
+ * through out-parameters (*ids, *json) are the caller's to free(). */
+#ifndef PP_CLIENT_H
+#define PP_CLIENT_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <pipar/error.h>
+#include <pipar/export.h>
+#include <pipar/value.h>
+
+typedef struct pp_client pp_client;
+typedef struct pp_async pp_async;
+
+/* Connects with a connection file (client.json, written by the
+ * controller) and checks, within timeout_s, that the controller answers:
+ * ipp.Client(url_file=...).  NULL with err set when it does not. */
+PP_EXPORT pp_client *pp_client_connect(
+    const char *client_json, double timeout_s, pp_error *err);
+
+/* Connects to the cluster of a profile: ipp.Client(profile=...).  The
+ * connection file is $PIPAR_DIR/profile_NAME/security/client.json
+ * ($PIPAR_DIR defaults to ~/.pipar); profile NULL means "default".  With
+ * no such file (no cluster was started), PP_ENOENT naming the file. */
+PP_EXPORT pp_client *pp_client_connect_profile(
+    const char *profile, double timeout_s, pp_error *err);
+
+/* The connection file pp_client_connect_profile reads, into out. */
+PP_EXPORT int pp_client_profile_file(
+    const char *profile, char *out, size_t size, pp_error *err);
+
+PP_EXPORT void pp_client_destroy(pp_client **client_p);
+
+/* When *flag becomes non-zero (a signal handler sets it), waits return
+ * PP_EINTR instead of going on. */
+PP_EXPORT void pp_client_set_interrupt(
+    pp_client *c, volatile sig_atomic_t *flag);
+
+/* While tasks are in flight and the controller is quiet, the client asks
+ * it every second whether it is there.  After patience_s seconds without
+ * any answer (10 by default), or when a controller restarted in between
+ * answers, the tasks in flight fail with a message saying so: a wait never
+ * hangs on a controller that is gone. */
+PP_EXPORT void pp_client_set_patience(pp_client *c, double patience_s);
+
+/* The ids of the registered engines, ascending; caller frees *ids. */
+PP_EXPORT int pp_client_ids(
+    pp_client *c, int64_t **ids, size_t *n, pp_error *err);
+
+/* The controller's status as JSON text; caller frees *json. */
+PP_EXPORT int pp_client_status(pp_client *c, char **json, pp_error *err);
+
+/* What a task held for its `after` tasks gets from them when they are
+ * done: nothing (the default), or their result values, in the order of
+ * `after`, in front of its own values: copied, or moved (the dependency's
+ * result is left empty: for a tree of merges, where each result feeds one
+ * task and need not stay in the client). */
+typedef enum pp_after_args {
+    PP_AFTER_NONE = 0,
+    PP_AFTER_COPY,
+    PP_AFTER_MOVE,
+} pp_after_args;
+
+/* How a task is run (ipyparallel's flags on a load-balanced view). */
+typedef struct pp_task_opts {
+    int retries; /* run again elsewhere if it fails or its engine dies */
+    double timeout_s; /* how long it may wait to start; 0: no limit */
+    const uint64_t *after; /* task ids that must succeed first */
+    size_t nafter;
+    pp_after_args after_args;
+} pp_task_opts;
+
+/* The longest a task may wait to start: 30 days.  A task's timeout goes
+ * on the wire in ms (header timeout_ms); more than this, a negative one or
+ * NaN is refused before anything is sent. */
+#define PP_TASK_TIMEOUT_MAX_S (30 * 86400)
+
+/* One task of an async result, as it finished. */
+typedef struct pp_task_meta {
+    int32_t engine; /* which engine ran it; -1 before it finished */
+    int64_t submitted; /* ns since the epoch */
+    int64_t started;
+    int64_t completed;
+    int status; /* 0 or a PP_E code */
+} pp_task_meta;
+
+PP_EXPORT size_t pp_async_len(const pp_async *a);
+/* Tasks finished so far (receiving what has arrived, without waiting). */
+PP_EXPORT size_t pp_async_progress(pp_async *a);
+PP_EXPORT bool pp_async_ready(pp_async *a);
+
+/* Waits until every task finished or timeout_s passed (negative: no
+ * limit).  Returns 0, PP_ETIMEDOUT or PP_EINTR; task failures are not
+ * errors here (see pp_async_result). */
+PP_EXPORT int pp_async_wait(pp_async *a, double timeout_s, pp_error *err);
+
+/* pp_async_wait with a progress bar on out when it is a terminal (tasks
+ * done / total, elapsed, rate, ETA), or one plain line every interval_s
+ * when it is not. */
+PP_EXPORT int pp_async_wait_interactive(
+    pp_async *a, FILE *out, double interval_s, pp_error *err);
+
+/* A word or two the progress display puts before the bar ("series",
+ * "merge"), asked for at each update; NULL for none. */
+typedef const char *pp_async_label_fn(pp_async *a, void *ctx);
+PP_EXPORT void pp_async_set_label(
+    pp_async *a, pp_async_label_fn *label, void *ctx);
+
+/* Whether task i has finished (successfully or not), without waiting. */
+PP_EXPORT bool pp_async_task_done(const pp_async *a, size_t i);
+
+/* Waits for task i (in submission order) to finish: `for r in ar`,
+ * iteration in order as results arrive. */
+PP_EXPORT int pp_async_wait_one(
+    pp_async *a, size_t i, double timeout_s, pp_error *err);
+
+/* Iteration in completion order (ipyparallel's as_completed): waits
+ * until a task finishes that this call has not returned yet and sets *i
+ * to its index.  Returns 1 with *i set, 0 when every task has been
+ * returned, or PP_ETIMEDOUT / PP_EINTR (call again to go on).  Each async
+ * result has one such cursor. */
+PP_EXPORT int pp_async_next(
+    pp_async *a, size_t *i, double timeout_s, pp_error *err);
+
+/* Task i's values (borrowed, valid while a lives), after it finished.  A
+ * failed task returns its error, prefixed with the engine's id. */
+PP_EXPORT int pp_async_result(
+    pp_async *a, size_t i, const pp_values **vals, pp_error *err);
+PP_EXPORT const pp_task_meta *pp_async_meta(const pp_async *a, size_t i);
+PP_EXPORT uint64_t pp_async_task_id(const pp_async *a, size_t i);
+
+/* The first failed task's error, or 0 when all succeeded. */
+PP_EXPORT int pp_async_first_error(pp_async *a, pp_error *err);
+
+/* Timings of the finished tasks, in seconds: wall is first submission to
+ * last completion, serial the sum of the tasks' own run times (their
+ * ratio is the speedup). */
+typedef struct pp_async_timing {
+    double wall;
+    double serial;
+    size_t done;
+    size_t failed;
+} pp_async_timing;
+PP_EXPORT void pp_async_timing_get(const pp_async *a, pp_async_timing *t);
+
+/* Concatenates the first value of every task (i64 or f64 arrays, all of
+ * one type) in task order: the result of a map.  *out is owned by the
+ * caller.  Fails with the first failed task's error. */
+PP_EXPORT int pp_async_gather(pp_async *a, pp_value *out, pp_error *err);
+
+PP_EXPORT void pp_async_destroy(pp_async **a_p);
+
+#endif
