@@ -1,5 +1,8 @@
 /* hub_internal.h - the controller's state, shared by its files: hub.c (the
- * loop, registration, clients), balance.c (the balanced queue). */
+ * loop and the dispatch of what arrives), engines.c (registration and
+ * heartbeats), tasks.c (direct tasks and results), balance.c (the balanced
+ * queue), outbox.c (what waits for clients), status.c (status, events,
+ * drop counts), setup.c (sockets, connection files), curve.c (CurveZMQ). */
 #ifndef PP_HUB_INTERNAL_H
 #define PP_HUB_INTERNAL_H
 
@@ -182,15 +185,56 @@ void hub_clients_free(hub *h);
 /* Results waiting in all outboxes, for the status. */
 size_t hub_results_waiting(const hub *h);
 
-/* hub.c, used by balance.c */
-/* Frees t, which must no longer be in h->tasks, and counts it off its
- * client's backlog. */
-void hub_task_free(hub *h, hub_task *t);
+/* engines.c */
+/* The engine alive with that id, or routing id; NULL if none. */
+hub_engine *hub_engine_by_id(hub *h, int32_t id);
+hub_engine *hub_engine_by_rid(hub *h, const void *rid, size_t len);
+/* REGISTER, HEARTBEAT and UNREGISTER from an engine, verified; fr is the
+ * caller's, still to be closed.  The others' replies go to fr's route. */
+void hub_engine_register(hub *h, pp_frames *fr, const pp_header *req);
+void hub_engine_beat(hub *h, pp_frames *fr, const pp_header *hd);
+void hub_engine_unregister(hub *h, hub_engine *e, pp_frames *fr,
+                           const pp_header *hd);
 /* The engine left (clean) or died: its tasks are handed back, retried or
  * reported failed. */
 void hub_engine_gone(hub *h, hub_engine *e, const char *how, bool clean);
+/* Engines whose heart stopped beating are declared dead. */
+void hub_check_hearts(hub *h, int64_t now);
+/* Notes that the controller runs now, allowed_ns after it last looked; a
+ * stall (much later) is not held against the engines. */
+void hub_observe(hub *h, int64_t allowed_ns);
+
+/* tasks.c */
+/* A client's TASK, verified: forwarded to its engine or queued.  fr's
+ * body is consumed when the task is taken; the caller closes fr. */
+void hub_task_submit(hub *h, pp_frames *fr, const pp_header *hd);
+/* An engine's RESULT, verified: passed to the client that asked (fr's
+ * body is consumed then), or the task retried.  The caller closes fr. */
+void hub_task_result(hub *h, hub_engine *e, pp_frames *fr,
+                     const pp_header *hd);
+/* Frees t, which must no longer be in h->tasks, and counts it off its
+ * client's backlog. */
+void hub_task_free(hub *h, hub_task *t);
 void hub_fail_task(hub *h, hub_task *t, int code, const char *why);
+
+/* status.c */
+/* Counts a dropped message; logs only the first of each kind. */
+void hub_count_drop(uint64_t *counter, const char *what,
+                    const pp_error *err);
 void hub_publish(hub *h, const char *event, int32_t engine,
                  const char *detail);
+/* Replies to IDS and STATUS; rep is the reply's header, filled in. */
+void hub_reply_ids(hub *h, zmq_msg_t *client, pp_header *rep);
+void hub_reply_status(hub *h, zmq_msg_t *client, pp_header *rep);
+
+/* setup.c */
+int hub_first_lan_address(char *out, size_t size);
+/* Binds tcp://ip:port (port 0: any) and says which port it got. */
+int hub_bind_port(void *sock, const char *ip, int port, int *bound,
+                  pp_error *err);
+int hub_write_files(const hub_config *cfg, const pp_conninfo *ci,
+                    char *engine_path, char *client_path, pp_error *err);
+/* Frees what h holds and closes its sockets and context. */
+void hub_free(hub *h);
 
 #endif
