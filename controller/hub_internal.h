@@ -14,6 +14,7 @@
 #include "idmap.h"
 #include "policy.h"
 #include "connfile.h"
+#include "files.h"
 #include "wire.h"
 
 #define RID_MAX 64
@@ -104,9 +105,12 @@ typedef struct hub_drops {
     uint64_t unread; /* replies to a client past what may wait for it */
 } hub_drops;
 
-typedef struct hub {
-    const hub_config *cfg;
+struct hub {
+    const hub_config *cfg; /* &cfg_copy */
+    hub_config cfg_copy;
+    uint8_t key[PP_KEY_SIZE];
     void *ctx;
+    bool ctx_owned;      /* made by hub_open, so terminated by hub_close */
     void *engines_sock;
     void *clients_sock;
     void *events_sock;
@@ -136,7 +140,13 @@ typedef struct hub {
     int64_t stall_limit_ns; /* not running longer than this is a stall */
     int64_t run_ns;      /* wall clock at the start: names this run to
                             clients, which see a restart as a change */
-} hub;
+    int64_t tick_ns;      /* how often hearts are checked */
+    int64_t next_tick_ns; /* monotonic */
+    bool flushing;        /* some client's outbox is not empty */
+    bool files_written;   /* the connection files are this hub's */
+    char engine_path[PP_PATH_MAX];
+    char client_path[PP_PATH_MAX];
+};
 
 /* balance.c */
 int hub_queue_push(hub_queue *q, hub_task *t, bool front);
@@ -226,15 +236,5 @@ void hub_publish(hub *h, const char *event, int32_t engine,
 /* Replies to IDS and STATUS; rep is the reply's header, filled in. */
 void hub_reply_ids(hub *h, zmq_msg_t *client, pp_header *rep);
 void hub_reply_status(hub *h, zmq_msg_t *client, pp_header *rep);
-
-/* setup.c */
-int hub_first_lan_address(char *out, size_t size);
-/* Binds tcp://ip:port (port 0: any) and says which port it got. */
-int hub_bind_port(void *sock, const char *ip, int port, int *bound,
-                  pp_error *err);
-int hub_write_files(const hub_config *cfg, const pp_conninfo *ci,
-                    char *engine_path, char *client_path, pp_error *err);
-/* Frees what h holds and closes its sockets and context. */
-void hub_free(hub *h);
 
 #endif
