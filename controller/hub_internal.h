@@ -1,5 +1,8 @@
 /* hub_internal.h - the controller's state, shared by its files: hub.c (the
- * loop, registration, clients), balance.c (the balanced queue). */
+ * loop and the dispatch of what arrives), engines.c (registration and
+ * heartbeats), tasks.c (direct tasks and results), balance.c (the balanced
+ * queue), outbox.c (what waits for clients), status.c (status, events,
+ * drop counts), setup.c (sockets, connection files), curve.c (CurveZMQ). */
 #ifndef PP_HUB_INTERNAL_H
 #define PP_HUB_INTERNAL_H
 
@@ -11,6 +14,7 @@
 #include "idmap.h"
 #include "policy.h"
 #include "connfile.h"
+#include "files.h"
 #include "wire.h"
 
 #define RID_MAX 64
@@ -101,9 +105,12 @@ typedef struct hub_drops {
     uint64_t unread; /* replies to a client past what may wait for it */
 } hub_drops;
 
-typedef struct hub {
-    const hub_config *cfg;
+struct hub {
+    const hub_config *cfg; /* &cfg_copy */
+    hub_config cfg_copy;
+    uint8_t key[PP_KEY_SIZE];
     void *ctx;
+    bool ctx_owned;      /* made by hub_open, so terminated by hub_close */
     void *engines_sock;
     void *clients_sock;
     void *events_sock;
@@ -133,7 +140,13 @@ typedef struct hub {
     int64_t stall_limit_ns; /* not running longer than this is a stall */
     int64_t run_ns;      /* wall clock at the start: names this run to
                             clients, which see a restart as a change */
-} hub;
+    int64_t tick_ns;      /* how often hearts are checked */
+    int64_t next_tick_ns; /* monotonic */
+    bool flushing;        /* some client's outbox is not empty */
+    bool files_written;   /* the connection files are this hub's */
+    char engine_path[PP_PATH_MAX];
+    char client_path[PP_PATH_MAX];
+};
 
 /* balance.c */
 int hub_queue_push(hub_queue *q, hub_task *t, bool front);
@@ -182,15 +195,46 @@ void hub_clients_free(hub *h);
 /* Results waiting in all outboxes, for the status. */
 size_t hub_results_waiting(const hub *h);
 
-/* hub.c, used by balance.c */
-/* Frees t, which must no longer be in h->tasks, and counts it off its
- * client's backlog. */
-void hub_task_free(hub *h, hub_task *t);
+/* engines.c */
+/* The engine alive with that id, or routing id; NULL if none. */
+hub_engine *hub_engine_by_id(hub *h, int32_t id);
+hub_engine *hub_engine_by_rid(hub *h, const void *rid, size_t len);
+/* REGISTER, HEARTBEAT and UNREGISTER from an engine, verified; fr is the
+ * caller's, still to be closed.  The others' replies go to fr's route. */
+void hub_engine_register(hub *h, pp_frames *fr, const pp_header *req);
+void hub_engine_beat(hub *h, pp_frames *fr, const pp_header *hd);
+void hub_engine_unregister(hub *h, hub_engine *e, pp_frames *fr,
+                           const pp_header *hd);
 /* The engine left (clean) or died: its tasks are handed back, retried or
  * reported failed. */
 void hub_engine_gone(hub *h, hub_engine *e, const char *how, bool clean);
+/* Engines whose heart stopped beating are declared dead. */
+void hub_check_hearts(hub *h, int64_t now);
+/* Notes that the controller runs now, allowed_ns after it last looked; a
+ * stall (much later) is not held against the engines. */
+void hub_observe(hub *h, int64_t allowed_ns);
+
+/* tasks.c */
+/* A client's TASK, verified: forwarded to its engine or queued.  fr's
+ * body is consumed when the task is taken; the caller closes fr. */
+void hub_task_submit(hub *h, pp_frames *fr, const pp_header *hd);
+/* An engine's RESULT, verified: passed to the client that asked (fr's
+ * body is consumed then), or the task retried.  The caller closes fr. */
+void hub_task_result(hub *h, hub_engine *e, pp_frames *fr,
+                     const pp_header *hd);
+/* Frees t, which must no longer be in h->tasks, and counts it off its
+ * client's backlog. */
+void hub_task_free(hub *h, hub_task *t);
 void hub_fail_task(hub *h, hub_task *t, int code, const char *why);
+
+/* status.c */
+/* Counts a dropped message; logs only the first of each kind. */
+void hub_count_drop(uint64_t *counter, const char *what,
+                    const pp_error *err);
 void hub_publish(hub *h, const char *event, int32_t engine,
                  const char *detail);
+/* Replies to IDS and STATUS; rep is the reply's header, filled in. */
+void hub_reply_ids(hub *h, zmq_msg_t *client, pp_header *rep);
+void hub_reply_status(hub *h, zmq_msg_t *client, pp_header *rep);
 
 #endif

@@ -26,6 +26,19 @@
  *             value checks and printers, pp_parse_digits, the pair kernel
  *             (against the naive loop) and, as a file, pp_conninfo_read.
  *
+ * Every message that comes off those modes is also given, as a copy, to
+ * the controller's own handlers (hub_handle_engine / hub_handle_client) of
+ * a hub opened on inproc:// endpoints in this process with the fixed key,
+ * which verifies it as the controller does; engine types go to the
+ * engines' side, client types to the clients', flag F_OTHER_SIDE swaps.
+ * The hub knows one engine ("engine-rid") and one client ("client-rid"),
+ * DEALERs here whose mail is read after each input (the engine answers
+ * each task with an empty result, the client's is dropped); a
+ * fresh hub every HUB_INPUTS inputs bounds what it accumulates.  (A
+ * finding may need the inputs before it: replay the corpus in order.)
+ * The engine's side is still a copy of engine.c's task running
+ * (engine_task): it lives in the engine program, not in a library.
+ *
  * Nothing here knows a byte offset of the header: it uses PP_HEADER_SIZE,
  * pp_header_encode/decode and the pp_msg functions, so it keeps working when
  * the header grows.  LLVMFuzzerInitialize checks that a message the harness
@@ -59,6 +72,9 @@
 
 #include "bigint.h"
 #include "connfile.h"
+#include "hub.h"
+#include "hub_internal.h"
+#include "log.h"
 #include "namespace.h"
 #include "pairs.h"
 #include "pi.h"
@@ -97,6 +113,7 @@ enum {
     F_PAD = 1 << 4,     /* SIGNED: raw header padded/cut to the size */
     F_MISALIGN = 1 << 5, /* SIGNED: value bytes at an odd address */
     F_ROUTE1 = 1 << 6,  /* SEND: the first piece is a routing id */
+    F_OTHER_SIDE = 1 << 7, /* the hub gets it on the other socket */
 };
 
 /* 32 bytes, the string's NUL included. */
@@ -371,46 +388,183 @@ static void engine_task(const pp_header *h, pp_values *in, pp_namespace *ns)
     pp_values_free(&out);
 }
 
-/* ---- what the controller reads before it forwards ----------------------- */
+/* ---- the controller's own handlers -------------------------------------- */
 
-/* hub.c's on_register, on_heartbeat and on_result read value frames in
- * place (they forward the frames without taking the values). */
-static void hub_reads(const pp_frames *fr, const pp_header *h)
+/* Inputs a hub lives for: what it holds (engines, queued tasks, replay
+ * stamps) grows with the inputs it sees. */
+#define HUB_INPUTS 512
+#define HUB_ENGINE_RID "engine-rid"
+#define HUB_CLIENT_RID "client-rid"
+
+static hub *the_hub;
+static void *peer_engine, *peer_client; /* DEALERs the hub knows */
+static int hub_inputs, hub_serial;
+
+/* What the hubs did, for the summary at exit: that the handlers are
+ * reached, and past verification. */
+static struct {
+    uint64_t to_engines, to_clients, registered, done, failed, dropped;
+} hub_total;
+
+static void hub_count(const hub *h)
 {
-    zmq_msg_t *body = (zmq_msg_t *)fr->body;
-    if (h->type == PP_MSG_REGISTER) {
-        char host[64];
-        if (h->nvalues >= 1 && h->types[0] == PP_T_STR) {
-            size_t len = zmq_msg_size(&body[3]) < sizeof host - 1
-                             ? zmq_msg_size(&body[3])
-                             : sizeof host - 1;
-            memcpy(host, zmq_msg_data(&body[3]), len);
-            host[len] = '\0';
-            fprintf(devnull, "%s", host);
-        }
-        if (h->nvalues >= 2 && h->types[1] == PP_T_I64
-            && zmq_msg_size(&body[4]) == 8) {
-            int64_t pid;
-            memcpy(&pid, zmq_msg_data(&body[4]), 8);
-            fprintf(devnull, "%ld", (long)pid);
-        }
-    } else if (h->type == PP_MSG_HEARTBEAT) {
-        static const uint8_t rid[16] = { 1 };
-        if (h->nvalues == 1 && h->types[0] == PP_T_BYTES
-            && zmq_msg_size(&body[3]) == sizeof rid)
-            fprintf(devnull, "%d",
-                    memcmp(zmq_msg_data(&body[3]), rid, sizeof rid));
-    } else if (h->type == PP_MSG_RESULT && h->status) {
-        if (h->nvalues >= 1 && h->types[0] == PP_T_STR) {
-            size_t n = zmq_msg_size(&body[3]);
-            char *text = malloc(n + 16);
-            if (text) {
-                snprintf(text, n + 16, "engine %d: %.*s", 0, (int)n,
-                         (const char *)zmq_msg_data(&body[3]));
-                free(text);
-            }
-        }
+    hub_total.registered += (uint64_t)h->nengines - 1; /* not the primed one */
+    hub_total.done += h->tasks_done;
+    hub_total.failed += h->tasks_failed;
+    hub_total.dropped += h->drops.bad_signature + h->drops.malformed
+                         + h->drops.unknown_sender + h->drops.replayed
+                         + h->drops.stale;
+}
+
+static void hub_summary(void)
+{
+    if (the_hub)
+        hub_count(the_hub);
+    fprintf(stderr,
+            "stat::hub_messages: %llu to engines' side, %llu to clients'\n"
+            "stat::hub_outcomes: %llu engines registered, %llu tasks done, "
+            "%llu failed, %llu messages dropped\n",
+            (unsigned long long)hub_total.to_engines,
+            (unsigned long long)hub_total.to_clients,
+            (unsigned long long)hub_total.registered,
+            (unsigned long long)hub_total.done,
+            (unsigned long long)hub_total.failed,
+            (unsigned long long)hub_total.dropped);
+}
+
+static void *hub_peer(const char *rid, const char *endpoint)
+{
+    void *p = zmq_socket(zctx, ZMQ_DEALER);
+    int zero = 0;
+    if (!p || zmq_setsockopt(p, ZMQ_LINGER, &zero, sizeof zero)
+        || zmq_setsockopt(p, ZMQ_ROUTING_ID, rid, strlen(rid))
+        || zmq_connect(p, endpoint)) {
+        fprintf(stderr, "fuzz_wire: no peer for the hub\n");
+        exit(2);
     }
+    pp_socket_unbounded(p);
+    return p;
+}
+
+/* Reads what the hub sent its peers, so nothing piles up.  The engine
+ * answers each task it was given with an empty result, as an engine does,
+ * so that results reach the hub's result handling and the client. */
+static void hub_peers_drain(void)
+{
+    pp_frames fr;
+    pp_error err = { 0 };
+    pp_header h;
+    while (pp_frames_recv(peer_engine, &fr, ZMQ_DONTWAIT, &err) == 0) {
+        bool task = pp_frames_verify(&fr, signer, &h, &err) == 0
+                    && h.type == PP_MSG_TASK;
+        pp_frames_close(&fr);
+        pp_header r = { .type = PP_MSG_RESULT, .kind = h.kind,
+                        .id = pp_msg_id_next(), .parent = h.id,
+                        .engine = h.engine };
+        if (!task || pp_msg_build(signer, &r, NULL, 0, &fr, &err))
+            continue;
+        frame_from(&fr.route[0], HUB_ENGINE_RID, strlen(HUB_ENGINE_RID), 0);
+        fr.nroute = 1;
+        hub_handle_engine(the_hub, &fr);
+    }
+    zmq_msg_t m;
+    zmq_msg_init(&m);
+    while (zmq_msg_recv(&m, peer_client, ZMQ_DONTWAIT) >= 0)
+        ;
+    zmq_msg_close(&m);
+}
+
+/* A hub of the fixed key that knows engine 0, HUB_ENGINE_RID. */
+static void hub_fresh(void)
+{
+    if (the_hub) {
+        hub_count(the_hub);
+        hub_close(&the_hub);
+        zmq_close(peer_engine);
+        zmq_close(peer_client);
+    }
+    char ep[3][64];
+    const char *side[3] = { "engines", "clients", "events" };
+    for (int i = 0; i < 3; i++)
+        snprintf(ep[i], sizeof ep[i], "inproc://fuzz-hub-%s-%d", side[i],
+                 hub_serial);
+    hub_serial++;
+    /* Ticks every 10 ms (start timeouts expire), hearts never run out. */
+    static const hub_config cfg = {
+        .ip = "127.0.0.1", .profile = "fuzz", .scheme = "leastload",
+        .hwm = 2, .heartbeat_s = 0.04, .heartbeat_misses = 1000000,
+        .clock_window_s = 0, .max_message = 1 << 20, .backlog = 8,
+    };
+    hub_endpoints eps = { .ctx = zctx, .engines = ep[0], .clients = ep[1],
+                          .events = ep[2], .key = KEY };
+    pp_error err = { 0 };
+    if (hub_open(&cfg, &eps, &the_hub, &err)) {
+        fprintf(stderr, "fuzz_wire: hub_open: %s\n", err.msg);
+        exit(2);
+    }
+    peer_engine = hub_peer(HUB_ENGINE_RID, ep[0]);
+    peer_client = hub_peer(HUB_CLIENT_RID, ep[1]);
+    pp_header h = { .type = PP_MSG_REGISTER, .id = pp_msg_id_next(),
+                    .engine = -1 };
+    pp_value v;
+    pp_frames fr;
+    CHECK(pp_value_str(&v, "fuzzhost") == 0);
+    CHECK(pp_msg_build(signer, &h, &v, 1, &fr, &err) == 0);
+    frame_from(&fr.route[0], HUB_ENGINE_RID, strlen(HUB_ENGINE_RID), 0);
+    fr.nroute = 1;
+    hub_handle_engine(the_hub, &fr);
+    CHECK(the_hub->nengines == 1);
+    hub_peers_drain();
+    hub_inputs = 0;
+}
+
+static bool for_engines_side(pp_msg_type type)
+{
+    return type != PP_MSG_TASK && type != PP_MSG_IDS
+           && type != PP_MSG_STATUS;
+}
+
+/* A copy of fr, every frame in a heap block of its own size. */
+static void frames_dup(pp_frames *out, pp_frames *fr)
+{
+    out->nroute = fr->nroute;
+    for (int i = 0; i < fr->nroute; i++)
+        frame_from(&out->route[i], zmq_msg_data(&fr->route[i]),
+                   zmq_msg_size(&fr->route[i]), 0);
+    out->nbody = fr->nbody;
+    for (int i = 0; i < fr->nbody; i++)
+        frame_from(&out->body[i], zmq_msg_data(&fr->body[i]),
+                   zmq_msg_size(&fr->body[i]), 0);
+}
+
+/* Gives the hub a copy of the message, on the side its type (as far as
+ * the header decodes) belongs to; then one turn of its loop (outboxes,
+ * ticks) and its peers' mail read. */
+static void hub_gets(pp_frames *fr, uint8_t flags)
+{
+    if (!the_hub || ++hub_inputs > HUB_INPUTS)
+        hub_fresh();
+    pp_header h;
+    pp_error err = { 0 };
+    bool engines = true;
+    if (fr->nbody >= 3
+        && pp_header_decode(&h, zmq_msg_data(&fr->body[2]),
+                            zmq_msg_size(&fr->body[2]), &err) == 0)
+        engines = for_engines_side((pp_msg_type)h.type);
+    if (flags & F_OTHER_SIDE)
+        engines = !engines;
+    pp_frames copy;
+    frames_dup(&copy, fr);
+    if (engines) {
+        hub_total.to_engines++;
+        hub_handle_engine(the_hub, &copy);
+    } else {
+        hub_total.to_clients++;
+        hub_handle_client(the_hub, &copy);
+    }
+    CHECK(copy.nroute == 0 && copy.nbody == 0);
+    CHECK(hub_step(the_hub, 0) == 0);
+    hub_peers_drain();
 }
 
 /* ---- what the driver reads in a reply ----------------------------------- */
@@ -527,8 +681,9 @@ static void seed_namespace(pp_namespace *ns)
         pp_value_free(&v);
 }
 
-static void received(pp_frames *fr)
+static void received(pp_frames *fr, uint8_t flags)
 {
+    hub_gets(fr, flags);
     pp_header h;
     pp_error err = { 0 };
     int rc = pp_frames_verify(fr, signer, &h, &err);
@@ -542,7 +697,6 @@ static void received(pp_frames *fr)
     CHECK(h.nvalues <= PP_MAX_VALUES);
     CHECK(fr->nbody == 3 + h.nvalues);
     CHECK(memchr(h.name, '\0', sizeof h.name) != NULL);
-    hub_reads(fr, &h);
 
     pp_values vals = { 0 };
     rc = pp_frames_take_values(fr, &h, &vals, &err);
@@ -623,7 +777,7 @@ static void mode_signed(const piece *pc, size_t np, uint8_t flags)
     pp_frames fr;
     sign_and_build(&fr, pc, nroute, hd, hn, vals, nv,
                    (flags & F_MISALIGN) ? 1 : 0);
-    received(&fr);
+    received(&fr, flags);
 }
 
 static void mode_send(const piece *pc, size_t np, uint8_t flags)
@@ -654,10 +808,10 @@ static void mode_send(const piece *pc, size_t np, uint8_t flags)
         return;
     pp_frames fr;
     if (pp_frames_recv(rx, &fr, 0, &err) == 0)
-        received(&fr);
+        received(&fr, flags);
 }
 
-static void mode_raw(const piece *pc, size_t np)
+static void mode_raw(const piece *pc, size_t np, uint8_t flags)
 {
     for (size_t i = 0; i < np; i++)
         if (zmq_send(tx, pc[i].p, pc[i].n, i + 1 < np ? ZMQ_SNDMORE : 0) < 0)
@@ -667,7 +821,7 @@ static void mode_raw(const piece *pc, size_t np)
     if (pp_frames_recv(rx, &fr, 0, &err) == 0) {
         CHECK(fr.nroute <= PP_MAX_ROUTE && fr.nbody >= 1
               && fr.nbody <= 3 + PP_MAX_VALUES);
-        received(&fr);
+        received(&fr, flags);
     } else {
         CHECK(err.code == PP_EPROTO);
     }
@@ -765,7 +919,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         mode_send(pc, np, flags);
         break;
     case MODE_RAW:
-        mode_raw(pc, np);
+        mode_raw(pc, np, flags);
         break;
     default:
         mode_pure(pc, np);
@@ -832,8 +986,12 @@ static void seed_message(pp_header h, const pp_value *vals, size_t n)
     seed_write(&b);
     /* SIGNED: one route, header as a struct made plausible */
     b.n = 0;
+    /* The routing id of the hub's peer for that type, so that the hub
+     * answers someone. */
+    const char *rid = for_engines_side((pp_msg_type)h.type) ? HUB_ENGINE_RID
+                                                            : HUB_CLIENT_RID;
     put(&b, (uint8_t[]){ MODE_SIGNED, 1 | F_STRUCT | F_FIX }, 2);
-    put(&b, "engine-rid", 10);
+    put(&b, rid, strlen(rid));
     put_piece(&b, &h, sizeof h);
     for (size_t i = 0; i < n; i++)
         put_piece(&b, vals[i].data, vals[i].size);
@@ -857,7 +1015,7 @@ static void seed_message(pp_header h, const pp_value *vals, size_t n)
     CHECK(SEAL(signer, spans, 1 + n, sig) == 0);
     b.n = 0;
     put(&b, (uint8_t[]){ MODE_RAW, 0 }, 2);
-    put(&b, "client-rid", 10);
+    put(&b, rid, strlen(rid));
     put_piece(&b, PP_PROTO, sizeof PP_PROTO - 1);
     put_piece(&b, sig, sizeof sig);
     put_piece(&b, head, sizeof head);
@@ -944,7 +1102,13 @@ static void write_seeds(void)
     h = (pp_header){ .type = PP_MSG_STOP, .id = 5, .engine = 0 };
     SEED0(h);
 
-    /* tasks */
+    /* tasks; one direct to the hub's engine 0, and its result */
+    h = task(PP_TASK_APPLY, "echo");
+    h.engine = 0;
+    SEED(h, I64S(1, 2));
+    h = (pp_header){ .type = PP_MSG_RESULT, .kind = PP_TASK_APPLY,
+                     .id = 6, .parent = 0x1234567800000001ULL, .engine = 0 };
+    SEED(h, I64S(1, 2));
     SEED0(task(PP_TASK_APPLY, "hello"));
     SEED0(task(PP_TASK_APPLY, "noop"));
     SEED0(task(PP_TASK_APPLY, "workloads"));
@@ -1101,6 +1265,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     (void)argc;
     (void)argv;
     pp_error err = { 0 };
+    /* The hub's log: its first drop of each kind is a warning, and a
+     * fuzzer drops a lot. */
+    pp_log_init("fuzz_wire", PP_LOG_ERROR);
     signer = pp_signer_new(KEY, sizeof KEY, &err);
     devnull = fopen("/dev/null", "w");
     zctx = zmq_ctx_new();
@@ -1155,5 +1322,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
                 seed_dir);
         exit(0);
     }
+    atexit(hub_summary);
     return 0;
 }

@@ -1,0 +1,274 @@
+/* engines.c - the engines the controller knows: registration (and
+ * registration again in place), heartbeats, leaving, and death, whether
+ * by a heart that stopped or a connection that is gone; the controller's
+ * own stalls, which are not held against them. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hub_internal.h"
+#include "log.h"
+
+hub_engine *hub_engine_by_id(hub *h, int32_t id)
+{
+    if (id < 0 || id >= h->nengines || !h->engines[id].alive)
+        return NULL;
+    return &h->engines[id];
+}
+
+hub_engine *hub_engine_by_rid(hub *h, const void *rid, size_t len)
+{
+    for (int32_t i = 0; i < h->nengines; i++)
+        if (h->engines[i].alive && h->engines[i].rid_len == len
+            && memcmp(h->engines[i].rid, rid, len) == 0)
+            return &h->engines[i];
+    return NULL;
+}
+
+static hub_engine *engine_by_rid_any(hub *h, const void *rid, size_t len)
+{
+    hub_engine *found = NULL;
+    for (int32_t i = 0; i < h->nengines; i++)
+        if (h->engines[i].rid_len == len
+            && memcmp(h->engines[i].rid, rid, len) == 0)
+            found = &h->engines[i]; /* the newest entry of that id */
+    return found;
+}
+
+void hub_engine_gone(hub *h, hub_engine *e, const char *how, bool clean)
+{
+    e->alive = false;
+    pp_info("engine %d %s (%d task%s outstanding)", e->id, how,
+            e->outstanding, e->outstanding == 1 ? "" : "s");
+    hub_publish(h, "engine_gone", e->id, how);
+    if (e->outstanding > 0) {
+        /* Collect first: failing a task edits the map being walked. */
+        size_t n = 0;
+        hub_task **lost = malloc(h->tasks.n * sizeof *lost + 1);
+        for (size_t i = 0; lost && i < h->tasks.cap; i++) {
+            hub_task *t = h->tasks.vals[i];
+            if (t && t->engine == e->id)
+                lost[n++] = t;
+        }
+        /* The client puts "engine N: " in front of this. */
+        char why[160];
+        snprintf(why, sizeof why, "%s before finishing the task", how);
+        for (size_t i = 0; i < n; i++) {
+            free(lost[i]->last_error);
+            lost[i]->last_error = strdup(why);
+            if (clean ? !hub_hand_back(h, lost[i])
+                      : !hub_retry(h, lost[i], e->id))
+                hub_fail_task(h, lost[i], PP_EREMOTE, why);
+        }
+        free(lost);
+    }
+    e->outstanding = 0;
+    e->balanced_outstanding = 0;
+    hub_dispatch(h);
+}
+
+/* The reply tells the engine its id and how to beat its heart. */
+static void send_registered(hub *h, zmq_msg_t *route, const pp_header *req,
+                            const hub_engine *e)
+{
+    pp_header rep = {
+        .type = PP_MSG_REGISTERED,
+        .id = pp_msg_id_next(),
+        .parent = req->id,
+        .engine = e->id,
+        .timeout_ms = (int64_t)(h->cfg->heartbeat_s * 1000),
+        .retries = h->cfg->heartbeat_misses,
+    };
+    pp_error err;
+    if (pp_msg_send(h->engines_sock, h->signer, zmq_msg_data(route),
+                    zmq_msg_size(route), &rep, NULL, 0, &err))
+        pp_warn("could not answer engine %d: %s", e->id, err.msg);
+}
+
+/* REGISTER comes from the engine's main socket, or from its heart thread
+ * on the main socket's behalf (a third value: the main socket's routing
+ * id), so that a busy engine comes back to a restarted controller. */
+void hub_engine_register(hub *h, pp_frames *fr, const pp_header *req)
+{
+    zmq_msg_t *route = &fr->route[0];
+    zmq_msg_t *rid = route;
+    if (req->nvalues >= 3 && req->types[2] == PP_T_BYTES)
+        rid = &fr->body[5];
+    size_t rid_len = zmq_msg_size(rid);
+    if (rid_len == 0 || rid_len > RID_MAX)
+        return;
+    int64_t pid_attempt[2] = { 0, 0 };
+    if (req->nvalues >= 2 && req->types[1] == PP_T_I64
+        && zmq_msg_size(&fr->body[4]) <= sizeof pid_attempt)
+        memcpy(pid_attempt, zmq_msg_data(&fr->body[4]),
+               zmq_msg_size(&fr->body[4]));
+    /* Dead entries too: an engine that unregistered must not come back
+     * by a REGISTER its heart thread sent just before. */
+    hub_engine *old = engine_by_rid_any(h, zmq_msg_data(rid), rid_len);
+    /* A REGISTER that waited in a connection the engine has since given
+     * up on is older than the one it was answered for: ignore it, or the
+     * engine would lose the id it is using. */
+    if (old && pid_attempt[1] > 0 && pid_attempt[1] <= old->attempt) {
+        pp_debug("ignored an old registration of engine %d", old->id);
+        return;
+    }
+    if (old && old->alive) {
+        /* The same process, alive, lost its heartbeat replies for a while
+         * and registers again: it keeps its id and the tasks it holds,
+         * whose results are still to come (run elsewhere, a balanced one
+         * would run twice). */
+        old->attempt = pid_attempt[1];
+        old->last_beat_ns = pp_mono_ns();
+        send_registered(h, route, req, old);
+        pp_info("engine %d registered again (%d task%s kept)", old->id,
+                old->outstanding, old->outstanding == 1 ? "" : "s");
+        hub_dispatch(h);
+        return;
+    }
+    if (h->nengines == h->cap_engines) {
+        int32_t cap = h->cap_engines ? h->cap_engines * 2 : 16;
+        hub_engine *grown = realloc(h->engines, (size_t)cap * sizeof *grown);
+        if (!grown) {
+            pp_err("out of memory registering an engine");
+            return;
+        }
+        h->engines = grown;
+        h->cap_engines = cap;
+    }
+    hub_engine *e = &h->engines[h->nengines];
+    memset(e, 0, sizeof *e);
+    e->id = h->nengines++;
+    e->alive = true;
+    memcpy(e->rid, zmq_msg_data(rid), rid_len);
+    e->rid_len = rid_len;
+    e->registered_ns = e->last_beat_ns = pp_mono_ns();
+    snprintf(e->host, sizeof e->host, "?");
+    if (req->nvalues >= 1 && req->types[0] == PP_T_STR) {
+        zmq_msg_t *m = &fr->body[3];
+        size_t len = zmq_msg_size(m) < sizeof e->host - 1
+                         ? zmq_msg_size(m)
+                         : sizeof e->host - 1;
+        memcpy(e->host, zmq_msg_data(m), len);
+        e->host[len] = '\0';
+    }
+    e->pid = (long)pid_attempt[0];
+    e->attempt = pid_attempt[1];
+    send_registered(h, route, req, e);
+    pp_info("engine %d registered (%s, pid %ld)", e->id, e->host, e->pid);
+    hub_publish(h, "engine_registered", e->id, e->host);
+    hub_dispatch(h);
+}
+
+/* A beat from an engine's heart thread, which has its own socket: the
+ * value names the engine's main identity, so a beat cannot keep alive an
+ * engine it does not belong to.  The answer tells the heart whether the
+ * controller still knows its engine. */
+void hub_engine_beat(hub *h, pp_frames *fr, const pp_header *hd)
+{
+    hub_engine *e = hub_engine_by_id(h, hd->engine);
+    bool known = e && hd->nvalues >= 1 && hd->types[0] == PP_T_BYTES
+              && zmq_msg_size(&fr->body[3]) == e->rid_len
+              && memcmp(zmq_msg_data(&fr->body[3]), e->rid, e->rid_len) == 0;
+    if (known)
+        e->last_beat_ns = pp_mono_ns();
+    /* The engine's own refusals: what it dropped is visible only here. */
+    if (known && hd->nvalues >= 2 && hd->types[1] == PP_T_I64
+        && zmq_msg_size(&fr->body[4]) == sizeof e->refused)
+        memcpy(e->refused, zmq_msg_data(&fr->body[4]), sizeof e->refused);
+    pp_header rep = {
+        .type = PP_MSG_HEARTBEAT,
+        .id = pp_msg_id_next(),
+        .parent = hd->id,
+        .engine = hd->engine,
+    };
+    pp_error err;
+    zmq_msg_t *route = &fr->route[0];
+    if (known)
+        pp_msg_send(h->engines_sock, h->signer, zmq_msg_data(route),
+                    zmq_msg_size(route), &rep, NULL, 0, &err);
+    else
+        pp_msg_send_error(h->engines_sock, h->signer, zmq_msg_data(route),
+                          zmq_msg_size(route), &rep, hd->engine, PP_ENOENT,
+                          "this controller does not know the engine; "
+                          "register again",
+                          &err);
+}
+
+/* The engine leaves cleanly: it finished the task it was running, so
+ * its balanced tasks go back to the queue. */
+void hub_engine_unregister(hub *h, hub_engine *e, pp_frames *fr,
+                           const pp_header *hd)
+{
+    pp_error err;
+    /* The engine's count of REGISTERs sent: one its heart thread sent
+     * before the engine stopped is older, and ignored. */
+    if (hd->nvalues >= 1 && hd->types[0] == PP_T_I64
+        && zmq_msg_size(&fr->body[3]) == sizeof(int64_t)) {
+        int64_t attempts;
+        memcpy(&attempts, zmq_msg_data(&fr->body[3]), sizeof attempts);
+        if (attempts > e->attempt)
+            e->attempt = attempts;
+    }
+    zmq_msg_t route;
+    zmq_msg_init(&route);
+    zmq_msg_copy(&route, &fr->route[0]);
+    hub_engine_gone(h, e, "unregistered", true);
+    pp_header rep = {
+        .type = PP_MSG_UNREGISTER,
+        .id = pp_msg_id_next(),
+        .parent = hd->id,
+        .engine = e->id,
+    };
+    pp_msg_send(h->engines_sock, h->signer, zmq_msg_data(&route),
+                zmq_msg_size(&route), &rep, NULL, 0, &err);
+    zmq_msg_close(&route);
+}
+
+/* The controller did not run for late ns (stopped with SIGSTOP, starved
+ * of CPU): the beats that engines sent meanwhile wait unread, so that time
+ * is not held against them.  (Engines that gave up on the controller
+ * meanwhile register again in place: hub_engine_register.) */
+static void forgive_stall(hub *h, int64_t late, int64_t now)
+{
+    for (int32_t i = 0; i < h->nengines; i++) {
+        hub_engine *e = &h->engines[i];
+        if (e->alive)
+            e->last_beat_ns = e->last_beat_ns + late < now
+                                  ? e->last_beat_ns + late
+                                  : now;
+    }
+    pp_info("this controller did not run for %.1f s; engines get that "
+            "time back",
+            (double)late / 1e9);
+}
+
+/* Notes that the controller runs now, allowed_ns after it last looked
+ * (the wait it asked of poll; 0 between messages).  Much later than that,
+ * it was not running: checked before each message too, since one stopped
+ * mid-batch finds the REGISTERs of the engines that gave up on it next in
+ * line. */
+void hub_observe(hub *h, int64_t allowed_ns)
+{
+    int64_t now = pp_mono_ns();
+    int64_t late = now - h->awake_ns - allowed_ns;
+    if (late > h->stall_limit_ns)
+        forgive_stall(h, late, now);
+    h->awake_ns = now;
+}
+
+/* Engines whose heart stopped beating are dead; their tasks run
+ * elsewhere or are reported failed. */
+void hub_check_hearts(hub *h, int64_t now)
+{
+    int64_t limit = (int64_t)(h->cfg->heartbeat_s * 1e9)
+                  * h->cfg->heartbeat_misses;
+    for (int32_t i = 0; i < h->nengines; i++) {
+        hub_engine *e = &h->engines[i];
+        if (e->alive && now - e->last_beat_ns > limit) {
+            char how[96];
+            snprintf(how, sizeof how, "died (no heartbeat for %.1f s)",
+                     (double)(now - e->last_beat_ns) / 1e9);
+            hub_engine_gone(h, e, how, false);
+        }
+    }
+}

@@ -1,0 +1,250 @@
+/* tasks.c - the tasks the controller holds: a client's task taken in
+ * (direct ones forwarded to their engine at once, balanced ones queued for
+ * balance.c), an engine's result passed back to the client that asked, and
+ * a task that failed reported, never dropped silently. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hub_internal.h"
+#include "log.h"
+
+/* The client's routing id is passed as bytes the caller owns, never as a
+ * frame of the request: sending the request on consumes its frames. */
+static void reply_error(hub *h, const uint8_t *rid, size_t rid_len,
+                        const pp_header *req, int32_t engine, int code,
+                        const char *fmt, ...)
+    __attribute__((format(printf, 7, 8)));
+
+static void reply_error(hub *h, const uint8_t *rid, size_t rid_len,
+                        const pp_header *req, int32_t engine, int code,
+                        const char *fmt, ...)
+{
+    char text[400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    pp_error err;
+    pp_frames fr;
+    if (pp_msg_build_error(h->signer, req, engine, code, text, &fr, &err))
+        pp_warn("could not send an error reply: %s", err.msg);
+    else
+        hub_client_send(h, rid, rid_len, &fr, false);
+}
+
+void hub_task_free(hub *h, hub_task *t)
+{
+    hub_client *c = hub_client_get(h, t->client, t->client_len, false);
+    if (c && c->tasks) {
+        c->tasks--;
+        hub_client_release(h, c);
+    }
+    for (int i = 0; i < t->nbody; i++)
+        zmq_msg_close(&t->body[i]);
+    free(t->body);
+    free(t->last_error);
+    free(t);
+}
+
+/* Tells the client that asked that its task will never finish, and
+ * forgets the task.  Nothing is dropped silently. */
+void hub_fail_task(hub *h, hub_task *t, int code, const char *why)
+{
+    pp_header req = {
+        .type = PP_MSG_TASK,
+        .kind = t->kind,
+        .id = t->id,
+        .t_submit = t->t_submit,
+    };
+    memcpy(req.name, t->name, sizeof req.name);
+    pp_error err;
+    pp_frames fr;
+    if (pp_msg_build_error(h->signer, &req, t->engine, code, why, &fr, &err))
+        pp_warn("could not report a failed task: %s", err.msg);
+    else /* before the task is freed: it counts until it is sent */
+        hub_client_send(h, t->client, t->client_len, &fr, true);
+    pp_idmap_remove(&h->tasks, t->id);
+    h->tasks_failed++;
+    hub_task_free(h, t);
+}
+
+static hub_task *task_new(hub *h, pp_frames *fr, const pp_header *hd)
+{
+    zmq_msg_t *client = &fr->route[0];
+    if (zmq_msg_size(client) > RID_MAX)
+        return NULL;
+    hub_task *t = calloc(1, sizeof *t);
+    if (!t)
+        return NULL;
+    t->id = hd->id;
+    t->client_len = zmq_msg_size(client);
+    memcpy(t->client, zmq_msg_data(client), t->client_len);
+    t->engine = -1;
+    t->kind = hd->kind;
+    memcpy(t->name, hd->name, sizeof t->name);
+    t->t_submit = hd->t_submit;
+    t->queued_ns = pp_mono_ns();
+    t->timeout_ms = hd->timeout_ms;
+    if (t->timeout_ms > 0)
+        h->timeouts_seen = true;
+    t->retries_left = hd->retries > 0 ? hd->retries : 0;
+    hub_client *c = hub_client_get(h, t->client, t->client_len, true);
+    if (!c || pp_idmap_put(&h->tasks, t->id, t)) {
+        hub_client_release(h, c);
+        free(t);
+        return NULL;
+    }
+    c->tasks++;
+    return t;
+}
+
+/* Moves the body frames of fr into t, to wait in the queue. */
+static int task_keep_body(hub_task *t, pp_frames *fr)
+{
+    t->body = malloc((size_t)fr->nbody * sizeof *t->body);
+    if (!t->body)
+        return PP_ENOMEM;
+    for (int i = 0; i < fr->nbody; i++) {
+        zmq_msg_init(&t->body[i]);
+        zmq_msg_move(&t->body[i], &fr->body[i]);
+    }
+    t->nbody = fr->nbody;
+    return 0;
+}
+
+void hub_task_submit(hub *h, pp_frames *fr, const pp_header *hd)
+{
+    /* A copy: forwarding the task closes fr's frames, and an error reply
+     * after a failed send still needs to know whom to answer. */
+    uint8_t client[RID_MAX];
+    size_t client_len = zmq_msg_size(&fr->route[0]);
+    if (client_len == 0 || client_len > RID_MAX) {
+        pp_error e2 = { .msg = "a routing id longer than the controller keeps" };
+        hub_count_drop(&h->drops.malformed, "from a client", &e2);
+        return;
+    }
+    memcpy(client, zmq_msg_data(&fr->route[0]), client_len);
+    if (pp_idmap_get(&h->tasks, hd->id)) {
+        reply_error(h, client, client_len, hd, -1, PP_EINVAL,
+                    "task id %016llx is already in use",
+                    (unsigned long long)hd->id);
+        return;
+    }
+    /* Checked before it is multiplied into nanoseconds. */
+    if (hd->timeout_ms < 0 || hd->timeout_ms > HUB_TIMEOUT_MAX_MS) {
+        reply_error(h, client, client_len, hd, hd->engine, PP_EINVAL,
+                    "a task's start timeout must be 0 to %lld ms, not %lld",
+                    (long long)HUB_TIMEOUT_MAX_MS, (long long)hd->timeout_ms);
+        return;
+    }
+    if (h->cfg->backlog > 0) {
+        /* Looked up, not made: a refused task must leave nothing behind.
+         * Results waiting for a client that does not read count too. */
+        if (hub_client_load(h, client, client_len)
+            >= (size_t)h->cfg->backlog) {
+            h->drops.over_backlog++;
+            reply_error(h, client, client_len, hd, hd->engine, PP_EINVAL,
+                        "the controller already holds %lld tasks of this "
+                        "client (its --backlog); wait for results before "
+                        "submitting more",
+                        (long long)h->cfg->backlog);
+            return;
+        }
+    }
+    if (hd->engine < 0) {
+        hub_task *t = task_new(h, fr, hd);
+        if (t) {
+            t->balanced = true;
+            if (task_keep_body(t, fr) == 0
+                && hub_queue_push(&h->queue, t, false) == 0) {
+                hub_dispatch(h);
+                return;
+            }
+            pp_idmap_remove(&h->tasks, t->id);
+            hub_task_free(h, t);
+        }
+        reply_error(h, client, client_len, hd, -1, PP_ENOMEM,
+                    "the controller could not take the task");
+        return;
+    }
+    hub_engine *e = hub_engine_by_id(h, hd->engine);
+    if (!e) {
+        reply_error(h, client, client_len, hd, hd->engine, PP_ENOENT,
+                    "no engine %d is registered", hd->engine);
+        return;
+    }
+    hub_task *t = task_new(h, fr, hd);
+    if (!t) {
+        reply_error(h, client, client_len, hd, e->id, PP_ENOMEM,
+                    "the controller could not take the task");
+        return;
+    }
+    t->engine = e->id;
+    pp_error err;
+    if (pp_seal_renew(&fr->body[1], h->signer, &err)) {
+        pp_idmap_remove(&h->tasks, t->id);
+        hub_task_free(h, t);
+        reply_error(h, client, client_len, hd, e->id, PP_EPROTO,
+                    "the controller could not seal the task: %s", err.msg);
+        return;
+    }
+    if (pp_frames_send(h->engines_sock, fr, e->rid, e->rid_len, &err)) {
+        /* ZMQ_ROUTER_MANDATORY: the engine's connection is gone (killed,
+         * unplugged) though its heartbeats have not run out yet. */
+        pp_idmap_remove(&h->tasks, t->id);
+        hub_task_free(h, t);
+        char how[96];
+        snprintf(how, sizeof how,
+                 "is not connected (its last heartbeat was %.1f s ago)",
+                 (double)(pp_mono_ns() - e->last_beat_ns) / 1e9);
+        /* The client names the engine in front of this. */
+        reply_error(h, client, client_len, hd, e->id, PP_EREMOTE, "%s",
+                    how + strlen("is "));
+        hub_engine_gone(h, e, how, false);
+        return;
+    }
+    e->outstanding++;
+}
+
+void hub_task_result(hub *h, hub_engine *e, pp_frames *fr,
+                      const pp_header *hd)
+{
+    hub_task *t = pp_idmap_get(&h->tasks, hd->parent);
+    if (!t || t->engine != e->id) {
+        pp_debug("result for unknown task %016llx from engine %d",
+                 (unsigned long long)hd->parent, e->id);
+        return;
+    }
+    e->outstanding--;
+    if (t->balanced)
+        e->balanced_outstanding--;
+    e->last_done_ns = pp_mono_ns();
+    if (hd->status && t->balanced && t->retries_left > 0) {
+        char *text = NULL;
+        if (hd->nvalues >= 1 && hd->types[0] == PP_T_STR) {
+            size_t n = zmq_msg_size(&fr->body[3]);
+            text = malloc(n + 16);
+            if (text)
+                snprintf(text, n + 16, "engine %d: %.*s", e->id, (int)n,
+                         (const char *)zmq_msg_data(&fr->body[3]));
+        }
+        free(t->last_error);
+        t->last_error = text;
+        if (hub_retry(h, t, e->id)) {
+            hub_dispatch(h);
+            return;
+        }
+    }
+    pp_idmap_remove(&h->tasks, t->id);
+    e->tasks_done++;
+    h->tasks_done++;
+    pp_error err;
+    if (pp_seal_renew(&fr->body[1], h->signer, &err))
+        pp_warn("could not pass a result to its client: %s", err.msg);
+    else /* before the task is freed: it counts until it is sent */
+        hub_client_send(h, t->client, t->client_len, fr, true);
+    hub_task_free(h, t);
+    hub_dispatch(h);
+}

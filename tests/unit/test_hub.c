@@ -1,0 +1,695 @@
+/* test_hub.c - the controller's logic (pipar_hub), driven one hub_step at
+ * a time over inproc:// sockets in this one thread: a DEALER for each fake
+ * engine and client, messages built with pp_msg_send and the hub's key.
+ * Every wait is a bounded loop of hub_step that polls for the expected
+ * reply; nothing sleeps to synchronise.
+ *
+ * One test reaches into hub_internal.h: to know when the hub's ROUTER has
+ * seen an engine's socket close, which ZeroMQ reports on no socket. */
+#include "unit.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <zmq.h>
+
+#include "hub.h"
+#include "hub_internal.h"
+#include "sign.h"
+#include "wire.h"
+
+/* Each wait gives up after this many steps of at most STEP_MS each. */
+#define STEPS 2000
+#define STEP_MS 5
+
+typedef struct peer {
+    void *sock;
+    pp_signer *signer; /* the hub's key; its own stamps */
+    char rid[32];      /* the DEALER's routing id */
+    int32_t id;        /* an engine's id, once registered */
+} peer;
+
+typedef struct fixture {
+    void *ctx;
+    hub *h;
+    peer *beating; /* an engine every wait keeps alive, if any */
+    int64_t next_beat_ns;
+    hub_config cfg;
+    char engines[64], clients[64], events[64];
+} fixture;
+
+static hub_config config(void)
+{
+    return (hub_config){ .ip = "127.0.0.1", .profile = "unused",
+                         .scheme = "leastload", .hwm = 0,
+                         .heartbeat_s = 60, .heartbeat_misses = 5,
+                         .clock_window_s = PP_CLOCK_WINDOW_S,
+                         .max_message = 1 << 20, .backlog = 0 };
+}
+
+static void hub_up(fixture *fx, const hub_config *cfg)
+{
+    static int serial;
+    serial++;
+    snprintf(fx->engines, sizeof fx->engines, "inproc://hub-engines-%d",
+             serial);
+    snprintf(fx->clients, sizeof fx->clients, "inproc://hub-clients-%d",
+             serial);
+    snprintf(fx->events, sizeof fx->events, "inproc://hub-events-%d",
+             serial);
+    fx->cfg = *cfg;
+    fx->beating = NULL;
+    fx->next_beat_ns = 0;
+    fx->ctx = zmq_ctx_new();
+    assert_non_null(fx->ctx);
+    hub_endpoints ep = { .ctx = fx->ctx, .engines = fx->engines,
+                         .clients = fx->clients, .events = fx->events };
+    pp_error err = { 0 };
+    if (hub_open(&fx->cfg, &ep, &fx->h, &err))
+        fail_msg("hub_open: %s", err.msg);
+}
+
+static void hub_down(fixture *fx)
+{
+    hub_close(&fx->h);
+    assert_null(fx->h);
+    zmq_ctx_term(fx->ctx);
+}
+
+/* A DEALER with routing id rid, connected to the engines' or clients'
+ * endpoint; rcvhwm 0 keeps ZeroMQ's default. */
+static void peer_open(fixture *fx, peer *p, const char *rid, bool engine,
+                      int rcvhwm)
+{
+    memset(p, 0, sizeof *p);
+    p->id = -1;
+    snprintf(p->rid, sizeof p->rid, "%s", rid);
+    p->sock = zmq_socket(fx->ctx, ZMQ_DEALER);
+    assert_non_null(p->sock);
+    int zero = 0;
+    zmq_setsockopt(p->sock, ZMQ_LINGER, &zero, sizeof zero);
+    zmq_setsockopt(p->sock, ZMQ_ROUTING_ID, rid, strlen(rid));
+    if (rcvhwm)
+        zmq_setsockopt(p->sock, ZMQ_RCVHWM, &rcvhwm, sizeof rcvhwm);
+    assert_int_equal(
+        zmq_connect(p->sock, engine ? fx->engines : fx->clients), 0);
+    p->signer = pp_signer_new(hub_key(fx->h), PP_KEY_SIZE, NULL);
+    assert_non_null(p->signer);
+}
+
+static void peer_close(peer *p)
+{
+    if (p->sock)
+        zmq_close(p->sock);
+    p->sock = NULL;
+    pp_signer_destroy(&p->signer);
+}
+
+static void peer_send(peer *p, pp_header *hd, pp_value *vals, size_t n)
+{
+    pp_error err = { 0 };
+    if (pp_msg_send(p->sock, p->signer, NULL, 0, hd, vals, n, &err))
+        fail_msg("pp_msg_send from %s: %s", p->rid, err.msg);
+}
+
+/* One message the hub sent p, verified, if one is there. */
+static bool peer_poll(peer *p, pp_header *hd, pp_values *vals)
+{
+    pp_frames fr;
+    pp_error err = { 0 };
+    if (pp_frames_recv(p->sock, &fr, ZMQ_DONTWAIT, &err))
+        return false;
+    if (pp_frames_verify(&fr, p->signer, hd, &err))
+        fail_msg("%s refuses a message from the hub: %s", p->rid, err.msg);
+    memset(vals, 0, sizeof *vals);
+    assert_int_equal(pp_frames_take_values(&fr, hd, vals, &err), 0);
+    pp_frames_close(&fr);
+    return true;
+}
+
+static void engine_beat(peer *e);
+
+/* One turn of the hub, the beating engine's beat first when it is due:
+ * four a period, as the engine's heart beats. */
+static void step(fixture *fx)
+{
+    int64_t now = pp_mono_ns();
+    if (fx->beating && now >= fx->next_beat_ns) {
+        engine_beat(fx->beating);
+        fx->next_beat_ns = now + (int64_t)(fx->cfg.heartbeat_s * 1e9 / 4);
+    }
+    assert_int_equal(hub_step(fx->h, STEP_MS), 0);
+}
+
+/* Steps the hub until p gets a message of that type (and parent, unless
+ * 0); others on the way are dropped. */
+static void await(fixture *fx, peer *p, pp_msg_type type, uint64_t parent,
+                  pp_header *hd, pp_values *vals)
+{
+    for (int i = 0; i < STEPS; i++) {
+        step(fx);
+        while (peer_poll(p, hd, vals)) {
+            if (hd->type == type && (!parent || hd->parent == parent))
+                return;
+            pp_values_free(vals);
+        }
+    }
+    fail_msg("%s got no message of type %d (parent %016llx) in %d steps",
+             p->rid, type, (unsigned long long)parent, STEPS);
+}
+
+static char *text_of(const pp_values *vals)
+{
+    assert_true(vals->n >= 1 && vals->v[0].type == PP_T_STR);
+    char *s = pp_value_strdup(&vals->v[0]);
+    assert_non_null(s);
+    return s;
+}
+
+static int64_t i64_of(const pp_values *vals)
+{
+    assert_true(vals->n >= 1 && vals->v[0].type == PP_T_I64
+                && vals->v[0].size == sizeof(int64_t));
+    return pp_value_i64s(&vals->v[0])[0];
+}
+
+/* ---- what engines and clients say ---------------------------------------- */
+
+static uint64_t engine_register(peer *e, int64_t attempt)
+{
+    pp_header hd = { .type = PP_MSG_REGISTER, .id = pp_msg_id_next(),
+                     .engine = -1 };
+    int64_t pid_attempt[2] = { 4242, attempt };
+    pp_value v[2];
+    assert_int_equal(pp_value_str(&v[0], "testhost"), 0);
+    assert_int_equal(pp_value_i64(&v[1], pid_attempt, 2), 0);
+    peer_send(e, &hd, v, 2);
+    return hd.id;
+}
+
+/* Registers e and returns the id the hub gave it. */
+static int32_t engine_up(fixture *fx, peer *e, int64_t attempt)
+{
+    uint64_t req = engine_register(e, attempt);
+    pp_header hd;
+    pp_values vals;
+    await(fx, e, PP_MSG_REGISTERED, req, &hd, &vals);
+    pp_values_free(&vals);
+    e->id = hd.engine;
+    return hd.engine;
+}
+
+/* A beat as the engine's heart sends it: the main socket's routing id. */
+static void engine_beat(peer *e)
+{
+    pp_header hd = { .type = PP_MSG_HEARTBEAT, .id = pp_msg_id_next(),
+                     .engine = e->id };
+    pp_value v;
+    assert_int_equal(
+        pp_value_bytes(&v, PP_T_BYTES, e->rid, strlen(e->rid)), 0);
+    peer_send(e, &hd, &v, 1);
+}
+
+static void engine_answer(peer *e, const pp_header *task, int64_t value)
+{
+    pp_header hd = { .type = PP_MSG_RESULT, .kind = task->kind,
+                     .id = pp_msg_id_next(), .parent = task->id,
+                     .engine = e->id, .t_submit = task->t_submit };
+    memcpy(hd.name, task->name, sizeof hd.name);
+    pp_value v;
+    assert_int_equal(pp_value_i64(&v, &value, 1), 0);
+    peer_send(e, &hd, &v, 1);
+}
+
+/* An echo task with one i64; engine -1 for the balanced scheduler. */
+static uint64_t client_submit(peer *c, int32_t engine, int64_t value,
+                              int retries)
+{
+    pp_header hd = { .type = PP_MSG_TASK, .kind = PP_TASK_APPLY,
+                     .id = pp_msg_id_next(), .engine = engine,
+                     .retries = retries, .t_submit = pp_now_ns() };
+    assert_int_equal(pp_header_set_name(&hd, "echo", NULL), 0);
+    pp_value v;
+    assert_int_equal(pp_value_i64(&v, &value, 1), 0);
+    peer_send(c, &hd, &v, 1);
+    return hd.id;
+}
+
+static uint64_t client_ask(peer *c, pp_msg_type type)
+{
+    pp_header hd = { .type = (uint8_t)type, .id = pp_msg_id_next(),
+                     .engine = -1 };
+    peer_send(c, &hd, NULL, 0);
+    return hd.id;
+}
+
+/* The ids the hub lists, as "[0, 1]". */
+static void client_ids(fixture *fx, peer *c, char *out, size_t size)
+{
+    uint64_t req = client_ask(c, PP_MSG_IDS);
+    pp_header hd;
+    pp_values vals;
+    await(fx, c, PP_MSG_IDS, req, &hd, &vals);
+    assert_int_equal(hd.status, 0);
+    assert_true(vals.n == 1 && vals.v[0].type == PP_T_I64);
+    size_t at = (size_t)snprintf(out, size, "[");
+    for (size_t i = 0; i < pp_value_count(&vals.v[0]); i++)
+        at += (size_t)snprintf(out + at, size - at, "%s%lld", i ? ", " : "",
+                               (long long)pp_value_i64s(&vals.v[0])[i]);
+    snprintf(out + at, size - at, "]");
+    pp_values_free(&vals);
+}
+
+static json_t *client_status(fixture *fx, peer *c)
+{
+    uint64_t req = client_ask(c, PP_MSG_STATUS);
+    pp_header hd;
+    pp_values vals;
+    await(fx, c, PP_MSG_STATUS, req, &hd, &vals);
+    char *text = text_of(&vals);
+    pp_values_free(&vals);
+    json_t *root = json_loads(text, 0, NULL);
+    if (!root)
+        fail_msg("the status is no JSON: %s", text);
+    free(text);
+    return root;
+}
+
+static json_int_t status_number(fixture *fx, peer *c, const char *key)
+{
+    json_t *root = client_status(fx, c);
+    json_t *v = json_object_get(root, key);
+    assert_true(json_is_integer(v));
+    json_int_t n = json_integer_value(v);
+    json_decref(root);
+    return n;
+}
+
+/* ---- the tests ------------------------------------------------------------ */
+
+static void registration_gives_ids_in_order_and_keeps_them_on_register_again(
+    void **state)
+{
+    (void)state;
+    fixture fx;
+    hub_config cfg = config();
+    hub_up(&fx, &cfg);
+    peer e0, e1, c;
+    peer_open(&fx, &e0, "engine-a", true, 0);
+    peer_open(&fx, &e1, "engine-b", true, 0);
+    peer_open(&fx, &c, "client", false, 0);
+    assert_int_equal(engine_up(&fx, &e0, 1), 0);
+    assert_int_equal(engine_up(&fx, &e1, 1), 1);
+    char ids[64];
+    client_ids(&fx, &c, ids, sizeof ids);
+    assert_string_equal(ids, "[0, 1]");
+
+    /* A task engine 0 holds when it registers again: both stay. */
+    uint64_t task = client_submit(&c, 0, 7, 0);
+    pp_header hd;
+    pp_values vals;
+    await(&fx, &e0, PP_MSG_TASK, 0, &hd, &vals);
+    assert_true(hd.id == task);
+    pp_header task_hd = hd;
+    pp_values_free(&vals);
+    assert_int_equal(engine_up(&fx, &e0, 2), 0);
+    client_ids(&fx, &c, ids, sizeof ids);
+    assert_string_equal(ids, "[0, 1]");
+    json_t *st = client_status(&fx, &c);
+    json_t *first = json_array_get(json_object_get(st, "engines"), 0);
+    assert_i64_equal(json_integer_value(json_object_get(first, "id")), 0);
+    assert_i64_equal(
+        json_integer_value(json_object_get(first, "outstanding")), 1);
+    json_decref(st);
+    engine_answer(&e0, &task_hd, 70);
+    await(&fx, &c, PP_MSG_RESULT, task, &hd, &vals);
+    assert_int_equal(hd.status, 0);
+    assert_int_equal(hd.engine, 0);
+    assert_i64_equal(i64_of(&vals), 70);
+    pp_values_free(&vals);
+
+    peer_close(&e0);
+    peer_close(&e1);
+    peer_close(&c);
+    hub_down(&fx);
+}
+
+static void unregister_hands_a_balanced_task_to_another_engine(void **state)
+{
+    (void)state;
+    fixture fx;
+    hub_config cfg = config();
+    hub_up(&fx, &cfg);
+    peer leaving, staying, c;
+    peer_open(&fx, &leaving, "engine-leaving", true, 0);
+    peer_open(&fx, &staying, "engine-staying", true, 0);
+    peer_open(&fx, &c, "client", false, 0);
+    assert_int_equal(engine_up(&fx, &leaving, 1), 0);
+    /* The only engine: the balanced task goes to it. */
+    uint64_t task = client_submit(&c, -1, 5, 0);
+    pp_header hd;
+    pp_values vals;
+    await(&fx, &leaving, PP_MSG_TASK, 0, &hd, &vals);
+    assert_true(hd.id == task);
+    pp_values_free(&vals);
+    assert_int_equal(engine_up(&fx, &staying, 1), 1);
+
+    int64_t attempts = 1;
+    pp_header bye = { .type = PP_MSG_UNREGISTER, .id = pp_msg_id_next(),
+                      .engine = leaving.id };
+    pp_value v;
+    assert_int_equal(pp_value_i64(&v, &attempts, 1), 0);
+    peer_send(&leaving, &bye, &v, 1);
+    await(&fx, &leaving, PP_MSG_UNREGISTER, bye.id, &hd, &vals);
+    assert_int_equal(hd.engine, 0);
+    pp_values_free(&vals);
+    char ids[64];
+    client_ids(&fx, &c, ids, sizeof ids);
+    assert_string_equal(ids, "[1]");
+
+    /* Never started on the engine that left cleanly: handed to the other
+     * one, no retry needed. */
+    await(&fx, &staying, PP_MSG_TASK, 0, &hd, &vals);
+    assert_true(hd.id == task);
+    pp_values_free(&vals);
+    engine_answer(&staying, &hd, 50);
+    await(&fx, &c, PP_MSG_RESULT, task, &hd, &vals);
+    assert_int_equal(hd.status, 0);
+    assert_int_equal(hd.engine, 1);
+    assert_i64_equal(i64_of(&vals), 50);
+    pp_values_free(&vals);
+
+    peer_close(&leaving);
+    peer_close(&staying);
+    peer_close(&c);
+    hub_down(&fx);
+}
+
+static void an_engine_that_stops_beating_is_dead_and_its_tasks_fail_or_move(
+    void **state)
+{
+    (void)state;
+    fixture fx;
+    hub_config cfg = config();
+    cfg.heartbeat_s = 0.02;
+    cfg.heartbeat_misses = 2;
+    hub_up(&fx, &cfg);
+    peer quiet, beating, c;
+    peer_open(&fx, &quiet, "engine-quiet", true, 0);
+    peer_open(&fx, &beating, "engine-beating", true, 0);
+    peer_open(&fx, &c, "client", false, 0);
+
+    /* The quiet engine beats while it takes a balanced task (with a retry:
+     * it is the only engine) and a direct one, then stops. */
+    assert_int_equal(engine_up(&fx, &quiet, 1), 0);
+    fx.beating = &quiet;
+    fx.next_beat_ns = 0;
+    pp_header hd;
+    pp_values vals;
+    uint64_t balanced = client_submit(&c, -1, 3, 1);
+    await(&fx, &quiet, PP_MSG_TASK, 0, &hd, &vals);
+    assert_true(hd.id == balanced);
+    pp_values_free(&vals);
+    uint64_t direct = client_submit(&c, 0, 4, 0);
+    await(&fx, &quiet, PP_MSG_TASK, 0, &hd, &vals);
+    assert_true(hd.id == direct);
+    pp_values_free(&vals);
+    fx.beating = NULL;
+    assert_int_equal(engine_up(&fx, &beating, 1), 1);
+    fx.beating = &beating;
+    fx.next_beat_ns = 0;
+
+    /* Within a bounded number of steps: the direct task fails naming the
+     * quiet engine, the balanced one runs on the beating engine. */
+    bool failed = false, done = false;
+    int64_t dead_at = 0;
+    for (int i = 0; i < STEPS && !(failed && done); i++) {
+        step(&fx);
+        while (peer_poll(&beating, &hd, &vals)) {
+            if (hd.type == PP_MSG_TASK) {
+                assert_true(hd.id == balanced);
+                engine_answer(&beating, &hd, 30);
+            }
+            pp_values_free(&vals);
+        }
+        while (peer_poll(&c, &hd, &vals)) {
+            assert_int_equal(hd.type, PP_MSG_RESULT);
+            if (hd.parent == direct) {
+                assert_false(failed);
+                failed = true;
+                dead_at = pp_mono_ns();
+                assert_int_equal(hd.status, PP_EREMOTE);
+                assert_int_equal(hd.engine, 0);
+                char *text = text_of(&vals);
+                assert_contains(text, "died (no heartbeat");
+                free(text);
+            } else {
+                assert_true(hd.parent == balanced);
+                assert_false(done);
+                done = true;
+                assert_int_equal(hd.status, 0);
+                assert_int_equal(hd.engine, 1);
+                assert_i64_equal(i64_of(&vals), 30);
+            }
+            pp_values_free(&vals);
+        }
+    }
+    assert_true(failed && done);
+    char ids[64];
+    client_ids(&fx, &c, ids, sizeof ids);
+    assert_string_equal(ids, "[1]");
+    assert_i64_equal(status_number(&fx, &c, "tasks_retried"), 1);
+
+    /* The engine that beats outlives several times the limit (40 ms). */
+    for (int i = 0; i < STEPS && pp_mono_ns() - dead_at < 200000000; i++)
+        step(&fx);
+    client_ids(&fx, &c, ids, sizeof ids);
+    assert_string_equal(ids, "[1]");
+
+    peer_close(&quiet);
+    peer_close(&beating);
+    peer_close(&c);
+    hub_down(&fx);
+}
+
+/* Steps the hub until its ROUTER has seen the engine's socket close: then
+ * a send to it fails (ZMQ_ROUTER_MANDATORY).  A probe that still goes
+ * through reaches a socket that is closed, which reads nothing. */
+static void await_gone(fixture *fx, const char *rid)
+{
+    for (int i = 0; i < STEPS; i++) {
+        if (zmq_send(fx->h->engines_sock, rid, strlen(rid),
+                     ZMQ_SNDMORE | ZMQ_DONTWAIT)
+            < 0) {
+            assert_int_equal(zmq_errno(), EHOSTUNREACH);
+            return;
+        }
+        zmq_send(fx->h->engines_sock, "", 0, ZMQ_DONTWAIT);
+        step(fx);
+    }
+    fail_msg("the hub still reaches %s after %d steps", rid, STEPS);
+}
+
+static void a_task_for_an_engine_whose_socket_closed_fails_at_once(
+    void **state)
+{
+    (void)state;
+    fixture fx;
+    hub_config cfg = config();
+    hub_up(&fx, &cfg);
+    peer gone, other, c;
+    peer_open(&fx, &gone, "engine-gone", true, 0);
+    peer_open(&fx, &other, "engine-other", true, 0);
+    peer_open(&fx, &c, "client", false, 0);
+    assert_int_equal(engine_up(&fx, &gone, 1), 0);
+    assert_int_equal(engine_up(&fx, &other, 1), 1);
+    peer_close(&gone);
+    await_gone(&fx, "engine-gone");
+
+    /* Its heartbeats have not run out (60 s), but the send fails. */
+    uint64_t task = client_submit(&c, 0, 1, 0);
+    pp_header hd;
+    pp_values vals;
+    await(&fx, &c, PP_MSG_RESULT, task, &hd, &vals);
+    assert_int_equal(hd.status, PP_EREMOTE);
+    assert_int_equal(hd.engine, 0);
+    char *text = text_of(&vals);
+    assert_contains(text, "not connected");
+    free(text);
+    pp_values_free(&vals);
+
+    /* The hub goes on: the engine is gone, the other one works. */
+    char ids[64];
+    client_ids(&fx, &c, ids, sizeof ids);
+    assert_string_equal(ids, "[1]");
+    task = client_submit(&c, 0, 2, 0);
+    await(&fx, &c, PP_MSG_RESULT, task, &hd, &vals);
+    assert_int_equal(hd.status, PP_ENOENT);
+    pp_values_free(&vals);
+    task = client_submit(&c, 1, 3, 0);
+    await(&fx, &other, PP_MSG_TASK, 0, &hd, &vals);
+    assert_true(hd.id == task);
+    pp_values_free(&vals);
+    engine_answer(&other, &hd, 33);
+    await(&fx, &c, PP_MSG_RESULT, task, &hd, &vals);
+    assert_int_equal(hd.status, 0);
+    assert_i64_equal(i64_of(&vals), 33);
+    pp_values_free(&vals);
+
+    peer_close(&other);
+    peer_close(&c);
+    hub_down(&fx);
+}
+
+static bool seen_once(const uint64_t *ids, bool *seen, size_t n, uint64_t id,
+                      size_t *at)
+{
+    for (size_t i = 0; i < n; i++)
+        if (ids[i] == id) {
+            if (seen[i])
+                fail_msg("a reply to %016llx came twice",
+                         (unsigned long long)id);
+            seen[i] = true;
+            *at = i;
+            return true;
+        }
+    return false;
+}
+
+static void a_client_that_does_not_read_gets_every_result_once_it_reads(
+    void **state)
+{
+    (void)state;
+    enum { BACKLOG = 4, ASKS = 8 };
+    fixture fx;
+    hub_config cfg = config();
+    cfg.backlog = BACKLOG;
+    hub_up(&fx, &cfg);
+    peer e, c, watcher;
+    peer_open(&fx, &e, "engine", true, 0);
+    /* Over inproc the pipe holds the hub's SNDHWM (the backlog) plus the
+     * reader's RCVHWM: 5 messages. */
+    peer_open(&fx, &c, "client-slow", false, 1);
+    peer_open(&fx, &watcher, "client-watcher", false, 0);
+    assert_int_equal(engine_up(&fx, &e, 1), 0);
+
+    /* Replies the client does not read fill its pipe... */
+    uint64_t asks[ASKS];
+    for (int i = 0; i < ASKS; i++)
+        asks[i] = client_ask(&c, PP_MSG_IDS);
+    /* ...so the results of its tasks wait in the controller. */
+    uint64_t tasks[BACKLOG];
+    for (int i = 0; i < BACKLOG; i++)
+        tasks[i] = client_submit(&c, 0, 100 + i, 0);
+    pp_header hd;
+    pp_values vals;
+    for (int i = 0; i < BACKLOG; i++) {
+        await(&fx, &e, PP_MSG_TASK, 0, &hd, &vals);
+        engine_answer(&e, &hd, i64_of(&vals) * 10);
+        pp_values_free(&vals);
+    }
+    json_int_t waiting = 0;
+    for (int i = 0; i < STEPS && waiting < BACKLOG; i++)
+        waiting = status_number(&fx, &watcher, "results_waiting");
+    assert_i64_equal(waiting, BACKLOG);
+
+    /* Its backlog is full of results: a further task is refused. */
+    uint64_t refused = client_submit(&c, 0, 999, 0);
+    json_int_t over = 0;
+    for (int i = 0; i < STEPS && !over; i++) {
+        json_t *st = client_status(&fx, &watcher);
+        over = json_integer_value(json_object_get(
+            json_object_get(st, "dropped"), "over_backlog"));
+        json_decref(st);
+    }
+    assert_i64_equal(over, 1);
+
+    /* Once it reads: every reply, once, in the order they were made. */
+    bool asked[ASKS] = { false }, done[BACKLOG] = { false };
+    int nasked = 0, ndone = 0, nrefused = 0;
+    for (int i = 0; i < STEPS && nasked + ndone + nrefused < ASKS + BACKLOG + 1;
+         i++) {
+        step(&fx);
+        while (peer_poll(&c, &hd, &vals)) {
+            size_t at;
+            if (seen_once(asks, asked, ASKS, hd.parent, &at)) {
+                assert_int_equal(hd.type, PP_MSG_IDS);
+                assert_int_equal(ndone + nrefused, 0);
+                nasked++;
+            } else if (seen_once(tasks, done, BACKLOG, hd.parent, &at)) {
+                assert_int_equal(hd.type, PP_MSG_RESULT);
+                assert_int_equal(hd.status, 0);
+                assert_int_equal(nasked, ASKS);
+                assert_i64_equal(i64_of(&vals), (100 + (int64_t)at) * 10);
+                ndone++;
+            } else {
+                assert_true(hd.parent == refused);
+                assert_int_equal(nrefused++, 0);
+                assert_int_equal(hd.status, PP_EINVAL);
+                char *text = text_of(&vals);
+                assert_contains(text, "--backlog");
+                free(text);
+            }
+            pp_values_free(&vals);
+        }
+    }
+    assert_int_equal(nasked, ASKS);
+    assert_int_equal(ndone, BACKLOG);
+    assert_int_equal(nrefused, 1);
+    assert_i64_equal(status_number(&fx, &watcher, "results_waiting"), 0);
+
+    peer_close(&e);
+    peer_close(&c);
+    peer_close(&watcher);
+    hub_down(&fx);
+}
+
+static void a_message_signed_with_another_key_is_counted_not_answered(
+    void **state)
+{
+    (void)state;
+    fixture fx;
+    hub_config cfg = config();
+    hub_up(&fx, &cfg);
+    peer c, stranger;
+    peer_open(&fx, &c, "client", false, 0);
+    peer_open(&fx, &stranger, "stranger", false, 0);
+    static const uint8_t other_key[PP_KEY_SIZE] = "not the cluster's key";
+    pp_signer_destroy(&stranger.signer);
+    stranger.signer = pp_signer_new(other_key, sizeof other_key, NULL);
+    client_ask(&stranger, PP_MSG_IDS);
+    json_int_t bad = 0;
+    for (int i = 0; i < STEPS && !bad; i++) {
+        json_t *st = client_status(&fx, &c);
+        bad = json_integer_value(json_object_get(
+            json_object_get(st, "dropped"), "bad_signature"));
+        json_decref(st);
+    }
+    assert_i64_equal(bad, 1);
+    pp_header hd;
+    pp_values vals;
+    assert_false(peer_poll(&stranger, &hd, &vals));
+
+    peer_close(&c);
+    peer_close(&stranger);
+    hub_down(&fx);
+}
+
+static const struct CMUnitTest tests[] = {
+    cmocka_unit_test(
+        registration_gives_ids_in_order_and_keeps_them_on_register_again),
+    cmocka_unit_test(unregister_hands_a_balanced_task_to_another_engine),
+    cmocka_unit_test(
+        an_engine_that_stops_beating_is_dead_and_its_tasks_fail_or_move),
+    cmocka_unit_test(a_task_for_an_engine_whose_socket_closed_fails_at_once),
+    cmocka_unit_test(
+        a_client_that_does_not_read_gets_every_result_once_it_reads),
+    cmocka_unit_test(
+        a_message_signed_with_another_key_is_counted_not_answered),
+};
+
+int main(void)
+{
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
