@@ -15,6 +15,11 @@ def _in_notebook():
 class _Widget:
     def __init__(self, n):
         import ipywidgets
+        if int(ipywidgets.__version__.split(".")[0]) < 7:
+            # ipywidgets 6 (Debian 12's) speaks a widget protocol today's
+            # notebook front ends (and nbclient) do not render.
+            raise ImportError("ipywidgets %s is older than 7"
+                              % ipywidgets.__version__)
         from IPython.display import display
         self.bar = ipywidgets.IntProgress(min=0, max=n, value=0,
                                           description="tasks")
