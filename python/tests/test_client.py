@@ -1,0 +1,206 @@
+"""The article's calls from Python against a real 2-engine cluster; every
+expected value is computed here, in Python, independently."""
+import datetime
+import os
+import subprocess
+import sys
+
+import pytest
+
+import pipar
+
+POWERS = [x ** 10 for x in range(64)]
+
+
+def test_ids(client):
+    assert client.ids == [0, 1]
+    assert len(client) == 2
+
+
+def test_connect_by_file_and_profile(cluster):
+    _, home, url = cluster
+    with pipar.Client(url_file=url) as c:
+        assert c.ids == [0, 1]
+        assert c.url_file == url
+    with pipar.Client(profile="default") as c:
+        assert c.url_file == url
+
+
+def test_no_cluster_for_profile(cluster):
+    _, home, _ = cluster
+    with pytest.raises(pipar.NotFoundError) as e:
+        pipar.Client(profile="nosuch")
+    want = str(home / "profile_nosuch" / "security" / "client.json")
+    assert want in str(e.value)
+    assert "\n" not in str(e.value)
+
+
+def test_hello(client):
+    assert client[:].apply_sync("hello") == ["Hello World", "Hello World"]
+    assert client[0].apply_sync("hello") == "Hello World"
+    assert client[-1].apply_sync("hello") == "Hello World"
+    ar = client[:].apply_async("hello")
+    assert isinstance(ar, pipar.AsyncResult)
+    assert ar.get(10) == ["Hello World"] * 2
+
+
+def test_scatter_execute_gather_powers(dview):
+    dview.scatter("x", range(64))
+    dview.execute("y = powers(x)")  # %px y = [i**10 for i in x]
+    assert dview.gather("y") == POWERS
+    # The same, in pp_view_execute's terms, with an extra argument.
+    dview.execute("powers", "x", "z", 3)
+    assert dview.gather("z") == [x ** 3 for x in range(64)]
+    dview.execute("w = powers(x, 2)")
+    assert dview.gather("w") == [x * x for x in range(64)]
+    # Each engine holds its contiguous block of x.
+    assert dview.pull("x") == [list(range(32)), list(range(32, 64))]
+
+
+def test_numpy_in(dview):
+    np = pytest.importorskip("numpy")
+    dview.scatter("xn", np.arange(64, dtype=np.int32))
+    dview.execute("yn = powers(xn)")
+    assert dview.gather("yn") == POWERS
+    dview.scatter("f", np.linspace(0, 1, 5))
+    assert dview.gather("f") == [0.0, 0.25, 0.5, 0.75, 1.0]
+
+
+def test_push_pull(client, dview):
+    dview.push({"a": [1, 2, 3], "s": "text"})
+    assert dview.pull("a") == [[1, 2, 3], [1, 2, 3]]
+    assert dview.pull("s") == ["text", "text"]
+    dview["b"] = [0.5]
+    assert client[1]["b"] == [0.5]
+
+
+def test_values_round_trip(client):
+    got = client[0].apply_sync("echo", 7, 2.5, [1, -2, 2 ** 62], [1, 2.5],
+                               "héllo", b"\x00\xffbytes")
+    assert got == ([7], [2.5], [1, -2, 2 ** 62], [1.0, 2.5], "héllo",
+                   b"\x00\xffbytes")
+    assert client[0].apply_sync("noop") is None
+    with pytest.raises(TypeError):
+        client[0].apply_sync("echo", True)
+    with pytest.raises(OverflowError):
+        client[0].apply_sync("echo", 2 ** 63)
+
+
+def test_balanced_map_chunksize_10(lview):
+    lview.block = True
+    assert lview.map("powers", range(64), chunksize=10) == POWERS
+    lview.block = False
+    ar = lview.map("powers", range(64), chunksize=10)
+    assert isinstance(ar, pipar.AsyncResult)
+    assert len(ar) == 7  # ceil(64 / 10) tasks
+    assert ar.get(30) == POWERS
+    assert lview.map_sync("powers", list(range(64))) == POWERS  # 64 tasks
+
+
+def test_map_items_one_a_task(lview):
+    assert lview.map_sync("echo", ["a", "b", "c"]) == ["a", "b", "c"]
+    assert lview.map_sync("sleep", [0.01, 0.01]) == [None, None]
+
+
+def test_async_result(client, lview):
+    ar = lview.map_async("powers", range(64), chunksize=10)
+    assert len(ar) == 7
+    assert list(ar) == POWERS  # in order, as the results arrive
+    assert ar.ready() and ar.progress == 7 and ar.successful()
+    ids = set(client.ids)
+    meta = ar.metadata
+    assert len(meta) == 7
+    for m in meta:
+        assert m["engine_id"] in ids
+        assert isinstance(m["submitted"], datetime.datetime)
+        assert m["submitted"] <= m["started"] <= m["completed"]
+        assert m["status"] == 0
+    assert len(set(ar.msg_ids)) == 7
+    assert ar.wall_time > 0 and ar.serial_time >= 0
+    # Completion order: every chunk once.
+    ar2 = lview.map_async("powers", range(64), chunksize=10)
+    chunks = list(ar2.as_completed())
+    assert sorted(x for chunk in chunks for x in chunk) == POWERS
+    assert sorted(len(chunk) for chunk in chunks) == [4] + [10] * 6
+
+
+def test_progress_rises(lview):
+    ar = lview.map_async("sleep", [0.2] * 4)  # 2 rounds on 2 engines
+    assert not ar.ready()
+    assert ar.progress < 4
+    seen = []
+    for i, r in enumerate(ar):
+        assert r is None
+        seen.append(ar.progress)
+        assert ar.progress >= i + 1
+    assert seen[-1] == 4
+    assert ar.serial_time >= 0.8 * 0.99
+    assert ar.wall_time >= 0.4 * 0.99
+    assert {m["engine_id"] for m in ar.metadata} == {0, 1}
+
+
+def test_wait_interactive_plain(lview, capsys):
+    ar = lview.map_async("powers", range(64), chunksize=10)
+    ar.wait_interactive(interval=0.05)
+    out = capsys.readouterr().out
+    assert "7/7 tasks finished" in out
+    assert ar.get() == POWERS
+
+
+def test_apply_balanced_and_block(lview):
+    assert lview.apply_sync("hello") == "Hello World"
+    ar = lview.apply("hello")
+    assert ar.get(10) == "Hello World"
+    assert isinstance(ar.metadata, dict) and ar.metadata["engine_id"] in (0, 1)
+    lview.block = True
+    assert lview.apply("hello") == "Hello World"
+
+
+def test_unknown_workload_raises_pipar_message(client):
+    with pytest.raises(pipar.RemoteError) as e:
+        client[0].apply_sync("nosuch")
+    assert str(e.value) == "engine 0: no workload named 'nosuch'"
+    assert isinstance(e.value, pipar.PiparError)
+    assert e.value.code == -7
+    with pytest.raises(pipar.RemoteError, match=r"^engine 1: fail: boom$"):
+        client[1].apply_sync("fail", "boom")
+    ar = client[:].apply_async("powers", [2], -1)
+    with pytest.raises(pipar.RemoteError,
+                       match=r"^engine 0: powers: exponent -1 is negative$"):
+        ar.get(10)
+    assert not ar.successful()
+
+
+def test_bad_calls(client, dview):
+    with pytest.raises(pipar.PiparError) as e:
+        dview.gather("never_scattered")
+    assert "never_scattered" in str(e.value)
+    with pytest.raises(pipar.InvalidError):
+        dview.execute("this is not an assignment")
+    with pytest.raises(pipar.PiparError):
+        client[[7]].apply_sync("hello")
+
+
+def test_get_timeout(lview):
+    ar = lview.apply_async("sleep", 0.5)
+    with pytest.raises(pipar.TimeoutError) as e:
+        ar.get(0.05)
+    assert isinstance(e.value, TimeoutError)
+    assert str(e.value) == "pipar: 0 of 1 tasks finished within 0.05 s"
+    assert ar.get(10) is None
+
+
+def test_library_not_found_names_what_was_tried(tmp_path):
+    missing = tmp_path / "nowhere" / "libpipar.so"
+    env = dict(os.environ, PIPAR_LIB=str(missing))
+    out = subprocess.run(
+        [sys.executable, "-c", "import pipar; pipar.Client()"],
+        capture_output=True, text=True, env=env, timeout=60)
+    assert out.returncode != 0
+    assert "LibraryNotFound" in out.stderr
+    assert str(missing) in out.stderr and "$PIPAR_LIB" in out.stderr
+
+
+def test_library_found():
+    path = pipar.library_path()
+    assert os.path.basename(path).startswith("libpipar.so")
