@@ -737,16 +737,15 @@ void modules_load_dir(modules *m)
     if (!d)
         return;
     pp_error err = { 0 };
-    if (refused(m, &err)) {
-        pp_warn("not loading the modules of %s: %s", dir, err.msg);
-        closedir(d);
-        return;
-    }
     for (struct dirent *e; (e = readdir(d));) {
         size_t n = strlen(e->d_name);
         if (n < 3 || n > MODULE_NAME_MAX + 2
             || strcmp(e->d_name + n - 2, ".c") != 0)
             continue;
+        if (refused(m, &err)) {
+            pp_warn("not loading the modules of %s: %s", dir, err.msg);
+            break;
+        }
         char name[MODULE_NAME_MAX + 1], path[PP_PATH_MAX + 64],
             display[256] = "";
         snprintf(name, sizeof name, "%.*s", (int)(n - 2), e->d_name);
