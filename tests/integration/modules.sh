@@ -109,6 +109,15 @@ expect_error 1 "no workload named 'square'" "${D[@]}" apply square 3
 [ -e "$PIPAR_DIR/profile_$P/modules/sq.c" ] && fail "the record of sq survived unload"
 expect_error 1 "unload: no engine has a module named 'sq'" "${D[@]}" unload sq
 
+# The example of docs/workloads.md works as printed.
+awk '/^```c$/ { on = 1; next } /^```$/ { if (on) exit } on' \
+    "$HERE/../../docs/workloads.md" >docsq.c
+expect_contains "the docs' example" "loaded module 'docsq' (square sum_range)" \
+    "$("${D[@]}" load docsq.c)"
+expect_eq "its sum_range" "[[45], [45], [45]]" "$("${D[@]}" apply sum_range 0 10)"
+expect_eq "its map" "[0, 1, 4, 9, 16]" "$("${D[@]}" map square --range 0:5 2>/dev/null)"
+"${D[@]}" unload docsq >/dev/null
+
 # Bad input to the commands: one line each.
 expect_error 2 "load needs one C file" "${D[@]}" load
 expect_error 1 "load: cannot read nope.c" "${D[@]}" load nope.c
