@@ -54,7 +54,7 @@ static int arg_get(const pp_value *args, size_t nargs, size_t i,
 int pp_arg_i64(const pp_value *args, size_t nargs, size_t i, int64_t *x,
                pp_error *err)
 {
-    const pp_value *v;
+    const pp_value *v = NULL;
     int rc = arg_get(args, nargs, i, BIT(PP_T_I64), 1, "one i64", &v, err);
     if (!rc)
         *x = pp_value_i64s(v)[0];
@@ -64,7 +64,7 @@ int pp_arg_i64(const pp_value *args, size_t nargs, size_t i, int64_t *x,
 int pp_arg_f64(const pp_value *args, size_t nargs, size_t i, double *x,
                pp_error *err)
 {
-    const pp_value *v;
+    const pp_value *v = NULL;
     int rc = arg_get(args, nargs, i, BIT(PP_T_F64) | BIT(PP_T_I64), 1,
                      "one f64", &v, err);
     if (!rc)
@@ -76,7 +76,7 @@ int pp_arg_f64(const pp_value *args, size_t nargs, size_t i, double *x,
 int pp_arg_str(const pp_value *args, size_t nargs, size_t i, char *buf,
                size_t size, pp_error *err)
 {
-    const pp_value *v;
+    const pp_value *v = NULL;
     int rc = arg_get(args, nargs, i, BIT(PP_T_STR), 0, "a str", &v, err);
     if (rc)
         return rc;
@@ -93,7 +93,7 @@ int pp_arg_str(const pp_value *args, size_t nargs, size_t i, char *buf,
 int pp_arg_bytes(const pp_value *args, size_t nargs, size_t i,
                  const void **data, size_t *size, pp_error *err)
 {
-    const pp_value *v;
+    const pp_value *v = NULL;
     int rc = arg_get(args, nargs, i, BIT(PP_T_BYTES) | BIT(PP_T_STR), 0,
                      "bytes", &v, err);
     if (!rc) {
@@ -106,7 +106,7 @@ int pp_arg_bytes(const pp_value *args, size_t nargs, size_t i,
 int pp_arg_i64s(const pp_value *args, size_t nargs, size_t i,
                 const int64_t **items, size_t *count, pp_error *err)
 {
-    const pp_value *v;
+    const pp_value *v = NULL;
     int rc = arg_get(args, nargs, i, BIT(PP_T_I64), 0, "an i64 array", &v,
                      err);
     if (!rc) {
@@ -119,7 +119,7 @@ int pp_arg_i64s(const pp_value *args, size_t nargs, size_t i,
 int pp_arg_f64s(const pp_value *args, size_t nargs, size_t i,
                 const double **items, size_t *count, pp_error *err)
 {
-    const pp_value *v;
+    const pp_value *v = NULL;
     int rc = arg_get(args, nargs, i, BIT(PP_T_F64), 0, "an f64 array", &v,
                      err);
     if (!rc) {
