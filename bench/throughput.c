@@ -1,7 +1,8 @@
 /* throughput.c - no-op tasks per second through the balanced scheduler of a
  * running cluster: a map of `noop` over COUNT items in tasks of CHUNKSIZE.
  *
- * usage: throughput CLIENT_JSON COUNT CHUNKSIZE [ROUNDS] */
+ * usage: throughput CLIENT_JSON COUNT CHUNKSIZE [ROUNDS [WORKLOAD]]
+ * (WORKLOAD: another no-op, as a loaded module's, to compare). */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -12,11 +13,13 @@ int main(int argc, char **argv)
 {
     if (argc < 4) {
         fprintf(stderr,
-                "usage: throughput CLIENT_JSON COUNT CHUNKSIZE [ROUNDS]\n");
+                "usage: throughput CLIENT_JSON COUNT CHUNKSIZE [ROUNDS "
+                "[WORKLOAD]]\n");
         return 2;
     }
     long count = atol(argv[2]), chunk = atol(argv[3]);
     int rounds = argc > 4 ? atoi(argv[4]) : 3;
+    const char *workload = argc > 5 ? argv[5] : "noop";
     if (count < 1 || chunk < 1 || rounds < 1) {
         fprintf(stderr, "COUNT, CHUNKSIZE and ROUNDS must be positive\n");
         return 2;
@@ -36,7 +39,7 @@ int main(int argc, char **argv)
     for (int r = 0; r < rounds; r++) {
         int64_t t0 = pp_now_ns();
         pp_async *a =
-            pp_view_map_async(v, "noop", &seq, (size_t)chunk, NULL, 0, &err);
+            pp_view_map_async(v, workload, &seq, (size_t)chunk, NULL, 0, &err);
         if (!a || pp_async_wait(a, 600, &err)
             || pp_async_first_error(a, &err)) {
             fprintf(stderr, "%s\n", err.msg);
@@ -47,9 +50,9 @@ int main(int argc, char **argv)
         if (tasks / s > best)
             best = tasks / s;
     }
-    printf("noop map of %ld items, chunksize %ld: %.0f tasks/s (%.0f items/s), "
+    printf("%s map of %ld items, chunksize %ld: %.0f tasks/s (%.0f items/s), "
            "best of %d\n",
-           count, chunk, best, best * chunk, rounds);
+           workload, count, chunk, best, best * chunk, rounds);
     free(x);
     pp_view_destroy(&v);
     pp_client_destroy(&c);

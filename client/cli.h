@@ -49,6 +49,12 @@ const char *cli_client_json(const cli_opts *o, char path[PP_PATH_MAX],
  * line each, until N events, S seconds or Ctrl-C (watch.c). */
 int cli_cluster_watch(const cli_opts *o, int argc, char **argv);
 
+/* driver load FILE.c / unload NAME / map NAME --range A:B
+ * (cmd_modules.c) */
+int cli_load(const cli_opts *o, int argc, char **argv);
+int cli_unload(const cli_opts *o, int argc, char **argv);
+int cli_map(const cli_opts *o, int argc, char **argv);
+
 /* driver pi / driver pi-pairs */
 int cli_pi(const cli_opts *o, int argc, char **argv);
 int cli_pi_pairs(const cli_opts *o, int argc, char **argv);

@@ -52,7 +52,17 @@ static void usage(FILE *f)
         "                                the first N digits of pi, with the\n"
         "                                article's figure in results/\n"
         "  workloads                     the workloads the engines can run,\n"
-        "                                as they report them\n"
+        "                                as they report them, with their\n"
+        "                                module\n"
+        "  load FILE.c                   compile a module of workloads on\n"
+        "                                every engine and add them (all or\n"
+        "                                none); see docs/workloads.md\n"
+        "  unload NAME                   remove module NAME from the "
+        "engines\n"
+        "  map NAME --range A:B [--chunksize 1] [--view balanced|direct]\n"
+        "      [--sum] [--retries 0]     NAME over the integers of [A, B),\n"
+        "                                results in order (or their sum);\n"
+        "                                wall, serial time and speedup\n"
         "  cluster start [-n N] [--scheme S] [--hwm N]\n"
         "                [--heartbeat-period S] [--heartbeat-misses N]\n"
         "                [--backlog N] [--max-message-size B]\n"
@@ -525,7 +535,8 @@ int main(int argc, char **argv)
     }
     if (optind >= argc) {
         fprintf(stderr, "driver: which command? (ids, hello, powers, apply, "
-                        "gather, pi, pi-pairs, workloads, cluster; see "
+                        "gather, load, unload, map, pi, pi-pairs, workloads, "
+                        "cluster; see "
                         "driver --help)\n");
         return CLI_USAGE;
     }
@@ -552,6 +563,12 @@ int main(int argc, char **argv)
         return no_more_args(cmd, sub_argc, sub_argv) ?: cmd_workloads(&o);
     if (strcmp(cmd, "cluster") == 0)
         return cli_cluster(&o, sub_argc, sub_argv);
+    if (strcmp(cmd, "load") == 0)
+        return cli_load(&o, sub_argc, sub_argv);
+    if (strcmp(cmd, "unload") == 0)
+        return cli_unload(&o, sub_argc, sub_argv);
+    if (strcmp(cmd, "map") == 0)
+        return cli_map(&o, sub_argc, sub_argv);
     if (strcmp(cmd, "pi") == 0)
         return cli_pi(&o, sub_argc, sub_argv);
     if (strcmp(cmd, "pi-pairs") == 0)

@@ -11,6 +11,7 @@
 
 typedef struct row {
     char name[NAME_MAX_LEN + 1];
+    char module[NAME_MAX_LEN + 1]; /* "" for a built-in workload */
     char summary[SUMMARY_MAX_LEN + 1];
     bool *has; /* one flag an engine */
 } row;
@@ -59,8 +60,14 @@ static int add_line(row **rows, size_t *nrows, size_t *cap, size_t nengines,
     if (!r->has)
         return PP_ENOMEM;
     memcpy(r->name, name, sizeof name);
-    plain(r->summary, tab + 1, (size_t)(line + len - tab - 1),
+    /* name, summary and, for a loaded module's workload, the module. */
+    const char *rest = tab + 1, *end = line + len;
+    const char *tab2 = memchr(rest, '\t', (size_t)(end - rest));
+    plain(r->summary, rest, (size_t)((tab2 ? tab2 : end) - rest),
           SUMMARY_MAX_LEN);
+    r->module[0] = '\0';
+    if (tab2)
+        plain(r->module, tab2 + 1, (size_t)(end - tab2 - 1), NAME_MAX_LEN);
     r->has[e] = true;
     (*nrows)++;
     return 0;
@@ -88,13 +95,16 @@ int pp_wlist_print(FILE *out, const pp_wlist_engine *engines, size_t n,
         return pp_error_set(err, PP_EINVAL,
                             "no engine listed a workload");
     }
-    int width = 0;
+    int width = 0, mwidth = (int)strlen("built in");
     for (size_t i = 0; i < nrows; i++) {
-        int w = (int)strlen(rows[i].name);
+        int w = (int)strlen(rows[i].name), m = (int)strlen(rows[i].module);
         width = w > width ? w : width;
+        mwidth = m > mwidth ? m : mwidth;
     }
     for (size_t i = 0; i < nrows; i++) {
-        fprintf(out, "%-*s  %s", width, rows[i].name, rows[i].summary);
+        fprintf(out, "%-*s  %-*s  %s", width, rows[i].name, mwidth,
+                rows[i].module[0] ? rows[i].module : "built in",
+                rows[i].summary);
         size_t missing = 0;
         for (size_t e = 0; e < n; e++)
             missing += !rows[i].has[e];

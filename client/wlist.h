@@ -12,7 +12,8 @@
 #include "pipar/error.h"
 
 /* One engine's answer: its id and the text of its table, "name\tsummary"
- * lines (not NUL-terminated; as it came off the wire). */
+ * lines, "name\tsummary\tmodule" for a loaded module's workloads (not
+ * NUL-terminated; as it came off the wire). */
 typedef struct pp_wlist_engine {
     int64_t id;
     const char *text;
@@ -20,7 +21,8 @@ typedef struct pp_wlist_engine {
 } pp_wlist_engine;
 
 /* Prints every workload any engine has, a line each in the order first
- * seen ("name  summary"), the names in one column; a workload that not
+ * seen ("name  module  summary", the module "built in" for the engine's
+ * own), names and modules in columns; a workload that not
  * every engine has ends with "(not on engine 2)" or "(not on engines 0,
  * 3)".  Names and summaries are printed as plain text only: other bytes
  * become '?', a name is cut at 31 characters, a summary at 200.  Lines

@@ -1,7 +1,9 @@
 /* main.c - the engine's command line. */
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "args.h"
 #include "engine.h"
@@ -15,6 +17,8 @@ int main(int argc, char **argv)
     double timeout = 10, task_delay = 0;
     int level = PP_LOG_INFO;
     pp_error err = { 0 };
+    modules_config mods = { .cc = "cc" };
+    bool modules_dir_given = false;
     static const struct option opts[] = {
         { "file", required_argument, NULL, 'f' },
         { "profile", required_argument, NULL, 'p' },
@@ -22,6 +26,11 @@ int main(int argc, char **argv)
         { "log-level", required_argument, NULL, 'l' },
         { "task-delay", required_argument, NULL, 'd' },
         { "data-dir", required_argument, NULL, 'D' },
+        { "cc", required_argument, NULL, 'C' },
+        { "cache-dir", required_argument, NULL, 'K' },
+        { "modules-dir", required_argument, NULL, 'M' },
+        { "no-load", no_argument, NULL, 'N' },
+        { "allow-root-modules", no_argument, NULL, 'R' },
         { "help", no_argument, NULL, 'h' },
         { 0, 0, 0, 0 },
     };
@@ -53,6 +62,14 @@ int main(int argc, char **argv)
             /* Where pairs_local finds this engine's copy of the digits. */
             setenv("PIPAR_DATA_DIR", optarg, 1);
             break;
+        case 'C': mods.cc = optarg; break;
+        case 'K': mods.cache_dir = optarg; break;
+        case 'M':
+            mods.modules_dir = *optarg ? optarg : NULL;
+            modules_dir_given = true;
+            break;
+        case 'N': mods.refuse = true; break;
+        case 'R': mods.allow_root = true; break;
         case 'l':
             level = pp_log_level_parse(optarg);
             if (level < 0) {
@@ -69,6 +86,18 @@ int main(int argc, char **argv)
                  "engine)\n"
                  "              [--data-dir DIR]  (its own digits of pi, "
                  "default ./data)\n"
+                 "              [--cc COMPILER] [--cache-dir DIR] "
+                 "[--modules-dir DIR]\n"
+                 "              [--no-load] [--allow-root-modules]\n"
+                 "Modules (driver load FILE.c) are compiled with COMPILER "
+                 "(default cc) into\n"
+                 "DIR (default $XDG_CACHE_HOME/pipar/modules); at start the "
+                 "engine loads those\n"
+                 "recorded in the profile's modules/ folder (beside "
+                 "security/), or in\n"
+                 "--modules-dir (\"\" for none).  --no-load refuses modules; "
+                 "as root they are\n"
+                 "refused unless --allow-root-modules.\n"
                  "Registers with the controller named in the connection "
                  "file and runs its tasks.");
             return 0;
@@ -96,8 +125,27 @@ int main(int argc, char **argv)
         }
         file = path;
     }
+    /* The profile's modules/ folder, beside security/engine.json: where
+     * `driver load` records what it loaded. */
+    char mdir[PP_PATH_MAX];
+    if (!modules_dir_given) {
+        snprintf(mdir, sizeof mdir, "%s", file);
+        char *slash = strrchr(mdir, '/');
+        if (slash)
+            *slash = '\0';
+        slash = strrchr(mdir, '/');
+        const char *parent_name = slash ? slash + 1 : mdir;
+        if (strcmp(parent_name, "security") == 0) {
+            if (slash)
+                snprintf(slash, sizeof mdir - (size_t)(slash - mdir),
+                         "/modules");
+            else
+                snprintf(mdir, sizeof mdir, "modules");
+            mods.modules_dir = mdir;
+        }
+    }
     engine_config cfg = { .file = file, .timeout_s = timeout,
-                          .task_delay_s = task_delay };
+                          .task_delay_s = task_delay, .modules = mods };
     if (engine_run(&cfg, &err)) {
         pp_err("%s", err.msg);
         return 1;

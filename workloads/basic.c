@@ -10,12 +10,7 @@ int pp_hello_run(const pp_value *args, size_t nargs, pp_values *out,
 {
     (void)args;
     (void)nargs;
-    pp_value v;
-    if (pp_value_str(&v, "Hello World") || pp_values_push(out, &v)) {
-        pp_value_free(&v);
-        return pp_error_set(err, PP_ENOMEM, "hello: out of memory");
-    }
-    return 0;
+    return pp_ret_str(out, "Hello World", err);
 }
 
 int pp_noop_run(const pp_value *args, size_t nargs, pp_values *out,
@@ -33,14 +28,9 @@ int pp_sleep_run(const pp_value *args, size_t nargs, pp_values *out,
 {
     (void)out;
     double seconds;
-    if (nargs != 1 || pp_value_count(&args[0]) != 1
-        || (args[0].type != PP_T_F64 && args[0].type != PP_T_I64))
+    if (nargs != 1 || pp_arg_f64(args, nargs, 0, &seconds, err))
         return pp_error_set(err, PP_EINVAL,
                             "sleep: needs one number of seconds");
-    if (args[0].type == PP_T_F64)
-        seconds = ((const double *)args[0].data)[0];
-    else
-        seconds = (double)pp_value_i64s(&args[0])[0];
     if (!(seconds >= 0 && seconds <= 86400))
         return pp_error_set(err, PP_EINVAL,
                             "sleep: %g seconds is out of range (0 to 86400)",

@@ -11,15 +11,9 @@
 
 #include "pipar/error.h"
 #include "pipar/value.h"
-
-typedef int pp_workload_fn(const pp_value *args, size_t nargs, pp_values *out,
-                           pp_error *err);
-
-typedef struct pp_workload {
-    const char *name;
-    const char *summary; /* one line for `driver workloads` */
-    pp_workload_fn *run;
-} pp_workload;
+/* pp_workload_fn, pp_workload and the pp_arg_ / pp_ret_ helpers: the same
+ * contract a loaded module writes to. */
+#include "pipar/workload.h"
 
 /* NULL when there is no workload of that name. */
 const pp_workload *pp_workload_find(const char *name);

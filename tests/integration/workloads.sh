@@ -30,8 +30,8 @@ out=$("${D[@]}" workloads 2>"$WORK/err")
 expect_eq "header" "Workloads of engines [0, 1]:" "$(cat "$WORK/err")"
 expect_eq "names, as the engines sent them" "$engine_names" \
     "$(printf '%s\n' "$out" | awk '{print $1}')"
-expect_contains "a row" "pi_decimal       decimal digits of a fixed-point value, or one half" "$out"
-expect_contains "the listing itself" "workloads        this table" "$out"
+expect_contains "a row" "pi_decimal       built in  decimal digits of a fixed-point value, or one half" "$out"
+expect_contains "the listing itself" "workloads        built in  this table" "$out"
 case "$out" in *"(not on"*) fail "engines alike, yet one lacks something: $out" ;; esac
 [ "$(printf '%s\n' "$out" | wc -l)" -ge 14 ] || fail "too few workloads: $out"
 

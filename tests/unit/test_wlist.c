@@ -34,8 +34,9 @@ static void engines_alike_print_one_table(void **state)
     char *out = print(e, 3, &rc, &err);
     assert_int_equal(rc, 0);
     assert_string_equal(out,
-                        "hello        returns the string 'Hello World'\n"
-                        "pairs_local  the same over a file\n");
+                        "hello        built in  returns the string 'Hello "
+                        "World'\n"
+                        "pairs_local  built in  the same over a file\n");
     free(out);
 }
 
@@ -53,10 +54,12 @@ static void engines_that_differ_are_named(void **state)
     int rc;
     char *out = print(e, 3, &rc, &err);
     assert_int_equal(rc, 0);
-    assert_string_equal(out, "hello      hi\n"
-                             "pi_avx2    fast leaves (not on engines 1, 3)\n"
-                             "workloads  this table (not on engine 3)\n"
-                             "pi_neon    arm leaves (not on engine 0)\n");
+    assert_string_equal(out,
+                        "hello      built in  hi\n"
+                        "pi_avx2    built in  fast leaves (not on engines 1, "
+                        "3)\n"
+                        "workloads  built in  this table (not on engine 3)\n"
+                        "pi_neon    built in  arm leaves (not on engine 0)\n");
     free(out);
 }
 
@@ -75,9 +78,30 @@ static void odd_tables_print_as_plain_text(void **state)
     int rc;
     char *out = print(e, 1, &rc, &err);
     assert_int_equal(rc, 0);
-    assert_string_equal(out, "?[2Jevil                         clears? the "
-                             "screen?\n"
-                             "a_name_far_longer_than_thirty_o  long\n");
+    assert_string_equal(out, "?[2Jevil                         built in  "
+                             "clears? the screen?\n"
+                             "a_name_far_longer_than_thirty_o  built in  "
+                             "long\n");
+    free(out);
+}
+
+/* A loaded module's workloads carry the module's name as a third field;
+ * the engine that has not loaded it yet is named. */
+static void modules_are_named_beside_their_workloads(void **state)
+{
+    (void)state;
+    pp_wlist_engine e[] = {
+        ENGINE(0, "hello\thi\nsquare\tx*x\tsq\nsum_range\tsums\tsq\n"),
+        ENGINE(1, "hello\thi\n"),
+    };
+    pp_error err = { 0 };
+    int rc;
+    char *out = print(e, 2, &rc, &err);
+    assert_int_equal(rc, 0);
+    assert_string_equal(out,
+                        "hello      built in  hi\n"
+                        "square     sq        x*x (not on engine 1)\n"
+                        "sum_range  sq        sums (not on engine 1)\n");
     free(out);
 }
 
@@ -100,6 +124,7 @@ int main(void)
         cmocka_unit_test(engines_alike_print_one_table),
         cmocka_unit_test(engines_that_differ_are_named),
         cmocka_unit_test(odd_tables_print_as_plain_text),
+        cmocka_unit_test(modules_are_named_beside_their_workloads),
         cmocka_unit_test(no_workload_at_all_is_an_error),
     };
     return cmocka_run_group_tests_name("wlist", tests, NULL, NULL);
