@@ -35,9 +35,11 @@ static void random_digits(char *d, size_t n)
         x ^= x << 17;
         uint64_t r = x * 0x2545F4914F6CDD1Du;
         for (int k = 0; k < 8 && i < n; k++) {
-            unsigned __int128 m = (unsigned __int128)r * 10;
-            d[i++] = (char)('0' + (int)(m >> 64));
-            r = (uint64_t)m;
+            /* The high word of r * 10 in 32-bit halves (armhf has no
+             * __int128): the same digits on every target. */
+            uint64_t t = (r >> 32) * 10 + (((r & 0xffffffffu) * 10) >> 32);
+            d[i++] = (char)('0' + (int)(t >> 32));
+            r *= 10;
         }
     }
 }

@@ -56,6 +56,11 @@ static int map_file(pp_digits *d, const char *path, uint64_t n,
     if (fd < 0)
         return pp_error_set(err, PP_EIO, "cannot read %s: %s", path,
                             strerror(errno));
+    if (n > SIZE_MAX) { /* 32-bit targets (armhf) */
+        close(fd);
+        return pp_error_set(err, PP_EINVAL, "%s is too big to map here",
+                            path);
+    }
     d->map_size = n ? (size_t)n : 1;
     d->map = mmap(NULL, d->map_size, PROT_READ, MAP_SHARED, fd, 0);
     close(fd);

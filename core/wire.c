@@ -455,7 +455,12 @@ int pp_msg_build(pp_signer *signer, pp_header *h, pp_value *vals, size_t n,
     pp_frames fr = { .nroute = 0, .nbody = 0 };
     h->nvalues = (uint8_t)n;
     memset(h->types, 0, sizeof h->types);
-    for (size_t i = 0; i < n; i++)
+    /* "&& i < PP_MAX_VALUES" repeats the check above for gcc 12 at -O3:
+     * it splits this function after that check (pp_msg_build.part.0),
+     * loses the bound on n and warns of a write at offset 16 of types
+     * (-Wstringop-overflow, an error with -Werror; seen cross-building
+     * for aarch64). */
+    for (size_t i = 0; i < n && i < PP_MAX_VALUES; i++)
         h->types[i] = (uint8_t)vals[i].type;
 
     uint8_t head[PP_HEADER_SIZE];

@@ -12,6 +12,7 @@
 #include <malloc.h>
 #endif
 
+#include "gmp64.h"
 #include "pi.h"
 
 /* Root guard bits: the conversion's cuts wear away about one per level and
@@ -58,7 +59,8 @@ uint64_t pp_pi_max_bits(void)
 void pp_pi_sqrt_part(mpz_t S, uint64_t bits)
 {
     mpz_t x;
-    mpz_init_set_ui(x, 42688ull * 42688ull * 10005ull);
+    mpz_init(x);
+    pp_mpz_set_u64(x, 42688ull * 42688ull * 10005ull); /* > 2^32 */
     mpz_mul_2exp(x, x, 2 * (bits + 8));
     mpz_sqrt(S, x);
     mpz_clear(x);
@@ -66,7 +68,10 @@ void pp_pi_sqrt_part(mpz_t S, uint64_t bits)
 
 /* MPFR's default exponent range stops near 2^30: Q, T and their products
  * pass it beyond about 1.8e8 digits.  The finish widens it while it works
- * and puts it back (it is MPFR's per-thread state, the caller's). */
+ * and puts it back (it is MPFR's per-thread state, the caller's).
+ * Where long is 32 bits (armhf) the range cannot be widened (its widest is
+ * the default), so the operands are also scaled by powers of two (exact,
+ * and the roundings are the same) to keep every exponent small. */
 typedef struct exp_range {
     mpfr_exp_t emin, emax;
 } exp_range;
@@ -98,8 +103,10 @@ static void quotient(mpz_t m, long *ex, mpz_t Q, mpz_t T, uint64_t bits,
     mpfr_t q, t;
     mpfr_init2(q, prec);
     mpfr_init2(t, prec);
-    mpfr_set_z(q, Q, MPFR_RNDZ);
-    mpfr_set_z(t, T, MPFR_RNDZ);
+    /* q / t = Q / T with t in [1/2, 1): small exponents (see above). */
+    mpfr_exp_t s = (mpfr_exp_t)mpz_sizeinbase(T, 2);
+    mpfr_set_z_2exp(q, Q, -s, MPFR_RNDZ);
+    mpfr_set_z_2exp(t, T, -s, MPFR_RNDZ);
     if (own) {
         mpz_realloc2(Q, 64);
         mpz_realloc2(T, 64);
@@ -162,7 +169,7 @@ static void root_of_square(pp_pi_fixed *y, mpz_t m, long ex, uint64_t bits)
 {
     mpz_mul(y->v, m, m);
     mpz_realloc2(m, 64);
-    mpz_mul_ui(y->v, y->v, 42688ull * 42688ull * 10005ull);
+    pp_mpz_mul_u64(y->v, y->v, 42688ull * 42688ull * 10005ull); /* > 2^32 */
     mpz_sqrt(y->v, y->v);
     /* ex + bits is about -88 (m has bits + 64 bits, Q / T is about
      * 2^-24): the root is 2^-(ex + bits) too big. */
@@ -279,11 +286,15 @@ void pp_pi_tail_ratio(mpz_t dm, int64_t *dexp, const mpz_t P_L,
     exp_range range = widen_exponents();
     mpfr_t x, y, t;
     mpfr_inits2((mpfr_prec_t)w, x, y, t, (mpfr_ptr)0);
-    mpfr_set_z(x, P_L, MPFR_RNDN);
-    mpfr_set_z(t, T_R, MPFR_RNDN);
+    /* P_L and T_L scaled by 2^-s1, T_R and Q_R by 2^-s2: d is the same
+     * and the exponents small (see widen_exponents). */
+    mpfr_exp_t s1 = (mpfr_exp_t)mpz_sizeinbase(T_L, 2);
+    mpfr_exp_t s2 = (mpfr_exp_t)mpz_sizeinbase(Q_R, 2);
+    mpfr_set_z_2exp(x, P_L, -s1, MPFR_RNDN);
+    mpfr_set_z_2exp(t, T_R, -s2, MPFR_RNDN);
     mpfr_mul(x, x, t, MPFR_RNDN); /* P_L T_R */
-    mpfr_set_z(y, T_L, MPFR_RNDN);
-    mpfr_set_z(t, Q_R, MPFR_RNDN);
+    mpfr_set_z_2exp(y, T_L, -s1, MPFR_RNDN);
+    mpfr_set_z_2exp(t, Q_R, -s2, MPFR_RNDN);
     mpfr_mul(y, y, t, MPFR_RNDN); /* T_L Q_R */
     mpfr_clear(t);
     /* d = -P_L T_R / (T_L Q_R + P_L T_R): one division, not two. */

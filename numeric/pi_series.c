@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gmp64.h"
 #include "pi.h"
 
 #define PI_A 13591409u
@@ -168,10 +169,11 @@ static void fac_product(mpz_t r, const fac *f, size_t lo, size_t hi)
 {
     if (hi - lo <= 32) {
         mpz_set_ui(r, 1);
-        uint64_t acc = 1;
+        /* unsigned long, what mpz_mul_ui takes: 32 bits on armhf. */
+        unsigned long acc = 1;
         for (size_t i = lo; i < hi; i++) {
             for (uint32_t k = 0; k < f->e[i]; k++) {
-                if (acc > UINT64_MAX / f->p[i]) {
+                if (acc > ULONG_MAX / f->p[i]) {
                     mpz_mul_ui(r, r, acc);
                     acc = 1;
                 }
@@ -402,6 +404,7 @@ static void leaf(ctx *c, node *x, uint64_t k, bool lists)
         mpz_set_ui(x->T, PI_A);
         return;
     }
+#ifdef __SIZEOF_INT128__
     /* (2k-1)(6k-5)(6k-1) < 72 k^3 < 2^128 for k < 2^40. */
     unsigned __int128 p = (unsigned __int128)(2 * k - 1) * (6 * k - 5)
                           * (6 * k - 1);
@@ -412,8 +415,17 @@ static void leaf(ctx *c, node *x, uint64_t k, bool lists)
     mpz_set_ui(x->Q, (uint64_t)(k3 >> 64));
     mpz_mul_2exp(x->Q, x->Q, 64);
     mpz_add_ui(x->Q, x->Q, (uint64_t)k3);
-    mpz_mul_ui(x->Q, x->Q, PI_C3_24);
-    mpz_mul_ui(x->T, x->P, PI_A + (uint64_t)PI_B * k);
+#else
+    /* 32-bit targets (armhf) have no __int128: the same products in mpz. */
+    pp_mpz_set_u64(x->P, 2 * k - 1);
+    pp_mpz_mul_u64(x->P, x->P, 6 * k - 5);
+    pp_mpz_mul_u64(x->P, x->P, 6 * k - 1);
+    pp_mpz_set_u64(x->Q, k);
+    pp_mpz_mul_u64(x->Q, x->Q, k);
+    pp_mpz_mul_u64(x->Q, x->Q, k);
+#endif
+    pp_mpz_mul_u64(x->Q, x->Q, PI_C3_24);
+    pp_mpz_mul_u64(x->T, x->P, PI_A + (uint64_t)PI_B * k);
     if (k & 1)
         mpz_neg(x->T, x->T);
     if (!lists)
@@ -458,13 +470,14 @@ void pp_pi_mul_q(mpz_t r, const mpz_t q)
         mpz_mul(r, r, q);
         return;
     }
+    /* GMP_NUMB_BITS: a limb is 64 bits on 64-bit targets, 32 on armhf. */
     if (zr)
-        mpz_tdiv_q_2exp(r, r, 64 * zr);
+        mpz_tdiv_q_2exp(r, r, (mp_bitcnt_t)GMP_NUMB_BITS * zr);
     mpz_t view; /* q's limbs from the first nonzero one, not a copy */
     mp_size_t n = (mp_size_t)(nq - zq);
     mpz_roinit_n(view, lq + zq, mpz_sgn(q) < 0 ? -n : n);
     mpz_mul(r, r, view);
-    mpz_mul_2exp(r, r, 64 * (zr + zq));
+    mpz_mul_2exp(r, r, (mp_bitcnt_t)GMP_NUMB_BITS * (zr + zq));
 }
 
 /* x = x joined with y (x on the left).  y's numbers are spent. */

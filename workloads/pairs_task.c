@@ -78,6 +78,11 @@ static int open_local(const char *path, const char *sha, pp_error *err)
     if (fd < 0)
         return pp_error_set(err, PP_EIO, "pairs_local: cannot read %s: %s",
                             path, strerror(errno));
+    if ((uintmax_t)st.st_size > SIZE_MAX) { /* 32-bit targets (armhf) */
+        close(fd);
+        return pp_error_set(err, PP_EINVAL,
+                            "pairs_local: %s is too big to map here", path);
+    }
     size_t size = st.st_size > 0 ? (size_t)st.st_size : 1;
     void *map = mmap(NULL, size, PROT_READ, MAP_SHARED, fd, 0);
     close(fd);
