@@ -8,6 +8,7 @@
 
 #include "launch.h"
 #include "pipar/client.h"
+#include "pipar/view.h"
 
 enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2, CLI_INTERRUPTED = 130 };
 
@@ -54,6 +55,36 @@ int cli_cluster_watch(const cli_opts *o, int argc, char **argv);
 int cli_load(const cli_opts *o, int argc, char **argv);
 int cli_unload(const cli_opts *o, int argc, char **argv);
 int cli_map(const cli_opts *o, int argc, char **argv);
+
+/* The parts of load and unload that `driver check` shares
+ * (cmd_modules.c). */
+#define CLI_MODULE_NAME_MAX 31
+/* The module's name: FILE's base name without ".c" (checked). */
+int cli_module_name(const char *file, char name[CLI_MODULE_NAME_MAX + 1],
+                    pp_error *err);
+/* FILE's text (at most 1 MiB); caller frees *src. */
+int cli_module_read(const char *file, char **src, size_t *len,
+                    pp_error *err);
+typedef struct cli_loaded {
+    char report[4096]; /* a line per engine: compiled, cache hit */
+    char names[1024];  /* its workloads, separated by spaces */
+    bool unchanged;    /* every engine had this very source loaded */
+    bool replaced;     /* it replaced an older module of its name */
+    bool compile_failed;
+} cli_loaded;
+/* Loads src as module `name` on every engine of v, all or none; FILE is
+ * how the compiler's messages name it.  Compile errors go to stderr as
+ * the compiler wrote them; err says "load: nothing was loaded: ...". */
+int cli_module_load(pp_view *v, const char *name, const char *file,
+                    const char *src, size_t len, cli_loaded *r,
+                    pp_error *err);
+/* Removes module `name` from every engine of v (lacking it is no error)
+ * and from the profile's record. */
+int cli_module_unload(const cli_opts *o, pp_view *v, const char *name,
+                      pp_error *err);
+
+/* driver check EXERCISE_DIR [FILE.c] (cmd_check.c) */
+int cli_check(const cli_opts *o, int argc, char **argv);
 
 /* driver pi / driver pi-pairs */
 int cli_pi(const cli_opts *o, int argc, char **argv);

@@ -17,10 +17,10 @@
 
 /* As the engine checks it (engine/modules.h). */
 #define SOURCE_MAX (1 << 20)
-#define MODULE_NAME_MAX 31
+#define MODULE_NAME_MAX CLI_MODULE_NAME_MAX
 
 /* The module's name: the file's base name without ".c". */
-static int module_name(const char *arg, char name[MODULE_NAME_MAX + 1],
+int cli_module_name(const char *arg, char name[CLI_MODULE_NAME_MAX + 1],
                        pp_error *err)
 {
     const char *base = strrchr(arg, '/');
@@ -156,73 +156,47 @@ static void load_phase(pp_view *v, const char *phase, const char *name)
     pp_async_destroy(&a);
 }
 
-/* driver load FILE.c: prepare on every engine (compile, or the cache),
- * then commit on every engine only if all of them prepared it. */
-int cli_load(const cli_opts *o, int argc, char **argv)
+int cli_module_read(const char *file, char **src, size_t *len,
+                    pp_error *err)
 {
-    if (argc != 2) {
-        fprintf(stderr, "driver: load needs one C file (driver load "
-                        "FILE.c)\n");
-        return CLI_USAGE;
-    }
-    const char *file = argv[1];
-    char name[MODULE_NAME_MAX + 1];
-    pp_error err = { 0 };
     struct stat st;
-    if (refuse_embed(o, "load"))
-        return CLI_USAGE;
-    if (module_name(file, name, &err)) {
-        fprintf(stderr, "driver: load: %s\n", err.msg);
-        return CLI_USAGE;
-    }
-    if (stat(file, &st) || !S_ISREG(st.st_mode)) {
-        fprintf(stderr, "driver: load: cannot read %s: %s\n", file,
-                errno ? strerror(errno) : "not a file");
-        return CLI_FAIL;
-    }
-    if (st.st_size > SOURCE_MAX) {
-        fprintf(stderr,
-                "driver: load: %s is %lld bytes; a module may have at "
-                "most %d\n",
-                file, (long long)st.st_size, SOURCE_MAX);
-        return CLI_FAIL;
-    }
-    char *src = NULL;
-    size_t len = 0;
-    if (pp_file_read(file, &src, &len, SOURCE_MAX, &err)) {
-        fprintf(stderr, "driver: load: %s\n", err.msg);
-        return CLI_FAIL;
-    }
+    if (stat(file, &st) || !S_ISREG(st.st_mode))
+        return pp_error_set(err, PP_EIO, "cannot read %s: %s", file,
+                            errno ? strerror(errno) : "not a file");
+    if (st.st_size > SOURCE_MAX)
+        return pp_error_set(err, PP_EINVAL,
+                            "%s is %lld bytes; a module may have at most %d",
+                            file, (long long)st.st_size, SOURCE_MAX);
+    return pp_file_read(file, src, len, SOURCE_MAX, err);
+}
 
-    cli_session s;
-    pp_view *v = NULL;
+/* Prepare on every engine of v (compile, or the cache), then commit on
+ * every engine only if all of them prepared it. */
+int cli_module_load(pp_view *v, const char *name, const char *file,
+                    const char *src, size_t len, cli_loaded *r,
+                    pp_error *err)
+{
     pp_async *a = NULL;
     pp_value args[4] = { 0 };
-    int rc = session_open(o, "load", &s, &err);
-    if (!rc && !(v = pp_client_direct(s.client, NULL, 0, &err)))
-        rc = err.code;
-    if (!rc
-        && (pp_value_str(&args[0], "prepare") || pp_value_str(&args[1], name)
-            || pp_value_str(&args[2], file)
-            || pp_value_bytes(&args[3], PP_T_STR, src, len)))
-        rc = pp_error_set(&err, PP_ENOMEM, "load: out of memory");
+    int rc = 0;
+    memset(r, 0, sizeof *r);
+    if (pp_value_str(&args[0], "prepare") || pp_value_str(&args[1], name)
+        || pp_value_str(&args[2], file)
+        || pp_value_bytes(&args[3], PP_T_STR, src, len))
+        rc = pp_error_set(err, PP_ENOMEM, "load: out of memory");
     if (!rc)
-        rc = pp_view_apply(v, "load", args, 4, &a, &err);
+        rc = pp_view_apply(v, "load", args, 4, &a, err);
     for (int i = 0; i < 4; i++)
         pp_value_free(&args[i]);
     if (rc && (!a || !pp_async_ready(a))) {
-        free(src);
         pp_async_destroy(&a);
-        pp_view_destroy(&v);
-        cli_close(&s);
-        fprintf(stderr, "driver: %s\n", err.msg);
-        return err.code == PP_EINTR ? CLI_INTERRUPTED : CLI_FAIL;
+        return rc;
     }
 
     /* What each engine said, kept for the report after the commit. */
     size_t nt;
     const int64_t *ids = pp_view_targets(v, &nt);
-    char failures[1024] = "", report[4096] = "", names[1024] = "";
+    char failures[1024] = "";
     size_t nfailed = 0;
     bool all_unchanged = true;
     for (size_t i = 0; i < nt && i < pp_async_len(a); i++) {
@@ -253,10 +227,11 @@ int cli_load(const cli_opts *o, int argc, char **argv)
             snprintf(line, sizeof line,
                      "%s did not compile on engine %" PRId64, file, ids[i]);
             add_reason(failures, sizeof failures, line);
+            r->compile_failed = true;
             nfailed++;
             continue;
         }
-        str_of(vals, 1, names, sizeof names);
+        str_of(vals, 1, r->names, sizeof r->names);
         all_unchanged &= strcmp(state, "unchanged") == 0;
         if (strcmp(state, "compiled") == 0)
             snprintf(line, sizeof line,
@@ -271,59 +246,97 @@ int cli_load(const cli_opts *o, int argc, char **argv)
                      "engine %" PRId64 ": cache hit: %s is loaded "
                      "already\n",
                      ids[i], file);
-        size_t n = strlen(report);
-        snprintf(report + n, sizeof report - n, "%s", line);
+        size_t n = strlen(r->report);
+        snprintf(r->report + n, sizeof r->report - n, "%s", line);
     }
     pp_async_destroy(&a);
     if (nfailed) {
         load_phase(v, "abort", name);
-        pp_view_destroy(&v);
-        cli_close(&s);
-        free(src);
-        fprintf(stderr, "driver: load: nothing was loaded: %s\n", failures);
-        return CLI_FAIL;
+        return pp_error_set(err, PP_EINVAL, "load: nothing was loaded: %s",
+                            failures);
     }
 
     pp_value cargs[2];
     rc = pp_value_str(&cargs[0], "commit") || pp_value_str(&cargs[1], name)
-             ? pp_error_set(&err, PP_ENOMEM, "load: out of memory")
-             : pp_view_apply(v, "load", cargs, 2, &a, &err);
+             ? pp_error_set(err, PP_ENOMEM, "load: out of memory")
+             : pp_view_apply(v, "load", cargs, 2, &a, err);
     pp_value_free(&cargs[0]);
     pp_value_free(&cargs[1]);
-    bool replaced = false;
     for (size_t i = 0; !rc && i < pp_async_len(a); i++) {
         const pp_values *vals;
         pp_error e;
         char state[32];
         if (pp_async_result(a, i, &vals, &e) == 0)
-            replaced |= strcmp(str_of(vals, 0, state, sizeof state),
-                               "replaced")
-                        == 0;
+            r->replaced |= strcmp(str_of(vals, 0, state, sizeof state),
+                                  "replaced")
+                           == 0;
     }
+    pp_async_destroy(&a);
+    /* Rare: an engine that prepared it could not take it (gone, or a
+     * clash with a module loaded meanwhile). */
     if (rc) {
-        /* Rare: an engine that prepared it could not take it (gone, or a
-         * clash with a module loaded meanwhile). */
-        pp_async_destroy(&a);
-        pp_view_destroy(&v);
-        cli_close(&s);
-        free(src);
+        pp_error_prefix(err, "load: ");
+        return rc;
+    }
+    r->unchanged = all_unchanged;
+    for (char *c = r->names; *c; c++)
+        if (*c == ',')
+            *c = ' ';
+    return 0;
+}
+
+/* driver load FILE.c: cli_module_load on every engine, then the record
+ * in the profile for engines that start later. */
+int cli_load(const cli_opts *o, int argc, char **argv)
+{
+    if (argc != 2) {
+        fprintf(stderr, "driver: load needs one C file (driver load "
+                        "FILE.c)\n");
+        return CLI_USAGE;
+    }
+    const char *file = argv[1];
+    char name[CLI_MODULE_NAME_MAX + 1];
+    pp_error err = { 0 };
+    if (refuse_embed(o, "load"))
+        return CLI_USAGE;
+    if (cli_module_name(file, name, &err)) {
+        fprintf(stderr, "driver: load: %s\n", err.msg);
+        return CLI_USAGE;
+    }
+    char *src = NULL;
+    size_t len = 0;
+    if (cli_module_read(file, &src, &len, &err)) {
         fprintf(stderr, "driver: load: %s\n", err.msg);
         return CLI_FAIL;
     }
-    pp_async_destroy(&a);
 
+    cli_session s;
+    pp_view *v = NULL;
+    cli_loaded r;
+    int rc = session_open(o, "load", &s, &err);
+    if (!rc && !(v = pp_client_direct(s.client, NULL, 0, &err)))
+        rc = err.code;
+    if (!rc)
+        rc = cli_module_load(v, name, file, src, len, &r, &err);
+    if (rc) {
+        free(src);
+        pp_view_destroy(&v);
+        cli_close(&s);
+        fprintf(stderr, "driver: %s\n", err.msg);
+        return err.code == PP_EINTR ? CLI_INTERRUPTED : CLI_FAIL;
+    }
+
+    size_t nt;
+    const int64_t *ids = pp_view_targets(v, &nt);
     char dirbuf[PP_PATH_MAX];
     const char *dir = modules_dir(o, dirbuf, &err);
     int rec = dir ? record(dir, name, file, src, len, &err) : 0;
     free(src);
-    fputs(report, stdout);
-    for (char *c = names; *c; c++)
-        if (*c == ',')
-            *c = ' ';
-    printf("%s module '%s' (%s) on engines ", all_unchanged ? "kept"
-                                              : replaced    ? "replaced"
-                                                            : "loaded",
-           name, names);
+    fputs(r.report, stdout);
+    printf("%s module '%s' (%s) on engines ", r.unchanged ? "kept"
+                                              : r.replaced ? "replaced"
+                                                           : "loaded",
+           name, r.names);
     pp_repr_i64s(stdout, ids, nt);
     putchar('\n');
     pp_view_destroy(&v);
@@ -346,11 +359,11 @@ int cli_unload(const cli_opts *o, int argc, char **argv)
                         "workloads')\n");
         return CLI_USAGE;
     }
-    char name[MODULE_NAME_MAX + 1];
+    char name[CLI_MODULE_NAME_MAX + 1];
     pp_error err = { 0 };
     if (refuse_embed(o, "unload"))
         return CLI_USAGE;
-    if (module_name(argv[1], name, &err)) {
+    if (cli_module_name(argv[1], name, &err)) {
         fprintf(stderr, "driver: unload: %s\n", err.msg);
         return CLI_USAGE;
     }
@@ -414,6 +427,40 @@ int cli_unload(const cli_opts *o, int argc, char **argv)
     free(from);
     pp_view_destroy(&v);
     cli_close(&s);
+    return rc;
+}
+
+/* Removes module `name` from every engine of v (those that lack it are
+ * not an error) and from the profile's record. */
+int cli_module_unload(const cli_opts *o, pp_view *v, const char *name,
+                      pp_error *err)
+{
+    pp_value arg = { 0 };
+    pp_async *a = NULL;
+    int rc = pp_value_str(&arg, name)
+                 ? pp_error_set(err, PP_ENOMEM, "unload: out of memory")
+                 : pp_view_apply(v, "unload", &arg, 1, &a, err);
+    pp_value_free(&arg);
+    /* Engines that never had it answer "no module named": not an
+     * error here. */
+    if (rc && a && pp_async_ready(a)) {
+        rc = 0;
+        for (size_t i = 0; !rc && i < pp_async_len(a); i++) {
+            const pp_values *vals;
+            pp_error e;
+            if (pp_async_result(a, i, &vals, &e)
+                && !strstr(e.msg, "no module named")) {
+                *err = e;
+                rc = e.code ? e.code : PP_EREMOTE;
+            }
+        }
+    }
+    pp_async_destroy(&a);
+    char dirbuf[PP_PATH_MAX];
+    pp_error ignored;
+    const char *dir = modules_dir(o, dirbuf, &ignored);
+    if (dir)
+        forget(dir, name);
     return rc;
 }
 

@@ -63,6 +63,11 @@ static void usage(FILE *f)
         "      [--sum] [--retries 0]     NAME over the integers of [A, B),\n"
         "                                results in order (or their sum);\n"
         "                                wall, serial time and speedup\n"
+        "  check DIR [FILE.c]            an exercise's check (DIR/check.conf)\n"
+        "                                on FILE.c (DIR/exercise.c): load,\n"
+        "                                run against the known answer, pass\n"
+        "                                or fail with the speedup, unload;\n"
+        "                                see exercises/\n"
         "  cluster start [-n N] [--scheme S] [--hwm N]\n"
         "                [--heartbeat-period S] [--heartbeat-misses N]\n"
         "                [--backlog N] [--max-message-size B]\n"
@@ -535,7 +540,7 @@ int main(int argc, char **argv)
     }
     if (optind >= argc) {
         fprintf(stderr, "driver: which command? (ids, hello, powers, apply, "
-                        "gather, load, unload, map, pi, pi-pairs, workloads, "
+                        "gather, load, unload, map, check, pi, pi-pairs, workloads, "
                         "cluster; see "
                         "driver --help)\n");
         return CLI_USAGE;
@@ -569,6 +574,8 @@ int main(int argc, char **argv)
         return cli_unload(&o, sub_argc, sub_argv);
     if (strcmp(cmd, "map") == 0)
         return cli_map(&o, sub_argc, sub_argv);
+    if (strcmp(cmd, "check") == 0)
+        return cli_check(&o, sub_argc, sub_argv);
     if (strcmp(cmd, "pi") == 0)
         return cli_pi(&o, sub_argc, sub_argv);
     if (strcmp(cmd, "pi-pairs") == 0)

@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# The classroom exercises (issue 13): every exercise's C files compile
+# clean with -Wall -Wextra -Werror; `driver check exercises/NN-name
+# exercises/solutions/NN-name.c` passes (exit 0, PASS); the starter code
+# fails its check with exit 1 and one line on stderr naming what is wrong;
+# a student's compile error, a clash with a loaded module and bad input to
+# check each fail with a clear line.
+. "$(dirname "$0")/lib.sh"
+
+SRC=$(cd "$(dirname "$0")/../.." && pwd)
+EX="$SRC/exercises"
+export XDG_CACHE_HOME="$WORK/cache"
+P=ex
+D=("$DRIVER" --no-embed --profile "$P")
+
+# The exercises' C files, as strict as the project's own.
+for f in "$EX"/*/exercise.c "$EX"/solutions/*.c; do
+    ${CC:-cc} -std=c11 -Wall -Wextra -Werror -O2 -fPIC -I "$SRC/include" \
+        -c "$f" -o "$WORK/x.o" || fail "$f does not compile clean"
+done
+
+start_controller "$P"
+start_engine "$P" --allow-root-modules
+start_engine "$P" --allow-root-modules
+cd "$WORK"
+
+# The starter's failure, one line each: what the student reads first.
+declare -A starter=(
+    [01-hello]="FAIL 01-hello: apply greet pipar: engine 0: greet: TODO: greet is not written yet"
+    [02-scatter-gather]="FAIL 02-scatter-gather: execute out = powers_of(x, 10): powers_of and powers differ at item 2: 2 against 1024"
+    [03-monte-carlo]="FAIL 03-monte-carlo: map mc_pi over [0, 400), chunksize 1, balanced view: this run and the one at chunksize 10 differ at item"
+    [04-chunksize]="FAIL 04-chunksize: map tiny over [0, 1000), chunksize 10, balanced view: 100 results, expected 1000"
+    [05-load-imbalance]="FAIL 05-load-imbalance: map count_primes over [0, 100), chunksize 1, balanced view: expected sum 148933, got"
+    [06-pi-pairs]="pair 00: expected 85 (built-in pairs), got 47"
+)
+n=0
+for dir in "$EX"/[0-9][0-9]-*/; do
+    ex=$(basename "$dir")
+    [ -f "$EX/solutions/$ex.c" ] || fail "$ex has no solution"
+    [ -f "$dir/README.md" ] || fail "$ex has no README.md"
+    [ -n "${starter[$ex]:-}" ] || fail "$ex: this test does not know its starter's failure"
+    out=$("${D[@]}" check "$dir" "$EX/solutions/$ex.c") \
+        || fail "$ex: the solution failed its check: $out"
+    expect_contains "$ex solution" "PASS $ex (" "$out"
+    expect_contains "$ex unloaded" "unloaded module '$ex'" "$out"
+    expect_error 1 "${starter[$ex]}" "${D[@]}" check "$dir"
+    n=$((n + 1))
+done
+[ "$n" -ge 6 ] || fail "only $n exercises"
+# Nothing left loaded by the checks.
+wl=$("${D[@]}" workloads 2>/dev/null)
+case "$wl" in *" exercise "* | *"01-hello"*) fail "a check left its module loaded: $wl" ;; esac
+
+# A student's compile error: the compiler's file:line, then one line.
+sed 's/return pp_ret_str(out, hello, err);/return pp_ret_str(out, helo, err);/' \
+    "$EX/solutions/01-hello.c" >typo.c
+set +e
+"${D[@]}" check "$EX/01-hello" typo.c >out 2>err
+status=$?
+set -e
+expect_eq "compile error status" 1 "$status"
+expect_contains "file:line" "typo.c:13:" "$(cat err)"
+expect_eq "the summary line" \
+    "FAIL 01-hello: it did not compile: load: nothing was loaded: typo.c did not compile on engine 0; typo.c did not compile on engine 1" \
+    "$(tail -n 1 err)"
+
+# The student's own module loaded beforehand: the same source stays
+# loaded; a clash with another module's workload names it.
+cp "$EX/solutions/04-chunksize.c" tiny4.c
+"${D[@]}" load tiny4.c >/dev/null
+out=$("${D[@]}" check "$EX/04-chunksize" tiny4.c)
+expect_contains "kept" "module 'tiny4' was loaded before the check and stays loaded" "$out"
+expect_eq "still loaded" "[[4], [4]]" "$("${D[@]}" apply tiny 1)"
+expect_error 1 "FAIL 04-chunksize: load: nothing was loaded: engine 0: load: $EX/04-chunksize/exercise.c: workload 'tiny' is already loaded from module 'tiny4' (unload it first)" \
+    "${D[@]}" check "$EX/04-chunksize"
+"${D[@]}" unload tiny4 >/dev/null
+
+# Bad input to check: one line, non-zero.
+expect_error 2 "check needs an exercise folder" "${D[@]}" check
+expect_error 1 "driver: check: cannot read nope/check.conf" "${D[@]}" check nope
+expect_error 1 "FAIL 01-hello: cannot read missing.c" "${D[@]}" check "$EX/01-hello" missing.c
+mkdir -p bad
+printf 'title = x\n[map]\nworkload = tiny\nrange = 0:10\ncolour = red\n' >bad/check.conf
+expect_error 1 "bad/check.conf:5: 'colour' is not a key of [map]" "${D[@]}" check bad
+printf '[map]\nworkload = tiny\nrange = 0:10\n' >bad/check.conf
+expect_error 1 "bad/check.conf:3: [map] expects nothing" "${D[@]}" check bad
+printf '[apply]\nworkload = tiny\nargs = "open\nexpect = 1\n' >bad/check.conf
+cp "$EX/solutions/04-chunksize.c" bad/exercise.c
+expect_error 1 "FAIL bad: apply tiny \"open: check.conf:1: '\"open': a quote is not closed" "${D[@]}" check bad
+echo "ok"
