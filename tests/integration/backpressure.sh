@@ -7,9 +7,11 @@
 # 2,000 echo tasks of 64 KiB (10 times its backlog, 128 MB of results)
 # over 4 s and reads nothing for 5 s, then reads: every result must come,
 # exact, with refused tasks submitted again.  The controller's RSS during
-# the stall must stay under 2 x backlog x 64 KiB (tasks or waiting results,
-# plus the pipe) + 24 MB (socket buffers, the allocator; AddressSanitizer
-# adds some).  For contrast the
+# the stall must stay under 3 x backlog x 64 KiB (what the design bounds:
+# the tasks' inputs or their waiting results, backlog of each, plus the
+# pipe's backlog of messages) + 24 MB (socket buffers, the allocator;
+# AddressSanitizer adds some; on a loaded machine the allocator keeps more
+# per thread: 53 MB was seen where 28-30 MB is usual).  For contrast the
 # same against --backlog 0 (no limit on anything, as before) is printed,
 # not checked.
 . "$(dirname "$0")/lib.sh"
@@ -21,7 +23,7 @@ export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=4"
 N=2000
 BYTES=65536
 BACKLOG=200
-LIMIT_KB=$((2 * BACKLOG * BYTES / 1024 + 24576))
+LIMIT_KB=$((3 * BACKLOG * BYTES / 1024 + 24576))
 
 # run PROFILE BACKLOG: prints the client's lines; sets GROWTH_KB.
 run() {
