@@ -205,6 +205,12 @@ void hub_engine_register(hub *h, pp_frames *fr, const pp_header *req);
 void hub_engine_beat(hub *h, pp_frames *fr, const pp_header *hd);
 void hub_engine_unregister(hub *h, hub_engine *e, pp_frames *fr,
                            const pp_header *hd);
+/* DIED from an engine's supervisor (no registered routing id: the
+ * message proves itself by the dead worker's): the task the worker was
+ * running is retried or failed with the supervisor's words, the engine's
+ * other tasks are handed back, and the engine is gone.  fr is the
+ * caller's. */
+void hub_engine_died(hub *h, pp_frames *fr, const pp_header *hd);
 /* The engine left (clean) or died: its tasks are handed back, retried or
  * reported failed. */
 void hub_engine_gone(hub *h, hub_engine *e, const char *how, bool clean);
