@@ -105,8 +105,8 @@ int main(int argc, char **argv)
                  "refused unless --allow-root-modules.\n"
                  "Registers with the controller named in the connection "
                  "file and runs its tasks\n"
-                 "in a worker process; a worker killed by a signal (a "
-                 "workload's crash) is\n"
+                 "in a worker process; a worker killed by a fault "
+                 "(SIGSEGV, SIGABRT, ...) is\n"
                  "reported to the controller and restarted as a new engine "
                  "(at most 5 times\n"
                  "in 60 s), unless --no-restart.");

@@ -41,6 +41,22 @@ const char *supervise_signal_name(int sig, char *buf, size_t size)
     return buf;
 }
 
+/* The signals a process gets from its own faults (a workload's NULL
+ * dereference, abort(), a division by zero, ...): the worker is restarted.
+ * Any other (SIGKILL, SIGTERM from someone, the OOM killer) was a decision
+ * about the engine, so it stays gone, as an engine without a supervisor
+ * would, and its heartbeat tells the controller. */
+static bool is_crash(int sig)
+{
+    switch (sig) {
+    case SIGSEGV: case SIGBUS: case SIGFPE: case SIGILL: case SIGABRT:
+    case SIGSYS: case SIGTRAP: case SIGXCPU: case SIGXFSZ:
+        return true;
+    default:
+        return false;
+    }
+}
+
 /* What the supervisor knows of a worker killed by a signal. */
 typedef struct death {
     bool pending;       /* not reported to the controller yet */
@@ -68,9 +84,10 @@ static pid_t start_worker(const engine_config *cfg, engine_shared *sh,
     }
     if (pid > 0)
         return pid;
-    /* The worker: it dies with its supervisor, even one killed with
-     * SIGKILL, so stopping the engine leaves nothing behind. */
-    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    /* The worker dies with its supervisor, so stopping the engine leaves
+     * nothing behind: as abruptly, so `kill -9` of the supervisor is still
+     * an engine that died (SIGTERM to the supervisor stops it cleanly). */
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != parent)
         _exit(1);
     signal(SIGCHLD, SIG_DFL);
@@ -283,6 +300,16 @@ int engine_supervise(const engine_config *cfg, bool restart, pp_error *err)
             goto out;
         }
         int sig = WTERMSIG(status);
+        if (!is_crash(sig)) {
+            char name[32];
+            pp_info("the worker (engine %d) was killed by %s; the engine "
+                    "stops", atomic_load(&sh->id),
+                    supervise_signal_name(sig, name, sizeof name));
+            if (d.pending)
+                report(cfg, &d, -1, "it is restarting");
+            rc = 128 + sig; /* as a shell reports a process killed so */
+            goto out;
+        }
         int32_t dead_id = atomic_load(&sh->id);
         if (dead_id >= 0 || !d.pending) {
             /* A worker that died before registering leaves the report of

@@ -3,7 +3,8 @@
  *
  * The worker is a fork of this process that runs engine_run; it tells the
  * supervisor its engine id (a pipe) and the task it is running (a shared
- * page).  When the worker is killed by a signal, the supervisor starts a
+ * page).  When the worker is killed by a fault's signal (SIGSEGV, SIGBUS,
+ * SIGFPE, SIGILL, SIGABRT, ...), the supervisor starts a
  * new one (unless restart is false, or it was killed too often: more than
  * SUPERVISE_MAX_RESTARTS times within SUPERVISE_WINDOW_S seconds), and
  * sends the controller a signed DIED message naming the dead engine, the
