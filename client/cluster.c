@@ -185,11 +185,18 @@ static int cluster_start(const cli_opts *o, int argc, char **argv)
         { "clock-window", required_argument, NULL, 'C' },
         { "curve", no_argument, NULL, 'K' },
         { "insecure", no_argument, NULL, 'I' },
+        { "no-load", no_argument, NULL, 'E' },
+        { "allow-root-modules", no_argument, NULL, 'E' },
+        { "no-restart", no_argument, NULL, 'E' },
         { 0, 0, 0, 0 },
     };
-    /* The controller's own options pass through; it checks them. */
+    /* The controller's own options pass through; it checks them.  So do
+     * the engines' (flags, each given once). */
     char *ctl_args[16];
     int nctl = 0;
+    char *eng_args[8];
+    static char eng_names[8][32];
+    int neng = 0;
     optind = 0;
     opterr = 0;
     int c, index = 0;
@@ -213,6 +220,16 @@ static int cluster_start(const cli_opts *o, int argc, char **argv)
                      opts[index].name);
             ctl_args[nctl++] = names[index - 2];
             ctl_args[nctl++] = optarg;
+        } else if (c == 'E') {
+            bool seen = false;
+            for (int i = 0; i < neng; i++)
+                seen = seen || strcmp(eng_args[i] + 2, opts[index].name) == 0;
+            if (!seen && neng < 8) {
+                snprintf(eng_names[neng], sizeof eng_names[0], "--%s",
+                         opts[index].name);
+                eng_args[neng] = eng_names[neng];
+                neng++;
+            }
         } else if (c == 'n')
             rc = pp_parse_i64("-n", optarg, 1, PP_MAX_LOCAL_ENGINES, &n,
                               &err);
@@ -266,6 +283,7 @@ static int cluster_start(const cli_opts *o, int argc, char **argv)
     }
     pp_cluster cl = { .nctl_args = 0 };
     pp_cluster_controller_args(&cl, ctl_args, nctl);
+    pp_cluster_engine_args(&cl, eng_args, neng);
     if (pp_cluster_start(&cl, base, o->profile, (int)n, true, timeout,
                          &err)) {
         fprintf(stderr, "driver: cluster start: %s\n", err.msg);

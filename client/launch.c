@@ -242,16 +242,26 @@ void pp_cluster_controller_args(pp_cluster *cl, char *const *args,
         cl->ctl_args[cl->nctl_args++] = args[i];
 }
 
+void pp_cluster_engine_args(pp_cluster *cl, char *const *args, int nargs)
+{
+    cl->neng_args = 0;
+    for (int i = 0; i < nargs && i < 8; i++)
+        cl->eng_args[cl->neng_args++] = args[i];
+}
+
 int pp_cluster_start(pp_cluster *cl, const char *pipar_dir,
                      const char *profile, int n, bool detached,
                      double timeout_s, pp_error *err)
 {
-    char *ctl_args[16];
-    int nctl_args = cl->nctl_args;
+    char *ctl_args[16], *eng_args[8];
+    int nctl_args = cl->nctl_args, neng_args = cl->neng_args;
     memcpy(ctl_args, cl->ctl_args, sizeof ctl_args);
+    memcpy(eng_args, cl->eng_args, sizeof eng_args);
     memset(cl, 0, sizeof *cl);
     memcpy(cl->ctl_args, ctl_args, sizeof ctl_args);
+    memcpy(cl->eng_args, eng_args, sizeof eng_args);
     cl->nctl_args = nctl_args;
+    cl->neng_args = neng_args;
     int64_t t0 = pp_mono_ns();
     int64_t deadline = t0 + (int64_t)(timeout_s * 1e9);
     if (n < 1 || n > PP_MAX_LOCAL_ENGINES)
@@ -319,8 +329,11 @@ int pp_cluster_start(pp_cluster *cl, const char *pipar_dir,
         char log_eng[PP_PATH_MAX + 32];
         snprintf(log_eng, sizeof log_eng, "%s/log/engine-%d.log", profdir,
                  i);
-        char *eng_argv[] = { "engine", "--file", engine_json, "--log-level",
-                             detached ? "info" : "warn", NULL };
+        char *eng_argv[6 + 8] = { "engine", "--file", engine_json,
+                                  "--log-level", detached ? "info" : "warn" };
+        for (int k = 0; k < cl->neng_args; k++)
+            eng_argv[5 + k] = cl->eng_args[k];
+        eng_argv[5 + cl->neng_args] = NULL;
         pid_t pid = spawn(cl, bin, "engine", eng_argv,
                           detached ? log_eng : NULL, err);
         if (pid < 0) {

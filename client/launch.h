@@ -26,6 +26,8 @@ typedef struct pp_cluster {
     double start_seconds; /* until every engine had registered */
     char *ctl_args[16];
     int nctl_args;
+    char *eng_args[8];
+    int neng_args;
 } pp_cluster;
 
 /* Starts a controller and n engines on loopback and waits (at most
@@ -42,6 +44,10 @@ int pp_cluster_start(pp_cluster *cl, const char *pipar_dir,
  * set before pp_cluster_start. */
 void pp_cluster_controller_args(pp_cluster *cl, char *const *args,
                                 int nargs);
+
+/* Options passed on to every engine (--no-load, --allow-root-modules,
+ * --no-restart), at most 8; set before pp_cluster_start. */
+void pp_cluster_engine_args(pp_cluster *cl, char *const *args, int nargs);
 
 /* SIGTERM to the engines (they unregister), then the controller; SIGKILL
  * to any still there after grace_s.  Returns how many were running. */

@@ -72,6 +72,8 @@ static void usage(FILE *f)
         "                [--heartbeat-period S] [--heartbeat-misses N]\n"
         "                [--backlog N] [--max-message-size B]\n"
         "                [--clock-window S] [--curve | --insecure]\n"
+        "                [--no-load] [--allow-root-modules] [--no-restart]\n"
+        "                                (the last three: for its engines)\n"
         "  cluster stop | status | watch [--count N] [--for S]\n"
         "                                a local cluster that outlives "
         "the\n"

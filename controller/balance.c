@@ -1,7 +1,11 @@
-/* balance.c - the balanced queue: tasks wait here until an engine has room
- * (below the high-water mark), then the policy picks one.  Failed tasks
- * with retries left come back here, barred from the engines they failed
- * on. */
+/* balance.c - the balanced queues: tasks wait here until an engine has
+ * room (below the high-water mark), then the policy picks one.  Each
+ * client has a queue of its own, and the clients with tasks queued are
+ * served in turn (round robin, one task each), so a student's
+ * 100,000-task map does not make another's 10-task map wait behind it;
+ * within a client's queue the order is first come, first served.  Failed
+ * tasks with retries left come back to the front of their client's
+ * queue, barred from the engines they failed on. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,7 +17,7 @@
  * run on a free engine (a retry barred from the only free engine). */
 #define SCAN_LIMIT 64
 
-int hub_queue_push(hub_queue *q, hub_task *t, bool front)
+static int queue_push(hub_queue *q, hub_task *t, bool front)
 {
     if (q->len == q->cap) {
         size_t cap = q->cap ? q->cap * 2 : 1024;
@@ -56,11 +60,64 @@ static void queue_trim(hub_queue *q)
     }
 }
 
-
-void hub_queue_free(hub_queue *q)
+int hub_enqueue(hub *h, hub_task *t, bool front)
 {
-    free(q->slots);
-    memset(q, 0, sizeof *q);
+    uint64_t key = hub_client_key(t->client, t->client_len);
+    hub_fairq *f = pp_idmap_get(&h->fairqs, key);
+    if (!f) {
+        if (h->nring == h->cap_ring) {
+            size_t cap = h->cap_ring ? h->cap_ring * 2 : 16;
+            hub_fairq **grown = realloc(h->ring, cap * sizeof *grown);
+            if (!grown)
+                return PP_ENOMEM;
+            h->ring = grown;
+            h->cap_ring = cap;
+        }
+        f = calloc(1, sizeof *f);
+        if (!f || pp_idmap_put(&h->fairqs, key, f)) {
+            free(f);
+            return PP_ENOMEM;
+        }
+        f->key = key;
+        /* A newcomer is served last in the current round. */
+        memmove(&h->ring[h->ring_next + 1], &h->ring[h->ring_next],
+                (h->nring - h->ring_next) * sizeof *h->ring);
+        h->ring[h->ring_next++] = f;
+        h->nring++;
+        if (h->ring_next == h->nring)
+            h->ring_next = 0;
+    }
+    if (queue_push(&f->q, t, front))
+        return PP_ENOMEM;
+    h->queued++;
+    return 0;
+}
+
+/* Takes an emptied queue out of the ring; the one after it is next. */
+static void fairq_drop(hub *h, size_t i)
+{
+    hub_fairq *f = h->ring[i];
+    pp_idmap_remove(&h->fairqs, f->key);
+    free(f->q.slots);
+    free(f);
+    memmove(&h->ring[i], &h->ring[i + 1], (h->nring - i - 1) * sizeof *h->ring);
+    h->nring--;
+    if (i < h->ring_next)
+        h->ring_next--;
+    if (h->ring_next >= h->nring)
+        h->ring_next = 0;
+}
+
+void hub_queues_free(hub *h)
+{
+    for (size_t i = 0; i < h->nring; i++) {
+        free(h->ring[i]->q.slots);
+        free(h->ring[i]);
+    }
+    free(h->ring);
+    pp_idmap_free(&h->fairqs);
+    h->ring = NULL;
+    h->nring = h->cap_ring = h->ring_next = h->queued = 0;
 }
 
 static bool excluded(const hub_task *t, int32_t id)
@@ -138,11 +195,54 @@ static void fail_unrunnable(hub *h, hub_task *t)
     hub_fail_task(h, t, PP_EREMOTE, why);
 }
 
+/* Takes the first task of queue q that some free engine may run, with
+ * those engines in cands; parks the tasks of a client that does not read
+ * and fails those that can run nowhere, as it goes.  NULL if none. */
+static hub_task *take_runnable(hub *h, hub_queue *q,
+                               const sched_engine *free_list, size_t nfree,
+                               sched_engine *cands, size_t *ncands)
+{
+    hub_task *t = NULL;
+    for (size_t i = 0, seen = 0; i < q->len && seen < SCAN_LIMIT; i++) {
+        hub_task *c = *queue_at(q, i);
+        /* A task whose client has results it does not read waits
+         * aside until they are read (outbox.c), and costs no scan. */
+        if (c && hub_client_park(h, c)) {
+            *queue_at(q, i) = NULL;
+            q->live--;
+            h->queued--;
+            continue;
+        }
+        seen++;
+        if (!c)
+            continue;
+        if (c->nexcluded && nowhere_to_run(h, c)) {
+            *queue_at(q, i) = NULL;
+            q->live--;
+            h->queued--;
+            fail_unrunnable(h, c);
+            continue;
+        }
+        *ncands = 0;
+        for (size_t k = 0; k < nfree; k++)
+            if (!excluded(c, free_list[k].id))
+                cands[(*ncands)++] = free_list[k];
+        if (*ncands) {
+            t = c;
+            *queue_at(q, i) = NULL;
+            q->live--;
+            h->queued--;
+            break;
+        }
+    }
+    queue_trim(q);
+    return t;
+}
+
 void hub_dispatch(hub *h)
 {
     sched_engine free_list[256], cands[256];
-    hub_queue *q = &h->queue;
-    while (q->live) {
+    while (h->queued) {
         size_t nfree = 0;
         for (int32_t i = 0; i < h->nengines && nfree < 256; i++) {
             hub_engine *e = &h->engines[i];
@@ -153,40 +253,19 @@ void hub_dispatch(hub *h)
         }
         if (!nfree)
             return;
-        /* The first queued task that some free engine may run. */
+        /* One task from each client in turn: the first of the next
+         * client's queue that a free engine may run. */
         hub_task *t = NULL;
         size_t ncands = 0;
-        for (size_t i = 0, seen = 0; i < q->len && seen < SCAN_LIMIT;
-             i++) {
-            hub_task *c = *queue_at(q, i);
-            /* A task whose client has results it does not read waits
-             * aside until they are read (outbox.c), and costs no scan. */
-            if (c && hub_client_park(h, c)) {
-                *queue_at(q, i) = NULL;
-                q->live--;
-                continue;
-            }
-            seen++;
-            if (!c)
-                continue;
-            if (c->nexcluded && nowhere_to_run(h, c)) {
-                *queue_at(q, i) = NULL;
-                q->live--;
-                fail_unrunnable(h, c);
-                continue;
-            }
-            ncands = 0;
-            for (size_t k = 0; k < nfree; k++)
-                if (!excluded(c, free_list[k].id))
-                    cands[ncands++] = free_list[k];
-            if (ncands) {
-                t = c;
-                *queue_at(q, i) = NULL;
-                q->live--;
-                break;
-            }
+        for (size_t visits = h->nring; !t && visits && h->nring; visits--) {
+            size_t i = h->ring_next;
+            t = take_runnable(h, &h->ring[i]->q, free_list, nfree, cands,
+                              &ncands);
+            if (!h->ring[i]->q.live)
+                fairq_drop(h, i);
+            else
+                h->ring_next = i + 1 < h->nring ? i + 1 : 0;
         }
-        queue_trim(q);
         if (!t)
             return;
         size_t pick = h->policy->choose(cands, ncands, &h->rng);
@@ -216,7 +295,7 @@ bool hub_retry(hub *h, hub_task *t, int32_t engine)
     t->engine = -1;
     /* A start timeout counts from when the task waits again. */
     t->queued_ns = pp_mono_ns();
-    if (hub_queue_push(&h->queue, t, true))
+    if (hub_enqueue(h, t, true))
         return false;
     if (t->timeout_ms > 0)
         h->timeouts_seen = true;
@@ -232,7 +311,7 @@ bool hub_hand_back(hub *h, hub_task *t)
         return false;
     t->engine = -1;
     t->queued_ns = pp_mono_ns();
-    if (hub_queue_push(&h->queue, t, true))
+    if (hub_enqueue(h, t, true))
         return false;
     if (t->timeout_ms > 0)
         h->timeouts_seen = true;
@@ -241,27 +320,34 @@ bool hub_hand_back(hub *h, hub_task *t)
 
 void hub_expire_queued(hub *h, int64_t now)
 {
-    hub_queue *q = &h->queue;
     bool waiting = false; /* a task with a timeout stays queued */
-    for (size_t i = 0; i < q->len; i++) {
-        hub_task *t = *queue_at(q, i);
-        if (!t || t->timeout_ms <= 0)
-            continue;
-        if (now - t->queued_ns < t->timeout_ms * 1000000) {
-            waiting = true;
-            continue;
+    for (size_t r = 0; r < h->nring;) {
+        hub_queue *q = &h->ring[r]->q;
+        for (size_t i = 0; i < q->len; i++) {
+            hub_task *t = *queue_at(q, i);
+            if (!t || t->timeout_ms <= 0)
+                continue;
+            if (now - t->queued_ns < t->timeout_ms * 1000000) {
+                waiting = true;
+                continue;
+            }
+            *queue_at(q, i) = NULL;
+            q->live--;
+            h->queued--;
+            char why[160];
+            snprintf(why, sizeof why,
+                     "the task waited %.3f s without an engine to start it "
+                     "(timeout %.3f s)",
+                     (double)(now - t->queued_ns) / 1e9,
+                     (double)t->timeout_ms / 1e3);
+            hub_fail_task(h, t, PP_ETIMEDOUT, why);
         }
-        *queue_at(q, i) = NULL;
-        q->live--;
-        char why[160];
-        snprintf(why, sizeof why,
-                 "the task waited %.3f s without an engine to start it "
-                 "(timeout %.3f s)",
-                 (double)(now - t->queued_ns) / 1e9,
-                 (double)t->timeout_ms / 1e3);
-        hub_fail_task(h, t, PP_ETIMEDOUT, why);
+        queue_trim(q);
+        if (!q->live)
+            fairq_drop(h, r);
+        else
+            r++;
     }
-    queue_trim(q);
     /* Until a task with a timeout is queued again, the tick skips this. */
     h->timeouts_seen = waiting;
 }

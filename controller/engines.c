@@ -67,6 +67,74 @@ void hub_engine_gone(hub *h, hub_engine *e, const char *how, bool clean)
     hub_dispatch(h);
 }
 
+/* A supervisor's report that its worker was killed by a signal: values
+ * bytes (the worker's routing id), i64[4] (engine, signal, task id or 0,
+ * new engine or -1), str (the words after "engine N: "). */
+void hub_engine_died(hub *h, pp_frames *fr, const pp_header *hd)
+{
+    int64_t nums[4];
+    if (hd->nvalues < 3 || hd->types[0] != PP_T_BYTES
+        || hd->types[1] != PP_T_I64 || hd->types[2] != PP_T_STR
+        || zmq_msg_size(&fr->body[4]) != sizeof nums) {
+        pp_error e2 = { .msg = "a DIED report without its values" };
+        hub_count_drop(&h->drops.malformed, "from an engine", &e2);
+        return;
+    }
+    memcpy(nums, zmq_msg_data(&fr->body[4]), sizeof nums);
+    /* Only the engine's own routing id (random, never sent to clients)
+     * may declare it dead. */
+    hub_engine *e = nums[0] >= 0 && nums[0] < h->nengines
+                        ? &h->engines[nums[0]]
+                        : NULL;
+    if (!e || zmq_msg_size(&fr->body[3]) != e->rid_len
+        || memcmp(zmq_msg_data(&fr->body[3]), e->rid, e->rid_len) != 0) {
+        pp_error e2 = { .msg = "a DIED report for an engine it does not "
+                               "name" };
+        hub_count_drop(&h->drops.unknown_sender, "from an engine", &e2);
+        return;
+    }
+    char how[320];
+    size_t len = zmq_msg_size(&fr->body[5]);
+    snprintf(how, sizeof how, "%.*s", (int)(len < 300 ? len : 300),
+             (const char *)zmq_msg_data(&fr->body[5]));
+    uint64_t task_id = (uint64_t)nums[2];
+    hub_task *t = task_id ? pp_idmap_get(&h->tasks, task_id) : NULL;
+    if (t) {
+        char *text = malloc(strlen(how) + 32);
+        if (text)
+            sprintf(text, "engine %d: %s", e->id, how);
+        free(t->last_error);
+        t->last_error = text;
+    }
+    if (e->alive) {
+        if (t && t->engine == e->id) {
+            /* The task that killed it: retried (barred from this engine)
+             * or failed with the supervisor's words; the engine's other
+             * tasks never started and are handed back below. */
+            e->outstanding--;
+            if (t->balanced)
+                e->balanced_outstanding--;
+            if (!hub_retry(h, t, e->id))
+                hub_fail_task(h, t, PP_EREMOTE, how);
+        }
+        hub_engine_gone(h, e, how, true);
+    } else {
+        /* Already declared dead (its heart stopped first): the task was
+         * retried or failed then; a later failure now names the signal. */
+        pp_info("engine %d %s", e->id, how);
+    }
+    pp_header rep = {
+        .type = PP_MSG_DIED,
+        .id = pp_msg_id_next(),
+        .parent = hd->id,
+        .engine = e->id,
+    };
+    pp_error err;
+    zmq_msg_t *route = &fr->route[0];
+    pp_msg_send(h->engines_sock, h->signer, zmq_msg_data(route),
+                zmq_msg_size(route), &rep, NULL, 0, &err);
+}
+
 /* The reply tells the engine its id and how to beat its heart. */
 static void send_registered(hub *h, zmq_msg_t *route, const pp_header *req,
                             const hub_engine *e)

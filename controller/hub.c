@@ -70,6 +70,11 @@ void hub_handle_engine(hub *h, pp_frames *fr)
         pp_frames_close(fr);
         return;
     }
+    if (hd.type == PP_MSG_DIED) {
+        hub_engine_died(h, fr, &hd);
+        pp_frames_close(fr);
+        return;
+    }
     hub_engine *e = hub_engine_by_rid(h, zmq_msg_data(&fr->route[0]),
                                       zmq_msg_size(&fr->route[0]));
     if (!e) {

@@ -70,6 +70,14 @@ typedef struct hub_queue {
     size_t live;
 } hub_queue;
 
+/* One client's balanced tasks waiting for an engine (balance.c): the
+ * dispatcher serves the clients with tasks queued in turn, so a client's
+ * 100,000-task map does not make another's 10 tasks wait behind it. */
+typedef struct hub_fairq {
+    uint64_t key; /* hub_client_key of the client */
+    hub_queue q;
+} hub_fairq;
+
 /* A message waiting for a client that does not read: ZeroMQ's pipe to it
  * is full (clients_sock's send high-water mark, tied to --backlog). */
 typedef struct hub_out {
@@ -128,7 +136,11 @@ struct hub {
     hub_client **blocked; /* clients with messages waiting (outbox.c) */
     size_t nblocked;
     size_t cap_blocked;
-    hub_queue queue;
+    pp_idmap fairqs;     /* client key -> hub_fairq, while it has tasks queued */
+    hub_fairq **ring;    /* those queues, served in turn (balance.c) */
+    size_t nring, cap_ring;
+    size_t ring_next;    /* the one served next */
+    size_t queued;       /* balanced tasks queued, all clients */
     hub_drops drops;
     uint64_t tasks_done;
     uint64_t tasks_failed;
@@ -149,8 +161,11 @@ struct hub {
 };
 
 /* balance.c */
-int hub_queue_push(hub_queue *q, hub_task *t, bool front);
-void hub_queue_free(hub_queue *q);
+/* Queues balanced task t in its client's queue, at the back (new) or in
+ * front (retried, handed back, unparked).  0 or PP_ENOMEM. */
+int hub_enqueue(hub *h, hub_task *t, bool front);
+/* Frees the queues, not the tasks (h->tasks owns them). */
+void hub_queues_free(hub *h);
 void hub_dispatch(hub *h);
 void hub_expire_queued(hub *h, int64_t now);
 /* A balanced task that failed on (or lost) engine e: queued again if it
@@ -205,6 +220,12 @@ void hub_engine_register(hub *h, pp_frames *fr, const pp_header *req);
 void hub_engine_beat(hub *h, pp_frames *fr, const pp_header *hd);
 void hub_engine_unregister(hub *h, hub_engine *e, pp_frames *fr,
                            const pp_header *hd);
+/* DIED from an engine's supervisor (no registered routing id: the
+ * message proves itself by the dead worker's): the task the worker was
+ * running is retried or failed with the supervisor's words, the engine's
+ * other tasks are handed back, and the engine is gone.  fr is the
+ * caller's. */
+void hub_engine_died(hub *h, pp_frames *fr, const pp_header *hd);
 /* The engine left (clean) or died: its tasks are handed back, retried or
  * reported failed. */
 void hub_engine_gone(hub *h, hub_engine *e, const char *how, bool clean);

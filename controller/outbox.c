@@ -193,7 +193,7 @@ static void unpark(hub *h, hub_client *c)
     /* In their order, in front of the queue where they were taken. */
     while (c->nparked) {
         hub_task *t = c->parked[--c->nparked];
-        if (hub_queue_push(&h->queue, t, true)) {
+        if (hub_enqueue(h, t, true)) {
             pp_idmap_remove(&h->tasks, t->id);
             hub_fail_task(h, t, PP_ENOMEM,
                           "the controller could not queue the task again");

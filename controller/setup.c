@@ -317,7 +317,7 @@ void hub_close(hub **hp)
             hub_task_free(h, h->tasks.vals[i]);
     pp_idmap_free(&h->tasks);
     hub_clients_free(h);
-    hub_queue_free(&h->queue);
+    hub_queues_free(h);
     free(h->engines);
     pp_signer_destroy(&h->signer);
     close_socket(h->engines_sock);

@@ -62,7 +62,7 @@ static char *status_json(hub *h)
         "pid", (json_int_t)getpid(), "uptime_s",
         (double)(pp_mono_ns() - h->started_ns) / 1e9, "scheme",
         h->policy->name, "hwm", h->cfg->hwm, "engines", engines,
-        "tasks_queued", (json_int_t)h->queue.live, "tasks_outstanding",
+        "tasks_queued", (json_int_t)h->queued, "tasks_outstanding",
         (json_int_t)h->tasks.n, "tasks_done", (json_int_t)h->tasks_done,
         "tasks_failed", (json_int_t)h->tasks_failed, "tasks_retried",
         (json_int_t)h->tasks_retried, "results_waiting",

@@ -158,7 +158,7 @@ void hub_task_submit(hub *h, pp_frames *fr, const pp_header *hd)
         if (t) {
             t->balanced = true;
             if (task_keep_body(t, fr) == 0
-                && hub_queue_push(&h->queue, t, false) == 0) {
+                && hub_enqueue(h, t, false) == 0) {
                 hub_dispatch(h);
                 return;
             }

@@ -44,6 +44,8 @@ typedef enum pp_msg_type {
     PP_MSG_STATUS,         /* client asks; the reply carries a JSON str */
     PP_MSG_STOP,           /* controller -> engine: finish and leave */
     PP_MSG_EVENT,          /* controller -> PUB: a str of JSON */
+    PP_MSG_DIED,           /* engine supervisor -> controller: its worker
+                              was killed by a signal (and the reply) */
     PP_MSG_TYPE_COUNT
 } pp_msg_type;
 

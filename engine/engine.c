@@ -48,6 +48,8 @@ typedef struct engine {
     _Atomic uint64_t dropped;
     uint64_t replays_seen; /* the signer's refusals at the last drop */
     _Atomic uint64_t attempts; /* REGISTERs sent */
+    engine_shared *shared;     /* supervised: what the supervisor reads */
+    int ready_fd;              /* supervised: registrations are told here */
 } engine;
 
 static volatile sig_atomic_t engine_stop;
@@ -131,6 +133,14 @@ static int engine_register(engine *en, void *sock, pp_signer *signer,
     if (rc)
         return rc;
     atomic_store(&en->id, rep.engine);
+    if (en->shared)
+        atomic_store(&en->shared->id, rep.engine);
+    if (en->ready_fd >= 0) {
+        /* The supervisor names this id when it reports a crash. */
+        int32_t id = rep.engine;
+        if (write(en->ready_fd, &id, sizeof id) != (ssize_t)sizeof id)
+            pp_debug("could not tell the supervisor engine %d", id);
+    }
     atomic_store(&en->heart_ms, rep.timeout_ms > 0 ? rep.timeout_ms : 1000);
     atomic_store(&en->heart_misses, rep.retries > 0 ? rep.retries : 5);
     atomic_fetch_add(&en->epoch, 1);
@@ -397,8 +407,17 @@ static void on_message(engine *en)
         while (nanosleep(&ts, &ts) && errno == EINTR)
             ;
     }
+    if (en->shared) {
+        /* If the workload kills this process, the supervisor reads which
+         * task and workload it was. */
+        memcpy(en->shared->name, h.name, sizeof en->shared->name);
+        en->shared->name[sizeof en->shared->name - 1] = '\0';
+        atomic_store(&en->shared->task, h.id);
+    }
     if (!rc)
         rc = run_task(en, &h, &in, &out, &err);
+    if (en->shared)
+        atomic_store(&en->shared->task, 0);
     pp_values_free(&in);
     rep.t_done = pp_now_ns();
     if (rc) {
@@ -585,7 +604,8 @@ static void engine_close(engine *en)
 
 int engine_run(const engine_config *cfg, pp_error *err)
 {
-    engine en = { .id = -1, .heart_ms = 1000, .heart_misses = 5 };
+    engine en = { .id = -1, .heart_ms = 1000, .heart_misses = 5,
+                  .shared = cfg->shared, .ready_fd = cfg->ready_fd };
     int rc = pp_conninfo_read(cfg->file, &en.ci, err);
     if (rc)
         return rc;
@@ -608,6 +628,8 @@ int engine_run(const engine_config *cfg, pp_error *err)
         return pp_error_set(err, PP_EIO, "no random bytes for an identity");
     }
     en.rid[0] |= 1; /* ZeroMQ reserves identities starting with a zero */
+    if (en.shared)
+        memcpy(en.shared->rid, en.rid, sizeof en.rid);
     if ((rc = open_socket(&en, err))) {
         engine_close(&en);
         return rc;

@@ -3,14 +3,32 @@
 #ifndef PP_ENGINE_H
 #define PP_ENGINE_H
 
+#include <stdatomic.h>
+#include <stdint.h>
+
 #include "modules.h"
 #include "pipar/error.h"
+#include "wire.h"
+
+/* What a supervised worker shares with its supervisor (supervise.c), in a
+ * page mapped before the fork.  The worker writes it; the supervisor reads
+ * it only once the worker is dead, so no lock is needed. */
+typedef struct engine_shared {
+    _Atomic int32_t id;      /* the engine id; -1 until registered */
+    uint8_t rid[16];         /* the main socket's routing id */
+    _Atomic uint64_t task;   /* the task running (its client-visible id),
+                                0 between tasks */
+    char name[PP_NAME_MAX];  /* that task's workload */
+} engine_shared;
 
 typedef struct engine_config {
     const char *file;      /* engine.json to use */
     double timeout_s;      /* how long registration may take */
     double task_delay_s;   /* added before every task: a slower engine */
     modules_config modules; /* the compiler, cache, --no-load, ... */
+    engine_shared *shared;  /* supervised: the page above, else NULL */
+    int ready_fd;           /* supervised: each registration writes the
+                               engine id (int32) here; -1 when not */
 } engine_config;
 
 /* Runs until SIGINT/SIGTERM (then unregisters) or a fatal error. */

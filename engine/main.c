@@ -10,6 +10,7 @@
 #include "files.h"
 #include "log.h"
 #include "pi.h"
+#include "supervise.h"
 
 int main(int argc, char **argv)
 {
@@ -19,6 +20,7 @@ int main(int argc, char **argv)
     pp_error err = { 0 };
     modules_config mods = { .cc = "cc" };
     bool modules_dir_given = false;
+    bool restart = true;
     static const struct option opts[] = {
         { "file", required_argument, NULL, 'f' },
         { "profile", required_argument, NULL, 'p' },
@@ -31,6 +33,7 @@ int main(int argc, char **argv)
         { "modules-dir", required_argument, NULL, 'M' },
         { "no-load", no_argument, NULL, 'N' },
         { "allow-root-modules", no_argument, NULL, 'R' },
+        { "no-restart", no_argument, NULL, 'S' },
         { "help", no_argument, NULL, 'h' },
         { 0, 0, 0, 0 },
     };
@@ -70,6 +73,7 @@ int main(int argc, char **argv)
             break;
         case 'N': mods.refuse = true; break;
         case 'R': mods.allow_root = true; break;
+        case 'S': restart = false; break;
         case 'l':
             level = pp_log_level_parse(optarg);
             if (level < 0) {
@@ -88,7 +92,8 @@ int main(int argc, char **argv)
                  "default ./data)\n"
                  "              [--cc COMPILER] [--cache-dir DIR] "
                  "[--modules-dir DIR]\n"
-                 "              [--no-load] [--allow-root-modules]\n"
+                 "              [--no-load] [--allow-root-modules] "
+                 "[--no-restart]\n"
                  "Modules (driver load FILE.c) are compiled with COMPILER "
                  "(default cc) into\n"
                  "DIR (default $XDG_CACHE_HOME/pipar/modules); at start the "
@@ -99,7 +104,12 @@ int main(int argc, char **argv)
                  "as root they are\n"
                  "refused unless --allow-root-modules.\n"
                  "Registers with the controller named in the connection "
-                 "file and runs its tasks.");
+                 "file and runs its tasks\n"
+                 "in a worker process; a worker killed by a fault "
+                 "(SIGSEGV, SIGABRT, ...) is\n"
+                 "reported to the controller and restarted as a new engine "
+                 "(at most 5 times\n"
+                 "in 60 s), unless --no-restart.");
             return 0;
         default:
             pp_err("unknown or incomplete option '%s' (see --help)",
@@ -145,10 +155,12 @@ int main(int argc, char **argv)
         }
     }
     engine_config cfg = { .file = file, .timeout_s = timeout,
-                          .task_delay_s = task_delay, .modules = mods };
-    if (engine_run(&cfg, &err)) {
+                          .task_delay_s = task_delay, .modules = mods,
+                          .ready_fd = -1 };
+    int rc = engine_supervise(&cfg, restart, &err);
+    if (rc < 0) {
         pp_err("%s", err.msg);
         return 1;
     }
-    return 0;
+    return rc;
 }

@@ -676,6 +676,76 @@ static void a_message_signed_with_another_key_is_counted_not_answered(
     hub_down(&fx);
 }
 
+/* Steps the hub until its status shows n balanced tasks queued. */
+static void await_queued(fixture *fx, peer *c, json_int_t n)
+{
+    json_int_t queued = -1;
+    for (int i = 0; i < STEPS && queued != n; i++)
+        queued = status_number(fx, c, "tasks_queued");
+    assert_i64_equal(queued, n);
+}
+
+/* Fair sharing (issue 13): client A queues 20,000 tasks, then client B
+ * 10; the hub serves the clients in turn, so B's tasks all run before
+ * A's 2,000th after B's submission (in fact one of A's between each of
+ * B's), and each client's own tasks keep their order. */
+static void two_clients_are_served_in_turn(void **state)
+{
+    (void)state;
+    enum { NA = 20000, NB = 10 };
+    fixture fx;
+    hub_config cfg = config();
+    cfg.hwm = 1;
+    hub_up(&fx, &cfg);
+    peer e, a, b;
+    peer_open(&fx, &e, "engine-a", true, 0);
+    peer_open(&fx, &a, "client-a", false, 0);
+    peer_open(&fx, &b, "client-b", false, 0);
+    assert_int_equal(engine_up(&fx, &e, 1), 0);
+    uint64_t *ids_a = malloc(NA * sizeof *ids_a);
+    assert_non_null(ids_a);
+    for (int i = 0; i < NA; i++) {
+        ids_a[i] = client_submit(&a, -1, i, 0);
+        /* Under ZeroMQ's high-water mark: let the hub read them. */
+        if (i % 500 == 499)
+            for (int k = 0; k < 4; k++)
+                assert_int_equal(hub_step(fx.h, 0), 0);
+    }
+    pp_header hd;
+    pp_values vals;
+    await(&fx, &e, PP_MSG_TASK, 0, &hd, &vals);
+    assert_true(hd.id == ids_a[0]);
+    pp_values_free(&vals);
+    await_queued(&fx, &a, NA - 1);
+    uint64_t ids_b[NB];
+    for (int i = 0; i < NB; i++)
+        ids_b[i] = client_submit(&b, -1, i, 0);
+    await_queued(&fx, &b, NA - 1 + NB);
+
+    int a_next = 1, b_done = 0, a_after = 0;
+    while (b_done < NB) {
+        engine_answer(&e, &hd, 0);
+        await(&fx, &e, PP_MSG_TASK, 0, &hd, &vals);
+        pp_values_free(&vals);
+        if (b_done < NB && hd.id == ids_b[b_done]) {
+            b_done++;
+        } else {
+            assert_true(hd.id == ids_a[a_next]); /* A's in order */
+            a_next++;
+            a_after++;
+        }
+        assert_true(a_after < 2000);
+    }
+    printf("# fair: B's %d tasks ran with %d of A's after B submitted\n",
+           NB, a_after);
+    assert_true(a_after <= NB);
+    free(ids_a);
+    peer_close(&e);
+    peer_close(&a);
+    peer_close(&b);
+    hub_down(&fx);
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(
         registration_gives_ids_in_order_and_keeps_them_on_register_again),
@@ -687,6 +757,7 @@ static const struct CMUnitTest tests[] = {
         a_client_that_does_not_read_gets_every_result_once_it_reads),
     cmocka_unit_test(
         a_message_signed_with_another_key_is_counted_not_answered),
+    cmocka_unit_test(two_clients_are_served_in_turn),
 };
 
 int main(void)
