@@ -63,9 +63,9 @@ typedef struct http_sample {
     uint64_t done, failed, retried;
 } http_sample;
 
-/* Requests refused, by why; "oversized" are connections libmicrohttpd
- * closed in the middle of a request it would not take (headers over the
- * memory limit, a request line it could not parse), "slow" the ones it
+/* Requests refused, by why; "oversized" the ones libmicrohttpd refused
+ * itself for the memory limit (request line or headers), "bad_request"
+ * the ones it could not parse and bad parameters, "slow" connections it
  * closed for idling past the timeout before a request was complete. */
 typedef struct http_drops {
     uint64_t unauthorized, traversal, not_found, method, bad_request,
@@ -518,8 +518,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con,
     return route(w, con, url);
 }
 
-/* Called with the request line parsed, before its headers: a request
- * libmicrohttpd later refuses (too large) is known to have begun. */
+/* Called with the request line parsed, before its headers: a peer that
+ * then idles out is known to have left a request half sent. */
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *con)
 {
     (void)cls;
@@ -550,27 +550,33 @@ static void on_connection(void *cls, struct MHD_Connection *con,
     http_conn *c = *socket_context;
     if (!c)
         return;
-    /* Closed with a request begun and not answered, or before any: idle
-     * past the timeout is a slow peer, sooner one libmicrohttpd refused
-     * (it answers 413/414/431/400 itself).  An idle keep-alive after
-     * answers, or a peer that hung up between requests, is neither. */
+    /* Closed idle past the timeout with a request begun and not
+     * answered, or before any: a slow peer.  An idle keep-alive after
+     * answers, or a peer that hung up, is not counted. */
     bool idle = pp_mono_ns() - c->last_ns >= w->timeout_ns - 100000000;
-    if (c->in_request || (!c->answered && idle)) {
-        if (idle)
-            w->drops.slow++;
-        else
-            w->drops.oversized++;
-    }
+    if (idle && (c->in_request || !c->answered))
+        w->drops.slow++;
     free(c);
     *socket_context = NULL;
 }
 
+/* libmicrohttpd answers a request it will not take by itself (413, 414,
+ * 431 for one over the memory limit; 400 for one it cannot parse) and
+ * tells only its logger, in these words (0.9.x). */
 static void on_log(void *cls, const char *fmt, va_list ap)
 {
-    (void)cls;
+    struct hub_http *w = cls;
     char line[300];
     vsnprintf(line, sizeof line, fmt, ap);
     line[strcspn(line, "\n")] = '\0';
+    const char *code = strstr(line, "response code is ");
+    if (strncmp(line, "Error processing request", 24) == 0 && code) {
+        int status = atoi(code + strlen("response code is "));
+        if (status == 413 || status == 414 || status == 431)
+            w->drops.oversized++;
+        else
+            w->drops.bad_request++;
+    }
     /* Debug only: what a stranger sends must not fill the log. */
     pp_debug("http: %s", line);
 }
@@ -645,13 +651,12 @@ int hub_http_open(hub *h, pp_conninfo *ci, pp_error *err)
     }
     w->d = MHD_start_daemon(
         flags, (uint16_t)cfg->http_port, NULL, NULL, on_request, w,
-        MHD_OPTION_SOCK_ADDR, sa,
+        MHD_OPTION_EXTERNAL_LOGGER, on_log, w, MHD_OPTION_SOCK_ADDR, sa,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_MEMORY,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned)HTTP_CONNECTIONS,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)(timeout_s + 0.5),
         MHD_OPTION_URI_LOG_CALLBACK, on_uri, w,
-        MHD_OPTION_NOTIFY_CONNECTION, on_connection, w,
-        MHD_OPTION_EXTERNAL_LOGGER, on_log, w, MHD_OPTION_END);
+        MHD_OPTION_NOTIFY_CONNECTION, on_connection, w, MHD_OPTION_END);
     const union MHD_DaemonInfo *fdi =
         w->d ? MHD_get_daemon_info(w->d, MHD_DAEMON_INFO_EPOLL_FD) : NULL;
     const union MHD_DaemonInfo *port =
