@@ -438,6 +438,10 @@ static enum MHD_Result route(struct hub_http *w, struct MHD_Connection *con,
     if (strcmp(url, "/") == 0 || strcmp(url, "/index.html") == 0)
         return answer(con, MHD_HTTP_OK, "text/html; charset=utf-8",
                       (void *)http_page, strlen(http_page), false);
+    /* Browsers ask for it unbidden: nothing, and not counted. */
+    if (strcmp(url, "/favicon.ico") == 0)
+        return answer(con, MHD_HTTP_NO_CONTENT, "image/x-icon", (void *)"",
+                      0, false);
     if (strcmp(url, "/api/status") == 0)
         return answer_json(con, hub_status_object(h));
     if (strcmp(url, "/api/engines") == 0)
