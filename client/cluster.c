@@ -165,6 +165,8 @@ static int check_controller_option(const char *name, const char *value,
         return pp_parse_bytes(option, value, 1024, (int64_t)1 << 40, &n, err);
     if (strcmp(name, "clock-window") == 0)
         return pp_parse_seconds(option, value, 0, 86400, &s, err);
+    if (strcmp(name, "http") == 0)
+        return pp_parse_i64(option, value, 0, 65535, &n, err);
     return pp_parse_seconds(option, value, 0.01, 600, &s, err);
 }
 
@@ -183,6 +185,7 @@ static int cluster_start(const cli_opts *o, int argc, char **argv)
         { "backlog", required_argument, NULL, 'C' },
         { "max-message-size", required_argument, NULL, 'C' },
         { "clock-window", required_argument, NULL, 'C' },
+        { "http", required_argument, NULL, 'C' },
         { "curve", no_argument, NULL, 'K' },
         { "insecure", no_argument, NULL, 'I' },
         { "no-load", no_argument, NULL, 'E' },

@@ -87,7 +87,10 @@ void hub_handle_engine(hub *h, pp_frames *fr)
     e->last_beat_ns = pp_mono_ns();
     switch (hd.type) {
     case PP_MSG_RESULT:
-        hub_task_result(h, e, fr, &hd);
+        if (h->http)
+            hub_http_result(h, e, fr, &hd);
+        else
+            hub_task_result(h, e, fr, &hd);
         break;
     case PP_MSG_UNREGISTER:
         hub_engine_unregister(h, e, fr, &hd);
@@ -179,12 +182,22 @@ int hub_step(hub *h, int timeout_ms)
         { h->engines_sock, 0, ZMQ_POLLIN, 0 },
         { h->clients_sock, 0, ZMQ_POLLIN, 0 },
         { h->zap_sock, 0, ZMQ_POLLIN, 0 },
+        /* --http: the web server's epoll fd, one for all its sockets */
+        { NULL, hub_http_fd(h), ZMQ_POLLIN, 0 },
     };
     int nitems = h->zap_sock ? 3 : 2;
+    int http_item = -1;
+    if (items[3].fd >= 0) {
+        items[nitems] = items[3];
+        http_item = nitems++;
+    }
     int64_t wait_ms = (h->next_tick_ns - pp_mono_ns()) / 1000000;
     /* Clients that did not read are tried again soon. */
     if (h->flushing && wait_ms > 10)
         wait_ms = 10;
+    int64_t http_ms = hub_http_timeout_ms(h);
+    if (http_ms >= 0 && wait_ms > http_ms)
+        wait_ms = http_ms;
     if (timeout_ms >= 0 && wait_ms > timeout_ms)
         wait_ms = timeout_ms;
     if (wait_ms < 0)
@@ -201,8 +214,10 @@ int hub_step(hub *h, int timeout_ms)
         drain(h, h->engines_sock, on_engine_message);
     if (n > 0 && (items[1].revents & ZMQ_POLLIN))
         drain(h, h->clients_sock, on_client_message);
-    if (n > 0 && nitems > 2 && (items[2].revents & ZMQ_POLLIN))
+    if (n > 0 && h->zap_sock && (items[2].revents & ZMQ_POLLIN))
         hub_curve_answer(h);
+    if (http_item >= 0)
+        hub_http_run(h, n > 0 && (items[http_item].revents & ZMQ_POLLIN));
     h->flushing = h->nblocked ? hub_clients_flush(h) : false;
     hub_observe(h, 0);
     int64_t now = pp_mono_ns();

@@ -29,6 +29,15 @@ typedef struct hub_config {
     int64_t backlog;      /* tasks one client may have in the controller;
                              0: no limit */
     bool curve;           /* encrypt and authenticate with CurveZMQ */
+    bool http;            /* serve the status page (http.c) */
+    int http_port;        /* its port; 0: any free one (client.json
+                             names it) */
+    double http_timeout_s; /* a connection idle this long is closed;
+                              0: 10 s */
+    const char *http_ip;  /* its address; NULL: "127.0.0.1" */
+    bool http_token_always; /* the token from loopback peers too */
+    const char *results_dir; /* where pi-pairs-N.png/.csv are looked
+                                for; NULL: "results" */
 } hub_config;
 
 typedef struct hub hub;

@@ -156,6 +156,7 @@ struct hub {
     int64_t next_tick_ns; /* monotonic */
     bool flushing;        /* some client's outbox is not empty */
     bool files_written;   /* the connection files are this hub's */
+    struct hub_http *http; /* --http: the status page; NULL when off */
     char engine_path[PP_PATH_MAX];
     char client_path[PP_PATH_MAX];
 };
@@ -257,5 +258,29 @@ void hub_publish(hub *h, const char *event, int32_t engine,
 /* Replies to IDS and STATUS; rep is the reply's header, filled in. */
 void hub_reply_ids(hub *h, zmq_msg_t *client, pp_header *rep);
 void hub_reply_status(hub *h, zmq_msg_t *client, pp_header *rep);
+/* The status as jansson objects (struct json_t: no jansson.h here); the
+ * caller owns them.  NULL when out of memory. */
+struct json_t *hub_status_object(hub *h);
+struct json_t *hub_status_engines(hub *h);
+
+/* http.c: the status page (controller --http).  Each is a no-op while
+ * h->http is NULL. */
+/* Starts the server (cfg->http_port), before the connection files are
+ * written: ci gets the token and port for client.json. */
+int hub_http_open(hub *h, pp_conninfo *ci, pp_error *err);
+void hub_http_close(hub *h);
+/* hub_step's share: the fd to poll (-1: none), how long the server may
+ * wait at most (-1: no limit), and its turn after the poll. */
+int hub_http_fd(const hub *h);
+int64_t hub_http_timeout_ms(hub *h);
+void hub_http_run(hub *h, bool readable);
+/* An engine's RESULT: hub_task_result, and the completion noted for
+ * /api/tasks and the clients' progress. */
+void hub_http_result(hub *h, hub_engine *e, pp_frames *fr,
+                     const pp_header *hd);
+/* Adds the page's counts (rates, dropped.http) to the status, and a
+ * client's done count and progress to its entry. */
+void hub_http_status_extend(hub *h, struct json_t *root);
+void hub_http_client_extend(hub *h, uint64_t key, struct json_t *client);
 
 #endif

@@ -23,6 +23,8 @@ static void usage(FILE *f)
           "                  [--clock-window S] [--max-message-size BYTES]"
           " [--backlog N]\n"
           "                  [--curve | --insecure]\n"
+          "                  [--http PORT [--http-ip ADDR] [--http-token-always]\n"
+          "                   [--http-timeout S] [--results-dir DIR]]\n"
           "Listens on 127.0.0.1 unless --ip says otherwise ('*' for every\n"
           "interface, e.g. a LAN of Raspberry Pis) and writes engine.json and\n"
           "client.json under $PIPAR_DIR/profile_NAME/security/.\n"
@@ -39,7 +41,16 @@ static void usage(FILE *f)
           "  (127.0.0.0/8, ::1, localhost).\n"
           "--insecure: no CurveZMQ beyond loopback: anyone who can reach\n"
           "  the ports can make the controller hold --max-message-size bytes\n"
-          "  per frame they send, without limit, before any check.\n",
+          "  per frame they send, without limit, before any check.\n"
+          "--http PORT: a live status page and its JSON API on PORT (0: any\n"
+          "  free port; client.json's http_port says which), on 127.0.0.1\n"
+          "  unless --http-ip.  Peers beyond loopback must give the token\n"
+          "  printed at start and written in client.json (http_token), as\n"
+          "  ?token= or 'Authorization: Bearer'; --http-token-always asks it\n"
+          "  of loopback peers too (a machine shared with others).\n"
+          "  --http-timeout: idle connections are closed after S seconds\n"
+          "  (10).  --results-dir: where the page finds the newest\n"
+          "  pi-pairs-N.png and .csv (results, from where it was started).\n",
           f);
 }
 
@@ -90,6 +101,11 @@ int main(int argc, char **argv)
         { "backlog", required_argument, NULL, 'B' },
         { "curve", no_argument, NULL, 'K' },
         { "insecure", no_argument, NULL, 'I' },
+        { "http", required_argument, NULL, 'H' },
+        { "http-ip", required_argument, NULL, 'J' },
+        { "http-token-always", no_argument, NULL, 'T' },
+        { "http-timeout", required_argument, NULL, 'O' },
+        { "results-dir", required_argument, NULL, 'R' },
         { "help", no_argument, NULL, 'h' },
         { 0, 0, 0, 0 },
     };
@@ -167,6 +183,24 @@ int main(int argc, char **argv)
                 return 2;
             }
             break;
+        case 'H':
+            if (pp_parse_i64("--http", optarg, 0, 65535, &num, &err)) {
+                pp_err("%s", err.msg);
+                return 2;
+            }
+            cfg.http = true;
+            cfg.http_port = (int)num;
+            break;
+        case 'J': cfg.http_ip = optarg; break;
+        case 'T': cfg.http_token_always = true; break;
+        case 'O':
+            if (pp_parse_seconds("--http-timeout", optarg, 1, 3600,
+                                 &cfg.http_timeout_s, &err)) {
+                pp_err("%s", err.msg);
+                return 2;
+            }
+            break;
+        case 'R': cfg.results_dir = optarg; break;
         case 'l':
             level = pp_log_level_parse(optarg);
             if (level < 0) {
@@ -185,6 +219,12 @@ int main(int argc, char **argv)
     }
     if (optind < argc) {
         pp_err("unexpected argument '%s' (see --help)", argv[optind]);
+        return 2;
+    }
+    if (!cfg.http && (cfg.http_ip || cfg.http_token_always
+                      || cfg.http_timeout_s > 0 || cfg.results_dir)) {
+        pp_err("--http-ip, --http-token-always, --http-timeout and "
+               "--results-dir go with --http PORT");
         return 2;
     }
     if (cfg.curve && insecure) {

@@ -201,6 +201,8 @@ static int listen_tcp(hub *h, pp_conninfo *ci, bool reused, pp_error *err)
         rc = bind_port(h->events_sock, bind_ip, reused ? ci->events_port : 0,
                        &ci->events_port, err);
     if (!rc)
+        rc = hub_http_open(h, ci, err);
+    if (!rc)
         rc = write_files(cfg, ci, h->engine_path, h->client_path, err);
     if (rc)
         return rc;
@@ -312,6 +314,7 @@ void hub_close(hub **hp)
         return;
     *hp = NULL;
     remove_files(h);
+    hub_http_close(h);
     for (size_t i = 0; i < h->tasks.cap; i++)
         if (h->tasks.vals[i])
             hub_task_free(h, h->tasks.vals[i]);

@@ -39,23 +39,65 @@ void hub_publish(hub *h, const char *event, int32_t engine,
     free(text);
 }
 
-static char *status_json(hub *h)
+/* busy: running tasks; idle: none; late: a beat or more overdue (the
+ * heart monitor declares it dead after heartbeat_misses of them). */
+static const char *engine_state(const hub *h, const hub_engine *e,
+                                int64_t age_ns)
+{
+    if (age_ns > (int64_t)(2 * h->cfg->heartbeat_s * 1e9))
+        return "late";
+    return e->outstanding > 0 ? "busy" : "idle";
+}
+
+struct json_t *hub_status_engines(hub *h)
 {
     json_t *engines = json_array();
-    for (int32_t i = 0; i < h->nengines; i++) {
+    int64_t now = pp_mono_ns();
+    for (int32_t i = 0; engines && i < h->nengines; i++) {
         hub_engine *e = &h->engines[i];
         if (!e->alive)
             continue;
+        int64_t age = now - e->last_beat_ns;
         json_array_append_new(
             engines,
-            json_pack("{s:i, s:s, s:I, s:i, s:I, s:{s:I, s:I, s:I}}", "id",
-                      e->id, "host", e->host, "pid", (json_int_t)e->pid,
-                      "outstanding", e->outstanding, "tasks_done",
-                      (json_int_t)e->tasks_done, "dropped", "replayed",
-                      (json_int_t)e->refused[0], "stale",
+            json_pack("{s:i, s:s, s:I, s:s, s:i, s:I, s:f, "
+                      "s:{s:I, s:I, s:I}}",
+                      "id", e->id, "host", e->host, "pid", (json_int_t)e->pid,
+                      "state", engine_state(h, e, age), "outstanding",
+                      e->outstanding, "tasks_done", (json_int_t)e->tasks_done,
+                      "last_beat_age_s", (double)age / 1e9, "dropped",
+                      "replayed", (json_int_t)e->refused[0], "stale",
                       (json_int_t)e->refused[1], "other",
                       (json_int_t)e->refused[2]));
     }
+    return engines;
+}
+
+/* The clients with tasks in the controller or results waiting for them,
+ * named by the hash of their routing id (the id itself is the client's
+ * to choose, and may be any bytes). */
+static json_t *status_clients(hub *h)
+{
+    json_t *clients = json_array();
+    for (size_t i = 0; clients && i < h->clients.cap; i++) {
+        const hub_client *c = h->clients.vals[i];
+        if (!c)
+            continue;
+        char name[17];
+        snprintf(name, sizeof name, "%016llx", (unsigned long long)c->key);
+        json_t *o = json_pack("{s:s, s:I, s:I, s:I}", "client", name, "tasks",
+                              (json_int_t)c->tasks, "results_waiting",
+                              (json_int_t)c->results, "parked",
+                              (json_int_t)c->nparked);
+        hub_http_client_extend(h, c->key, o);
+        json_array_append_new(clients, o);
+    }
+    return clients;
+}
+
+struct json_t *hub_status_object(hub *h)
+{
+    json_t *engines = hub_status_engines(h);
     json_t *root = json_pack(
         "{s:I, s:f, s:s, s:i, s:o, s:I, s:I, s:I, s:I, s:I, "
         "s:I, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}}",
@@ -74,6 +116,16 @@ static char *status_json(hub *h)
         "over_backlog", (json_int_t)h->drops.over_backlog, "curve_refused",
         (json_int_t)h->drops.curve_refused, "unread",
         (json_int_t)h->drops.unread);
+    if (root) {
+        json_object_set_new(root, "clients", status_clients(h));
+        hub_http_status_extend(h, root);
+    }
+    return root;
+}
+
+static char *status_json(hub *h)
+{
+    json_t *root = hub_status_object(h);
     char *text = root ? json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER)
                       : NULL;
     json_decref(root);

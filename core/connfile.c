@@ -176,6 +176,13 @@ int pp_conninfo_read(const char *path, pp_conninfo *ci, pp_error *err)
     json_t *pid = json_object_get(root, "controller_pid");
     if (!rc && json_is_integer(pid))
         ci->controller_pid = (long)json_integer_value(pid);
+    /* Optional, and only the controller's to use again (--reuse): a
+     * token of another shape is left out, not an error. */
+    json_t *tok = json_object_get(root, "http_token");
+    if (!rc && json_is_string(tok) && strlen(json_string_value(tok)) == 32
+        && strspn(json_string_value(tok), "0123456789abcdef") == 32)
+        snprintf(ci->http_token, sizeof ci->http_token, "%s",
+                 json_string_value(tok));
     json_decref(root);
     return rc;
 }
@@ -203,6 +210,11 @@ int pp_conninfo_write(const char *path, const pp_conninfo *ci, pp_error *err)
                             json_string(ci->curve_public));
         json_object_set_new(root, "curve_secretkey",
                             json_string(ci->curve_secret));
+    }
+    if (root && ci->http_port > 0) {
+        json_object_set_new(root, "http_port", json_integer(ci->http_port));
+        json_object_set_new(root, "http_token",
+                            json_string(ci->http_token));
     }
     if (root) {
         json_object_set_new(root, "clock_window",

@@ -8,7 +8,8 @@
  *    "controller_pid": 1234, "clock_window": 300,
  *    "max_message_size": 1073741824}
  * and, with controller --curve, "curve_serverkey", "curve_publickey" and
- * "curve_secretkey" (Z85). 
+ * "curve_secretkey" (Z85); with controller --http, "http_port" and
+ * "http_token".
  * "ip" is the address the controller bound; "location" the address others
  * connect to (they differ when ip is "*"). */
 #ifndef PP_CONNFILE_H
@@ -38,6 +39,10 @@ typedef struct pp_conninfo {
     char curve_server[41];
     char curve_public[41];
     char curve_secret[41];
+    /* controller --http: the status page's port and the token it asks of
+     * peers beyond loopback (32 hex digits); 0 and "" when off. */
+    int http_port;
+    char http_token[33];
 } pp_conninfo;
 
 /* Sets CurveZMQ's client options on sock when ci has curve keys.  0, or
