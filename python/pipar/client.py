@@ -17,6 +17,7 @@ function the engines know by name (c.workloads() lists them).
 import ast
 import datetime
 import json
+import os
 import sys
 import threading
 import time
@@ -25,7 +26,8 @@ import weakref
 from . import _lib
 from ._lib import ffi
 from ._values import Args, decode, decode_values, encode
-from .errors import InvalidError, TimeoutError, error_for
+from .errors import (InvalidError, PiparError, RemoteError, TimeoutError,
+                     error_for)
 
 # How long one C wait may block before Python gets control back (to run
 # signal handlers: Ctrl-C, and to update progress displays).
@@ -40,6 +42,10 @@ def _check(rc, err):
     if rc < 0:
         _raise(err)
     return rc
+
+
+# As the driver's `load`: a module's source is at most 1 MiB.
+_MODULE_SOURCE_MAX = 1 << 20
 
 
 class Client:
@@ -168,6 +174,69 @@ class Client:
             name, _, summary = line.partition("\t")
             out[name] = summary
         return out
+
+    def load(self, path, name=None):
+        """Compiles the C module at `path` (a file that includes
+        <pipar/workload.h>, docs/workloads.md) on every engine and adds its
+        workloads, as `driver load` does: on every engine or on none.  A
+        compile error raises RemoteError carrying the compiler's own
+        file:line:column messages.  Returns {engine id: 'compiled',
+        'cached' or 'unchanged'}.  Engines that start later get the module
+        only from `driver load`, which records it in the profile."""
+        with open(path, "rb") as f:
+            src = f.read()
+        if len(src) > _MODULE_SOURCE_MAX:
+            raise InvalidError("load: %s is %d bytes; a module may have at "
+                               "most %d" % (path, len(src),
+                                            _MODULE_SOURCE_MAX),
+                               InvalidError.code)
+        if name is None:
+            base = os.path.basename(path)
+            name = base[:-2] if base.endswith(".c") else base
+        view = self[:]
+        try:
+            try:
+                answers = view.apply_sync("load", "prepare", name, path,
+                                          src.decode("utf-8", "replace"))
+            except PiparError:
+                self._load_abort(view, name)
+                raise
+            states, failed = {}, []
+            for engine, answer in zip(view.targets, answers):
+                answer = answer if isinstance(answer, tuple) else (answer,)
+                states[engine] = answer[0]
+                if answer[0] == "failed":
+                    output = answer[2] if len(answer) > 2 else ""
+                    failed.append("engine %d: %s did not compile:\n%s"
+                                  % (engine, path, output.rstrip("\n")))
+            if failed:
+                self._load_abort(view, name)
+                raise RemoteError("\n".join(failed)
+                                  + "\nload: nothing was loaded",
+                                  RemoteError.code)
+            view.apply_sync("load", "commit", name)
+            return states
+        finally:
+            view.close()
+
+    @staticmethod
+    def _load_abort(view, name):
+        try:
+            view.apply_sync("load", "abort", name)
+        except PiparError:
+            pass  # an engine that never prepared it has nothing to drop
+
+    def unload(self, name):
+        """Removes the module `name` from every engine (driver unload);
+        engines that never had it are not an error."""
+        view = self[:]
+        try:
+            view.apply_sync("unload", name)
+        except PiparError as e:
+            if "no module named" not in str(e):
+                raise
+        finally:
+            view.close()
 
     def pi_pairs(self, digits, **kw):
         """Counts of the 100 two-digit pairs in the first `digits` digits of
