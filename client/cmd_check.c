@@ -643,7 +643,8 @@ static int run_apply(run_ctx *r, const step *st, verdict *vd)
     pp_error e = { 0 };
     pp_async *a = NULL;
     int rc = 0;
-    snprintf(vd->what, sizeof vd->what, "apply %s %s", st->workload,
+    /* Cut to fit: this only names the step in its report line. */
+    snprintf(vd->what, sizeof vd->what, "apply %.60s %.180s", st->workload,
              st->args);
     if (parse_args(st->args, &args, &e) || parse_args(st->expect, &wantl, &e)
         || wantl.n != 1) {
@@ -881,7 +882,7 @@ static int run_execute(run_ctx *r, const step *st, verdict *vd)
         snprintf(inputs + len, sizeof inputs - len, "%s%s", len ? ", " : "",
                  st->scatter_name[k]);
     }
-    snprintf(vd->what, sizeof vd->what, "execute out = %s(%s%s%s)",
+    snprintf(vd->what, sizeof vd->what, "execute out = %.60s(%.100s%s%.60s)",
              st->workload, inputs, st->args[0] ? ", " : "", st->args);
     if (parse_args(st->args, &extra, &e))
         return fail_step(vd, "check.conf:%d: extra: %s", st->line, e.msg);
