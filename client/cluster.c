@@ -199,7 +199,7 @@ static int cluster_start(const cli_opts *o, int argc, char **argv)
         { 0, 0, 0, 0 },
     };
     const char *hosts = NULL, *ip = NULL, *location = NULL;
-    bool n_given = false;
+    const char *n_arg = NULL;
     pp_ssh ssh = { .nhosts = 0 };
     /* The controller's own options pass through; it checks them.  So do
      * the engines' (flags, each given once). */
@@ -258,9 +258,7 @@ static int cluster_start(const cli_opts *o, int argc, char **argv)
             else
                 snprintf(ssh.engine, sizeof ssh.engine, "%s", optarg);
         } else if (c == 'n') {
-            n_given = true;
-            rc = pp_parse_i64("-n", optarg, 0, PP_MAX_LOCAL_ENGINES, &n,
-                              &err);
+            n_arg = optarg; /* its range depends on --hosts */
         }
         else if (c == 't')
             rc = pp_parse_seconds("--timeout", optarg, 0.1, 3600, &timeout,
@@ -283,13 +281,17 @@ static int cluster_start(const cli_opts *o, int argc, char **argv)
         return CLI_USAGE;
     }
     int rc = 0;
-    if (!hosts && (ssh.nwords || ssh.engine[0]))
+    /* With --hosts, local engines only when asked for (-n 0 allowed). */
+    if (hosts)
+        n = 0;
+    if (n_arg)
+        rc = pp_parse_i64("-n", n_arg, hosts ? 0 : 1, PP_MAX_LOCAL_ENGINES,
+                          &n, &err);
+    if (rc)
+        ;
+    else if (!hosts && (ssh.nwords || ssh.engine[0]))
         rc = pp_error_set(&err, PP_EINVAL,
                           "--ssh-option and --engine-path go with --hosts");
-    else if (!hosts && n == 0)
-        rc = pp_error_set(&err, PP_EINVAL, "-n: 0 engines (give 1 to %d, "
-                                           "or 0 with --hosts)",
-                          PP_MAX_LOCAL_ENGINES);
     else if (hosts) {
         /* Remote engines connect to the location, else to the ip. */
         rc = pp_ssh_read_hosts(&ssh, hosts, &err);
@@ -297,8 +299,6 @@ static int cluster_start(const cli_opts *o, int argc, char **argv)
             rc = location ? pp_ssh_check_address("--location", location,
                                                  &err)
                           : pp_ssh_check_address("--ip", ip, &err);
-        if (!n_given)
-            n = 0; /* with --hosts, local engines only when asked for */
     }
     if (rc) {
         fprintf(stderr, "driver: %s\n", err.msg);
