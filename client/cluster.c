@@ -191,8 +191,16 @@ static int cluster_start(const cli_opts *o, int argc, char **argv)
         { "no-load", no_argument, NULL, 'E' },
         { "allow-root-modules", no_argument, NULL, 'E' },
         { "no-restart", no_argument, NULL, 'E' },
+        { "hosts", required_argument, NULL, 'H' },
+        { "ip", required_argument, NULL, 'i' },
+        { "location", required_argument, NULL, 'L' },
+        { "ssh-option", required_argument, NULL, 'S' },
+        { "engine-path", required_argument, NULL, 'P' },
         { 0, 0, 0, 0 },
     };
+    const char *hosts = NULL, *ip = NULL, *location = NULL;
+    const char *n_arg = NULL;
+    pp_ssh ssh = { .nhosts = 0 };
     /* The controller's own options pass through; it checks them.  So do
      * the engines' (flags, each given once). */
     char *ctl_args[16];
@@ -233,9 +241,25 @@ static int cluster_start(const cli_opts *o, int argc, char **argv)
                 eng_args[neng] = eng_names[neng];
                 neng++;
             }
-        } else if (c == 'n')
-            rc = pp_parse_i64("-n", optarg, 1, PP_MAX_LOCAL_ENGINES, &n,
-                              &err);
+        } else if ((c == 'i' || c == 'L') && nctl + 2 <= 16) {
+            static char ip_opt[] = "--ip", loc_opt[] = "--location";
+            ctl_args[nctl++] = c == 'i' ? ip_opt : loc_opt;
+            ctl_args[nctl++] = optarg;
+            *(c == 'i' ? &ip : &location) = optarg;
+        } else if (c == 'H') {
+            hosts = optarg;
+        } else if (c == 'S') {
+            rc = pp_ssh_add_option(&ssh, optarg, &err);
+        } else if (c == 'P') {
+            if (!*optarg || strlen(optarg) >= sizeof ssh.engine)
+                rc = pp_error_set(&err, PP_EINVAL,
+                                  "--engine-path: give the engine "
+                                  "program's path on the hosts");
+            else
+                snprintf(ssh.engine, sizeof ssh.engine, "%s", optarg);
+        } else if (c == 'n') {
+            n_arg = optarg; /* its range depends on --hosts */
+        }
         else if (c == 't')
             rc = pp_parse_seconds("--timeout", optarg, 0.1, 3600, &timeout,
                                   &err);
@@ -246,12 +270,39 @@ static int cluster_start(const cli_opts *o, int argc, char **argv)
                               argv[optind - 1]);
         if (rc) {
             fprintf(stderr, "driver: %s\n", err.msg);
+            pp_ssh_free(&ssh);
             return CLI_USAGE;
         }
     }
     if (optind < argc) {
         fprintf(stderr, "driver: cluster start: unexpected argument '%s'\n",
                 argv[optind]);
+        pp_ssh_free(&ssh);
+        return CLI_USAGE;
+    }
+    int rc = 0;
+    /* With --hosts, local engines only when asked for (-n 0 allowed). */
+    if (hosts)
+        n = 0;
+    if (n_arg)
+        rc = pp_parse_i64("-n", n_arg, hosts ? 0 : 1, PP_MAX_LOCAL_ENGINES,
+                          &n, &err);
+    if (rc)
+        ;
+    else if (!hosts && (ssh.nwords || ssh.engine[0]))
+        rc = pp_error_set(&err, PP_EINVAL,
+                          "--ssh-option and --engine-path go with --hosts");
+    else if (hosts) {
+        /* Remote engines connect to the location, else to the ip. */
+        rc = pp_ssh_read_hosts(&ssh, hosts, &err);
+        if (!rc)
+            rc = location ? pp_ssh_check_address("--location", location,
+                                                 &err)
+                          : pp_ssh_check_address("--ip", ip, &err);
+    }
+    if (rc) {
+        fprintf(stderr, "driver: %s\n", err.msg);
+        pp_ssh_free(&ssh);
         return CLI_USAGE;
     }
     bool curve = false, insecure = false;
@@ -262,6 +313,7 @@ static int cluster_start(const cli_opts *o, int argc, char **argv)
     if (curve && insecure) {
         fprintf(stderr, "driver: --curve and --insecure contradict each "
                         "other; give one\n");
+        pp_ssh_free(&ssh);
         return CLI_USAGE;
     }
     pp_cluster running;
@@ -271,31 +323,70 @@ static int cluster_start(const cli_opts *o, int argc, char **argv)
                 "driver: a cluster is already running for profile '%s' "
                 "(controller pid %ld); stop it with 'driver cluster stop'\n",
                 o->profile, (long)running.controller);
+        pp_cluster_free(&running);
+        pp_ssh_free(&ssh);
         return CLI_FAIL;
     }
+    pp_cluster_free(&running);
     char base[PP_PATH_MAX];
     if (pp_profile_dir(o->profile, base, sizeof base, &err)) {
         fprintf(stderr, "driver: %s\n", err.msg);
+        pp_ssh_free(&ssh);
         return CLI_USAGE;
     }
     /* base is <PIPAR_DIR>/profile_NAME; the cluster wants PIPAR_DIR. */
     *strrchr(base, '/') = '\0';
     if (pp_mkdirs(base, 0700, &err)) {
         fprintf(stderr, "driver: %s\n", err.msg);
+        pp_ssh_free(&ssh);
         return CLI_FAIL;
     }
     pp_cluster cl = { .nctl_args = 0 };
     pp_cluster_controller_args(&cl, ctl_args, nctl);
     pp_cluster_engine_args(&cl, eng_args, neng);
-    if (pp_cluster_start(&cl, base, o->profile, (int)n, true, timeout,
-                         &err)) {
+    if (hosts) {
+        cl.ssh = malloc(sizeof *cl.ssh);
+        if (!cl.ssh) {
+            fprintf(stderr, "driver: out of memory\n");
+            pp_ssh_free(&ssh);
+            return CLI_FAIL;
+        }
+        *cl.ssh = ssh; /* moved */
+    }
+    rc = pp_cluster_start(&cl, base, o->profile, (int)n, true, timeout,
+                          &err);
+    /* A host each line, by name, whether the rest started or not. */
+    for (int i = 0; cl.ssh && i < cl.ssh->nhosts; i++) {
+        const pp_ssh_host *h = &cl.ssh->hosts[i];
+        if (h->error[0])
+            fprintf(stderr, "driver: host %s (%s:%d): %s\n", h->name, hosts,
+                    h->line, h->error);
+    }
+    if (rc) {
         fprintf(stderr, "driver: cluster start: %s\n", err.msg);
+        pp_cluster_free(&cl);
         return CLI_FAIL;
     }
+    int total = cl.nengines + (cl.ssh ? pp_ssh_started(cl.ssh) : 0);
     printf("cluster started for profile '%s': controller (pid %ld) and %d "
            "engine%s registered in %.3f s; logs in %s/profile_%s/log\n",
-           o->profile, (long)cl.controller, cl.nengines,
-           cl.nengines == 1 ? "" : "s", cl.start_seconds, base, o->profile);
+           o->profile, (long)cl.controller, total, total == 1 ? "" : "s",
+           cl.start_seconds, base, o->profile);
+    for (int i = 0; cl.ssh && i < cl.ssh->nhosts; i++) {
+        const pp_ssh_host *h = &cl.ssh->hosts[i];
+        if (!h->npids)
+            continue;
+        printf("host %s: %d engine%s, pids", h->name, h->npids,
+               h->npids == 1 ? "" : "s");
+        for (int k = 0; k < h->npids; k++)
+            printf(" %ld", h->pids[k]);
+        printf("\n");
+    }
+    bool partial = cl.ssh && cl.ssh_hosts_started < cl.ssh->nhosts;
+    if (partial)
+        printf("%d of %d hosts started their engines\n",
+               cl.ssh_hosts_started, cl.ssh->nhosts);
+    pp_cluster_free(&cl);
     return CLI_OK;
 }
 
@@ -316,9 +407,21 @@ static int cluster_stop(const cli_opts *o)
         return CLI_FAIL;
     }
     int running = pp_cluster_stop(&cl, 5);
+    int failed = 0;
+    for (int i = 0; cl.ssh && i < cl.ssh->nhosts; i++) {
+        const pp_ssh_host *h = &cl.ssh->hosts[i];
+        if (!h->error[0])
+            continue;
+        fprintf(stderr, "driver: host %s: engines (pids", h->name);
+        for (int k = 0; k < h->npids; k++)
+            fprintf(stderr, " %ld", h->pids[k]);
+        fprintf(stderr, ") may still run: %s\n", h->error);
+        failed++;
+    }
+    pp_cluster_free(&cl);
     printf("cluster stopped for profile '%s': %d process%s ended\n",
            o->profile, running, running == 1 ? "" : "es");
-    return CLI_OK;
+    return failed ? CLI_FAIL : CLI_OK;
 }
 
 static int cluster_status(const cli_opts *o)
@@ -334,12 +437,27 @@ static int cluster_status(const cli_opts *o)
         int alive = 0;
         for (int i = 0; i < cl.nengines; i++)
             alive += pp_pid_runs(cl.engines[i], "engine");
-        printf("local cluster for profile '%s': controller pid %ld %s, "
-               "%d of %d engine processes running\n",
-               o->profile, (long)cl.controller,
+        printf("%s cluster for profile '%s': controller pid %ld %s, "
+               "%d of %d %sengine processes running\n",
+               cl.ssh ? "ssh" : "local", o->profile, (long)cl.controller,
                pp_pid_runs(cl.controller, "controller") ? "running"
                                                         : "not running",
-               alive, cl.nengines);
+               alive, cl.nengines, cl.ssh ? "local " : "");
+        if (cl.ssh)
+            pp_ssh_status(cl.ssh, o->profile, 15);
+        for (int i = 0; cl.ssh && i < cl.ssh->nhosts; i++) {
+            const pp_ssh_host *h = &cl.ssh->hosts[i];
+            if (h->error[0]) {
+                printf("host %s: %s\n", h->name, h->error);
+                continue;
+            }
+            printf("host %s: %d of %d engine processes running, pids",
+                   h->name, h->running, h->npids);
+            for (int k = 0; k < h->npids; k++)
+                printf(" %ld", h->pids[k]);
+            printf("\n");
+        }
+        pp_cluster_free(&cl);
     }
     char path[PP_PATH_MAX];
     const char *file = cli_client_json(o, path, &err);

@@ -115,6 +115,8 @@ static int write_state(const pp_cluster *cl, pp_error *err)
     json_t *root = json_pack("{s:I, s:o, s:s}", "controller",
                              (json_int_t)cl->controller, "engines", engines,
                              "pipar_dir", cl->pipar_dir);
+    if (root && cl->ssh)
+        json_object_set_new(root, "ssh", pp_ssh_to_json(cl->ssh));
     char *text = root ? json_dumps(root, JSON_INDENT(2)) : NULL;
     json_decref(root);
     if (!text)
@@ -154,8 +156,27 @@ int pp_cluster_load(pp_cluster *cl, const char *profile, pp_error *err)
     for (size_t i = 0; i < json_array_size(engines); i++)
         cl->engines[cl->nengines++] =
             (pid_t)json_integer_value(json_array_get(engines, i));
+    json_t *ssh = json_object_get(root, "ssh");
+    if (ssh) {
+        cl->ssh = calloc(1, sizeof *cl->ssh);
+        rc = cl->ssh ? pp_ssh_from_json(cl->ssh, ssh, err)
+                     : pp_error_set(err, PP_ENOMEM, "out of memory");
+        if (rc) {
+            pp_error_prefix(err, "%s: ", path);
+            pp_cluster_free(cl);
+        }
+    }
     json_decref(root);
-    return 0;
+    return rc;
+}
+
+void pp_cluster_free(pp_cluster *cl)
+{
+    if (cl->ssh) {
+        pp_ssh_free(cl->ssh);
+        free(cl->ssh);
+        cl->ssh = NULL;
+    }
 }
 
 void pp_cluster_forget(const pp_cluster *cl)
@@ -198,7 +219,7 @@ static int await_files(pp_cluster *cl, const char *client_json,
 }
 
 static int await_engines(pp_cluster *cl, const char *client_json,
-                         int64_t deadline, pp_error *err)
+                         int expected, int64_t deadline, pp_error *err)
 {
     pp_client *c = pp_client_connect(
         client_json, (double)(deadline - pp_mono_ns()) / 1e9, err);
@@ -210,7 +231,7 @@ static int await_engines(pp_cluster *cl, const char *client_json,
         size_t n = 0;
         rc = pp_client_ids(c, &ids, &n, err);
         free(ids);
-        if (rc || (int)n >= cl->nengines)
+        if (rc || (int)n >= expected)
             break;
         for (int i = 0; i < cl->nengines; i++) {
             if (!cl->detached && cl->engines[i] > 0
@@ -224,8 +245,11 @@ static int await_engines(pp_cluster *cl, const char *client_json,
             break;
         if (pp_mono_ns() > deadline) {
             rc = pp_error_set(err, PP_ETIMEDOUT,
-                              "only %zu of %d engines registered in time", n,
-                              cl->nengines);
+                              "only %zu of %d engines registered in time%s",
+                              n, expected,
+                              cl->ssh ? " (the engines' logs are in "
+                                        "log/ of the profile on each host)"
+                                      : "");
             break;
         }
         sleep_ms(2);
@@ -255,6 +279,7 @@ int pp_cluster_start(pp_cluster *cl, const char *pipar_dir,
 {
     char *ctl_args[16], *eng_args[8];
     int nctl_args = cl->nctl_args, neng_args = cl->neng_args;
+    pp_ssh *ssh = cl->ssh;
     memcpy(ctl_args, cl->ctl_args, sizeof ctl_args);
     memcpy(eng_args, cl->eng_args, sizeof eng_args);
     memset(cl, 0, sizeof *cl);
@@ -262,9 +287,10 @@ int pp_cluster_start(pp_cluster *cl, const char *pipar_dir,
     memcpy(cl->eng_args, eng_args, sizeof eng_args);
     cl->nctl_args = nctl_args;
     cl->neng_args = neng_args;
+    cl->ssh = ssh;
     int64_t t0 = pp_mono_ns();
     int64_t deadline = t0 + (int64_t)(timeout_s * 1e9);
-    if (n < 1 || n > PP_MAX_LOCAL_ENGINES)
+    if (n < (ssh ? 0 : 1) || n > PP_MAX_LOCAL_ENGINES)
         return pp_error_set(err, PP_EINVAL, "-n: %d engines (1 to %d)", n,
                             PP_MAX_LOCAL_ENGINES);
     cl->detached = detached;
@@ -342,7 +368,24 @@ int pp_cluster_start(pp_cluster *cl, const char *pipar_dir,
         }
         cl->engines[cl->nengines++] = pid;
     }
-    if ((rc = await_engines(cl, client_json, deadline, err)))
+    int expected = cl->nengines;
+    if (cl->ssh) {
+        double left = (double)(deadline - pp_mono_ns()) / 1e9;
+        cl->ssh_hosts_started =
+            pp_ssh_start(cl->ssh, profile, engine_json, cl->eng_args,
+                         cl->neng_args, left < 5 ? 5 : left);
+        expected += pp_ssh_started(cl->ssh);
+        /* Recorded at once: what runs on the hosts can be stopped even if
+         * this process dies before the engines register. */
+        if (detached && (rc = write_state(cl, err)))
+            goto fail;
+        if (expected == 0) {
+            rc = pp_error_set(err, PP_EIO,
+                              "no host could start its engines");
+            goto fail;
+        }
+    }
+    if ((rc = await_engines(cl, client_json, expected, deadline, err)))
         goto fail;
     if (detached && (rc = write_state(cl, err)))
         goto fail;
@@ -415,6 +458,8 @@ int pp_cluster_stop(pp_cluster *cl, double grace_s)
     running += !gone(cl, cl->controller, "controller");
     /* Engines first, so they can unregister with a controller that is
      * still there. */
+    if (cl->ssh)
+        running += pp_ssh_stop(cl->ssh, cl->profile, grace_s);
     end_all(cl, cl->engines, cl->nengines, "engine", grace_s);
     end_all(cl, &cl->controller, 1, "controller", grace_s);
     if (cl->detached)

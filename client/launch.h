@@ -12,6 +12,7 @@
 
 #include "files.h"
 #include "pipar/error.h"
+#include "ssh.h"
 
 #define PP_MAX_LOCAL_ENGINES 256
 
@@ -28,6 +29,11 @@ typedef struct pp_cluster {
     int nctl_args;
     char *eng_args[8];
     int neng_args;
+    /* Engines on other hosts (ssh.h), owned; NULL when none.  Set before
+     * pp_cluster_start (then n may be 0); pp_cluster_stop leaves each
+     * host's error to read; pp_cluster_free frees it. */
+    pp_ssh *ssh;
+    int ssh_hosts_started; /* hosts whose engines started */
 } pp_cluster;
 
 /* Starts a controller and n engines on loopback and waits (at most
@@ -35,7 +41,10 @@ typedef struct pp_cluster {
  * temporary directory, removed again by pp_cluster_stop.  detached: the
  * processes get their own session and log to <profile>/log/, and a state
  * file <profile>/pid/cluster.json records their PIDs; otherwise they die
- * with this process.  On failure everything started is stopped. */
+ * with this process.  With cl->ssh, each host's engines are started over
+ * ssh after the controller, and a host that cannot start them is left out
+ * (its error set); the start fails only when no engine at all started.
+ * On failure everything started is stopped. */
 int pp_cluster_start(pp_cluster *cl, const char *pipar_dir,
                      const char *profile, int n, bool detached,
                      double timeout_s, pp_error *err);
@@ -48,6 +57,9 @@ void pp_cluster_controller_args(pp_cluster *cl, char *const *args,
 /* Options passed on to every engine (--no-load, --allow-root-modules,
  * --no-restart), at most 8; set before pp_cluster_start. */
 void pp_cluster_engine_args(pp_cluster *cl, char *const *args, int nargs);
+
+/* Frees what a loaded or stopped cluster owns (its ssh hosts). */
+void pp_cluster_free(pp_cluster *cl);
 
 /* SIGTERM to the engines (they unregister), then the controller; SIGKILL
  * to any still there after grace_s.  Returns how many were running. */
