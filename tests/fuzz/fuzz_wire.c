@@ -36,8 +36,8 @@
  * each task with an empty result, the client's is dropped); a
  * fresh hub every HUB_INPUTS inputs bounds what it accumulates.  (A
  * finding may need the inputs before it: replay the corpus in order.)
- * The engine's side is still a copy of engine.c's task running
- * (engine_task): it lives in the engine program, not in a library.
+ * Tasks meant for an engine run through the engine's own task running
+ * (engine_run_task, engine/tasks.c) on a namespace of the fuzzer's.
  *
  * Nothing here knows a byte offset of the header: it uses PP_HEADER_SIZE,
  * pp_header_encode/decode and the pp_msg functions, so it keeps working when
@@ -82,6 +82,7 @@
 #include "repr.h"
 #include "sha256.h"
 #include "sign.h"
+#include "tasks.h"
 #include "wire.h"
 #include "workload.h"
 #if __has_include("replay.h")
@@ -240,7 +241,7 @@ static void header_from(pp_header *h, const piece *pc, bool fix,
 
 /* ---- what the engine does with a task ----------------------------------- */
 
-/* engine.c's str_arg. */
+/* A str value as a C string (as engine/tasks.c reads them). */
 static int str_arg(const pp_values *in, size_t i, char *buf, size_t size)
 {
     if (i >= in->n || in->v[i].type != PP_T_STR || in->v[i].size == 0
@@ -320,66 +321,54 @@ static bool too_costly(const char *name, const pp_value *a, size_t n)
     return false;
 }
 
-static int run_workload(const char *name, const pp_value *args, size_t n,
-                        pp_values *out, pp_error *err)
+/* The arguments an EXECUTE would give its workload (the namespace's
+ * inputs, then the extra values), only to ask the cost filter; false when
+ * an input is missing (the engine refuses it without running anything). */
+static bool execute_args(const pp_values *in, const pp_namespace *ns,
+                         pp_value *args, size_t *nargs)
 {
-    const pp_workload *w = pp_workload_find(name);
-    if (!w || too_costly(name, args, n))
-        return PP_ENOENT;
-    int rc = w->run(args, n, out, err);
-    if (rc) {
-        CHECK(rc < 0);
-        CHECK(memchr(err->msg, '\0', sizeof err->msg) != NULL);
+    char inputs[256];
+    *nargs = 0;
+    if (str_arg(in, 0, inputs, sizeof inputs))
+        return false;
+    for (char *save = NULL, *v = strtok_r(inputs, ",", &save); v;
+         v = strtok_r(NULL, ",", &save)) {
+        const pp_value *x = ns_get(ns, v, NULL);
+        if (!x || *nargs == PP_MAX_VALUES)
+            return false;
+        pp_value_borrow(&args[(*nargs)++], x->type, x->data, x->size);
     }
-    return rc;
+    for (size_t i = 2; i < in->n && *nargs < PP_MAX_VALUES; i++)
+        pp_value_borrow(&args[(*nargs)++], in->v[i].type, in->v[i].data,
+                        in->v[i].size);
+    return true;
 }
 
-/* engine.c's run_execute and run_task, on a namespace of the input's own. */
+/* The engine's own task running (engine/tasks.c), on a namespace of the
+ * input's own and modules that refuse loading (no compiler runs here),
+ * after the cost filter. */
 static void engine_task(const pp_header *h, pp_values *in, pp_namespace *ns)
 {
+    static modules mods;
+    static bool mods_ready;
+    if (!mods_ready) {
+        modules_config cfg = { .refuse = true };
+        modules_init(&mods, &cfg);
+        mods_ready = true;
+    }
+    pp_value args[PP_MAX_VALUES];
+    size_t nargs = 0;
+    if (h->kind == PP_TASK_APPLY && too_costly(h->name, in->v, in->n))
+        return;
+    if (h->kind == PP_TASK_EXECUTE && execute_args(in, ns, args, &nargs)
+        && too_costly(h->name, args, nargs))
+        return;
     pp_error err = { 0 };
     pp_values out = { 0 };
-    char name[PP_NAME_MAX * 4];
-    switch (h->kind) {
-    case PP_TASK_APPLY:
-        run_workload(h->name, in->v, in->n, &out, &err);
-        break;
-    case PP_TASK_EXECUTE: {
-        char inputs[256], output[PP_NAME_MAX * 4];
-        if (str_arg(in, 0, inputs, sizeof inputs)
-            || str_arg(in, 1, output, sizeof output))
-            break;
-        pp_value args[PP_MAX_VALUES];
-        size_t nargs = 0;
-        bool ok = true;
-        for (char *save = NULL, *v = strtok_r(inputs, ",", &save); v && ok;
-             v = strtok_r(NULL, ",", &save)) {
-            const pp_value *x = ns_get(ns, v, NULL);
-            if (!x || nargs == PP_MAX_VALUES)
-                ok = false;
-            else
-                pp_value_borrow(&args[nargs++], x->type, x->data, x->size);
-        }
-        for (size_t i = 2; ok && i < in->n && nargs < PP_MAX_VALUES; i++)
-            pp_value_borrow(&args[nargs++], in->v[i].type, in->v[i].data,
-                            in->v[i].size);
-        if (ok && run_workload(h->name, args, nargs, &out, &err) == 0
-            && out.n == 1)
-            ns_set(ns, output, &out.v[0], NULL);
-        break;
-    }
-    case PP_TASK_PUSH:
-        if (str_arg(in, 0, name, sizeof name) == 0 && in->n == 2)
-            ns_set(ns, name, &in->v[1], NULL);
-        break;
-    case PP_TASK_PULL:
-        if (str_arg(in, 0, name, sizeof name) == 0) {
-            const pp_value *v = ns_get(ns, name, NULL);
-            pp_value copy;
-            if (v && pp_value_copy(&copy, v) == 0)
-                pp_values_push(&out, &copy);
-        }
-        break;
+    int rc = engine_run_task(ns, &mods, h, in, &out, &err);
+    if (rc) {
+        CHECK(rc < 0);
+        CHECK(memchr(err.msg, '\0', sizeof err.msg) != NULL);
     }
     for (size_t i = 0; i < out.n; i++) {
         CHECK(pp_value_check(&out.v[i], NULL) == 0);
