@@ -40,6 +40,10 @@ int cli_open(const cli_opts *o, cli_session *s, pp_error *err);
 /* Disconnects and stops what cli_open started.  Safe to call twice. */
 void cli_close(cli_session *s);
 
+/* --view balanced|direct into *balanced; PP_EINVAL with a one-line
+ * message for anything else. */
+int cli_parse_view(const char *arg, bool *balanced, pp_error *err);
+
 /* driver cluster start|stop|status */
 int cli_cluster(const cli_opts *o, int argc, char **argv);
 /* The client.json a command uses: --file, or the profile's (written into

@@ -132,6 +132,15 @@ int cli_open(const cli_opts *o, cli_session *s, pp_error *err)
     return 0;
 }
 
+int cli_parse_view(const char *arg, bool *balanced, pp_error *err)
+{
+    if (strcmp(arg, "balanced") && strcmp(arg, "direct"))
+        return pp_error_set(err, PP_EINVAL,
+                            "--view: '%s' is not balanced or direct", arg);
+    *balanced = strcmp(arg, "balanced") == 0;
+    return 0;
+}
+
 void cli_close(cli_session *s)
 {
     pp_client_destroy(&s->client);

@@ -577,14 +577,8 @@ int cli_map(const cli_opts *o, int argc, char **argv)
             rc = pp_parse_i64("--retries", optarg, 0, 100, &retries, &err);
         else if (c == 's')
             sum = true;
-        else if (c == 'v' && strcmp(optarg, "balanced") == 0)
-            balanced = true;
-        else if (c == 'v' && strcmp(optarg, "direct") == 0)
-            balanced = false;
         else if (c == 'v')
-            rc = pp_error_set(&err, PP_EINVAL,
-                              "--view: '%s' is not balanced or direct",
-                              optarg);
+            rc = cli_parse_view(optarg, &balanced, &err);
         else
             rc = pp_error_set(&err, PP_EINVAL,
                               "map: unknown or incomplete option '%s'",

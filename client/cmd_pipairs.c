@@ -246,11 +246,7 @@ static int parse_opts(int argc, char **argv, pairs_opts *o, pp_error *err)
                               err);
             break;
         case 'v':
-            if (strcmp(optarg, "balanced") && strcmp(optarg, "direct"))
-                rc = pp_error_set(err, PP_EINVAL,
-                                  "--view: '%s' is not balanced or direct",
-                                  optarg);
-            o->balanced = strcmp(optarg, "direct") != 0;
+            rc = cli_parse_view(optarg, &o->balanced, err);
             break;
         case 'a':
             if (strcmp(optarg, "ship") && strcmp(optarg, "local"))

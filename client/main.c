@@ -223,15 +223,29 @@ static int cmd_ids(const cli_opts *o)
     return CLI_OK;
 }
 
+/* Opens the session, a direct view of every engine (*v, the caller's to
+ * destroy) and applies workload there; *a holds what came back, even
+ * when some engines failed. */
+static int apply_everywhere(const cli_opts *o, cli_session *s, pp_view **v,
+                            const char *workload, const pp_value *args,
+                            size_t nargs, pp_async **a, pp_error *err)
+{
+    *v = NULL;
+    int rc = cli_open(o, s, err);
+    if (!rc && !(*v = pp_client_direct(s->client, NULL, 0, err)))
+        rc = err->code;
+    if (!rc)
+        rc = pp_view_apply(*v, workload, args, nargs, a, err);
+    return rc;
+}
+
 static int cmd_hello(const cli_opts *o)
 {
     cli_session s;
     pp_error err = { 0 };
     pp_view *v = NULL;
     pp_async *a = NULL;
-    if (cli_open(o, &s, &err)
-        || !(v = pp_client_direct(s.client, NULL, 0, &err))
-        || pp_view_apply(v, "hello", NULL, 0, &a, &err)) {
+    if (apply_everywhere(o, &s, &v, "hello", NULL, 0, &a, &err)) {
         pp_view_destroy(&v);
         return print_partial(&s, &a, &err);
     }
@@ -272,14 +286,8 @@ static int cmd_powers(const cli_opts *o, int argc, char **argv)
                               &chunksize, &err);
         else if (c == 'r')
             rc = pp_parse_i64("--retries", optarg, 0, 100, &retries, &err);
-        else if (c == 'v' && strcmp(optarg, "balanced") == 0)
-            balanced = true;
-        else if (c == 'v' && strcmp(optarg, "direct") == 0)
-            balanced = false;
         else if (c == 'v')
-            rc = pp_error_set(&err, PP_EINVAL,
-                              "--view: '%s' is not balanced or direct",
-                              optarg);
+            rc = cli_parse_view(optarg, &balanced, &err);
         else
             rc = pp_error_set(&err, PP_EINVAL,
                               "powers: unknown or incomplete option '%s'",
@@ -378,11 +386,7 @@ static int cmd_apply(const cli_opts *o, int argc, char **argv)
     pp_error err = { 0 };
     pp_view *v = NULL;
     pp_async *a = NULL;
-    int rc = cli_open(o, &s, &err);
-    if (!rc && !(v = pp_client_direct(s.client, NULL, 0, &err)))
-        rc = err.code;
-    if (!rc)
-        rc = pp_view_apply(v, argv[1], args.v, args.n, &a, &err);
+    int rc = apply_everywhere(o, &s, &v, argv[1], args.v, args.n, &a, &err);
     pp_values_free(&args);
     pp_view_destroy(&v);
     if (rc)
@@ -426,11 +430,7 @@ static int cmd_workloads(const cli_opts *o)
     pp_error err = { 0 };
     pp_view *v = NULL;
     pp_async *a = NULL;
-    int rc = cli_open(o, &s, &err);
-    if (!rc && !(v = pp_client_direct(s.client, NULL, 0, &err)))
-        rc = err.code;
-    if (!rc)
-        rc = pp_view_apply(v, "workloads", NULL, 0, &a, &err);
+    int rc = apply_everywhere(o, &s, &v, "workloads", NULL, 0, &a, &err);
     if (rc && (!a || !pp_async_ready(a))) {
         pp_view_destroy(&v);
         pp_async_destroy(&a);

@@ -146,28 +146,5 @@ watch_cell() {
     watch_verdict "$WST" "$WT" "${want[@]}"
 }
 
-COMMANDS=(ids hello apply gather powers-direct powers-balanced pi
-          pi-pairs-ship pi-pairs-local status)
 FAULTS=(kill-before kill-during stop-during term-during restart-during)
-only=${FAULTS_ONLY:-}
-for fault in "${FAULTS[@]}"; do
-    for cmd in "${COMMANDS[@]}" watch; do
-        [ -z "$only" ] || [[ "$cmd/$fault" == $only ]] || continue
-        if [ "$cmd" == watch ]; then
-            watch_cell "$fault"
-        else
-            cell "$cmd" "$fault"
-        fi
-    done
-done
-summary
-
-# Nothing of ours is left once the cluster is stopped.
-for ((i = ${#STARTED_PIDS[@]} - 1; i >= 0; i--)); do
-    kill "${STARTED_PIDS[i]}" 2>/dev/null || true
-    wait "${STARTED_PIDS[i]}" 2>/dev/null || true
-done
-STARTED_PIDS=()
-left=$(our_processes)
-[ -z "$left" ] || fail "left running: $left"
-echo ok
+run_matrix "${FAULTS[@]}"

@@ -293,3 +293,34 @@ finish_watch() {
 summary() {
     echo "slowest error: ${SLOWEST_ERROR}s"
 }
+
+# The commands of the matrix (watch has cells of its own).
+COMMANDS=(ids hello apply gather powers-direct powers-balanced pi
+          pi-pairs-ship pi-pairs-local status)
+
+# run_matrix FAULT...: every command (and watch) against each fault, as
+# FAULTS_ONLY (a glob of CMD/FAULT) allows, then the summary, then checks
+# that nothing of ours is left once the cluster is stopped.
+run_matrix() {
+    local only=${FAULTS_ONLY:-} fault cmd i
+    for fault in "$@"; do
+        for cmd in "${COMMANDS[@]}" watch; do
+            [ -z "$only" ] || [[ "$cmd/$fault" == $only ]] || continue
+            if [ "$cmd" == watch ]; then
+                watch_cell "$fault"
+            else
+                cell "$cmd" "$fault"
+            fi
+        done
+    done
+    summary
+    for ((i = ${#STARTED_PIDS[@]} - 1; i >= 0; i--)); do
+        kill "${STARTED_PIDS[i]}" 2>/dev/null || true
+        wait "${STARTED_PIDS[i]}" 2>/dev/null || true
+    done
+    STARTED_PIDS=()
+    local left
+    left=$(our_processes)
+    [ -z "$left" ] || fail "left running: $left"
+    echo ok
+}
