@@ -44,6 +44,18 @@ void cli_close(cli_session *s);
  * message for anything else. */
 int cli_parse_view(const char *arg, bool *balanced, pp_error *err);
 
+/* The article's first commands (cmd_basic.c): ids, hello, powers,
+ * apply WORKLOAD [ARG...], gather NAME, workloads. */
+int cli_ids(const cli_opts *o);
+int cli_hello(const cli_opts *o);
+int cli_powers(const cli_opts *o, int argc, char **argv);
+int cli_apply(const cli_opts *o, int argc, char **argv);
+int cli_gather(const cli_opts *o, int argc, char **argv);
+int cli_workloads(const cli_opts *o);
+/* CLI_USAGE, with a line naming the argument, when a command that takes
+ * none was given one. */
+int cli_no_more_args(const char *cmd, int argc, char **argv);
+
 /* driver cluster start|stop|status */
 int cli_cluster(const cli_opts *o, int argc, char **argv);
 /* The client.json a command uses: --file, or the profile's (written into
