@@ -587,18 +587,29 @@ static int hold(pp_client *c, const pp_header *h, const pp_task_opts *o,
     return 0;
 }
 
-int pp_task_timeout_ms(double timeout_s, int64_t *ms, pp_error *err)
+static int seconds_to_ms(const char *what, double s, int64_t *ms,
+                         pp_error *err)
 {
     /* Written so that NaN fails it too. */
-    if (!(timeout_s >= 0 && timeout_s <= PP_TASK_TIMEOUT_MAX_S))
+    if (!(s >= 0 && s <= PP_TASK_TIMEOUT_MAX_S))
         return pp_error_set(err, PP_EINVAL,
-                            "task timeout: %g s is out of range (0 to %d s; "
+                            "%s: %g s is out of range (0 to %d s; "
                             "0: no limit)",
-                            timeout_s, PP_TASK_TIMEOUT_MAX_S);
-    *ms = (int64_t)llround(timeout_s * 1000);
-    if (*ms == 0 && timeout_s > 0)
-        *ms = 1; /* a positive timeout never becomes "no limit" */
+                            what, s, PP_TASK_TIMEOUT_MAX_S);
+    *ms = (int64_t)llround(s * 1000);
+    if (*ms == 0 && s > 0)
+        *ms = 1; /* a positive limit never becomes "no limit" */
     return 0;
+}
+
+int pp_task_timeout_ms(double timeout_s, int64_t *ms, pp_error *err)
+{
+    return seconds_to_ms("task timeout", timeout_s, ms, err);
+}
+
+int pp_task_limit_ms(double limit_s, int64_t *ms, pp_error *err)
+{
+    return seconds_to_ms("task time limit", limit_s, ms, err);
 }
 
 int pp_client_submit(pp_client *c, pp_async **a_p, pp_task_kind kind,
@@ -617,6 +628,8 @@ int pp_client_submit(pp_client *c, pp_async **a_p, pp_task_kind kind,
     };
     size_t slot = 0;
     int rc = pp_task_timeout_ms(o->timeout_s, &h.timeout_ms, err);
+    if (!rc)
+        rc = pp_task_limit_ms(o->time_limit_s, &h.limit_ms, err);
     if (!rc)
         rc = pp_header_set_name(&h, workload, err);
     if (!rc && n > PP_MAX_VALUES)

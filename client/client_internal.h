@@ -14,6 +14,8 @@
  * PP_EINVAL outside 0 to PP_TASK_TIMEOUT_MAX_S: "task timeout: -1 s is out
  * of range (0 to 2592000 s; 0: no limit)". */
 int pp_task_timeout_ms(double timeout_s, int64_t *ms, pp_error *err);
+/* The same for a time limit (header limit_ms): "task time limit: ..." */
+int pp_task_limit_ms(double limit_s, int64_t *ms, pp_error *err);
 
 /* Sends one task (or holds it until its `after` tasks succeed).  vals are
  * consumed.  engine is the target, or -1 for the balanced scheduler; opts

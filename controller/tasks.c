@@ -139,6 +139,12 @@ void hub_task_submit(hub *h, pp_frames *fr, const pp_header *hd)
                     (long long)HUB_TIMEOUT_MAX_MS, (long long)hd->timeout_ms);
         return;
     }
+    if (hd->limit_ms < 0 || hd->limit_ms > HUB_TIMEOUT_MAX_MS) {
+        reply_error(h, client, client_len, hd, hd->engine, PP_EINVAL,
+                    "a task's time limit must be 0 to %lld ms, not %lld",
+                    (long long)HUB_TIMEOUT_MAX_MS, (long long)hd->limit_ms);
+        return;
+    }
     if (h->cfg->backlog > 0) {
         /* Looked up, not made: a refused task must leave nothing behind.
          * Results waiting for a client that does not read count too. */

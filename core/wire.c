@@ -66,7 +66,8 @@ enum {
     OFF_T_START = 40,
     OFF_T_DONE = 48,
     OFF_TIMEOUT = 56,
-    OFF_TYPES = 64,
+    OFF_LIMIT = 64,
+    OFF_TYPES = 72,
     OFF_NAME = OFF_TYPES + PP_MAX_VALUES,
 };
 _Static_assert(OFF_NAME + PP_NAME_MAX == PP_HEADER_SIZE, "header layout");
@@ -89,6 +90,7 @@ void pp_header_encode(const pp_header *h, uint8_t out[PP_HEADER_SIZE])
     PUT(out, OFF_T_START, h->t_start);
     PUT(out, OFF_T_DONE, h->t_done);
     PUT(out, OFF_TIMEOUT, h->timeout_ms);
+    PUT(out, OFF_LIMIT, h->limit_ms);
     memcpy(out + OFF_TYPES, h->types, PP_MAX_VALUES);
     memcpy(out + OFF_NAME, h->name, PP_NAME_MAX);
 }
@@ -114,6 +116,7 @@ int pp_header_decode(pp_header *h, const void *buf, size_t size,
     GET(in, OFF_T_START, h->t_start);
     GET(in, OFF_T_DONE, h->t_done);
     GET(in, OFF_TIMEOUT, h->timeout_ms);
+    GET(in, OFF_LIMIT, h->limit_ms);
     memcpy(h->types, in + OFF_TYPES, PP_MAX_VALUES);
     memcpy(h->name, in + OFF_NAME, PP_NAME_MAX);
 

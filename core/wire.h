@@ -24,11 +24,11 @@
 #include "pipar/value.h"
 #include "sign.h"
 
-#define PP_PROTO "PP2"
+#define PP_PROTO "PP3"
 #define PP_MAX_VALUES 16
 #define PP_MAX_ROUTE 2
 #define PP_NAME_MAX 32
-#define PP_HEADER_SIZE 112
+#define PP_HEADER_SIZE 120
 /* seal: hop MAC, content MAC, session, counter, t_sent (little-endian) */
 #define PP_SEAL_SIZE (2 * PP_SIG_SIZE + 24)
 #define PP_MAX_FRAMES (PP_MAX_ROUTE + 3 + PP_MAX_VALUES)
@@ -71,7 +71,9 @@ typedef struct pp_header {
     int64_t t_submit;  /* ns since the epoch, set by the client */
     int64_t t_start;   /* set by the engine */
     int64_t t_done;    /* set by the engine */
-    int64_t timeout_ms;
+    int64_t timeout_ms; /* how long a task may wait to start; 0: no limit */
+    int64_t limit_ms;   /* how long it may run before its engine's
+                           supervisor stops it; 0: no limit */
     uint8_t types[PP_MAX_VALUES];
     char name[PP_NAME_MAX]; /* workload name, NUL-padded */
 } pp_header;

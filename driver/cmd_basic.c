@@ -143,16 +143,21 @@ int cli_ids(const cli_opts *o)
 }
 
 /* Opens the session, a direct view of every engine (*v, the caller's to
- * destroy) and applies workload there; *a holds what came back, even
- * when some engines failed. */
+ * destroy) and applies workload there, each task limited to time_limit_s
+ * (0: no limit); *a holds what came back, even when some engines
+ * failed. */
 static int apply_everywhere(const cli_opts *o, cli_session *s, pp_view **v,
                             const char *workload, const pp_value *args,
-                            size_t nargs, pp_async **a, pp_error *err)
+                            size_t nargs, double time_limit_s, pp_async **a,
+                            pp_error *err)
 {
     *v = NULL;
     int rc = cli_open(o, s, err);
     if (!rc && !(*v = pp_client_direct(s->client, NULL, 0, err)))
         rc = err->code;
+    pp_task_opts flags = { .time_limit_s = time_limit_s };
+    if (!rc && time_limit_s > 0)
+        rc = pp_view_set_flags(*v, &flags, err);
     if (!rc)
         rc = pp_view_apply(*v, workload, args, nargs, a, err);
     return rc;
@@ -164,7 +169,7 @@ int cli_hello(const cli_opts *o)
     pp_error err = { 0 };
     pp_view *v = NULL;
     pp_async *a = NULL;
-    if (apply_everywhere(o, &s, &v, "hello", NULL, 0, &a, &err)) {
+    if (apply_everywhere(o, &s, &v, "hello", NULL, 0, 0, &a, &err)) {
         pp_view_destroy(&v);
         return print_partial(&s, &a, &err);
     }
@@ -275,9 +280,35 @@ int cli_powers(const cli_opts *o, int argc, char **argv)
     return print_and_close(&s, &y);
 }
 
-/* driver apply WORKLOAD [ARG...]: c[:].apply_sync(workload, *args) */
+/* driver apply [--time-limit S] WORKLOAD [ARG...]:
+ * c[:].apply_sync(workload, *args).  Options come before the workload,
+ * so that arguments like -5 stay arguments. */
 int cli_apply(const cli_opts *o, int argc, char **argv)
 {
+    double time_limit_s = 0;
+    while (argc >= 2 && strncmp(argv[1], "--", 2) == 0) {
+        pp_error perr = { 0 };
+        const char *val = NULL;
+        if (strncmp(argv[1], "--time-limit=", 13) == 0)
+            val = argv[1] + 13;
+        else if (strcmp(argv[1], "--time-limit") == 0 && argc >= 3) {
+            val = argv[2];
+            argc--;
+            argv++;
+        }
+        if (!val) {
+            fprintf(stderr, "driver: apply: unknown or incomplete option "
+                            "'%s'\n", argv[1]);
+            return CLI_USAGE;
+        }
+        if (pp_parse_seconds("--time-limit", val, 0.001,
+                             PP_TASK_TIMEOUT_MAX_S, &time_limit_s, &perr)) {
+            fprintf(stderr, "driver: apply: %s\n", perr.msg);
+            return CLI_USAGE;
+        }
+        argc--;
+        argv++;
+    }
     if (argc < 2) {
         fprintf(stderr, "driver: apply needs a workload name (see 'driver "
                         "workloads')\n");
@@ -305,7 +336,8 @@ int cli_apply(const cli_opts *o, int argc, char **argv)
     pp_error err = { 0 };
     pp_view *v = NULL;
     pp_async *a = NULL;
-    int rc = apply_everywhere(o, &s, &v, argv[1], args.v, args.n, &a, &err);
+    int rc = apply_everywhere(o, &s, &v, argv[1], args.v, args.n, time_limit_s,
+                              &a, &err);
     pp_values_free(&args);
     pp_view_destroy(&v);
     if (rc)
@@ -349,7 +381,7 @@ int cli_workloads(const cli_opts *o)
     pp_error err = { 0 };
     pp_view *v = NULL;
     pp_async *a = NULL;
-    int rc = apply_everywhere(o, &s, &v, "workloads", NULL, 0, &a, &err);
+    int rc = apply_everywhere(o, &s, &v, "workloads", NULL, 0, 0, &a, &err);
     if (rc && (!a || !pp_async_ready(a))) {
         pp_view_destroy(&v);
         pp_async_destroy(&a);

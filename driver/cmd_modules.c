@@ -542,10 +542,12 @@ static int parse_range(const char *s, int64_t *a, int64_t *b, pp_error *err)
 }
 
 /* driver map NAME --range A:B [--chunksize C] [--view balanced|direct]
- * [--sum] [--retries R]: lview.map(f, range(A, B), chunksize=C). */
+ * [--sum] [--retries R] [--time-limit S]: lview.map(f, range(A, B),
+ * chunksize=C). */
 int cli_map(const cli_opts *o, int argc, char **argv)
 {
     int64_t a = 0, b = 0, chunksize = 1, retries = 0;
+    double time_limit_s = 0;
     bool balanced = true, sum = false, have_range = false;
     pp_error err = { 0 };
     static const struct option opts[] = {
@@ -554,6 +556,7 @@ int cli_map(const cli_opts *o, int argc, char **argv)
         { "view", required_argument, NULL, 'v' },
         { "sum", no_argument, NULL, 's' },
         { "retries", required_argument, NULL, 'R' },
+        { "time-limit", required_argument, NULL, 'T' },
         { 0, 0, 0, 0 },
     };
     if (argc < 2 || argv[1][0] == '-') {
@@ -575,6 +578,10 @@ int cli_map(const cli_opts *o, int argc, char **argv)
                               &chunksize, &err);
         else if (c == 'R')
             rc = pp_parse_i64("--retries", optarg, 0, 100, &retries, &err);
+        else if (c == 'T')
+            rc = pp_parse_seconds("--time-limit", optarg, 0.001,
+                                  PP_TASK_TIMEOUT_MAX_S, &time_limit_s,
+                                  &err);
         else if (c == 's')
             sum = true;
         else if (c == 'v')
@@ -615,7 +622,8 @@ int cli_map(const cli_opts *o, int argc, char **argv)
     if (!rc && !(v = balanced ? pp_client_balanced(s.client, &err)
                               : pp_client_direct(s.client, NULL, 0, &err)))
         rc = err.code;
-    pp_task_opts flags = { .retries = (int)retries };
+    pp_task_opts flags = { .retries = (int)retries,
+                           .time_limit_s = time_limit_s };
     if (!rc)
         rc = pp_view_set_flags(v, &flags, &err);
     if (!rc && !(as = pp_view_map_async(v, workload, &seq,

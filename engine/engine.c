@@ -226,7 +226,15 @@ static void on_message(engine *en)
          * task and workload it was. */
         memcpy(en->shared->name, h.name, sizeof en->shared->name);
         en->shared->name[sizeof en->shared->name - 1] = '\0';
+        atomic_store(&en->shared->started_ns, pp_mono_ns());
+        atomic_store(&en->shared->limit_ms, h.limit_ms > 0 ? h.limit_ms : 0);
         atomic_store(&en->shared->task, h.id);
+        if (h.limit_ms > 0 && en->ready_fd >= 0) {
+            int32_t note = ENGINE_LIMITED_TASK;
+            if (write(en->ready_fd, &note, sizeof note) != (ssize_t)sizeof note)
+                pp_warn("could not tell the supervisor of the task's time "
+                        "limit: %s", strerror(errno));
+        }
     }
     if (!rc)
         rc = engine_run_task(&en->ns, &en->mods, &h, &in, &out, &err);

@@ -65,8 +65,35 @@ typedef struct death {
     uint64_t task;      /* 0: no task was running */
     char name[PP_NAME_MAX];
     int sig;
+    int64_t limit_ms;    /* killed for running past this time limit; 0:
+                            killed by a fault of its own */
     int64_t deadline_ns; /* report without a new id after this */
 } death;
+
+/* A task with a time limit that the worker is running: when to kill it. */
+typedef struct limit_watch {
+    uint64_t task;       /* 0: none */
+    int64_t limit_ms;
+    int64_t kill_ns;     /* monotonic: start + limit + grace */
+    bool killed;         /* SIGKILL sent for it */
+} limit_watch;
+
+/* Reads the task the worker runs and its limit (engine.h says why a task
+ * read twice the same is consistent with them). */
+static limit_watch watch_task(engine_shared *sh, const limit_watch *old)
+{
+    uint64_t t1 = atomic_load(&sh->task);
+    int64_t started = atomic_load(&sh->started_ns);
+    int64_t limit = atomic_load(&sh->limit_ms);
+    uint64_t t2 = atomic_load(&sh->task);
+    if (!t1 || t1 != t2 || limit <= 0)
+        return (limit_watch){ 0 };
+    if (old->task == t1)
+        return *old;
+    return (limit_watch){ .task = t1, .limit_ms = limit,
+                          .kill_ns = started + limit * 1000000
+                                     + SUPERVISE_GRACE_MS * 1000000LL };
+}
 
 static pid_t start_worker(const engine_config *cfg, engine_shared *sh,
                           const int ready[2], pp_error *err)
@@ -111,7 +138,11 @@ static void death_text(const death *d, int32_t new_id, const char *outcome,
 {
     char sig[32];
     supervise_signal_name(d->sig, sig, sizeof sig);
-    int n = d->task ? snprintf(out, size,
+    int n = d->limit_ms ? snprintf(out, size,
+                                   "was stopped: '%s' ran past its time "
+                                   "limit of %g s", d->name,
+                                   (double)d->limit_ms / 1e3)
+          : d->task ? snprintf(out, size,
                                "was killed by %s while running '%s'", sig,
                                d->name)
                     : snprintf(out, size,
@@ -251,6 +282,7 @@ int engine_supervise(const engine_config *cfg, bool restart, pp_error *err)
     int64_t restarts[SUPERVISE_MAX_RESTARTS] = { 0 }; /* ring of times */
     int nrestarts = 0;
     death d = { 0 };
+    limit_watch lw = { 0 };
     pid_t worker = start_worker(cfg, sh, ready, err);
     if (worker < 0) {
         rc = err->code;
@@ -261,6 +293,13 @@ int engine_supervise(const engine_config *cfg, bool restart, pp_error *err)
         if (d.pending) {
             int64_t left = (d.deadline_ns - pp_mono_ns()) / 1000000;
             timeout = left > 0 ? (int)left : 0;
+        }
+        if (lw.task && !lw.killed) {
+            int64_t left = (lw.kill_ns - pp_mono_ns()) / 1000000 + 1;
+            if (left < 0)
+                left = 0;
+            if (timeout < 0 || left < timeout)
+                timeout = left > INT32_MAX ? INT32_MAX : (int)left;
         }
         struct pollfd pf[2] = { { sig_pipe[0], POLLIN, 0 },
                                 { ready[0], POLLIN, 0 } };
@@ -275,7 +314,9 @@ int engine_supervise(const engine_config *cfg, bool restart, pp_error *err)
             ;
         int32_t id;
         while (read(ready[0], &id, sizeof id) == (ssize_t)sizeof id)
-            if (d.pending) {
+            if (id == ENGINE_LIMITED_TASK)
+                continue; /* read below */
+            else if (d.pending) {
                 /* The new worker registered: now the report can name it. */
                 report(cfg, &d, id, NULL);
                 d.pending = false;
@@ -287,6 +328,18 @@ int engine_supervise(const engine_config *cfg, bool restart, pp_error *err)
         if (d.pending && pp_mono_ns() >= d.deadline_ns) {
             report(cfg, &d, -1, "it is restarting");
             d.pending = false;
+        }
+        if (!lw.killed)
+            lw = watch_task(sh, &lw);
+        if (lw.task && !lw.killed && pp_mono_ns() >= lw.kill_ns
+            && atomic_load(&sh->task) == lw.task) {
+            /* A workload in a loop reads no message and no flag: only the
+             * process can be stopped.  Restarted as after a crash. */
+            pp_info("task %016llx ran past its time limit of %g s; "
+                    "stopping the worker", (unsigned long long)lw.task,
+                    (double)lw.limit_ms / 1e3);
+            kill(worker, SIGKILL);
+            lw.killed = true;
         }
         int status;
         pid_t r = waitpid(worker, &status, WNOHANG);
@@ -300,7 +353,10 @@ int engine_supervise(const engine_config *cfg, bool restart, pp_error *err)
             goto out;
         }
         int sig = WTERMSIG(status);
-        if (!is_crash(sig)) {
+        bool over_limit = lw.killed && sig == SIGKILL;
+        int64_t limit_ms = over_limit ? lw.limit_ms : 0;
+        lw = (limit_watch){ 0 };
+        if (!over_limit && !is_crash(sig)) {
             char name[32];
             pp_info("the worker (engine %d) was killed by %s; the engine "
                     "stops", atomic_load(&sh->id),
@@ -317,11 +373,13 @@ int engine_supervise(const engine_config *cfg, bool restart, pp_error *err)
             if (d.pending)
                 report(cfg, &d, -1, "it is restarting");
             d = (death){ .pending = true, .engine = dead_id, .sig = sig,
-                         .task = atomic_load(&sh->task) };
+                         .task = atomic_load(&sh->task),
+                         .limit_ms = limit_ms };
             memcpy(d.rid, sh->rid, sizeof d.rid);
             memcpy(d.name, sh->name, sizeof d.name);
         } else {
             d.sig = sig;
+            d.limit_ms = limit_ms;
         }
         if (!restart) {
             report(cfg, &d, -1,
@@ -332,7 +390,9 @@ int engine_supervise(const engine_config *cfg, bool restart, pp_error *err)
         }
         int64_t now = pp_mono_ns();
         int slot = nrestarts % SUPERVISE_MAX_RESTARTS;
-        if (nrestarts >= SUPERVISE_MAX_RESTARTS
+        /* Stopping a task at its limit is no sign of a worker that cannot
+         * start, so it does not count towards giving up. */
+        if (!over_limit && nrestarts >= SUPERVISE_MAX_RESTARTS
             && now - restarts[slot] < SUPERVISE_WINDOW_S * 1000000000LL) {
             char text[120];
             snprintf(text, sizeof text,
@@ -346,8 +406,10 @@ int engine_supervise(const engine_config *cfg, bool restart, pp_error *err)
                               SUPERVISE_WINDOW_S);
             goto out;
         }
-        restarts[slot] = now;
-        nrestarts++;
+        if (!over_limit) {
+            restarts[slot] = now;
+            nrestarts++;
+        }
         d.deadline_ns = now + (int64_t)((cfg->timeout_s + 1) * 1e9);
         worker = start_worker(cfg, sh, ready, err);
         if (worker < 0) {

@@ -19,6 +19,10 @@
 
 #define SUPERVISE_MAX_RESTARTS 5
 #define SUPERVISE_WINDOW_S 60
+/* A task with a time limit (header limit_ms) may run this much past it
+ * before the supervisor kills the worker (SIGKILL) and restarts it, as
+ * after a crash; the DIED report says the limit, not the signal. */
+#define SUPERVISE_GRACE_MS 1000
 
 /* Runs the worker until it exits, and returns its exit status (0 after
  * SIGTERM/SIGINT or the controller's STOP; it logged its own error), or a

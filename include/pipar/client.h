@@ -85,9 +85,14 @@ typedef struct pp_task_opts {
     const uint64_t *after; /* task ids that must succeed first */
     size_t nafter;
     pp_after_args after_args;
+    double time_limit_s; /* how long it may run; 0: no limit.  Past it
+                            (and a grace of 1 s) the engine's supervisor
+                            kills the worker and restarts it: the task
+                            fails naming the limit, or is retried */
 } pp_task_opts;
 
-/* The longest a task may wait to start: 30 days.  A task's timeout goes
+/* The longest a task may wait to start, and the longest time limit: 30
+ * days.  A task's timeout goes
  * on the wire in ms (header timeout_ms); more than this, a negative one or
  * NaN is refused before anything is sent. */
 #define PP_TASK_TIMEOUT_MAX_S (30 * 86400)

@@ -281,7 +281,7 @@ class _View(_Child):
     def __init__(self, client, ptr):
         self._adopt(client, ptr)
         self.block = False
-        self._flags = {"retries": 0, "timeout": 0.0}
+        self._flags = {"retries": 0, "timeout": 0.0, "time_limit": 0.0}
 
     def close(self):
         if self._ptr is not None:
@@ -295,17 +295,22 @@ class _View(_Child):
         t = self._lib.pp_view_targets(self._handle(), n)
         return ffi.unpack(t, n[0]) if n[0] else []
 
-    def set_flags(self, retries=None, timeout=None):
+    def set_flags(self, retries=None, timeout=None, time_limit=None):
         """retries: run a failed task again elsewhere (that many times);
-        timeout: seconds a task may wait to start (0: no limit)."""
+        timeout: seconds a task may wait to start (0: no limit);
+        time_limit: seconds a task may run before its engine's worker is
+        stopped and restarted (0: no limit)."""
         flags = dict(self._flags)
         if retries is not None:
             flags["retries"] = int(retries)
         if timeout is not None:
             flags["timeout"] = float(timeout)
+        if time_limit is not None:
+            flags["time_limit"] = float(time_limit)
         opts = ffi.new("pp_task_opts *")
         opts.retries = flags["retries"]
         opts.timeout_s = flags["timeout"]
+        opts.time_limit_s = flags["time_limit"]
         err = ffi.new("pp_error *")
         with self.client._lock:
             _check(self._lib.pp_view_set_flags(self._handle(), opts, err),

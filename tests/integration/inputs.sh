@@ -245,7 +245,7 @@ counter=0
 # with the cluster's key and a fresh stamp, on a new connection (fd 3).
 send_sealed() {
     counter=$((counter + 1))
-    printf 'PP2' >proto
+    printf 'PP3' >proto
     {
         printf "\\x$(printf %02x "$2")\\x$(printf %02x "$3")"
         head -c 6 /dev/zero
@@ -254,11 +254,11 @@ send_sealed() {
         le32 "$4"
         head -c 4 /dev/zero
         le64 "$(date +%s%N)"
-        head -c 40 /dev/zero
+        head -c 48 /dev/zero
         printf '%s' "$5"
         head -c $((32 - ${#5})) /dev/zero
     } >header
-    { le64 112; cat header; } | hmac >content.mac
+    { le64 120; cat header; } | hmac >content.mac
     { cat content.mac; le64 $((0x7e57000100000000 + $$)); le64 "$counter"
       le64 "$(date +%s%N)"; } >stamp
     { { le64 56; cat stamp; } | hmac; cat stamp; } >seal

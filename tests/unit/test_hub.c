@@ -746,6 +746,64 @@ static void two_clients_are_served_in_turn(void **state)
     hub_down(&fx);
 }
 
+
+/* A task's time limit travels to the engine untouched (its supervisor
+ * enforces it); one out of range is refused, naming the range. */
+static void a_time_limit_reaches_the_engine_and_a_bad_one_is_refused(
+    void **state)
+{
+    (void)state;
+    fixture fx;
+    hub_config cfg = config();
+    hub_up(&fx, &cfg);
+    peer e, c;
+    peer_open(&fx, &e, "engine-limit", true, 0);
+    peer_open(&fx, &c, "client", false, 0);
+    assert_int_equal(engine_up(&fx, &e, 1), 0);
+
+    static const int64_t limits[] = { 1500, 2592000001LL, -1 };
+    for (int i = 0; i < 3; i++) {
+        for (int balanced = 0; balanced < 2; balanced++) {
+            pp_header hd = { .type = PP_MSG_TASK, .kind = PP_TASK_APPLY,
+                             .id = pp_msg_id_next(),
+                             .engine = balanced ? -1 : 0,
+                             .limit_ms = limits[i],
+                             .t_submit = pp_now_ns() };
+            assert_int_equal(pp_header_set_name(&hd, "echo", NULL), 0);
+            int64_t value = 7;
+            pp_value v;
+            assert_int_equal(pp_value_i64(&v, &value, 1), 0);
+            peer_send(&c, &hd, &v, 1);
+            pp_header got;
+            pp_values vals;
+            if (i == 0) {
+                await(&fx, &e, PP_MSG_TASK, 0, &got, &vals);
+                assert_true(got.id == hd.id);
+                assert_i64_equal(got.limit_ms, 1500);
+                pp_values_free(&vals);
+                engine_answer(&e, &got, 49);
+                await(&fx, &c, PP_MSG_RESULT, hd.id, &got, &vals);
+                assert_int_equal(got.status, 0);
+                assert_i64_equal(i64_of(&vals), 49);
+            } else {
+                await(&fx, &c, PP_MSG_RESULT, hd.id, &got, &vals);
+                assert_int_equal(got.status, PP_EINVAL);
+                char *text = text_of(&vals);
+                char want[96];
+                snprintf(want, sizeof want,
+                         "a task's time limit must be 0 to 2592000000 ms, "
+                         "not %lld", (long long)limits[i]);
+                assert_string_equal(text, want);
+                free(text);
+            }
+            pp_values_free(&vals);
+        }
+    }
+    peer_close(&e);
+    peer_close(&c);
+    hub_down(&fx);
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(
         registration_gives_ids_in_order_and_keeps_them_on_register_again),
@@ -758,6 +816,8 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(
         a_message_signed_with_another_key_is_counted_not_answered),
     cmocka_unit_test(two_clients_are_served_in_turn),
+    cmocka_unit_test(
+        a_time_limit_reaches_the_engine_and_a_bad_one_is_refused),
 };
 
 int main(void)

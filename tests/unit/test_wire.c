@@ -27,6 +27,7 @@ static pp_header full_header(void)
     h.t_start = INT64_MAX;
     h.t_done = 1700000000123456789LL;
     h.timeout_ms = -42;
+    h.limit_ms = 2592000000LL;
     for (int i = 0; i < PP_MAX_VALUES; i++)
         h.types[i] = (uint8_t)(1 + i % (PP_T_COUNT - 1));
     memcpy(h.name, "powers", 6);
@@ -48,6 +49,7 @@ static void assert_headers_equal(const pp_header *a, const pp_header *b)
     assert_i64_equal(a->t_start, b->t_start);
     assert_i64_equal(a->t_done, b->t_done);
     assert_i64_equal(a->timeout_ms, b->timeout_ms);
+    assert_i64_equal(a->limit_ms, b->limit_ms);
     assert_memory_equal(a->types, b->types, PP_MAX_VALUES);
     assert_memory_equal(a->name, b->name, PP_NAME_MAX);
 }
@@ -121,9 +123,10 @@ static void header_is_little_endian_at_fixed_offsets(void **state)
     assert_true(le(buf + 40, 8) == (uint64_t)INT64_MAX); /* t_start */
     assert_true(le(buf + 48, 8) == 1700000000123456789ULL); /* t_done */
     assert_true(le(buf + 56, 8) == (uint64_t)-42); /* timeout_ms */
-    assert_memory_equal(buf + 64, h.types, PP_MAX_VALUES);
-    assert_memory_equal(buf + 80, "powers\0", 7);
-    assert_int_equal(80 + PP_NAME_MAX, PP_HEADER_SIZE);
+    assert_true(le(buf + 64, 8) == 2592000000ULL); /* limit_ms */
+    assert_memory_equal(buf + 72, h.types, PP_MAX_VALUES);
+    assert_memory_equal(buf + 88, "powers\0", 7);
+    assert_int_equal(88 + PP_NAME_MAX, PP_HEADER_SIZE);
 }
 
 /* Encodes h, then lets change() spoil the bytes, and expects the decoder
@@ -150,10 +153,10 @@ static void decode_refuses_a_header_of_the_wrong_size(void **state)
     pp_error err = { 0 };
     assert_int_equal(pp_header_decode(&back, buf, PP_HEADER_SIZE - 1, &err),
                      PP_EPROTO);
-    assert_contains(err.msg, "111 bytes");
+    assert_contains(err.msg, "119 bytes");
     assert_int_equal(pp_header_decode(&back, buf, PP_HEADER_SIZE + 1, &err),
                      PP_EPROTO);
-    assert_contains(err.msg, "113 bytes");
+    assert_contains(err.msg, "121 bytes");
     assert_int_equal(pp_header_decode(&back, buf, 0, &err), PP_EPROTO);
     assert_contains(err.msg, "0 bytes");
 }
