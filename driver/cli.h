@@ -8,6 +8,7 @@
 
 #include "launch.h"
 #include "pipar/client.h"
+#include "pipar/module.h"
 #include "pipar/view.h"
 
 enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2, CLI_INTERRUPTED = 130 };
@@ -74,7 +75,7 @@ int cli_map(const cli_opts *o, int argc, char **argv);
 
 /* The parts of load and unload that `driver check` shares
  * (cmd_modules.c). */
-#define CLI_MODULE_NAME_MAX 31
+#define CLI_MODULE_NAME_MAX PP_MODULE_NAME_MAX
 /* The module's name: FILE's base name without ".c" (checked). */
 int cli_module_name(const char *file, char name[CLI_MODULE_NAME_MAX + 1],
                     pp_error *err);

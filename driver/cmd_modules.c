@@ -12,39 +12,17 @@
 
 #include "args.h"
 #include "cli.h"
+#include "pipar/module.h"
 #include "pipar/view.h"
 #include "repr.h"
 
-/* As the engine checks it (engine/modules.h). */
-#define SOURCE_MAX (1 << 20)
-#define MODULE_NAME_MAX CLI_MODULE_NAME_MAX
+#define SOURCE_MAX PP_MODULE_SOURCE_MAX
 
 /* The module's name: the file's base name without ".c". */
 int cli_module_name(const char *arg, char name[CLI_MODULE_NAME_MAX + 1],
-                       pp_error *err)
+                    pp_error *err)
 {
-    const char *base = strrchr(arg, '/');
-    base = base ? base + 1 : arg;
-    size_t n = strlen(base);
-    if (n > 2 && strcmp(base + n - 2, ".c") == 0)
-        n -= 2;
-    if (n == 0 || n > MODULE_NAME_MAX || base[0] == '.')
-        return pp_error_set(err, PP_EINVAL,
-                            "'%s' does not name a module (1 to %d letters, "
-                            "digits, '_', '-' or '.' before .c)",
-                            arg, MODULE_NAME_MAX);
-    for (size_t i = 0; i < n; i++)
-        if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                    "0123456789_-.",
-                    base[i]))
-            return pp_error_set(err, PP_EINVAL,
-                                "'%s' does not name a module (1 to %d "
-                                "letters, digits, '_', '-' or '.' before "
-                                ".c)",
-                                arg, MODULE_NAME_MAX);
-    memcpy(name, base, n);
-    name[n] = '\0';
-    return 0;
+    return pp_module_name(arg, name, err);
 }
 
 /* The profile's modules/ folder, beside security/ (where the engines of
@@ -133,29 +111,6 @@ static const char *str_of(const pp_values *vals, size_t i, char *buf,
     return buf;
 }
 
-/* Appends "; what" (or "what" first) to a summary line. */
-static void add_reason(char *line, size_t size, const char *what)
-{
-    size_t n = strlen(line);
-    if (n + 3 < size)
-        snprintf(line + n, size - n, "%s%.*s", n ? "; " : "",
-                 (int)(size - n - 3), what);
-}
-
-/* Runs `load PHASE NAME` on every engine of v, ignoring the answers. */
-static void load_phase(pp_view *v, const char *phase, const char *name)
-{
-    pp_value args[2];
-    pp_async *a = NULL;
-    pp_error ignored;
-    if (pp_value_str(&args[0], phase) == 0
-        && pp_value_str(&args[1], name) == 0)
-        pp_view_apply(v, "load", args, 2, &a, &ignored);
-    pp_value_free(&args[0]);
-    pp_value_free(&args[1]);
-    pp_async_destroy(&a);
-}
-
 int cli_module_read(const char *file, char **src, size_t *len,
                     pp_error *err)
 {
@@ -170,119 +125,59 @@ int cli_module_read(const char *file, char **src, size_t *len,
     return pp_file_read(file, src, len, SOURCE_MAX, err);
 }
 
-/* Prepare on every engine of v (compile, or the cache), then commit on
- * every engine only if all of them prepared it. */
+/* pp_view_load_module, with the compiler's messages on stderr under each
+ * engine's name and the report lines the driver prints. */
 int cli_module_load(pp_view *v, const char *name, const char *file,
                     const char *src, size_t len, cli_loaded *r,
                     pp_error *err)
 {
-    pp_async *a = NULL;
-    pp_value args[4] = { 0 };
-    int rc = 0;
     memset(r, 0, sizeof *r);
-    if (pp_value_str(&args[0], "prepare") || pp_value_str(&args[1], name)
-        || pp_value_str(&args[2], file)
-        || pp_value_bytes(&args[3], PP_T_STR, src, len))
-        rc = pp_error_set(err, PP_ENOMEM, "load: out of memory");
-    if (!rc)
-        rc = pp_view_apply(v, "load", args, 4, &a, err);
-    for (int i = 0; i < 4; i++)
-        pp_value_free(&args[i]);
-    if (rc && (!a || !pp_async_ready(a))) {
-        pp_async_destroy(&a);
-        return rc;
-    }
-
-    /* What each engine said, kept for the report after the commit. */
-    size_t nt;
-    const int64_t *ids = pp_view_targets(v, &nt);
-    char failures[1024] = "";
-    size_t nfailed = 0;
-    bool all_unchanged = true;
-    for (size_t i = 0; i < nt && i < pp_async_len(a); i++) {
-        const pp_values *vals;
-        pp_error e;
-        char state[32], line[1200];
-        if (pp_async_result(a, i, &vals, &e)) {
-            add_reason(failures, sizeof failures, e.msg);
-            nfailed++;
-            continue;
-        }
-        str_of(vals, 0, state, sizeof state);
-        double secs = vals->n > 3 && vals->v[3].type == PP_T_F64
-                          ? pp_value_f64s(&vals->v[3])[0]
-                          : 0;
-        if (strcmp(state, "failed") == 0) {
+    pp_module_report *rep = NULL;
+    int rc = pp_view_load_module(v, name, file, src, len, &rep, err);
+    for (size_t i = 0; rep && i < rep->n; i++) {
+        const pp_module_engine *e = &rep->engines[i];
+        size_t n = strlen(r->report);
+        switch (e->state) {
+        case PP_MODULE_FAILED:
             /* The compiler's own file:line:column messages, as it wrote
              * them, under the engine's name. */
             fprintf(stderr, "engine %" PRId64 ": %s did not compile:\n",
-                    ids[i], file);
-            if (vals->n > 2 && vals->v[2].type == PP_T_STR) {
-                fwrite(vals->v[2].data, 1, vals->v[2].size, stderr);
-                if (vals->v[2].size
-                    && ((const char *)vals->v[2].data)[vals->v[2].size - 1]
-                           != '\n')
+                    e->engine, file);
+            if (e->messages && *e->messages) {
+                fputs(e->messages, stderr);
+                if (e->messages[strlen(e->messages) - 1] != '\n')
                     fputc('\n', stderr);
             }
-            snprintf(line, sizeof line,
-                     "%s did not compile on engine %" PRId64, file, ids[i]);
-            add_reason(failures, sizeof failures, line);
             r->compile_failed = true;
-            nfailed++;
-            continue;
-        }
-        str_of(vals, 1, r->names, sizeof r->names);
-        all_unchanged &= strcmp(state, "unchanged") == 0;
-        if (strcmp(state, "compiled") == 0)
-            snprintf(line, sizeof line,
-                     "engine %" PRId64 ": compiled %s in %.2f s\n", ids[i],
-                     file, secs);
-        else if (strcmp(state, "cached") == 0)
-            snprintf(line, sizeof line,
-                     "engine %" PRId64 ": cache hit for %s\n", ids[i],
+            break;
+        case PP_MODULE_COMPILED:
+            snprintf(r->report + n, sizeof r->report - n,
+                     "engine %" PRId64 ": compiled %s in %.2f s\n",
+                     e->engine, file, e->compile_s);
+            break;
+        case PP_MODULE_CACHED:
+            snprintf(r->report + n, sizeof r->report - n,
+                     "engine %" PRId64 ": cache hit for %s\n", e->engine,
                      file);
-        else
-            snprintf(line, sizeof line,
+            break;
+        case PP_MODULE_UNCHANGED:
+            snprintf(r->report + n, sizeof r->report - n,
                      "engine %" PRId64 ": cache hit: %s is loaded "
                      "already\n",
-                     ids[i], file);
-        size_t n = strlen(r->report);
-        snprintf(r->report + n, sizeof r->report - n, "%s", line);
+                     e->engine, file);
+            break;
+        case PP_MODULE_NO_ANSWER:
+            break;
+        }
     }
-    pp_async_destroy(&a);
-    if (nfailed) {
-        load_phase(v, "abort", name);
-        return pp_error_set(err, PP_EINVAL, "load: nothing was loaded: %s",
-                            failures);
+    if (rep) {
+        snprintf(r->names, sizeof r->names, "%s",
+                 rep->workloads ? rep->workloads : "");
+        r->unchanged = rep->unchanged;
+        r->replaced = rep->replaced;
     }
-
-    pp_value cargs[2];
-    rc = pp_value_str(&cargs[0], "commit") || pp_value_str(&cargs[1], name)
-             ? pp_error_set(err, PP_ENOMEM, "load: out of memory")
-             : pp_view_apply(v, "load", cargs, 2, &a, err);
-    pp_value_free(&cargs[0]);
-    pp_value_free(&cargs[1]);
-    for (size_t i = 0; !rc && i < pp_async_len(a); i++) {
-        const pp_values *vals;
-        pp_error e;
-        char state[32];
-        if (pp_async_result(a, i, &vals, &e) == 0)
-            r->replaced |= strcmp(str_of(vals, 0, state, sizeof state),
-                                  "replaced")
-                           == 0;
-    }
-    pp_async_destroy(&a);
-    /* Rare: an engine that prepared it could not take it (gone, or a
-     * clash with a module loaded meanwhile). */
-    if (rc) {
-        pp_error_prefix(err, "load: ");
-        return rc;
-    }
-    r->unchanged = all_unchanged;
-    for (char *c = r->names; *c; c++)
-        if (*c == ',')
-            *c = ' ';
-    return 0;
+    pp_module_report_free(&rep);
+    return rc;
 }
 
 /* driver load FILE.c: cli_module_load on every engine, then the record

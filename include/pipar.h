@@ -9,6 +9,7 @@
  *     pp_view_set_flags (retries, timeout, after)     map(chunksize=...)
  *   pp_async_progress / len / wait / next / meta    AsyncResult
  *   pp_value_*                                      the values tasks carry
+ *   pp_view_load_module                             your own C workloads
  *
  * Link with libpipar (pkg-config --cflags --libs pipar).  The tour, with
  * ipyparallel beside each call: docs/api.md.  Who owns what is written at
@@ -19,6 +20,7 @@
 #include <pipar/client.h>
 #include <pipar/error.h>
 #include <pipar/export.h>
+#include <pipar/module.h>
 #include <pipar/value.h>
 #include <pipar/view.h>
 

@@ -124,6 +124,23 @@ int pp_view_pull(pp_view *v, const char *name, pp_values *out,
                  pp_error *err);
 int pp_view_gather(pp_view *v, const char *name, pp_value *out,
                    pp_error *err);
+
+/* module.h */
+typedef enum pp_module_state {
+    PP_MODULE_COMPILED, PP_MODULE_CACHED, PP_MODULE_UNCHANGED,
+    PP_MODULE_FAILED, PP_MODULE_NO_ANSWER,
+} pp_module_state;
+typedef struct pp_module_engine {
+    int64_t engine; pp_module_state state; double compile_s; char *messages;
+} pp_module_engine;
+typedef struct pp_module_report {
+    size_t n; pp_module_engine *engines; char *workloads; bool replaced;
+    bool unchanged;
+} pp_module_report;
+int pp_view_load_module(pp_view *v, const char *name, const char *file,
+                        const char *src, size_t len,
+                        pp_module_report **report, pp_error *err);
+void pp_module_report_free(pp_module_report **report);
 pp_async *pp_view_map_async(pp_view *v, const char *workload,
                             const pp_value *seq, size_t chunksize,
                             const pp_value *extra, size_t nextra,

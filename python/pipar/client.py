@@ -194,37 +194,33 @@ class Client:
             base = os.path.basename(path)
             name = base[:-2] if base.endswith(".c") else base
         view = self[:]
+        report = ffi.new("pp_module_report **")
+        err = ffi.new("pp_error *")
+        states = ("compiled", "cached", "unchanged", "failed", "no answer")
         try:
-            try:
-                answers = view.apply_sync("load", "prepare", name, path,
-                                          src.decode("utf-8", "replace"))
-            except PiparError:
-                self._load_abort(view, name)
-                raise
-            states, failed = {}, []
-            for engine, answer in zip(view.targets, answers):
-                answer = answer if isinstance(answer, tuple) else (answer,)
-                states[engine] = answer[0]
-                if answer[0] == "failed":
-                    output = answer[2] if len(answer) > 2 else ""
+            with self._lock:
+                rc = self._lib.pp_view_load_module(
+                    view._handle(), name.encode(), path.encode(), src,
+                    len(src), report, err)
+            r = report[0]
+            out, failed = {}, []
+            for i in range(r.n if r != ffi.NULL else 0):
+                e = r.engines[i]
+                out[e.engine] = states[e.state]
+                if e.state == self._lib.PP_MODULE_FAILED:
+                    output = ffi.string(e.messages).decode(
+                        "utf-8", "replace") if e.messages else ""
                     failed.append("engine %d: %s did not compile:\n%s"
-                                  % (engine, path, output.rstrip("\n")))
-            if failed:
-                self._load_abort(view, name)
+                                  % (e.engine, path, output.rstrip("\n")))
+            self._lib.pp_module_report_free(report)
+            if rc < 0 and failed:
                 raise RemoteError("\n".join(failed)
                                   + "\nload: nothing was loaded",
                                   RemoteError.code)
-            view.apply_sync("load", "commit", name)
-            return states
+            _check(rc, err)
+            return out
         finally:
             view.close()
-
-    @staticmethod
-    def _load_abort(view, name):
-        try:
-            view.apply_sync("load", "abort", name)
-        except PiparError:
-            pass  # an engine that never prepared it has nothing to drop
 
     def unload(self, name):
         """Removes the module `name` from every engine (driver unload);

@@ -135,10 +135,116 @@ static void test_balanced_map(pp_client *c)
     pp_view_destroy(&lv);
 }
 
+/* Reads a module source next to this test (tests/integration/modules). */
+static char *read_source(const char *dir, const char *file, size_t *len)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", dir, file);
+    FILE *f = fopen(path, "rb");
+    char *buf = f ? malloc(PP_MODULE_SOURCE_MAX) : NULL;
+    *len = buf ? fread(buf, 1, PP_MODULE_SOURCE_MAX, f) : 0;
+    if (f)
+        fclose(f);
+    return buf;
+}
+
+/* A module through the API: loaded on both engines (compiled, or the
+ * cache the two engines of this machine share; then unchanged), run by name, a compile error's messages per engine with
+ * nothing loaded, unloaded with the `unload` task. */
+static void test_load_module(pp_client *c, const char *dir)
+{
+    pp_error err;
+    char name[PP_MODULE_NAME_MAX + 1];
+    CHECK(pp_module_name("some/dir/sq.c", name, &err) == 0
+              && strcmp(name, "sq") == 0,
+          "module name: %s", name);
+    CHECK(pp_module_name("x y.c", name, &err) == PP_EINVAL
+              && strstr(err.msg, "'x y.c' does not name a module") != NULL,
+          "bad module name: %s", err.msg);
+    pp_view *all = pp_client_direct(c, NULL, 0, &err);
+    CHECK(all != NULL, "direct view: %s", err.msg);
+    size_t len;
+    char *src = read_source(dir, "sq.c", &len);
+    CHECK(src && len > 0, "read sq.c");
+    pp_module_report *r = NULL;
+    for (int round = 0; round < 2; round++) {
+        CHECK(pp_view_load_module(all, "sq", "sq.c", src, len, &r, &err)
+                  == 0,
+              "load sq.c: %s", err.msg);
+        CHECK(r && r->n == 2, "report of 2 engines");
+        for (size_t i = 0; r && i < r->n; i++)
+            CHECK(r->engines[i].engine == (int64_t)i
+                      && (round ? r->engines[i].state
+                                      == PP_MODULE_UNCHANGED
+                                : r->engines[i].state == PP_MODULE_COMPILED
+                                      || r->engines[i].state
+                                             == PP_MODULE_CACHED)
+                      && r->engines[i].messages == NULL,
+                  "round %d, engine %zu: state %d", round, i,
+                  r ? (int)r->engines[i].state : -1);
+        CHECK(r && strcmp(r->workloads, "square sum_range nothing") == 0,
+              "workloads '%s'", r ? r->workloads : "");
+        CHECK(r && r->unchanged == (round == 1) && !r->replaced,
+              "round %d: unchanged %d", round, r ? r->unchanged : -1);
+        pp_module_report_free(&r);
+        CHECK(r == NULL, "report freed");
+    }
+    free(src);
+    int64_t x[3] = { 3, -4, 1000000 };
+    pp_value arg;
+    pp_value_i64(&arg, x, 3);
+    pp_async *a = NULL;
+    CHECK(pp_view_apply(all, "square", &arg, 1, &a, &err) == 0,
+          "apply square: %s", err.msg);
+    for (size_t i = 0; a && i < pp_async_len(a); i++) {
+        const pp_values *vals;
+        CHECK(pp_async_result(a, i, &vals, &err) == 0 && vals->n == 1
+                  && pp_value_count(&vals->v[0]) == 3
+                  && pp_value_i64s(&vals->v[0])[0] == 9
+                  && pp_value_i64s(&vals->v[0])[1] == 16
+                  && pp_value_i64s(&vals->v[0])[2] == 1000000000000,
+              "square on engine %zu", i);
+    }
+    pp_async_destroy(&a);
+    pp_value_free(&arg);
+
+    src = read_source(dir, "bad.c", &len);
+    CHECK(pp_view_load_module(all, "bad", "bad.c", src, len, &r, &err)
+              == PP_EINVAL,
+          "bad.c loaded");
+    CHECK(strcmp(err.msg, "load: nothing was loaded: bad.c did not "
+                          "compile on engine 0; bad.c did not compile on "
+                          "engine 1") == 0,
+          "bad.c: %s", err.msg);
+    for (size_t i = 0; r && i < r->n; i++)
+        CHECK(r->engines[i].state == PP_MODULE_FAILED
+                  && r->engines[i].messages
+                  && strstr(r->engines[i].messages, "bad.c:3:") != NULL,
+              "engine %zu: the compiler's bad.c:3:", i);
+    CHECK(r != NULL, "a report of the failed load");
+    pp_module_report_free(&r);
+    free(src);
+    CHECK(pp_view_apply(all, "badwork", NULL, 0, &a, &err) == PP_EREMOTE,
+          "badwork runs");
+    pp_async_destroy(&a);
+
+    pp_value mod;
+    pp_value_str(&mod, "sq");
+    CHECK(pp_view_apply(all, "unload", &mod, 1, &a, &err) == 0,
+          "unload: %s", err.msg);
+    pp_async_destroy(&a);
+    CHECK(pp_view_apply(all, "square", &arg, 0, &a, &err) == PP_EREMOTE
+              && strstr(err.msg, "no workload named 'square'") != NULL,
+          "square after unload: %s", err.msg);
+    pp_async_destroy(&a);
+    pp_value_free(&mod);
+    pp_view_destroy(&all);
+}
+
 int main(int argc, char **argv)
 {
-    if (argc != 2) {
-        fprintf(stderr, "usage: api PROFILE\n");
+    if (argc != 3) {
+        fprintf(stderr, "usage: api PROFILE MODULES_DIR\n");
         return 2;
     }
     test_no_cluster();
@@ -157,6 +263,7 @@ int main(int argc, char **argv)
     test_push_pull(c);
     test_completion_order(c);
     test_balanced_map(c);
+    test_load_module(c, argv[2]);
     pp_client_destroy(&c);
     CHECK(c == NULL, "destroy sets the pointer to NULL");
     return failures ? 1 : 0;
