@@ -133,6 +133,61 @@ static size_t read_prepared(pp_view *v, pp_async *a, const char *file,
     return nfailed;
 }
 
+/* Whether engine id is registered now (asked of the controller). */
+static bool registered(pp_view *v, int64_t id)
+{
+    int64_t *ids = NULL;
+    size_t n = 0;
+    pp_error ignored;
+    if (pp_client_ids(pp_view_client(v), &ids, &n, &ignored))
+        return true; /* cannot tell: count it as a refusal, not a death */
+    bool found = false;
+    for (size_t i = 0; i < n && !found; i++)
+        found = ids[i] == id;
+    free(ids);
+    return found;
+}
+
+/* What each engine said to "commit".  An engine that is gone since it
+ * prepared (killed, or its heartbeats stopped) leaves the others with the
+ * module, as if it had died just after: the load stands, and its entry
+ * says NO_ANSWER with why.  An engine that is there and refused (a
+ * module loaded meanwhile that clashes) undoes the load everywhere. */
+static int read_committed(pp_view *v, pp_async *a, const char *name,
+                          pp_module_report *r, pp_error *err)
+{
+    char refused[1024] = "";
+    for (size_t i = 0; i < r->n && i < pp_async_len(a); i++) {
+        const pp_values *vals;
+        pp_error why;
+        if (pp_async_result(a, i, &vals, &why) == 0) {
+            r->replaced |= str_is(vals, 0, "replaced");
+            continue;
+        }
+        pp_module_engine *e = &r->engines[i];
+        e->state = PP_MODULE_NO_ANSWER;
+        free(e->messages);
+        e->messages = strdup(why.msg);
+        r->unchanged = false;
+        if (registered(v, e->engine))
+            add_reason(refused, sizeof refused, why.msg);
+    }
+    if (!*refused)
+        return 0;
+    pp_async *u = NULL;
+    pp_value arg;
+    pp_error ignored;
+    if (pp_value_str(&arg, name) == 0) {
+        pp_view_apply(v, "unload", &arg, 1, &u, &ignored);
+        pp_value_free(&arg);
+    }
+    pp_async_destroy(&u);
+    return pp_error_set(err, PP_EREMOTE,
+                        "load: nothing was loaded (it was unloaded from "
+                        "the engines that took it): %s",
+                        refused);
+}
+
 int pp_view_load_module(pp_view *v, const char *name, const char *file,
                         const char *src, size_t len,
                         pp_module_report **report, pp_error *err)
@@ -185,19 +240,15 @@ int pp_view_load_module(pp_view *v, const char *name, const char *file,
     }
 
     rc = load_phase(v, "commit", name, &a, err);
-    for (size_t i = 0; !rc && i < pp_async_len(a); i++) {
-        const pp_values *vals;
-        pp_error e;
-        if (pp_async_result(a, i, &vals, &e) == 0)
-            r->replaced |= str_is(vals, 0, "replaced");
-    }
-    pp_async_destroy(&a);
-    /* Rare: an engine that prepared it could not take it (gone, or a
-     * clash with a module loaded meanwhile). */
-    if (rc) {
+    if (rc && (!a || !pp_async_ready(a))) {
+        pp_async_destroy(&a);
         pp_error_prefix(err, "load: ");
         goto out;
     }
+    rc = read_committed(v, a, name, r, err);
+    pp_async_destroy(&a);
+    if (rc)
+        goto out;
     if (!r->workloads)
         r->workloads = strdup("");
     for (char *c = r->workloads; c && *c; c++)

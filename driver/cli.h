@@ -88,6 +88,8 @@ typedef struct cli_loaded {
     bool unchanged;    /* every engine had this very source loaded */
     bool replaced;     /* it replaced an older module of its name */
     bool compile_failed;
+    int64_t took[1024]; /* the engines that have it now */
+    size_t ntook;
 } cli_loaded;
 /* Loads src as module `name` on every engine of v, all or none; FILE is
  * how the compiler's messages name it.  Compile errors go to stderr as

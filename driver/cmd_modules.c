@@ -167,8 +167,17 @@ int cli_module_load(pp_view *v, const char *name, const char *file,
                      e->engine, file);
             break;
         case PP_MODULE_NO_ANSWER:
-            break;
+            /* On a load that stands: an engine gone since it prepared. */
+            if (rc == 0)
+                fprintf(stderr,
+                        "driver: load: engine %" PRId64 " went away before "
+                        "it took the module (%s)\n",
+                        e->engine, e->messages ? e->messages : "");
+            continue;
         }
+        if (e->state != PP_MODULE_FAILED
+            && r->ntook < sizeof r->took / sizeof r->took[0])
+            r->took[r->ntook++] = e->engine;
     }
     if (rep) {
         snprintf(r->names, sizeof r->names, "%s",
@@ -221,8 +230,6 @@ int cli_load(const cli_opts *o, int argc, char **argv)
         return err.code == PP_EINTR ? CLI_INTERRUPTED : CLI_FAIL;
     }
 
-    size_t nt;
-    const int64_t *ids = pp_view_targets(v, &nt);
     char dirbuf[PP_PATH_MAX];
     const char *dir = modules_dir(o, dirbuf, &err);
     int rec = dir ? record(dir, name, file, src, len, &err) : 0;
@@ -232,7 +239,7 @@ int cli_load(const cli_opts *o, int argc, char **argv)
                                               : r.replaced ? "replaced"
                                                            : "loaded",
            name, r.names);
-    pp_repr_i64s(stdout, ids, nt);
+    pp_repr_i64s(stdout, r.took, r.ntook);
     putchar('\n');
     pp_view_destroy(&v);
     cli_close(&s);
