@@ -36,8 +36,9 @@ static void conf_path(const char *file, const char *profile,
             *slash = '\0';
         else
             snprintf(dir, sizeof dir, ".");
-        if (strlen(dir) + sizeof "/engine.conf" <= PP_PATH_MAX)
-            snprintf(out, PP_PATH_MAX, "%s/engine.conf", dir);
+        int n = snprintf(out, PP_PATH_MAX, "%s/engine.conf", dir);
+        if (n < 0 || n >= PP_PATH_MAX)
+            out[0] = '\0';
         return;
     }
     if (pp_profile_dir(profile ? profile : "default", out, PP_PATH_MAX,
