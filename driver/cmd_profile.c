@@ -144,7 +144,8 @@ static int profile_list(void)
     if (n == 0)
         printf("no profiles in %s (driver profile create NAME makes one)\n",
                base);
-    qsort(names, n, sizeof *names, by_name);
+    if (n > 1)
+        qsort(names, n, sizeof *names, by_name);
     for (size_t i = 0; i < n; i++) {
         profile_line(base, names[i]);
         free(names[i]);
