@@ -10,6 +10,7 @@
 #include "files.h"
 #include "hub.h"
 #include "log.h"
+#include "ctl_options.h"
 #include "policy.h"
 
 static void usage(FILE *f)
@@ -75,17 +76,36 @@ static bool loopback(const char *ip)
         && memcmp(&v6, &in6addr_loopback, sizeof v6) == 0;
 }
 
+static int run(ctl_opts *o);
+
+/* The profile's controller.conf under what the command line gave
+ * (given[id]); 0, or 2 after saying why. */
+static int read_conf(ctl_opts *o, const bool given[PP_CONF_IDS],
+                     pp_conf *conf)
+{
+    pp_error err = { 0 };
+    char path[PP_PATH_MAX];
+    bool exists;
+    if (pp_profile_dir(o->cfg.profile, path, sizeof path, &err) == 0
+        && strlen(path) + sizeof "/controller.conf" <= sizeof path)
+        strcat(path, "/controller.conf");
+    else
+        return 0; /* a bad --profile: named below, as always */
+    if (pp_conf_read(&ctl_conf_table, path, conf, &exists, &err)
+        || pp_conf_apply(&ctl_conf_table, conf, o, given, &err)) {
+        pp_err("%s", err.msg);
+        return 2;
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
-    bool insecure = false;
-    hub_config cfg = { .ip = "127.0.0.1", .profile = "default",
-                       .scheme = "leastload", .hwm = 1, .heartbeat_s = 1,
-                       .heartbeat_misses = 5,
-                       .clock_window_s = PP_CLOCK_WINDOW_S,
-                       .max_message = PP_MAX_MESSAGE, .backlog = 100000 };
+    ctl_opts o;
+    ctl_opts_init(&o);
+    hub_config *cfgp = &o.cfg;
     pp_error err = { 0 };
-    int64_t num;
-    int level = PP_LOG_INFO;
+    bool given[PP_CONF_IDS] = { false };
     static const struct option opts[] = {
         { "ip", required_argument, NULL, 'i' },
         { "location", required_argument, NULL, 'L' },
@@ -111,116 +131,54 @@ int main(int argc, char **argv)
     };
     pp_log_init("controller", PP_LOG_INFO);
     opterr = 0;
-    int c;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    int c, index = 0;
+    while ((c = getopt_long(argc, argv, "h", opts, &index)) != -1) {
         switch (c) {
-        case 'i': cfg.ip = optarg; break;
-        case 'L':
-            /* Engines put it into a tcp:// address: a host name, an IPv4
-             * address or a bracketed IPv6 one, nothing else. */
-            if (!*optarg || strlen(optarg) > 253
-                || strspn(optarg, "abcdefghijklmnopqrstuvwxyz"
-                                  "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]")
-                       != strlen(optarg)) {
-                pp_err("--location: '%s' is not a host name or address",
-                       optarg);
-                return 2;
-            }
-            cfg.location = optarg;
-            break;
-        case 'p': cfg.profile = optarg; break;
-        case 'r': cfg.reuse = true; break;
-        case 'K': cfg.curve = true; break;
-        case 'I': insecure = true; break;
-        case 's':
-            if (!sched_policy_find(optarg)) {
-                pp_err("--scheme: '%s' is not one of %s", optarg,
-                       sched_policy_names());
-                return 2;
-            }
-            cfg.scheme = optarg;
-            break;
-        case 'w':
-            if (pp_parse_i64("--hwm", optarg, 0, 1000000, &num, &err)) {
-                pp_err("%s", err.msg);
-                return 2;
-            }
-            cfg.hwm = (int)num;
-            break;
-        case 'P':
-            if (pp_parse_seconds("--heartbeat-period", optarg, 0.01, 600,
-                                 &cfg.heartbeat_s, &err)) {
-                pp_err("%s", err.msg);
-                return 2;
-            }
-            break;
-        case 'M':
-            if (pp_parse_i64("--heartbeat-misses", optarg, 1, 1000, &num,
-                             &err)) {
-                pp_err("%s", err.msg);
-                return 2;
-            }
-            cfg.heartbeat_misses = (int)num;
-            break;
-        case 'C':
-            if (pp_parse_seconds("--clock-window", optarg, 0, 86400,
-                                 &cfg.clock_window_s, &err)) {
-                pp_err("%s", err.msg);
-                return 2;
-            }
-            break;
-        case 'X':
-            if (pp_parse_bytes("--max-message-size", optarg, 1024,
-                               (int64_t)1 << 40, &cfg.max_message, &err)) {
-                pp_err("%s", err.msg);
-                return 2;
-            }
-            break;
-        case 'B':
-            if (pp_parse_i64("--backlog", optarg, 0, INT64_MAX / 2,
-                             &cfg.backlog, &err)) {
-                pp_err("%s", err.msg);
-                return 2;
-            }
-            break;
-        case 'H':
-            if (pp_parse_i64("--http", optarg, 0, 65535, &num, &err)) {
-                pp_err("%s", err.msg);
-                return 2;
-            }
-            cfg.http = true;
-            cfg.http_port = (int)num;
-            break;
-        case 'J': cfg.http_ip = optarg; break;
-        case 'T': cfg.http_token_always = true; break;
-        case 'O':
-            if (pp_parse_seconds("--http-timeout", optarg, 1, 3600,
-                                 &cfg.http_timeout_s, &err)) {
-                pp_err("%s", err.msg);
-                return 2;
-            }
-            break;
-        case 'R': cfg.results_dir = optarg; break;
-        case 'l':
-            level = pp_log_level_parse(optarg);
-            if (level < 0) {
-                pp_err("--log-level: '%s' is not one of debug, info, warn, "
-                       "error",
-                       optarg);
-                return 2;
-            }
-            break;
+        case 'p': cfgp->profile = optarg; break;
         case 'h': usage(stdout); return 0;
-        default:
+        case '?':
             pp_err("unknown or incomplete option '%s' (see --help)",
                    argv[optind - 1]);
             return 2;
+        default: {
+            /* The option as the user typed it names the value. */
+            char name[64];
+            const char *o_name = NULL;
+            for (size_t i = 0; opts[i].name; i++)
+                if (opts[i].val == c)
+                    o_name = opts[i].name;
+            snprintf(name, sizeof name, "--%s", o_name ? o_name : "?");
+            if (ctl_opts_apply(&o, c, name, optarg ? optarg : "true",
+                               &err)) {
+                pp_err("%s", err.msg);
+                return 2;
+            }
+            given[c] = true;
+        }
         }
     }
     if (optind < argc) {
         pp_err("unexpected argument '%s' (see --help)", argv[optind]);
         return 2;
     }
+    pp_conf conf = { 0 };
+    int rc = read_conf(&o, given, &conf);
+    if (rc) {
+        pp_conf_free(&conf);
+        return rc;
+    }
+    rc = run(&o);
+    pp_conf_free(&conf);
+    return rc;
+}
+
+/* The checks between options, then the hub. */
+static int run(ctl_opts *o)
+{
+    hub_config cfg = o->cfg;
+    bool insecure = o->insecure;
+    int level = o->level;
+    pp_error err = { 0 };
     if (!cfg.http && (cfg.http_ip || cfg.http_token_always
                       || cfg.http_timeout_s > 0 || cfg.results_dir)) {
         pp_err("--http-ip, --http-token-always, --http-timeout and "

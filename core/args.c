@@ -83,3 +83,20 @@ int pp_parse_bytes(const char *option, const char *s, int64_t min,
     *out = v;
     return 0;
 }
+
+int pp_parse_bool(const char *option, const char *s, bool *out,
+                  pp_error *err)
+{
+    static const char *const yes[] = { "true", "yes", "on" };
+    static const char *const no[] = { "false", "no", "off" };
+    for (int i = 0; s && i < 3; i++) {
+        if (strcmp(s, yes[i]) == 0 || strcmp(s, no[i]) == 0) {
+            *out = strcmp(s, yes[i]) == 0;
+            return 0;
+        }
+    }
+    return pp_error_set(err, PP_EINVAL,
+                        "%s: '%s' is not true or false (nor yes, no, on, "
+                        "off)",
+                        option, s ? s : "");
+}

@@ -3,6 +3,7 @@
 #ifndef PP_ARGS_H
 #define PP_ARGS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "pipar/error.h"
@@ -20,5 +21,9 @@ int pp_parse_seconds(const char *option, const char *s, double min,
  * of 1024). */
 int pp_parse_bytes(const char *option, const char *s, int64_t min,
                    int64_t max, int64_t *out, pp_error *err);
+
+/* A switch in a configuration file: true, false, yes, no, on, off. */
+int pp_parse_bool(const char *option, const char *s, bool *out,
+                  pp_error *err);
 
 #endif

@@ -105,6 +105,9 @@ int cli_module_unload(const cli_opts *o, pp_view *v, const char *name,
 /* driver check EXERCISE_DIR [FILE.c] (cmd_check.c) */
 int cli_check(const cli_opts *o, int argc, char **argv);
 
+/* driver profile create NAME | list (cmd_profile.c) */
+int cli_profile(const cli_opts *o, int argc, char **argv);
+
 /* driver pi / driver pi-pairs */
 int cli_pi(const cli_opts *o, int argc, char **argv);
 int cli_pi_pairs(const cli_opts *o, int argc, char **argv);

@@ -7,7 +7,9 @@
 
 #include "args.h"
 #include "cli.h"
+#include "files.h"
 #include "log.h"
+#include "drv_options.h"
 
 static void usage(FILE *f)
 {
@@ -81,6 +83,9 @@ static void usage(FILE *f)
         "                                a local cluster that outlives "
         "the\n"
         "                                command (like ipcluster)\n"
+        "  profile create NAME | list    a profile's commented\n"
+        "                                controller.conf, engine.conf and\n"
+        "                                driver.conf (README); the profiles\n"
         "\n"
         "A command uses the profile's controller when the profile has a\n"
         "connection file (client.json; --file names another one); when\n"
@@ -89,6 +94,27 @@ static void usage(FILE *f)
         "core, or --engines N) for its run and stops it afterwards;\n"
         "--embed does that whatever the profile has, --no-embed never.\n",
         f);
+}
+
+/* The profile's driver.conf under what the command line gave (given[id]);
+ * 0, or 1 after saying why. */
+static int read_conf(cli_opts *o, const bool given[PP_CONF_IDS])
+{
+    static pp_conf conf; /* its values live as long as the driver */
+    pp_error err = { 0 };
+    char path[PP_PATH_MAX];
+    bool exists;
+    if (pp_profile_dir(o->profile, path, sizeof path, &err)
+        || strlen(path) + sizeof "/driver.conf" > sizeof path)
+        return 0; /* the command names the problem, as always */
+    strcat(path, "/driver.conf");
+    if (pp_conf_read(&drv_conf_table, path, &conf, &exists, &err)
+        || pp_conf_apply(&drv_conf_table, &conf, o, given, &err)) {
+        fprintf(stderr, "driver: %s\n", err.msg);
+        pp_conf_free(&conf);
+        return 1;
+    }
+    return 0;
 }
 
 static void on_signal(int sig)
@@ -101,7 +127,7 @@ int main(int argc, char **argv)
 {
     cli_opts o = { .profile = "default", .timeout_s = 2 };
     pp_error err = { 0 };
-    bool timeout_given = false;
+    bool given[PP_CONF_IDS] = { false };
     static const struct option opts[] = {
         { "profile", required_argument, NULL, 'p' },
         { "file", required_argument, NULL, 'f' },
@@ -117,23 +143,24 @@ int main(int argc, char **argv)
     int c;
     while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
         int rc = 0;
-        int64_t n;
         switch (c) {
         case 'p': o.profile = optarg; rc = pp_profile_check(optarg, &err);
             break;
-        case 'f': o.file = optarg; break;
+        case 'f':
         case 't':
-            rc = pp_parse_seconds("--timeout", optarg, 0.001, 86400,
-                                  &o.timeout_s, &err);
-            timeout_given = true;
+        case 'E':
+        case 'M':
+        case 'n': {
+            char name[32];
+            const char *o_name = "?";
+            for (size_t i = 0; opts[i].name; i++)
+                if (opts[i].val == c)
+                    o_name = opts[i].name;
+            snprintf(name, sizeof name, "--%s", o_name);
+            rc = drv_opts_apply(&o, c, name, optarg ? optarg : "true", &err);
+            given[c] = true;
             break;
-        case 'E': o.no_embed = true; break;
-        case 'M': o.embed = true; break;
-        case 'n':
-            rc = pp_parse_i64("--engines", optarg, 1, PP_MAX_LOCAL_ENGINES,
-                              &n, &err);
-            o.engines = (int)n;
-            break;
+        }
         case 'h': usage(stdout); return CLI_OK;
         default:
             rc = pp_error_set(&err, PP_EINVAL,
@@ -146,7 +173,8 @@ int main(int argc, char **argv)
             return CLI_USAGE;
         }
     }
-    (void)timeout_given;
+    if (read_conf(&o, given))
+        return CLI_USAGE;
     if (o.embed && o.no_embed) {
         fprintf(stderr, "driver: give --embed or --no-embed, not both\n");
         return CLI_USAGE;
@@ -163,7 +191,7 @@ int main(int argc, char **argv)
     if (optind >= argc) {
         fprintf(stderr, "driver: which command? (ids, hello, powers, apply, "
                         "gather, load, unload, map, check, pi, pi-pairs, workloads, "
-                        "cluster; see "
+                        "cluster, profile; see "
                         "driver --help)\n");
         return CLI_USAGE;
     }
@@ -202,6 +230,8 @@ int main(int argc, char **argv)
         return cli_pi(&o, sub_argc, sub_argv);
     if (strcmp(cmd, "pi-pairs") == 0)
         return cli_pi_pairs(&o, sub_argc, sub_argv);
+    if (strcmp(cmd, "profile") == 0)
+        return cli_profile(&o, sub_argc, sub_argv);
 
     fprintf(stderr, "driver: unknown command '%s' (see --help)\n", cmd);
     return CLI_USAGE;

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "connfile.h"
+#include "files.h"
 #include "log.h"
 #include "modules.h"
 #include "namespace.h"
@@ -465,6 +466,19 @@ int engine_run(const engine_config *cfg, pp_error *err)
     /* The modules `driver load` recorded, before registering: an engine
      * that joins later can run them as soon as it is listed. */
     modules_load_dir(&en.mods);
+    /* engine.conf's modules: a startup step that fails stops the engine
+     * before it registers, so no task ever finds it without them. */
+    for (const char *p = cfg->load; p && *p;) {
+        size_t n = strcspn(p, ",");
+        char src[PP_PATH_MAX];
+        snprintf(src, sizeof src, "%.*s", (int)n, p);
+        p += n + (p[n] == ',');
+        if ((rc = modules_load_file(&en.mods, src, err))) {
+            pp_error_prefix(err, "%s: ", cfg->load_where);
+            engine_close(&en);
+            return rc;
+        }
+    }
     rc = engine_register(&en, en.sock, en.signer, cfg->timeout_s, err);
     if (rc) {
         pp_error_prefix(err, "%s: ", cfg->file);

@@ -35,6 +35,9 @@ typedef struct engine_config {
     double timeout_s;      /* how long registration may take */
     double task_delay_s;   /* added before every task: a slower engine */
     modules_config modules; /* the compiler, cache, --no-load, ... */
+    const char *load;       /* engine.conf's load: sources joined by ',',
+                               loaded before registering; NULL: none */
+    const char *load_where; /* "PATH:LINE: load", starting its errors */
     engine_shared *shared;  /* supervised: the page above, else NULL */
     int ready_fd;           /* supervised: each registration writes the
                                engine id (int32) here, and each task with

@@ -10,17 +10,131 @@
 #include "files.h"
 #include "log.h"
 #include "pi.h"
+#include "eng_options.h"
 #include "supervise.h"
+#include "workload.h"
+
+/* The engine.conf beside the profile's security/ folder that file is in
+ * (as `driver cluster start` names it), or of profile; "" when the
+ * engine has none (a --file elsewhere, a bad profile named later). */
+static void conf_path(const char *file, const char *profile,
+                      char out[PP_PATH_MAX])
+{
+    pp_error err;
+    out[0] = '\0';
+    if (file) {
+        char dir[PP_PATH_MAX];
+        snprintf(dir, sizeof dir, "%s", file);
+        char *slash = strrchr(dir, '/');
+        if (!slash)
+            return;
+        *slash = '\0';
+        slash = strrchr(dir, '/');
+        if (strcmp(slash ? slash + 1 : dir, "security") != 0)
+            return;
+        if (slash)
+            *slash = '\0';
+        else
+            snprintf(dir, sizeof dir, ".");
+        int n = snprintf(out, PP_PATH_MAX, "%s/engine.conf", dir);
+        if (n < 0 || n >= PP_PATH_MAX)
+            out[0] = '\0';
+        return;
+    }
+    if (pp_profile_dir(profile ? profile : "default", out, PP_PATH_MAX,
+                       &err)
+        || strlen(out) + sizeof "/engine.conf" > PP_PATH_MAX) {
+        out[0] = '\0';
+        return;
+    }
+    strcat(out, "/engine.conf");
+}
+
+/* data_file: in the engine's data directory (its folder when none was
+ * set), checked against its .sha256 and kept open for pairs_local. */
+static int open_data_file(const eng_opts *o, pp_error *err)
+{
+    const char *dir = getenv("PIPAR_DATA_DIR");
+    char folder[PP_PATH_MAX];
+    const char *base = strrchr(o->data_file, '/');
+    if (!dir || !*dir) {
+        if (base)
+            snprintf(folder, sizeof folder, "%.*s",
+                     (int)(base - o->data_file), o->data_file);
+        else
+            snprintf(folder, sizeof folder, ".");
+        if (!folder[0])
+            snprintf(folder, sizeof folder, "/");
+        setenv("PIPAR_DATA_DIR", folder, 1);
+        dir = folder;
+    }
+    int rc = pp_pairs_local_open(dir, o->data_file, err);
+    if (rc)
+        pp_error_prefix(err, "%s: ", o->data_file_where);
+    return rc;
+}
+
+/* The engine, its options settled. */
+static int run(eng_opts *o, const char *profile)
+{
+    pp_error err = { 0 };
+    const char *file = o->file;
+    modules_config mods = o->mods;
+    /* Where pairs_local finds this engine's copy of the digits. */
+    if (o->data_dir)
+        setenv("PIPAR_DATA_DIR", o->data_dir, 1);
+    pp_log_init("engine", (pp_log_level)o->level);
+    char path[PP_PATH_MAX];
+    if (!file) {
+        if (pp_profile_path(profile ? profile : "default", "security",
+                            "engine.json", path, sizeof path, &err)) {
+            pp_err("--profile: %s", err.msg);
+            return 2;
+        }
+        file = path;
+    }
+    /* The profile's modules/ folder, beside security/engine.json: where
+     * `driver load` records what it loaded. */
+    char mdir[PP_PATH_MAX];
+    if (!o->modules_dir_given) {
+        snprintf(mdir, sizeof mdir, "%s", file);
+        char *slash = strrchr(mdir, '/');
+        if (slash)
+            *slash = '\0';
+        slash = strrchr(mdir, '/');
+        const char *parent_name = slash ? slash + 1 : mdir;
+        if (strcmp(parent_name, "security") == 0) {
+            if (slash)
+                snprintf(slash, sizeof mdir - (size_t)(slash - mdir),
+                         "/modules");
+            else
+                snprintf(mdir, sizeof mdir, "modules");
+            mods.modules_dir = mdir;
+        }
+    }
+    if (o->data_file && open_data_file(o, &err)) {
+        pp_err("%s", err.msg);
+        return 1;
+    }
+    engine_config cfg = { .file = file, .timeout_s = o->timeout_s,
+                          .task_delay_s = o->task_delay_s, .modules = mods,
+                          .load = o->load, .load_where = o->load_where,
+                          .ready_fd = -1 };
+    int rc = engine_supervise(&cfg, !o->no_restart, &err);
+    if (rc < 0) {
+        pp_err("%s", err.msg);
+        return 1;
+    }
+    return rc;
+}
 
 int main(int argc, char **argv)
 {
-    const char *file = NULL, *profile = NULL;
-    double timeout = 10, task_delay = 0;
-    int level = PP_LOG_INFO;
+    const char *profile = NULL;
+    eng_opts o;
+    eng_opts_init(&o);
     pp_error err = { 0 };
-    modules_config mods = { .cc = "cc" };
-    bool modules_dir_given = false;
-    bool restart = true;
+    bool given[PP_CONF_IDS] = { false };
     static const struct option opts[] = {
         { "file", required_argument, NULL, 'f' },
         { "profile", required_argument, NULL, 'p' },
@@ -45,44 +159,7 @@ int main(int argc, char **argv)
     int c;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
-        case 'f': file = optarg; break;
         case 'p': profile = optarg; break;
-        case 't':
-            if (pp_parse_seconds("--timeout", optarg, 0.001, 86400, &timeout,
-                                 &err)) {
-                pp_err("%s", err.msg);
-                return 2;
-            }
-            break;
-        case 'd':
-            if (pp_parse_seconds("--task-delay", optarg, 0, 3600,
-                                 &task_delay, &err)) {
-                pp_err("%s", err.msg);
-                return 2;
-            }
-            break;
-        case 'D':
-            /* Where pairs_local finds this engine's copy of the digits. */
-            setenv("PIPAR_DATA_DIR", optarg, 1);
-            break;
-        case 'C': mods.cc = optarg; break;
-        case 'K': mods.cache_dir = optarg; break;
-        case 'M':
-            mods.modules_dir = *optarg ? optarg : NULL;
-            modules_dir_given = true;
-            break;
-        case 'N': mods.refuse = true; break;
-        case 'R': mods.allow_root = true; break;
-        case 'S': restart = false; break;
-        case 'l':
-            level = pp_log_level_parse(optarg);
-            if (level < 0) {
-                pp_err("--log-level: '%s' is not one of debug, info, warn, "
-                       "error",
-                       optarg);
-                return 2;
-            }
-            break;
         case 'h':
             puts("usage: engine [--file ENGINE_JSON | --profile NAME]\n"
                  "              [--timeout SECONDS] [--log-level L]\n"
@@ -111,56 +188,46 @@ int main(int argc, char **argv)
                  "(at most 5 times\n"
                  "in 60 s), unless --no-restart.");
             return 0;
-        default:
+        case '?':
             pp_err("unknown or incomplete option '%s' (see --help)",
                    argv[optind - 1]);
             return 2;
+        default: {
+            char name[64];
+            const char *o_name = "?";
+            for (size_t i = 0; opts[i].name; i++)
+                if (opts[i].val == c)
+                    o_name = opts[i].name;
+            snprintf(name, sizeof name, "--%s", o_name);
+            if (eng_opts_apply(&o, c, name, optarg ? optarg : "true",
+                               &err)) {
+                pp_err("%s", err.msg);
+                return 2;
+            }
+            given[c] = true;
+        }
         }
     }
     if (optind < argc) {
         pp_err("unexpected argument '%s' (see --help)", argv[optind]);
         return 2;
     }
-    if (file && profile) {
+    if (o.file && profile) {
         pp_err("give --file or --profile, not both");
         return 2;
     }
-    pp_log_init("engine", (pp_log_level)level);
-    char path[PP_PATH_MAX];
-    if (!file) {
-        if (pp_profile_path(profile ? profile : "default", "security",
-                            "engine.json", path, sizeof path, &err)) {
-            pp_err("--profile: %s", err.msg);
-            return 2;
-        }
-        file = path;
-    }
-    /* The profile's modules/ folder, beside security/engine.json: where
-     * `driver load` records what it loaded. */
-    char mdir[PP_PATH_MAX];
-    if (!modules_dir_given) {
-        snprintf(mdir, sizeof mdir, "%s", file);
-        char *slash = strrchr(mdir, '/');
-        if (slash)
-            *slash = '\0';
-        slash = strrchr(mdir, '/');
-        const char *parent_name = slash ? slash + 1 : mdir;
-        if (strcmp(parent_name, "security") == 0) {
-            if (slash)
-                snprintf(slash, sizeof mdir - (size_t)(slash - mdir),
-                         "/modules");
-            else
-                snprintf(mdir, sizeof mdir, "modules");
-            mods.modules_dir = mdir;
-        }
-    }
-    engine_config cfg = { .file = file, .timeout_s = timeout,
-                          .task_delay_s = task_delay, .modules = mods,
-                          .ready_fd = -1 };
-    int rc = engine_supervise(&cfg, restart, &err);
-    if (rc < 0) {
+    char cpath[PP_PATH_MAX];
+    conf_path(o.file, profile, cpath);
+    pp_conf conf = { 0 };
+    bool exists = false;
+    if (cpath[0]
+        && (pp_conf_read(&eng_conf_table, cpath, &conf, &exists, &err)
+            || pp_conf_apply(&eng_conf_table, &conf, &o, given, &err))) {
         pp_err("%s", err.msg);
-        return 1;
+        pp_conf_free(&conf);
+        return 2;
     }
+    int rc = run(&o, profile);
+    pp_conf_free(&conf);
     return rc;
 }

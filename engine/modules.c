@@ -781,3 +781,52 @@ void modules_load_dir(modules *m)
     }
     closedir(d);
 }
+
+int modules_load_file(modules *m, const char *path, pp_error *err)
+{
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    size_t n = strlen(base);
+    char name[MODULE_NAME_MAX + 1];
+    if (n < 3 || strcmp(base + n - 2, ".c") != 0 || n - 2 > MODULE_NAME_MAX)
+        return pp_error_set(err, PP_EINVAL,
+                            "%s: not a module source (NAME.c, NAME at most "
+                            "%d characters)",
+                            path, MODULE_NAME_MAX);
+    snprintf(name, sizeof name, "%.*s", (int)(n - 2), base);
+    int rc = refused(m, err);
+    if (rc) {
+        pp_error_prefix(err, "%s: ", path);
+        return rc;
+    }
+    char *src = NULL, *log = NULL;
+    size_t len = 0;
+    module *mod = NULL;
+    bool cached = false;
+    rc = pp_file_read(path, &src, &len, MODULES_SOURCE_MAX, err);
+    if (!rc) {
+        rc = prepare(m, name, path, src, len, &mod, &cached, &log, err);
+        if (rc)
+            pp_error_prefix(err, "%s: ", path);
+    }
+    free(src);
+    if (!rc && log) {
+        /* The compiler's first error says most; the rest follows from
+         * it. */
+        const char *line = strstr(log, "error");
+        while (line && line > log && line[-1] != '\n')
+            line--;
+        if (!line)
+            line = log;
+        rc = pp_error_set(err, PP_EINVAL, "%s does not compile: %.*s", path,
+                          (int)strcspn(line, "\n"), line);
+        free(log);
+        return rc;
+    }
+    if (rc)
+        return rc;
+    activate(m, mod);
+    pp_info("loaded module %s from %s (%s)", name, path,
+            cached ? "cache hit" : "compiled");
+    return 0;
+}

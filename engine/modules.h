@@ -76,4 +76,11 @@ int modules_list(const modules *m, char **buf, size_t *len);
  * one line each, and skipped. */
 void modules_load_dir(modules *m);
 
+/* Compiles (or finds in the cache) and activates the module in the C
+ * source at path, named after its file (NAME.c), replacing one of that
+ * name: engine.conf's `load`.  A failure is an error of one line: the
+ * file and why (the compiler's first error line when it did not
+ * compile). */
+int modules_load_file(modules *m, const char *path, pp_error *err);
+
 #endif

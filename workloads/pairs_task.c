@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "pairs.h"
+#include "files.h"
 #include "sha256.h"
 #include "workload.h"
 
@@ -49,6 +50,40 @@ static struct {
     size_t size;
 } local;
 
+/* Maps path (stat st, whose hash is have) as the engine's copy. */
+static int map_local(const char *path, const struct stat *st,
+                     const char have[PP_SHA256_HEX], pp_error *err)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return pp_error_set(err, PP_EIO, "pairs_local: cannot read %s: %s",
+                            path, strerror(errno));
+    if ((uintmax_t)st->st_size > SIZE_MAX) { /* 32-bit targets (armhf) */
+        close(fd);
+        return pp_error_set(err, PP_EINVAL,
+                            "pairs_local: %s is too big to map here", path);
+    }
+    size_t size = st->st_size > 0 ? (size_t)st->st_size : 1;
+    void *map = mmap(NULL, size, PROT_READ, MAP_SHARED, fd, 0);
+    close(fd);
+    if (map == MAP_FAILED)
+        return pp_error_set(err, PP_EIO, "pairs_local: cannot map %s: %s",
+                            path, strerror(errno));
+    snprintf(local.path, sizeof local.path, "%s", path);
+    memcpy(local.sha, have, PP_SHA256_HEX);
+    local.st = *st;
+    local.map = map;
+    local.size = (size_t)st->st_size;
+    return 0;
+}
+
+static void unmap_local(void)
+{
+    if (local.map)
+        munmap((void *)local.map, local.size);
+    memset(&local, 0, sizeof local);
+}
+
 static int open_local(const char *path, const char *sha, pp_error *err)
 {
     struct stat st;
@@ -57,13 +92,14 @@ static int open_local(const char *path, const char *sha, pp_error *err)
                             "pairs_local: no %s on this engine (copy the "
                             "digits there, or use --data ship)",
                             path);
-    if (local.map && strcmp(local.path, path) == 0
-        && strcmp(local.sha, sha) == 0 && st.st_mtime == local.st.st_mtime
-        && st.st_size == local.st.st_size && st.st_ino == local.st.st_ino)
+    /* The same file, however it was named (engine.conf's data_file may
+     * spell it otherwise), still as it was hashed. */
+    if (local.map && strcmp(local.sha, sha) == 0
+        && st.st_dev == local.st.st_dev && st.st_ino == local.st.st_ino
+        && st.st_mtime == local.st.st_mtime
+        && st.st_size == local.st.st_size)
         return 0;
-    if (local.map)
-        munmap((void *)local.map, local.size);
-    memset(&local, 0, sizeof local);
+    unmap_local();
     char have[PP_SHA256_HEX];
     int rc = pp_sha256_file(path, (size_t)-1, have, err);
     if (rc)
@@ -74,27 +110,52 @@ static int open_local(const char *path, const char *sha, pp_error *err)
                             "the driver's digits (sha256 %.12s..., not "
                             "%.12s...)",
                             path, have, sha);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return pp_error_set(err, PP_EIO, "pairs_local: cannot read %s: %s",
-                            path, strerror(errno));
-    if ((uintmax_t)st.st_size > SIZE_MAX) { /* 32-bit targets (armhf) */
-        close(fd);
+    return map_local(path, &st, have, err);
+}
+
+int pp_pairs_local_open(const char *dir, const char *path, pp_error *err)
+{
+    struct stat st, in_dir;
+    if (stat(path, &st))
+        return pp_error_set(err, PP_ENOENT, "cannot read %s: %s", path,
+                            strerror(errno));
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    char there[4096 + 256];
+    snprintf(there, sizeof there, "%s/%s", dir, base);
+    if (stat(there, &in_dir) || in_dir.st_dev != st.st_dev
+        || in_dir.st_ino != st.st_ino)
         return pp_error_set(err, PP_EINVAL,
-                            "pairs_local: %s is too big to map here", path);
-    }
-    size_t size = st.st_size > 0 ? (size_t)st.st_size : 1;
-    void *map = mmap(NULL, size, PROT_READ, MAP_SHARED, fd, 0);
-    close(fd);
-    if (map == MAP_FAILED)
-        return pp_error_set(err, PP_EIO, "pairs_local: cannot map %s: %s",
-                            path, strerror(errno));
-    snprintf(local.path, sizeof local.path, "%s", path);
-    memcpy(local.sha, have, sizeof have);
-    local.st = st;
-    local.map = map;
-    local.size = (size_t)st.st_size;
-    return 0;
+                            "%s is not in this engine's data directory %s "
+                            "(data_dir, --data-dir or PIPAR_DATA_DIR), "
+                            "where pairs_local tasks look",
+                            path, dir);
+    char hash_path[4096 + 16], *text = NULL;
+    snprintf(hash_path, sizeof hash_path, "%s.sha256", path);
+    pp_error e2;
+    if (pp_file_read(hash_path, &text, NULL, 4096, &e2))
+        return pp_error_set(err, PP_ENOENT, "no readable %s beside it",
+                            hash_path);
+    char want[PP_SHA256_HEX];
+    size_t n = strspn(text, "0123456789abcdef");
+    snprintf(want, sizeof want, "%.64s", text);
+    free(text);
+    if (n != 64)
+        return pp_error_set(err, PP_EINVAL,
+                            "%s does not start with a sha256 (64 hex "
+                            "digits)",
+                            hash_path);
+    char have[PP_SHA256_HEX];
+    int rc = pp_sha256_file(path, (size_t)-1, have, err);
+    if (rc)
+        return rc;
+    if (strcmp(have, want) != 0)
+        return pp_error_set(err, PP_EINVAL,
+                            "%s does not match its .sha256 (sha256 "
+                            "%.12s..., not %.12s...)",
+                            path, have, want);
+    unmap_local();
+    return map_local(path, &st, have, err);
 }
 
 int pp_pairs_local_run(const pp_value *args, size_t nargs, pp_values *out,

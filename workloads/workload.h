@@ -30,6 +30,12 @@ pp_workload_fn pp_hello_run, pp_noop_run, pp_sleep_run, pp_echo_run,
     pp_pi_decimal_tail_run, pp_pairs_run,
     pp_pairs_local_run, pp_workloads_run;
 
+/* engine.conf's data_file: checks path against the path.sha256 beside
+ * it and keeps it mapped, so the pairs_local tasks of the same file
+ * (found in dir, the engine's data directory, which must hold it) start
+ * at once.  A forked worker inherits the mapping. */
+int pp_pairs_local_open(const char *dir, const char *path, pp_error *err);
+
 /* x**e for every x, exact; PP_EOVERFLOW naming the first item whose power
  * does not fit in int64.  Exposed for tests and the driver's own checks. */
 int pp_powers(const int64_t *x, size_t n, int64_t e, int64_t *y,
