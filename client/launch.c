@@ -314,9 +314,8 @@ static int start_mpi(pp_cluster *cl, const char *bin, const char *profdir,
         >= (int)sizeof m->log)
         return pp_error_set(err, PP_EINVAL, "%s: path too long", profdir);
     char *argv[PP_MPI_MAX_ARGV];
-    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     pp_mpi_argv(m, m->mpiexec, engine, cl->eng_args, cl->neng_args,
-                geteuid() == 0, cpus < 1 ? 1 : cpus, argv);
+                geteuid() == 0, argv);
     int rc = pp_mpi_start(m, argv, cl->pipar_dir, err);
     if (!rc && cl->detached)
         rc = write_state(cl, err);

@@ -62,14 +62,14 @@ static bool names_hosts(const pp_mpi *m)
 }
 
 int pp_mpi_argv(pp_mpi *m, const char *mpiexec, const char *engine,
-                char *const *eng_args, int neng_args, bool root, long cpus,
+                char *const *eng_args, int neng_args, bool root,
                 char **argv)
 {
     int n = 0;
     argv[n++] = (char *)mpiexec;
     if (root)
         argv[n++] = "--allow-run-as-root";
-    if (m->n > cpus && !names_hosts(m))
+    if (!names_hosts(m))
         argv[n++] = "--oversubscribe";
     argv[n++] = "--enable-recovery";
     /* Ranks on other nodes get this machine's PIPAR_DIR too. */

@@ -59,11 +59,13 @@ int pp_mpi_find(char *out, size_t size, pp_error *err);
  *   MPIEXEC [--allow-run-as-root] [--oversubscribe] --enable-recovery
  *       -x PIPAR_DIR -n N WORDS... ENGINE --file ENGINE_JSON
  *       --log-level info ENG_ARGS...
- * --allow-run-as-root when root; --oversubscribe when N is more than cpus
- * and the words name no hosts (--host, -H, --hostfile, ...), since Open
- * MPI gives one slot a core.  Returns the number of words. */
+ * --allow-run-as-root when root; --oversubscribe when the words name no
+ * hosts (--host, -H, --hostfile, ...): Open MPI gives this machine one slot
+ * a physical core (not a hardware thread, which is what sysconf counts), and
+ * engines, like the local launcher's, may be more than the cores.  Returns
+ * the number of words. */
 int pp_mpi_argv(pp_mpi *m, const char *mpiexec, const char *engine,
-                char *const *eng_args, int neng_args, bool root, long cpus,
+                char *const *eng_args, int neng_args, bool root,
                 char **argv);
 
 /* Starts mpiexec (argv from pp_mpi_argv) in a session of its own, with

@@ -86,9 +86,9 @@ static void mpiexecs_command_line(void **state)
     snprintf(m.engine_json, sizeof m.engine_json, "/p/profile_x/engine.json");
     char *argv[PP_MPI_MAX_ARGV];
     char *eng_args[] = { "--no-restart" };
-    /* Root, 2 cores: both allowances. */
+    /* Root, no hosts named: both allowances. */
     assert_int_equal(pp_mpi_argv(&m, "/usr/bin/mpiexec", "/b/engine",
-                                 eng_args, 1, true, 2, argv),
+                                 eng_args, 1, true, argv),
                      14);
     assert_string_equal(joined(argv),
                         "[/usr/bin/mpiexec] [--allow-run-as-root] "
@@ -96,28 +96,29 @@ static void mpiexecs_command_line(void **state)
                         "[PIPAR_DIR] [-n] [4] [/b/engine] [--file] "
                         "[/p/profile_x/engine.json] [--log-level] [info] "
                         "[--no-restart]");
-    /* Not root, cores enough: neither; the words go before the engine. */
+    /* Not root; the words go before the engine. */
     assert_int_equal(pp_mpi_add_args(&m, "--mca btl 'self,tcp'", &err), 0);
-    pp_mpi_argv(&m, "mpiexec", "/b/engine", NULL, 0, false, 4, argv);
+    pp_mpi_argv(&m, "mpiexec", "/b/engine", NULL, 0, false, argv);
     assert_string_equal(joined(argv),
-                        "[mpiexec] [--enable-recovery] [-x] [PIPAR_DIR] "
+                        "[mpiexec] [--oversubscribe] [--enable-recovery] "
+                        "[-x] [PIPAR_DIR] "
                         "[-n] [4] [--mca] [btl] [self,tcp] [/b/engine] "
                         "[--file] [/p/profile_x/engine.json] [--log-level] "
                         "[info]");
     /* Hosts named: their slots are the user's to give. */
     assert_int_equal(pp_mpi_add_args(&m, "--host=pi1:2,pi2:2", &err), 0);
-    pp_mpi_argv(&m, "mpiexec", "/b/engine", NULL, 0, false, 1, argv);
+    pp_mpi_argv(&m, "mpiexec", "/b/engine", NULL, 0, false, argv);
     assert_null(strstr(joined(argv), "--oversubscribe"));
     pp_mpi_free(&m);
     m.n = 4;
     assert_int_equal(pp_mpi_add_args(&m, "--hostfile h", &err), 0);
-    pp_mpi_argv(&m, "mpiexec", "/b/engine", NULL, 0, false, 1, argv);
+    pp_mpi_argv(&m, "mpiexec", "/b/engine", NULL, 0, false, argv);
     assert_null(strstr(joined(argv), "--oversubscribe"));
     pp_mpi_free(&m);
     m.n = 4;
     assert_int_equal(pp_mpi_add_args(&m, "--hostname-is-not-a-host-opt", &err),
                      0);
-    pp_mpi_argv(&m, "mpiexec", "/b/engine", NULL, 0, false, 1, argv);
+    pp_mpi_argv(&m, "mpiexec", "/b/engine", NULL, 0, false, argv);
     assert_non_null(strstr(joined(argv), "--oversubscribe"));
     pp_mpi_free(&m);
 }
