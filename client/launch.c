@@ -117,6 +117,10 @@ static int write_state(const pp_cluster *cl, pp_error *err)
                              "pipar_dir", cl->pipar_dir);
     if (root && cl->ssh)
         json_object_set_new(root, "ssh", pp_ssh_to_json(cl->ssh));
+    if (root && cl->mpi)
+        json_object_set_new(root, "mpi", pp_mpi_to_json(cl->mpi));
+    if (root && cl->slurm)
+        json_object_set_new(root, "slurm", pp_slurm_to_json(cl->slurm));
     char *text = root ? json_dumps(root, JSON_INDENT(2)) : NULL;
     json_decref(root);
     if (!text)
@@ -157,14 +161,26 @@ int pp_cluster_load(pp_cluster *cl, const char *profile, pp_error *err)
         cl->engines[cl->nengines++] =
             (pid_t)json_integer_value(json_array_get(engines, i));
     json_t *ssh = json_object_get(root, "ssh");
+    json_t *mpi = json_object_get(root, "mpi");
+    json_t *slurm = json_object_get(root, "slurm");
     if (ssh) {
         cl->ssh = calloc(1, sizeof *cl->ssh);
         rc = cl->ssh ? pp_ssh_from_json(cl->ssh, ssh, err)
                      : pp_error_set(err, PP_ENOMEM, "out of memory");
-        if (rc) {
-            pp_error_prefix(err, "%s: ", path);
-            pp_cluster_free(cl);
-        }
+    }
+    if (!rc && mpi) {
+        cl->mpi = calloc(1, sizeof *cl->mpi);
+        rc = cl->mpi ? pp_mpi_from_json(cl->mpi, mpi, err)
+                     : pp_error_set(err, PP_ENOMEM, "out of memory");
+    }
+    if (!rc && slurm) {
+        cl->slurm = calloc(1, sizeof *cl->slurm);
+        rc = cl->slurm ? pp_slurm_from_json(cl->slurm, slurm, err)
+                       : pp_error_set(err, PP_ENOMEM, "out of memory");
+    }
+    if (rc) {
+        pp_error_prefix(err, "%s: ", path);
+        pp_cluster_free(cl);
     }
     json_decref(root);
     return rc;
@@ -177,6 +193,13 @@ void pp_cluster_free(pp_cluster *cl)
         free(cl->ssh);
         cl->ssh = NULL;
     }
+    if (cl->mpi) {
+        pp_mpi_free(cl->mpi);
+        free(cl->mpi);
+        cl->mpi = NULL;
+    }
+    free(cl->slurm);
+    cl->slurm = NULL;
 }
 
 void pp_cluster_forget(const pp_cluster *cl)
@@ -241,14 +264,19 @@ static int await_engines(pp_cluster *cl, const char *client_json,
                                   "engine %d exited before registering", i);
             }
         }
+        if (!rc && cl->mpi)
+            rc = pp_mpi_check_exited(cl->mpi, err);
         if (rc)
             break;
         if (pp_mono_ns() > deadline) {
             rc = pp_error_set(err, PP_ETIMEDOUT,
-                              "only %zu of %d engines registered in time%s",
+                              "only %zu of %d engines registered in time%s%s",
                               n, expected,
                               cl->ssh ? " (the engines' logs are in "
                                         "log/ of the profile on each host)"
+                                      : "",
+                              cl->mpi ? " (see log/mpiexec.log in the "
+                                        "profile)"
                                       : "");
             break;
         }
@@ -273,6 +301,51 @@ void pp_cluster_engine_args(pp_cluster *cl, char *const *args, int nargs)
         cl->eng_args[cl->neng_args++] = args[i];
 }
 
+/* The engines as the ranks of one mpiexec, recorded at once: what runs can
+ * be stopped even if this process dies before they register. */
+static int start_mpi(pp_cluster *cl, const char *bin, const char *profdir,
+                     const char *engine_json, pp_error *err)
+{
+    pp_mpi *m = cl->mpi;
+    char engine[PP_PATH_MAX + 8];
+    snprintf(engine, sizeof engine, "%s/engine", bin);
+    snprintf(m->engine_json, sizeof m->engine_json, "%s", engine_json);
+    if (snprintf(m->log, sizeof m->log, "%s/log/mpiexec.log", profdir)
+        >= (int)sizeof m->log)
+        return pp_error_set(err, PP_EINVAL, "%s: path too long", profdir);
+    char *argv[PP_MPI_MAX_ARGV];
+    pp_mpi_argv(m, m->mpiexec, engine, cl->eng_args, cl->neng_args,
+                geteuid() == 0, argv);
+    int rc = pp_mpi_start(m, argv, cl->pipar_dir, err);
+    if (!rc && cl->detached)
+        rc = write_state(cl, err);
+    return rc;
+}
+
+/* The engines as one Slurm batch job: the script into the profile, sbatch,
+ * the job id recorded. */
+static int submit_slurm(pp_cluster *cl, const char *bin, const char *profdir,
+                        pp_error *err)
+{
+    pp_slurm *s = cl->slurm;
+    char engine[PP_PATH_MAX + 8];
+    snprintf(engine, sizeof engine, "%s/engine", bin);
+    if (snprintf(s->script, sizeof s->script, "%s/engines.sbatch", profdir)
+        >= (int)sizeof s->script)
+        return pp_error_set(err, PP_EINVAL, "%s: path too long", profdir);
+    char *text = malloc(65536);
+    if (!text)
+        return pp_error_set(err, PP_ENOMEM, "out of memory");
+    int rc = pp_slurm_script(s, cl->profile, cl->pipar_dir, profdir, engine,
+                             cl->eng_args, cl->neng_args, text, 65536, err);
+    if (!rc)
+        rc = pp_slurm_submit(s, text, err);
+    free(text);
+    if (!rc && cl->detached)
+        rc = write_state(cl, err);
+    return rc;
+}
+
 int pp_cluster_start(pp_cluster *cl, const char *pipar_dir,
                      const char *profile, int n, bool detached,
                      double timeout_s, pp_error *err)
@@ -280,6 +353,8 @@ int pp_cluster_start(pp_cluster *cl, const char *pipar_dir,
     char *ctl_args[16], *eng_args[8];
     int nctl_args = cl->nctl_args, neng_args = cl->neng_args;
     pp_ssh *ssh = cl->ssh;
+    pp_mpi *mpi = cl->mpi;
+    pp_slurm *slurm = cl->slurm;
     memcpy(ctl_args, cl->ctl_args, sizeof ctl_args);
     memcpy(eng_args, cl->eng_args, sizeof eng_args);
     memset(cl, 0, sizeof *cl);
@@ -288,9 +363,11 @@ int pp_cluster_start(pp_cluster *cl, const char *pipar_dir,
     cl->nctl_args = nctl_args;
     cl->neng_args = neng_args;
     cl->ssh = ssh;
+    cl->mpi = mpi;
+    cl->slurm = slurm;
     int64_t t0 = pp_mono_ns();
     int64_t deadline = t0 + (int64_t)(timeout_s * 1e9);
-    if (n < (ssh ? 0 : 1) || n > PP_MAX_LOCAL_ENGINES)
+    if (n < (ssh || mpi || slurm ? 0 : 1) || n > PP_MAX_LOCAL_ENGINES)
         return pp_error_set(err, PP_EINVAL, "-n: %d engines (1 to %d)", n,
                             PP_MAX_LOCAL_ENGINES);
     cl->detached = detached;
@@ -385,6 +462,13 @@ int pp_cluster_start(pp_cluster *cl, const char *pipar_dir,
             goto fail;
         }
     }
+    if (cl->mpi) {
+        if ((rc = start_mpi(cl, bin, profdir, engine_json, err)))
+            goto fail;
+        expected += cl->mpi->n;
+    }
+    if (cl->slurm && (rc = submit_slurm(cl, bin, profdir, err)))
+        goto fail;
     if ((rc = await_engines(cl, client_json, expected, deadline, err)))
         goto fail;
     if (detached && (rc = write_state(cl, err)))
@@ -460,6 +544,12 @@ int pp_cluster_stop(pp_cluster *cl, double grace_s)
      * still there. */
     if (cl->ssh)
         running += pp_ssh_stop(cl->ssh, cl->profile, grace_s);
+    if (cl->mpi)
+        running += pp_mpi_stop(cl->mpi, grace_s);
+    cl->stop_error[0] = '\0';
+    pp_error serr;
+    if (cl->slurm && cl->slurm->job[0] && pp_slurm_cancel(cl->slurm, &serr))
+        snprintf(cl->stop_error, sizeof cl->stop_error, "%s", serr.msg);
     end_all(cl, cl->engines, cl->nengines, "engine", grace_s);
     end_all(cl, &cl->controller, 1, "controller", grace_s);
     if (cl->detached)

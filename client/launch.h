@@ -12,6 +12,8 @@
 
 #include "files.h"
 #include "pipar/error.h"
+#include "mpi.h"
+#include "slurm.h"
 #include "ssh.h"
 
 #define PP_MAX_LOCAL_ENGINES 256
@@ -34,6 +36,13 @@ typedef struct pp_cluster {
      * host's error to read; pp_cluster_free frees it. */
     pp_ssh *ssh;
     int ssh_hosts_started; /* hosts whose engines started */
+    /* The engines as one mpiexec job (mpi.h) or one Slurm batch job
+     * (slurm.h), owned, NULL when not; set before pp_cluster_start like
+     * ssh (mpi->mpiexec found, n its engines).  The Slurm job's engines
+     * register when Slurm runs it: the start does not wait for them. */
+    pp_mpi *mpi;
+    pp_slurm *slurm;
+    char stop_error[512]; /* pp_cluster_stop: what may still run, "" */
 } pp_cluster;
 
 /* Starts a controller and n engines on loopback and waits (at most
@@ -58,11 +67,14 @@ void pp_cluster_controller_args(pp_cluster *cl, char *const *args,
  * --no-restart), at most 8; set before pp_cluster_start. */
 void pp_cluster_engine_args(pp_cluster *cl, char *const *args, int nargs);
 
-/* Frees what a loaded or stopped cluster owns (its ssh hosts). */
+/* Frees what a loaded or stopped cluster owns (its ssh hosts, its MPI or
+ * Slurm job's record). */
 void pp_cluster_free(pp_cluster *cl);
 
 /* SIGTERM to the engines (they unregister), then the controller; SIGKILL
- * to any still there after grace_s.  Returns how many were running. */
+ * to any still there after grace_s.  An MPI job's session is ended the
+ * same way (mpi.h); a Slurm job is cancelled, and when scancel fails its
+ * words are in cl->stop_error.  Returns how many processes were running. */
 int pp_cluster_stop(pp_cluster *cl, double grace_s);
 
 /* Reads the state file of a detached cluster in the current PIPAR_DIR.

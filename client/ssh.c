@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "files.h"
+#include "proc.h"
 #include "wire.h"
 
 /* --- the hosts file ------------------------------------------------------ */
@@ -240,25 +241,6 @@ int pp_ssh_started(const pp_ssh *s)
 
 /* --- the remote scripts -------------------------------------------------- */
 
-/* Appends s to out, quoted for sh: '...' with ' written as '\''. */
-static void sh_quote(char *out, size_t size, const char *s)
-{
-    size_t n = strlen(out);
-    if (n + 1 < size)
-        out[n++] = '\'';
-    for (; *s && n + 5 < size; s++) {
-        if (*s == '\'') {
-            memcpy(out + n, "'\\''", 4);
-            n += 4;
-        } else {
-            out[n++] = *s;
-        }
-    }
-    if (n + 1 < size)
-        out[n++] = '\'';
-    out[n] = '\0';
-}
-
 static void append(char *out, size_t size, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static void append(char *out, size_t size, const char *fmt, ...)
@@ -279,7 +261,7 @@ static void script_head(char *out, size_t size, const pp_ssh_host *h,
     out[0] = '\0';
     append(out, size, "D=");
     if (h->dir[0])
-        sh_quote(out, size, h->dir);
+        pp_sh_quote(out, size, h->dir);
     else
         append(out, size, "\"$HOME/.pipar\"");
     append(out, size,
@@ -307,7 +289,7 @@ static void start_script(char *out, size_t size, const pp_ssh *s,
     const char *engine = h->engine[0] ? h->engine
                          : s->engine[0] ? s->engine
                                         : "engine";
-    sh_quote(out, size, engine);
+    pp_sh_quote(out, size, engine);
     append(out, size,
            "\ncommand -v \"$E\" >/dev/null 2>&1 || { echo \"no program '$E' "
            "here (PATH=$PATH): give --engine-path or engine= in the hosts "
@@ -322,7 +304,7 @@ static void start_script(char *out, size_t size, const pp_ssh *s,
            h->nengines);
     for (int i = 0; i < neng_args; i++) {
         append(out, size, " ");
-        sh_quote(out, size, eng_args[i]);
+        pp_sh_quote(out, size, eng_args[i]);
     }
     append(out, size,
            " >\"$P/log/engine-ssh-$i.log\" 2>&1 </dev/null &\n"
@@ -389,7 +371,7 @@ static pid_t spawn_ssh(const pp_ssh *s, const pp_ssh_host *h,
     if (!command)
         return -1;
     snprintf(command, 65536, "exec sh -c ");
-    sh_quote(command, 65536, script);
+    pp_sh_quote(command, 65536, script);
     char port[16];
     snprintf(port, sizeof port, "%d", h->port);
     const char *argv[PP_SSH_MAX_WORDS + 16];

@@ -14,6 +14,9 @@
 
 volatile sig_atomic_t cli_interrupted;
 
+/* -n with --launcher mpi or slurm: the engines of one job. */
+#define CLI_MAX_JOB_ENGINES 1024
+
 const char *cli_client_json(const cli_opts *o, char path[PP_PATH_MAX],
                             pp_error *err)
 {
@@ -179,6 +182,58 @@ static int check_controller_option(const char *name, const char *value,
     return pp_parse_seconds(option, value, 0.01, 600, &s, err);
 }
 
+/* The batch script as it would be submitted; nothing is started or
+ * written. */
+static int slurm_dry_run(const cli_opts *o, const pp_slurm *s,
+                         char *const *eng_args, int neng)
+{
+    pp_error err = { 0 };
+    char profdir[PP_PATH_MAX], bin[PP_PATH_MAX], engine[PP_PATH_MAX + 8];
+    char *text = malloc(65536);
+    int rc = text ? 0 : pp_error_set(&err, PP_ENOMEM, "out of memory");
+    if (!rc)
+        rc = pp_profile_dir(o->profile, profdir, sizeof profdir, &err);
+    if (!rc)
+        rc = pp_exe_dir(bin, sizeof bin, &err);
+    if (!rc) {
+        char base[PP_PATH_MAX];
+        snprintf(base, sizeof base, "%s", profdir);
+        *strrchr(base, '/') = '\0';
+        snprintf(engine, sizeof engine, "%s/engine", bin);
+        rc = pp_slurm_script(s, o->profile, base, profdir, engine, eng_args,
+                             neng, text, 65536, &err);
+    }
+    if (!rc)
+        fputs(text, stdout);
+    else
+        fprintf(stderr, "driver: %s\n", err.msg);
+    free(text);
+    return rc ? CLI_FAIL : CLI_OK;
+}
+
+static void print_mpi_status(const pp_mpi *m)
+{
+    pp_mpi_state st = pp_mpi_status(m);
+    printf("mpiexec pid %ld %s: %d of %d engine processes in its session",
+           m->pid, st.mpiexec ? "running" : "not running", st.engines, m->n);
+    if (st.others)
+        printf(", and %d other process%s", st.others,
+               st.others == 1 ? "" : "es");
+    printf("\n");
+    if (!st.mpiexec)
+        printf("mpiexec has ended; its output is in %s\n", m->log);
+}
+
+static void print_slurm_status(const pp_slurm *s)
+{
+    char state[64];
+    pp_error err = { 0 };
+    if (pp_slurm_state(s, state, sizeof state, &err))
+        printf("Slurm job %s (%d engines): %s\n", s->job, s->n, err.msg);
+    else
+        printf("Slurm job %s (%d engines): %s\n", s->job, s->n, state);
+}
+
 static int cluster_start(const cli_opts *o, int argc, char **argv)
 {
     int64_t n = default_engines();
@@ -205,11 +260,20 @@ static int cluster_start(const cli_opts *o, int argc, char **argv)
         { "location", required_argument, NULL, 'L' },
         { "ssh-option", required_argument, NULL, 'S' },
         { "engine-path", required_argument, NULL, 'P' },
+        { "launcher", required_argument, NULL, 'l' },
+        { "mpi-args", required_argument, NULL, 'M' },
+        { "partition", required_argument, NULL, 'p' },
+        { "time", required_argument, NULL, 'T' },
+        { "dry-run", no_argument, NULL, 'D' },
         { 0, 0, 0, 0 },
     };
     const char *hosts = NULL, *ip = NULL, *location = NULL;
     const char *n_arg = NULL;
     pp_ssh ssh = { .nhosts = 0 };
+    pp_mpi mpi = { .n = 0 };
+    pp_slurm slurm = { .n = 0 };
+    const char *launcher = "local";
+    bool dry_run = false;
     /* The controller's own options pass through; it checks them.  So do
      * the engines' (flags, each given once). */
     char *ctl_args[16];
@@ -268,6 +332,27 @@ static int cluster_start(const cli_opts *o, int argc, char **argv)
                 snprintf(ssh.engine, sizeof ssh.engine, "%s", optarg);
         } else if (c == 'n') {
             n_arg = optarg; /* its range depends on --hosts */
+        } else if (c == 'l') {
+            if (strcmp(optarg, "local") && strcmp(optarg, "mpi")
+                && strcmp(optarg, "slurm"))
+                rc = pp_error_set(&err, PP_EINVAL,
+                                  "--launcher: '%s' is not local, mpi or "
+                                  "slurm",
+                                  optarg);
+            launcher = optarg;
+        } else if (c == 'M') {
+            rc = pp_mpi_add_args(&mpi, optarg, &err);
+        } else if (c == 'p') {
+            rc = pp_slurm_check_partition(optarg, &err);
+            if (!rc)
+                snprintf(slurm.partition, sizeof slurm.partition, "%s",
+                         optarg);
+        } else if (c == 'T') {
+            rc = pp_slurm_check_time(optarg, &err);
+            if (!rc)
+                snprintf(slurm.time, sizeof slurm.time, "%s", optarg);
+        } else if (c == 'D') {
+            dry_run = true;
         }
         else if (c == 't')
             rc = pp_parse_seconds("--timeout", optarg, 0.1, 3600, &timeout,
@@ -280,6 +365,7 @@ static int cluster_start(const cli_opts *o, int argc, char **argv)
         if (rc) {
             fprintf(stderr, "driver: %s\n", err.msg);
             pp_ssh_free(&ssh);
+            pp_mpi_free(&mpi);
             return CLI_USAGE;
         }
     }
@@ -287,9 +373,37 @@ static int cluster_start(const cli_opts *o, int argc, char **argv)
         fprintf(stderr, "driver: cluster start: unexpected argument '%s'\n",
                 argv[optind]);
         pp_ssh_free(&ssh);
+        pp_mpi_free(&mpi);
         return CLI_USAGE;
     }
+    bool use_mpi = strcmp(launcher, "mpi") == 0;
+    bool use_slurm = strcmp(launcher, "slurm") == 0;
     int rc = 0;
+    if (hosts && (use_mpi || use_slurm))
+        rc = pp_error_set(&err, PP_EINVAL,
+                          "--hosts is the SSH launcher; give it or "
+                          "--launcher %s, not both",
+                          launcher);
+    else if (!use_mpi && mpi.nwords)
+        rc = pp_error_set(&err, PP_EINVAL,
+                          "--mpi-args goes with --launcher mpi");
+    else if (!use_slurm && (slurm.partition[0] || slurm.time[0] || dry_run))
+        rc = pp_error_set(&err, PP_EINVAL,
+                          "--partition, --time and --dry-run go with "
+                          "--launcher slurm");
+    else if ((use_mpi || use_slurm) && n_arg)
+        rc = pp_parse_i64("-n", n_arg, 1, CLI_MAX_JOB_ENGINES, &n, &err);
+    if (rc) {
+        fprintf(stderr, "driver: %s\n", err.msg);
+        pp_ssh_free(&ssh);
+        pp_mpi_free(&mpi);
+        return CLI_USAGE;
+    }
+    if (use_mpi || use_slurm) {
+        mpi.n = slurm.n = (int)n;
+        n = 0; /* no engines besides the job's */
+        n_arg = NULL;
+    }
     /* With --hosts, local engines only when asked for (-n 0 allowed). */
     if (hosts)
         n = 0;
@@ -312,6 +426,7 @@ static int cluster_start(const cli_opts *o, int argc, char **argv)
     if (rc) {
         fprintf(stderr, "driver: %s\n", err.msg);
         pp_ssh_free(&ssh);
+        pp_mpi_free(&mpi);
         return CLI_USAGE;
     }
     bool curve = false, insecure = false;
@@ -323,7 +438,17 @@ static int cluster_start(const cli_opts *o, int argc, char **argv)
         fprintf(stderr, "driver: --curve and --insecure contradict each "
                         "other; give one\n");
         pp_ssh_free(&ssh);
+        pp_mpi_free(&mpi);
         return CLI_USAGE;
+    }
+    if (use_slurm && dry_run)
+        return slurm_dry_run(o, &slurm, eng_args, neng);
+    if ((use_mpi && pp_mpi_find(mpi.mpiexec, sizeof mpi.mpiexec, &err))
+        || (use_slurm && pp_slurm_find(&err))) {
+        fprintf(stderr, "driver: %s\n", err.msg);
+        pp_ssh_free(&ssh);
+        pp_mpi_free(&mpi);
+        return CLI_FAIL;
     }
     pp_cluster running;
     if (pp_cluster_load(&running, o->profile, &err) == 0
@@ -334,6 +459,7 @@ static int cluster_start(const cli_opts *o, int argc, char **argv)
                 o->profile, (long)running.controller);
         pp_cluster_free(&running);
         pp_ssh_free(&ssh);
+        pp_mpi_free(&mpi);
         return CLI_FAIL;
     }
     pp_cluster_free(&running);
@@ -341,6 +467,7 @@ static int cluster_start(const cli_opts *o, int argc, char **argv)
     if (pp_profile_dir(o->profile, base, sizeof base, &err)) {
         fprintf(stderr, "driver: %s\n", err.msg);
         pp_ssh_free(&ssh);
+        pp_mpi_free(&mpi);
         return CLI_USAGE;
     }
     /* base is <PIPAR_DIR>/profile_NAME; the cluster wants PIPAR_DIR. */
@@ -348,6 +475,7 @@ static int cluster_start(const cli_opts *o, int argc, char **argv)
     if (pp_mkdirs(base, 0700, &err)) {
         fprintf(stderr, "driver: %s\n", err.msg);
         pp_ssh_free(&ssh);
+        pp_mpi_free(&mpi);
         return CLI_FAIL;
     }
     pp_cluster cl = { .nctl_args = 0 };
@@ -358,9 +486,29 @@ static int cluster_start(const cli_opts *o, int argc, char **argv)
         if (!cl.ssh) {
             fprintf(stderr, "driver: out of memory\n");
             pp_ssh_free(&ssh);
+        pp_mpi_free(&mpi);
             return CLI_FAIL;
         }
         *cl.ssh = ssh; /* moved */
+    }
+    if (use_mpi) {
+        cl.mpi = malloc(sizeof *cl.mpi);
+        if (!cl.mpi) {
+            fprintf(stderr, "driver: out of memory\n");
+            pp_mpi_free(&mpi);
+            pp_cluster_free(&cl);
+            return CLI_FAIL;
+        }
+        *cl.mpi = mpi; /* moved */
+    }
+    if (use_slurm) {
+        cl.slurm = malloc(sizeof *cl.slurm);
+        if (!cl.slurm) {
+            fprintf(stderr, "driver: out of memory\n");
+            pp_cluster_free(&cl);
+            return CLI_FAIL;
+        }
+        *cl.slurm = slurm;
     }
     rc = pp_cluster_start(&cl, base, o->profile, (int)n, true, timeout,
                           &err);
@@ -376,7 +524,17 @@ static int cluster_start(const cli_opts *o, int argc, char **argv)
         pp_cluster_free(&cl);
         return CLI_FAIL;
     }
-    int total = cl.nengines + (cl.ssh ? pp_ssh_started(cl.ssh) : 0);
+    if (cl.slurm) {
+        printf("cluster started for profile '%s': controller (pid %ld); "
+               "Slurm job %s submitted for %d engine%s (script %s); they "
+               "register when it runs ('driver cluster status')\n",
+               o->profile, (long)cl.controller, cl.slurm->job, cl.slurm->n,
+               cl.slurm->n == 1 ? "" : "s", cl.slurm->script);
+        pp_cluster_free(&cl);
+        return CLI_OK;
+    }
+    int total = cl.nengines + (cl.ssh ? pp_ssh_started(cl.ssh) : 0)
+                + (cl.mpi ? cl.mpi->n : 0);
     printf("cluster started for profile '%s': controller (pid %ld) and %d "
            "engine%s registered in %.3f s; logs in %s/profile_%s/log\n",
            o->profile, (long)cl.controller, total, total == 1 ? "" : "s",
@@ -391,6 +549,9 @@ static int cluster_start(const cli_opts *o, int argc, char **argv)
             printf(" %ld", h->pids[k]);
         printf("\n");
     }
+    if (cl.mpi)
+        printf("mpiexec pid %ld: %d engine%s, output in %s\n", cl.mpi->pid,
+               cl.mpi->n, cl.mpi->n == 1 ? "" : "s", cl.mpi->log);
     bool partial = cl.ssh && cl.ssh_hosts_started < cl.ssh->nhosts;
     if (partial)
         printf("%d of %d hosts started their engines\n",
@@ -427,6 +588,13 @@ static int cluster_stop(const cli_opts *o)
         fprintf(stderr, ") may still run: %s\n", h->error);
         failed++;
     }
+    if (cl.slurm && cl.stop_error[0]) {
+        fprintf(stderr, "driver: Slurm job %s may still run: %s\n",
+                cl.slurm->job, cl.stop_error);
+        failed++;
+    } else if (cl.slurm) {
+        printf("Slurm job %s cancelled\n", cl.slurm->job);
+    }
     pp_cluster_free(&cl);
     printf("cluster stopped for profile '%s': %d process%s ended\n",
            o->profile, running, running == 1 ? "" : "es");
@@ -446,12 +614,23 @@ static int cluster_status(const cli_opts *o)
         int alive = 0;
         for (int i = 0; i < cl.nengines; i++)
             alive += pp_pid_runs(cl.engines[i], "engine");
-        printf("%s cluster for profile '%s': controller pid %ld %s, "
-               "%d of %d %sengine processes running\n",
-               cl.ssh ? "ssh" : "local", o->profile, (long)cl.controller,
+        bool job = cl.mpi || cl.slurm;
+        printf("%s cluster for profile '%s': controller pid %ld %s",
+               cl.ssh     ? "ssh"
+               : cl.mpi   ? "mpi"
+               : cl.slurm ? "slurm"
+                          : "local",
+               o->profile, (long)cl.controller,
                pp_pid_runs(cl.controller, "controller") ? "running"
-                                                        : "not running",
-               alive, cl.nengines, cl.ssh ? "local " : "");
+                                                        : "not running");
+        if (!job || cl.nengines)
+            printf(", %d of %d %sengine processes running", alive,
+                   cl.nengines, cl.ssh || job ? "local " : "");
+        printf("\n");
+        if (cl.mpi)
+            print_mpi_status(cl.mpi);
+        if (cl.slurm)
+            print_slurm_status(cl.slurm);
         if (cl.ssh)
             pp_ssh_status(cl.ssh, o->profile, 15);
         for (int i = 0; cl.ssh && i < cl.ssh->nhosts; i++) {
