@@ -3,8 +3,10 @@
 # (prepare: compile or the cache, on every engine; commit: on every engine
 # only if all prepared).  An engine killed between the two leaves the load
 # standing on the others (as if it had died just after), said on stderr,
-# and recorded for engines that start later; an engine killed or hung
-# during prepare means nothing is loaded anywhere.
+# and recorded for engines that start later; an engine killed during
+# prepare means nothing is loaded anywhere.  A module whose constructor
+# crashes the engines as they load it: nothing loaded, the engines
+# restarted, the crash named.
 . "$(dirname "$0")/lib.sh"
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -68,4 +70,33 @@ wl=$("${D[@]}" workloads 2>/dev/null)
 printf '%s\n' "$wl" | grep -q '^cube ' && fail "cube was loaded on the survivor: $wl"
 [ -e "$PIPAR_DIR/profile_$P/modules/cube.c" ] && fail "a failed load was recorded"
 expect_eq "the survivor still runs square" "[[4]]" "$("${D[@]}" --timeout 30 apply square 2)"
+
+# --- A constructor that crashes: nothing loaded, engines restarted ------
+P=boom
+D=("$DRIVER" --no-embed --profile "$P")
+start_controller "$P"
+start_engine "$P" --allow-root-modules 2>>"$WORK/boom.log"
+start_engine "$P" --allow-root-modules 2>>"$WORK/boom.log"
+cat >boom.c <<'C'
+#include <signal.h>
+#include <pipar/workload.h>
+__attribute__((constructor)) static void boom(void) { raise(SIGSEGV); }
+static int f(const pp_value *a, size_t n, pp_values *o, pp_error *e)
+{ (void)a; (void)n; return pp_ret_i64(o, 1, e); }
+PP_MODULE({ "boomf", "never loads", f });
+C
+set +e
+err=$("${D[@]}" --timeout 30 load boom.c 2>&1 >/dev/null)
+status=$?
+set -e
+expect_eq "a crashing constructor: exit status" 1 "$status"
+expect_contains "named" "driver: load: nothing was loaded: engine 0: was killed by SIGSEGV while running 'load'; it restarted as engine" "$err"
+for _ in $(seq 500); do
+    [ "$("${D[@]}" ids)" == "[2, 3]" ] && break
+    sleep 0.02
+done
+expect_eq "both engines back" "[2, 3]" "$("${D[@]}" ids)"
+expect_eq "and they answer" "['Hello World', 'Hello World']" "$("${D[@]}" hello)"
+"${D[@]}" workloads 2>/dev/null | grep -q '^boomf ' && fail "boomf was loaded"
+[ -e "$PIPAR_DIR/profile_$P/modules/boom.c" ] && fail "a failed load was recorded"
 echo "load_faults: ok"
