@@ -4,7 +4,7 @@
 # exercises/solutions/NN-name.c` passes (exit 0, PASS); the starter code
 # fails its check with exit 1 and one line on stderr naming what is wrong;
 # a student's compile error, a clash with a loaded module and bad input to
-# check each fail with a clear line.
+# check each fail with a clear line; check.conf's expect_at.
 . "$(dirname "$0")/lib.sh"
 
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
@@ -87,4 +87,54 @@ expect_error 1 "bad/check.conf:3: [map] expects nothing" "${D[@]}" check bad
 printf '[apply]\nworkload = tiny\nargs = "open\nexpect = 1\n' >bad/check.conf
 cp "$EX/solutions/04-chunksize.c" bad/exercise.c
 expect_error 1 "FAIL bad: apply tiny \"open: check.conf:1: '\"open': a quote is not closed" "${D[@]}" check bad
+
+# expect_at: single results, exact for i64 (tiny is 3x + 1), 1e-9
+# relative for f64, whatever the tolerance; with per_item the item and
+# its result are named; past the last result is a mistake of check.conf
+# (a map's) or of the workload (an execute's, known after the gather).
+mkdir -p at
+printf '[map]\nworkload = tiny\nrange = 0:10\nchunksizes = 3\nexpect_at = 4 13\nexpect_at = 9 28\n' >at/check.conf
+out=$("${D[@]}" check at "$EX/solutions/04-chunksize.c") || fail "expect_at: $out"
+expect_contains "expect_at pass" "ok  2 results as expected" "$out"
+printf '[map]\nworkload = tiny\nrange = 0:10\nexpect_sum = 155\ntolerance = 100\nexpect_at = 0 1\nexpect_at = 4 12\n' >at/check.conf
+expect_error 1 "FAIL at: map tiny over [0, 10), chunksize 1, balanced view: result 4: expected 12, got 13" \
+    "${D[@]}" check at "$EX/solutions/04-chunksize.c"
+cat >halves.c <<'EOF2'
+#include <pipar/workload.h>
+static int halves(const pp_value *args, size_t nargs, pp_values *out,
+                  pp_error *err)
+{
+    const int64_t *x;
+    size_t n;
+    double *y;
+    if (pp_arg_i64s(args, nargs, 0, &x, &n, err)
+        || !(y = pp_ret_f64_array(out, n, err)))
+        return err->code;
+    for (size_t i = 0; i < n; i++)
+        y[i] = (double)x[i] / 2;
+    return 0;
+}
+PP_MODULE({ "halves", "x / 2 for each item", halves });
+EOF2
+printf '[map]\nworkload = halves\nrange = 0:10\nexpect_at = 3 1.5\nexpect_at = 8 4\n' >at/check.conf
+out=$("${D[@]}" check at halves.c) || fail "expect_at f64: $out"
+expect_contains "expect_at f64 pass" "ok  2 results as expected" "$out"
+printf '[map]\nworkload = halves\nrange = 0:10\ntolerance = 1\nexpect_at = 3 1.6\n' >at/check.conf
+expect_error 1 "FAIL at: map halves over [0, 10), chunksize 1, balanced view: result 3: expected 1.6, got 1.5" \
+    "${D[@]}" check at halves.c
+printf '[execute]\nworkload = axpy\nscatter = x 0:10\nscatter = y 0:10\nextra = 3\nexpect_at = 10 0\n' >at/check.conf
+expect_error 1 "FAIL at: execute out = axpy(x, y, 3): expect_at: result 10 is past the last (10 results)" \
+    "${D[@]}" check at "$EX/solutions/02-scatter-gather.c"
+printf '[map]\nworkload = tiny\nrange = 0:10\nper_item = 2\nexpect_at = 20 1\n' >at/check.conf
+expect_error 1 "driver: check: at/check.conf:5: expect_at: result 20 is past the last (20 results: 10 items of 2)" \
+    "${D[@]}" check at
+printf '[map]\nworkload = tiny\nrange = 0:10\nexpect_at = 5\n' >at/check.conf
+expect_error 1 "driver: check: at/check.conf:4: expect_at: '5' is not RESULT VALUE" "${D[@]}" check at
+printf '[map]\nworkload = tiny\nrange = 0:10\nexpect_at = -1 1\n' >at/check.conf
+expect_error 1 "driver: check: at/check.conf:4: expect_at: -1 is negative; it must be at least 0" "${D[@]}" check at
+printf '[map]\nworkload = tiny\nrange = 0:10\nexpect_at = 1 one\n' >at/check.conf
+expect_error 1 "driver: check: at/check.conf:4: expect_at: 'one' is not a number" "${D[@]}" check at
+{ printf '[map]\nworkload = tiny\nrange = 0:10\n'; for i in 0 1 2 3 4 5 6 7 8; do echo "expect_at = $i 1"; done; } >at/check.conf
+expect_error 1 "driver: check: at/check.conf:12: expect_at: at most 8" "${D[@]}" check at
+
 echo "ok"
