@@ -45,6 +45,9 @@ typedef struct step {
     char expect[TEXT_MAX];
     bool has_expect;
     num sum, mean, isum;
+    int64_t at[MAX_LIST]; /* expect_at: result at[k] is at_value[k] */
+    num at_value[MAX_LIST];
+    size_t nat;
     double tolerance;
     char reference[CLI_MODULE_NAME_MAX + 1];
     int64_t a, b; /* map: --range A:B */
@@ -192,6 +195,25 @@ static int set_key(check *c, step *st, const char *key, char *val,
         return parse_num(key, val, &st->mean, err);
     if (strcmp(key, "expect_isum") == 0 && (m || e))
         return parse_num(key, val, &st->isum, err);
+    if (strcmp(key, "expect_at") == 0 && (m || e)) {
+        char index[64], value[64];
+        int used = 0;
+        if (st->nat == MAX_LIST)
+            return pp_error_set(err, PP_EINVAL, "expect_at: at most %d",
+                                MAX_LIST);
+        if (sscanf(val, "%63s %63s %n", index, value, &used) != 2
+            || val[used])
+            return pp_error_set(err, PP_EINVAL,
+                                "expect_at: '%s' is not RESULT VALUE (as "
+                                "`expect_at = 0 1`: result 0 is 1)",
+                                val);
+        int rc = pp_parse_i64("expect_at", index, 0, INT64_MAX,
+                              &st->at[st->nat], err);
+        if (!rc)
+            rc = parse_num("expect_at", value, &st->at_value[st->nat], err);
+        st->nat += rc == 0;
+        return rc;
+    }
     if (strcmp(key, "reference") == 0 && (m || e))
         return parse_name(key, val, st->reference, sizeof st->reference,
                           err);
@@ -285,12 +307,24 @@ static int step_complete(step *st, pp_error *err)
             return pp_error_set(err, PP_EINVAL, "[map] has no range");
         if (st->kind == STEP_EXECUTE && !st->nscatter)
             return pp_error_set(err, PP_EINVAL, "[execute] has no scatter");
-        if (!st->sum.set && !st->mean.set && !st->isum.set
+        if (!st->sum.set && !st->mean.set && !st->isum.set && !st->nat
             && !st->reference[0])
             return pp_error_set(err, PP_EINVAL,
                                 "[%s] expects nothing (give expect_sum, "
-                                "expect_mean, expect_isum or reference)",
+                                "expect_mean, expect_isum, expect_at or "
+                                "reference)",
                                 kind_names[st->kind]);
+        /* A map's results are known in number; an execute's only once
+         * its gather came back (judge_array says then). */
+        for (size_t k = 0; k < st->nat && st->kind == STEP_MAP; k++)
+            if (st->at[k] / st->per_item >= st->b - st->a)
+                return pp_error_set(err, PP_EINVAL,
+                                    "expect_at: result %" PRId64
+                                    " is past the last (%" PRId64
+                                    " results: %" PRId64 " items of %" PRId64
+                                    ")",
+                                    st->at[k], (st->b - st->a) * st->per_item,
+                                    st->b - st->a, st->per_item);
         break;
     case STEP_PAIRS:
         if (!st->digits)
@@ -504,12 +538,46 @@ static int judge_array(const step *st, const pp_value *y, size_t n,
         exact = false;
     int rc = 0;
     summary[0] = '\0';
-    if (st->sum.set) {
-        rc = compare_num(vd, "sum", &st->sum, exact, si, sd, st->tolerance);
-        if (exact)
-            snprintf(summary, size, "sum %" PRId64, si);
+    /* Single results first: the most precise thing to say. */
+    for (size_t k = 0; k < st->nat && !rc; k++) {
+        char where[96], w[64], g[64];
+        int64_t at = st->at[k];
+        if (st->per_item > 1)
+            snprintf(where, sizeof where,
+                     "result %" PRId64 " (item %" PRId64 ", result %" PRId64
+                     " of it)",
+                     at, at / st->per_item, at % st->per_item);
         else
-            snprintf(summary, size, "sum %.10g", sd);
+            snprintf(where, sizeof where, "result %" PRId64, at);
+        if ((uint64_t)at >= count)
+            return fail_step(vd, "expect_at: %s is past the last (%zu "
+                                 "results)",
+                             where, count);
+        int64_t gi = y->type == PP_T_I64 ? pp_value_i64s(y)[at] : 0;
+        double gd = y->type == PP_T_I64 ? (double)gi : pp_value_f64s(y)[at];
+        verdict tmp = { 0 };
+        if (compare_num(&tmp, "", &st->at_value[k], y->type == PP_T_I64, gi,
+                        gd, 0)) {
+            num_str(&st->at_value[k], w, sizeof w);
+            if (y->type == PP_T_I64)
+                snprintf(g, sizeof g, "%" PRId64, gi);
+            else
+                snprintf(g, sizeof g, "%.17g", gd);
+            rc = fail_step(vd, "%s: expected %s, got %s", where, w, g);
+        }
+    }
+    if (!rc && st->nat)
+        snprintf(summary, size, "%zu result%s as expected", st->nat,
+                 st->nat == 1 ? "" : "s");
+    if (!rc && st->sum.set) {
+        rc = compare_num(vd, "sum", &st->sum, exact, si, sd, st->tolerance);
+        size_t k = strlen(summary);
+        if (exact)
+            snprintf(summary + k, size - k, "%ssum %" PRId64, k ? ", " : "",
+                     si);
+        else
+            snprintf(summary + k, size - k, "%ssum %.10g", k ? ", " : "",
+                     sd);
     }
     if (!rc && st->mean.set) {
         double mean = sd / (double)count;
