@@ -131,3 +131,14 @@ start_engine() {
     done
     fail "engine for $profile did not register"
 }
+
+# The engine ids of profile $1, as `driver ids` prints them.
+ids_of() { "$DRIVER" --no-embed --profile "$1" ids; }
+# Polls until the engine ids of profile $1 are $2.
+await_ids() {
+    for _ in $(seq 1000); do
+        [ "$(ids_of "$1")" == "$2" ] && return 0
+        sleep 0.01
+    done
+    fail "engines of $1: $(ids_of "$1"), not $2"
+}

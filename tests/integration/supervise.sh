@@ -17,15 +17,6 @@ export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}handle_segv=0:handle_abort=0
 cd "$WORK"
 sed "s|@MARKER@|$WORK/crashed|" "$HERE/modules/crash.c" >crash.c
 
-ids_of() { "$DRIVER" --no-embed --profile "$1" ids; }
-# Polls until the engine ids of profile $1 are $2.
-await_ids() {
-    for _ in $(seq 1000); do
-        [ "$(ids_of "$1")" == "$2" ] && return 0
-        sleep 0.01
-    done
-    fail "engines of $1: $(ids_of "$1"), not $2"
-}
 
 # --- A balanced map with retries completes exactly --------------------
 P=s

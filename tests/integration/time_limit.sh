@@ -14,14 +14,6 @@ export XDG_CACHE_HOME="$WORK/cache"
 cd "$WORK"
 cp "$HERE/modules/spin.c" spin.c
 
-ids_of() { "$DRIVER" --no-embed --profile "$1" ids; }
-await_ids() {
-    for _ in $(seq 1000); do
-        [ "$(ids_of "$1")" == "$2" ] && return 0
-        sleep 0.01
-    done
-    fail "engines of $1: $(ids_of "$1"), not $2"
-}
 
 P=t
 D=("$DRIVER" --no-embed --profile "$P")
