@@ -4,7 +4,8 @@
  *   pi_bench DIGITS [LEAVES] [--no-mpfr | --mpfr-only] [--default-malloc]
  *
  * prints the wall time of pp_pi_compute with its phases (series, merge,
- * sqrt, division, conversion) and its peak RSS (getrusage's ru_maxrss),
+ * sqrt, division, conversion), its peak RSS (getrusage's ru_maxrss), its
+ * user and system time and page faults (fresh memory's cost),
  * then the same for mpfr_const_pi + mpfr_get_str, and whether the digits
  * agree.  The pipar child calls pp_pi_tune_malloc first, as an engine
  * would (--default-malloc: not).  MPFR rounds in mpfr_get_str, so it is
@@ -26,6 +27,9 @@ typedef struct report {
     int rc;
     double total, phase[5];
     char msg[512];
+    /* From the child's rusage: fresh memory's cost shows in these. */
+    long faults;
+    double user, sys;
 } report;
 
 static double now(void)
@@ -102,6 +106,9 @@ static long in_child(int which, uint64_t digits, unsigned leaves, char *out,
     if (wait4(pid, &status, 0, &ru) < 0 || !WIFEXITED(status)
         || WEXITSTATUS(status) != 0)
         return 0;
+    r->faults = ru.ru_minflt + ru.ru_majflt;
+    r->user = (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec * 1e-6;
+    r->sys = (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec * 1e-6;
     return ru.ru_maxrss * 1024L;
 }
 
@@ -182,9 +189,11 @@ int main(int argc, char **argv)
         return 1;
     }
     printf("pipar  %8.2f s  peak RSS %7.1f MB  (series %.2f, merge %.2f, "
-           "sqrt %.2f, division %.2f, conversion %.2f)\n",
+           "sqrt %.2f, division %.2f, conversion %.2f)\n"
+           "       user %.2f s  system %.2f s  page faults %ld\n",
            rp->total, (double)rss / 1e6, rp->phase[0], rp->phase[1],
-           rp->phase[2], rp->phase[3], rp->phase[4]);
+           rp->phase[2], rp->phase[3], rp->phase[4], rp->user, rp->sys,
+           rp->faults);
     fflush(stdout);
     if (!mpfr)
         return 0;

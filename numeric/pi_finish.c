@@ -8,9 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#ifdef __GLIBC__
-#include <malloc.h>
-#endif
 
 #include "gmp64.h"
 #include "pi.h"
@@ -26,23 +23,6 @@ static double now(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-/* Hands the heap's free memory back to the system between phases: glibc
- * keeps freed blocks below its mmap threshold (which grows to 32 MB as big
- * blocks come and go), and the next phase's peak would come on top. */
-void pp_pi_give_back(void)
-{
-#ifdef __GLIBC__
-    malloc_trim(0);
-#endif
-}
-
-void pp_pi_tune_malloc(void)
-{
-#ifdef __GLIBC__
-    mallopt(M_MMAP_THRESHOLD, 1 << 20);
-#endif
 }
 
 uint64_t pp_pi_work_bits(uint64_t digits, unsigned guard)
