@@ -25,7 +25,8 @@
 #   launcher (driver cluster start --hosts) runs this ssh too.
 # - python3 is Debian's (/usr/bin/python3, where scripts/deps installs
 #   cffi and tqdm), with the package from python/ (PYTHONPATH) and $BIN's
-#   libpipar.so (PIPAR_LIB), as if installed as the README says.
+#   libpipar.so (PIPAR_LIB), as if installed as the README says (with
+#   ASan's runtime preloaded when that library is sanitized).
 # - mpiexec is Open MPI's (Debian's openmpi-bin), as root with
 #   OMPI_ALLOW_RUN_AS_ROOT; without it its block is skipped, saying so.
 #
@@ -98,7 +99,20 @@ if [ "$(id -u)" == 0 ]; then
 else
     ln -s "$BIN/engine" "$TBIN/"
 fi
-[ -x /usr/bin/python3 ] && ln -s /usr/bin/python3 "$TBIN/python3"
+if [ -x /usr/bin/python3 ]; then
+    # A sanitized libpipar.so (the ASan build) loads into Python only
+    # after its runtime; Python's own allocations are not ours to check.
+    asan=$(ldd "$BIN/libpipar.so" | awk '/libasan/ { print $3 }')
+    if [ -n "$asan" ]; then
+        printf '#!/bin/sh
+LD_PRELOAD=%s ASAN_OPTIONS=detect_leaks=0 exec /usr/bin/python3 "$@"
+' \
+            "$asan" >"$TBIN/python3"
+        chmod +x "$TBIN/python3"
+    else
+        ln -s /usr/bin/python3 "$TBIN/python3"
+    fi
+fi
 
 cat >"$TBIN/ssh" <<'EOF'
 #!/usr/bin/env bash
