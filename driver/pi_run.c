@@ -183,8 +183,10 @@ int pp_pi_run(pp_client *c, const pp_pi_run_opts *o, char **out,
     if (leaves > terms)
         leaves = (unsigned)terms;
     uint64_t bits = pp_pi_work_bits(n, 0);
-    /* Two halves of the conversion only when there is something to cut. */
-    bool halves = n >= 1000 && nengines > 1;
+    /* Two halves of the conversion only when there is something to cut;
+     * by the leaves, not the engines, so that one graph runs on any
+     * count of engines (bench/pi_plan replays it on others). */
+    bool halves = n >= 1000 && leaves > 1;
 
     pp_view *v = pp_client_balanced(c, err);
     if (!v)
@@ -252,16 +254,34 @@ int pp_pi_run(pp_client *c, const pp_pi_run_opts *o, char **out,
         rc = submit_as(&sk, "pi_tail", tail_after, 2, PP_AFTER_COPY,
                        &bits_arg, 1, &finish_ids[1], err);
     g.first_decimal = g.first_finish + g.nfinish;
-    g.ndecimals = halves ? 2 : 1;
-    uint64_t h = halves ? pp_pi_decimal_halves_point(n) : n;
-    for (int half = halves ? 0 : -1; !rc && half <= (halves ? 1 : -1);
-         half++) {
-        int64_t nh[3] = { (int64_t)n, half, (int64_t)h };
+    /* The conversion in pieces, one an engine: two, or with more leaves
+     * (more engines) up to eight, the later ones shorter
+     * (pp_pi_decimal_piece_point). */
+    unsigned pieces = !halves     ? 1
+                      : leaves < 6 ? 2
+                      : leaves / 2 < 8 ? leaves / 2
+                                       : 8;
+    g.ndecimals = pieces;
+    for (unsigned j = 0; !rc && j < pieces; j++) {
+        uint64_t lo = pp_pi_decimal_piece_point(n, pieces, j),
+                 hi = pp_pi_decimal_piece_point(n, pieces, j + 1);
+        /* Two pieces: the halves form, [n, half, h]. */
+        int64_t nh[4] = { (int64_t)n, pieces == 1 ? -1 : (int64_t)j,
+                          (int64_t)hi, 0 };
+        if (pieces > 2) {
+            nh[1] = 2;
+            nh[2] = (int64_t)lo;
+            nh[3] = (int64_t)hi;
+        } else if (pieces == 2) {
+            nh[2] = (int64_t)pp_pi_decimal_piece_point(n, 2, 1);
+        } else {
+            nh[2] = (int64_t)n;
+        }
         uint64_t id;
         rc = submit_as(&sk, g.nfinish == 2 ? "pi_decimal_tail"
                                              : "pi_decimal",
-                       finish_ids, g.nfinish, PP_AFTER_COPY, nh, 3, &id,
-                       err);
+                       finish_ids, g.nfinish, PP_AFTER_COPY, nh,
+                       pieces > 2 ? 4 : 3, &id, err);
     }
     free(leaf_ids);
     pp_async *a = sk.a;
@@ -269,10 +289,11 @@ int pp_pi_run(pp_client *c, const pp_pi_run_opts *o, char **out,
         if (o->progress)
             fprintf(o->progress,
                     "pi: %" PRIu64 " digits on %zu engines: %u leaves, %zu "
-                    "merges, square root, division%s, conversion%s\n",
+                    "merges, square root, division%s, conversion in %u "
+                    "piece%s\n",
                     n, nengines, leaves, g.nmerges,
-                    cut < leaves ? " before the last merge" : "",
-                    halves ? " in two halves" : "");
+                    cut < leaves ? " before the last merge" : "", pieces,
+                    pieces == 1 ? "" : "s");
         pp_async_set_label(a, phase, &g);
         rc = sk.tl ? pp_pi_timeline_wait(sk.tl, a, err)
              : o->progress ? pp_async_wait_interactive(a, o->progress, 5, err)
