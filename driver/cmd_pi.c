@@ -137,10 +137,13 @@ int cli_pi(const cli_opts *o, int argc, char **argv)
     if (pp_digits_open(dir, digits, &d, &err) != 0) {
         if (!local) {
             rc = cli_open(o, &s, &err);
-            /* One engine is no cluster: the same code in this process. */
+            /* One engine is no cluster: the same code in this process;
+             * but a timeline (PIPAR_PI_TIMELINE) is of a cluster run,
+             * one engine's too, for bench/pi_plan. */
             int64_t *ids = NULL;
             size_t n = 0;
-            if (!rc && pp_client_ids(s.client, &ids, &n, &err) == 0 && n < 2)
+            if (!rc && pp_client_ids(s.client, &ids, &n, &err) == 0 && n < 2
+                && !getenv("PIPAR_PI_TIMELINE"))
                 local = true;
             free(ids);
         }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "pi.h"
+#include "pi_timeline.h"
 #include "pipar/view.h"
 #include "wire.h"
 
@@ -57,32 +58,25 @@ static const char *phase(pp_async *a, void *ctx)
     return "conversion";
 }
 
-/* With PIPAR_PI_TIMELINE set: each task's engine, start and end, in
- * seconds from the first submission, to see where the run waits. */
-static void print_timeline(pp_async *a, const graph *g, FILE *out)
-{
-    size_t n = pp_async_len(a);
-    int64_t t0 = n ? pp_async_meta(a, 0)->submitted : 0;
-    for (size_t i = 0; i < n; i++) {
-        const pp_task_meta *m = pp_async_meta(a, i);
-        const char *what = i == g->sqrt_task    ? "sqrt"
-                           : i < g->first_merge  ? "leaf"
-                           : i < g->first_finish ? "merge"
-                           : i < g->first_decimal ? "divide"
-                                                  : "decimal";
-        fprintf(out, "pi: task %2zu %-8s engine %d  %7.2f .. %7.2f s\n", i,
-                what, m->engine, (double)(m->started - t0) / 1e9,
-                (double)(m->completed - t0) / 1e9);
-    }
-}
+/* Where tasks go: the view, the async result they join, and the
+ * timeline (NULL unless PIPAR_PI_TIMELINE is set). */
+typedef struct sink {
+    pp_view *v;
+    pp_async *a;
+    pp_pi_timeline *tl;
+} sink;
 
 /* Submits workload(results of `after`, own); a task whose after results
- * feed only it moves them, one that shares them (copy) copies them. */
-static int submit_as(pp_view *v, pp_async **a, const char *workload,
-                     const uint64_t *after, size_t nafter,
-                     pp_after_args how, const int64_t *own, size_t nown,
-                     uint64_t *id, pp_error *err)
+ * feed only it moves them, one that shares them (copy) copies them.  With
+ * a timeline all copy: the sizes of the results are read at the end. */
+static int submit_as(sink *s, const char *workload, const uint64_t *after,
+                     size_t nafter, pp_after_args how, const int64_t *own,
+                     size_t nown, uint64_t *id, pp_error *err)
 {
+    if (s->tl)
+        how = PP_AFTER_COPY;
+    pp_view *v = s->v;
+    pp_async **a = &s->a;
     pp_task_opts flags = { .retries = 1, .after = after, .nafter = nafter,
                            .after_args = nafter ? how : PP_AFTER_NONE };
     int rc = pp_view_set_flags(v, &flags, err);
@@ -91,21 +85,25 @@ static int submit_as(pp_view *v, pp_async **a, const char *workload,
         rc = pp_value_i64(&arg, own, nown);
     if (!rc) {
         rc = pp_view_submit(v, a, workload, &arg, 1, err);
-        *id = pp_async_task_id(*a, pp_async_len(*a) - 1);
+        if (!rc)
+            *id = pp_async_task_id(*a, pp_async_len(*a) - 1);
     }
+    if (!rc && s->tl)
+        rc = pp_pi_timeline_add(s->tl, workload, *id, after, nafter,
+                                8 * (uint64_t)nown, err);
     return rc;
 }
 
-static int submit(pp_view *v, pp_async **a, const char *workload,
-                  const uint64_t *after, size_t nafter, const int64_t *own,
-                  size_t nown, uint64_t *id, pp_error *err)
+static int submit(sink *s, const char *workload, const uint64_t *after,
+                  size_t nafter, const int64_t *own, size_t nown,
+                  uint64_t *id, pp_error *err)
 {
-    return submit_as(v, a, workload, after, nafter, PP_AFTER_MOVE, own, nown,
+    return submit_as(s, workload, after, nafter, PP_AFTER_MOVE, own, nown,
                      id, err);
 }
 
 /* Submits the merge tree over leaves [lo, hi); *id is its root's task. */
-static int submit_tree(pp_view *v, pp_async **a, const uint64_t *leaf_ids,
+static int submit_tree(sink *s, const uint64_t *leaf_ids,
                        unsigned lo, unsigned hi, unsigned nleaves,
                        uint64_t *id, pp_error *err)
 {
@@ -115,14 +113,14 @@ static int submit_tree(pp_view *v, pp_async **a, const uint64_t *leaf_ids,
     }
     unsigned mid = pp_pi_tree_mid(lo, hi);
     uint64_t kids[2];
-    int rc = submit_tree(v, a, leaf_ids, lo, mid, nleaves, &kids[0], err);
+    int rc = submit_tree(s, leaf_ids, lo, mid, nleaves, &kids[0], err);
     if (!rc)
-        rc = submit_tree(v, a, leaf_ids, mid, hi, nleaves, &kids[1], err);
+        rc = submit_tree(s, leaf_ids, mid, hi, nleaves, &kids[1], err);
     /* Merges on the right edge of the tree end at the last term: their P
      * is never used. */
     int64_t need_p = hi != nleaves;
     if (!rc)
-        rc = submit(v, a, "pi_merge", kids, 2, &need_p, 1, id, err);
+        rc = submit(s, "pi_merge", kids, 2, &need_p, 1, id, err);
     return rc;
 }
 
@@ -185,13 +183,16 @@ int pp_pi_run(pp_client *c, const pp_pi_run_opts *o, char **out,
     if (leaves > terms)
         leaves = (unsigned)terms;
     uint64_t bits = pp_pi_work_bits(n, 0);
-    /* Two halves of the conversion only when there is something to cut. */
-    bool halves = n >= 1000 && nengines > 1;
+    /* Two halves of the conversion only when there is something to cut;
+     * by the leaves, not the engines, so that one graph runs on any
+     * count of engines (bench/pi_plan replays it on others). */
+    bool halves = n >= 1000 && leaves > 1;
 
     pp_view *v = pp_client_balanced(c, err);
     if (!v)
         return err->code;
-    pp_async *a = NULL;
+    pp_pi_timeline tl = { 0 };
+    sink sk = { .v = v, .tl = getenv("PIPAR_PI_TIMELINE") ? &tl : NULL };
     graph g = { 0 };
     uint64_t *leaf_ids = calloc(leaves, sizeof *leaf_ids);
     uint64_t sqrt_id = 0, finish_ids[2] = { 0, 0 };
@@ -212,7 +213,7 @@ int pp_pi_run(pp_client *c, const pp_pi_run_opts *o, char **out,
     int64_t bits_arg = (int64_t)bits;
     if (!rc) {
         g.sqrt_task = 0;
-        rc = submit(v, &a, "pi_sqrt", NULL, 0, &bits_arg, 1, &sqrt_id, err);
+        rc = submit(&sk, "pi_sqrt", NULL, 0, &bits_arg, 1, &sqrt_id, err);
     }
     /* Left and right leaves by turns: the left half is done first, so
      * its division overlaps the rest of the right half. */
@@ -229,15 +230,15 @@ int pp_pi_run(pp_client *c, const pp_pi_run_opts *o, char **out,
         uint64_t lo, hi;
         pp_pi_leaf_range_cut(terms, leaves, cut, left_share, i, &lo, &hi);
         int64_t range[3] = { (int64_t)lo, (int64_t)hi, hi != terms };
-        rc = submit(v, &a, "pi_leaf", NULL, 0, range, 3, &leaf_ids[i], err);
+        rc = submit(&sk, "pi_leaf", NULL, 0, range, 3, &leaf_ids[i], err);
     }
     g.first_merge = 1 + leaves;
     g.nmerges = leaves > 1 ? leaves - 2 : 0;
     uint64_t left = 0, right = 0;
     if (!rc)
-        rc = submit_tree(v, &a, leaf_ids, 0, cut, leaves, &left, err);
+        rc = submit_tree(&sk, leaf_ids, 0, cut, leaves, &left, err);
     if (!rc && cut < leaves)
-        rc = submit_tree(v, &a, leaf_ids, cut, leaves, leaves, &right, err);
+        rc = submit_tree(&sk, leaf_ids, cut, leaves, leaves, &right, err);
     g.first_finish = g.first_merge + g.nmerges;
     g.nfinish = cut < leaves ? 2 : 1;
     /* The division of the left range (the whole one with one leaf) by
@@ -245,37 +246,58 @@ int pp_pi_run(pp_client *c, const pp_pi_run_opts *o, char **out,
      * range needs the left range too. */
     uint64_t divide_after[2] = { left, sqrt_id };
     if (!rc)
-        rc = submit_as(v, &a, "pi_divide", divide_after, 2,
+        rc = submit_as(&sk, "pi_divide", divide_after, 2,
                        cut < leaves ? PP_AFTER_COPY : PP_AFTER_MOVE,
                        &bits_arg, 1, &finish_ids[0], err);
     uint64_t tail_after[2] = { left, right };
     if (!rc && cut < leaves)
-        rc = submit_as(v, &a, "pi_tail", tail_after, 2, PP_AFTER_COPY,
+        rc = submit_as(&sk, "pi_tail", tail_after, 2, PP_AFTER_COPY,
                        &bits_arg, 1, &finish_ids[1], err);
     g.first_decimal = g.first_finish + g.nfinish;
-    g.ndecimals = halves ? 2 : 1;
-    uint64_t h = halves ? pp_pi_decimal_halves_point(n) : n;
-    for (int half = halves ? 0 : -1; !rc && half <= (halves ? 1 : -1);
-         half++) {
-        int64_t nh[3] = { (int64_t)n, half, (int64_t)h };
+    /* The conversion in pieces, one an engine: two, or with more leaves
+     * (more engines) up to eight, the later ones shorter
+     * (pp_pi_decimal_piece_point). */
+    unsigned pieces = !halves     ? 1
+                      : leaves < 6 ? 2
+                      : leaves / 2 < 8 ? leaves / 2
+                                       : 8;
+    g.ndecimals = pieces;
+    for (unsigned j = 0; !rc && j < pieces; j++) {
+        uint64_t lo = pp_pi_decimal_piece_point(n, pieces, j),
+                 hi = pp_pi_decimal_piece_point(n, pieces, j + 1);
+        /* Two pieces: the halves form, [n, half, h]. */
+        int64_t nh[4] = { (int64_t)n, pieces == 1 ? -1 : (int64_t)j,
+                          (int64_t)hi, 0 };
+        if (pieces > 2) {
+            nh[1] = 2;
+            nh[2] = (int64_t)lo;
+            nh[3] = (int64_t)hi;
+        } else if (pieces == 2) {
+            nh[2] = (int64_t)pp_pi_decimal_piece_point(n, 2, 1);
+        } else {
+            nh[2] = (int64_t)n;
+        }
         uint64_t id;
-        rc = submit_as(v, &a, g.nfinish == 2 ? "pi_decimal_tail"
+        rc = submit_as(&sk, g.nfinish == 2 ? "pi_decimal_tail"
                                              : "pi_decimal",
-                       finish_ids, g.nfinish, PP_AFTER_COPY, nh, 3, &id,
-                       err);
+                       finish_ids, g.nfinish, PP_AFTER_COPY, nh,
+                       pieces > 2 ? 4 : 3, &id, err);
     }
     free(leaf_ids);
+    pp_async *a = sk.a;
     if (!rc) {
         if (o->progress)
             fprintf(o->progress,
                     "pi: %" PRIu64 " digits on %zu engines: %u leaves, %zu "
-                    "merges, square root, division%s, conversion%s\n",
+                    "merges, square root, division%s, conversion in %u "
+                    "piece%s\n",
                     n, nengines, leaves, g.nmerges,
-                    cut < leaves ? " before the last merge" : "",
-                    halves ? " in two halves" : "");
+                    cut < leaves ? " before the last merge" : "", pieces,
+                    pieces == 1 ? "" : "s");
         pp_async_set_label(a, phase, &g);
-        rc = o->progress ? pp_async_wait_interactive(a, o->progress, 5, err)
-                         : pp_async_wait(a, -1, err);
+        rc = sk.tl ? pp_pi_timeline_wait(sk.tl, a, err)
+             : o->progress ? pp_async_wait_interactive(a, o->progress, 5, err)
+                           : pp_async_wait(a, -1, err);
     }
     if (!rc)
         rc = pp_async_first_error(a, err);
@@ -299,17 +321,19 @@ int pp_pi_run(pp_client *c, const pp_pi_run_opts *o, char **out,
         rc = pp_error_set(err, PP_EPROTO,
                           "the conversion gave %zu digits, not %" PRIu64, at,
                           n);
-    if (a && getenv("PIPAR_PI_TIMELINE"))
-        print_timeline(a, &g, o->progress ? o->progress : stderr);
     if (a) {
         pp_async_timing t;
         pp_async_timing_get(a, &t);
+        if (sk.tl)
+            pp_pi_timeline_print(sk.tl, a, n, nengines, leaves, t.wall,
+                                 o->progress ? o->progress : stderr);
         st->leaves = leaves;
         st->tasks = pp_async_len(a);
         st->seconds = t.wall;
         st->serial_seconds = t.serial;
     }
     pp_async_destroy(&a);
+    pp_pi_timeline_free(&tl);
     pp_view_destroy(&v);
     if (rc) {
         free(digits);

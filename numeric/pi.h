@@ -223,6 +223,20 @@ int pp_pi_decimal_left_tail(const pp_pi_fixed *y, const mpz_t dm,
                             int64_t dexp, uint64_t n, uint64_t h,
                             pp_pi_fixed *left, pp_error *err);
 
+/* Where piece j of `pieces` starts (j = 0: 0, j = pieces: n), for a
+ * conversion on that many engines: the later pieces are shorter, since
+ * each also pays a product by 5^lo.  Two pieces: the halves point. */
+uint64_t pp_pi_decimal_piece_point(uint64_t n, unsigned pieces, unsigned j);
+
+/* The digits [lo, hi) of y's n digits (y (1 + dm 2^dexp) when dm is not
+ * NULL, as pp_pi_apply_tail takes them) as a fixed-point value to convert
+ * to hi - lo digits: the left piece at hi, then its right piece at lo.
+ * The digits are those of the whole conversion or the call fails
+ * (PP_EOVERFLOW); only the bits that reach the piece are multiplied. */
+int pp_pi_decimal_piece(const pp_pi_fixed *y, const mpz_t dm, int64_t dexp,
+                        uint64_t n, uint64_t lo, uint64_t hi,
+                        pp_pi_fixed *part, pp_error *err);
+
 /* ---- one process, everything -------------------------------------------- */
 
 /* Splits [0, pp_pi_terms(digits)) into `leaves` leaf ranges, runs

@@ -379,3 +379,61 @@ int pp_pi_decimal_left_tail(const pp_pi_fixed *y, const mpz_t dm,
     mpz_clears(t, d, NULL);
     return 0;
 }
+
+uint64_t pp_pi_decimal_piece_point(uint64_t n, unsigned pieces, unsigned j)
+{
+    if (j == 0 || pieces < 2 || n < 2 * (uint64_t)pieces)
+        return j == 0 ? 0 : n;
+    if (j >= pieces)
+        return n;
+    if (pieces == 2)
+        return pp_pi_decimal_halves_point(n);
+    /* Piece j costs its conversion, c (hi - lo), and the product that
+     * brings its digits to the front, about a lo, a / c = 0.41 (the
+     * halves point's figures): equal costs make lo(j+1) = 0.59 lo(j) + x,
+     * with x the first piece's length. */
+    const double q = 0.59;
+    double x = (double)n * (1 - q) / (1 - pow(q, pieces)), lo = 0;
+    for (unsigned k = 0; k < j; k++)
+        lo = q * lo + x;
+    uint64_t at = (uint64_t)lo;
+    uint64_t most = n - (pieces - j); /* each later piece a digit at least */
+    return at < j ? j : at > most ? most : at;
+}
+
+int pp_pi_decimal_piece(const pp_pi_fixed *y, const mpz_t dm, int64_t dexp,
+                        uint64_t n, uint64_t lo, uint64_t hi,
+                        pp_pi_fixed *part, pp_error *err)
+{
+    if (lo >= hi || hi > n)
+        return pp_error_set(err, PP_EINVAL,
+                            "pi: digits [%llu, %llu) are not a piece of %llu",
+                            (unsigned long long)lo, (unsigned long long)hi,
+                            (unsigned long long)n);
+    /* The digits before hi, then, of those, the ones from lo on: each
+     * step is a cut of pp_pi_decimal_split, so the digits are the
+     * whole conversion's. */
+    pp_pi_fixed top;
+    pp_pi_fixed_init(&top);
+    int rc = 0;
+    if (hi < n && dm)
+        rc = pp_pi_decimal_left_tail(y, dm, dexp, n, hi, &top, err);
+    else if (hi < n)
+        cut_left(y, n, hi, &top);
+    else {
+        mpz_set(top.v, y->v);
+        top.bits = y->bits;
+        top.ulps = y->ulps;
+        if (dm)
+            pp_pi_apply_tail(&top, dm, dexp);
+    }
+    if (!rc && lo > 0)
+        rc = pp_pi_decimal_part(&top, hi, lo, 1, part, err);
+    else if (!rc) {
+        mpz_swap(part->v, top.v);
+        part->bits = top.bits;
+        part->ulps = top.ulps;
+    }
+    pp_pi_fixed_clear(&top);
+    return rc;
+}

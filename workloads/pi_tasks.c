@@ -288,16 +288,27 @@ static int decimal_run(const char *task, const pp_value *args, size_t nargs,
                        pp_values *out, pp_error *err)
 {
     const pp_value *nh_v = &args[nargs - 1];
-    if (nh_v->type != PP_T_I64
-        || (pp_value_count(nh_v) != 2 && pp_value_count(nh_v) != 3))
+    size_t nnh = nh_v->type == PP_T_I64 ? pp_value_count(nh_v) : 0;
+    if (nnh < 2 || nnh > 4)
         return pp_error_set(err, PP_EINVAL,
-                            "%s: needs i64 [n, half] or [n, half, h]",
+                            "%s: needs i64 [n, half], [n, half, h] or "
+                            "[n, 2, lo, hi]",
                             task);
     const int64_t *nh = pp_value_i64s(nh_v);
     int64_t n = nh[0], half = nh[1];
     if (in_range(task, "", n, "digits", 1,
                  (int64_t)PP_PI_MAX_DIGITS, err)
-        || in_range(task, "half", half, "", -1, 1, err))
+        || in_range(task, "half", half, "", -1, nnh == 4 ? 2 : 1, err))
+        return PP_EINVAL;
+    /* The piece form: digits [lo, hi) of the n, one of several engines'
+     * pieces of the conversion. */
+    if (nnh == 4 && half != 2)
+        return pp_error_set(err, PP_EINVAL,
+                            "%s: [n, half, lo, hi] needs half 2 (a piece)",
+                            task);
+    if (nnh == 4
+        && (in_range(task, "lo", nh[2], "", 0, n - 1, err)
+            || in_range(task, "hi", nh[3], "", nh[2] + 1, n, err)))
         return PP_EINVAL;
     if (half >= 0 && n < 2)
         return pp_error_set(err, PP_EINVAL,
@@ -334,7 +345,30 @@ static int decimal_run(const char *task, const pp_value *args, size_t nargs,
     pp_pi_fixed_init(&part);
     int rc = import_fixed(&y, args, task, err);
     bool done = false; /* part already cut */
-    if (!rc && nargs == 5) {
+    uint64_t count = (uint64_t)n;
+    if (!rc && half == 2) {
+        mpz_t dm;
+        mpz_init(dm);
+        int64_t dexp = 0;
+        if (nargs == 5) {
+            rc = want_i64s(&args[3], 1, task, "[dexp]", err);
+            if (!rc)
+                rc = in_range(task, "dexp", pp_value_i64s(&args[3])[0], "",
+                              -4 * (int64_t)pp_pi_max_bits(), 0, err);
+            if (!rc)
+                rc = pp_bigint_import(dm, &args[2], err);
+            dexp = rc ? 0 : pp_value_i64s(&args[3])[0];
+        }
+        if (!rc)
+            rc = pp_pi_decimal_piece(&y, nargs == 5 ? dm : NULL, dexp,
+                                     (uint64_t)n, (uint64_t)nh[2],
+                                     (uint64_t)nh[3], &part, err);
+        mpz_clear(dm);
+        pp_pi_fixed_clear(&y);
+        pp_pi_fixed_init(&y);
+        count = (uint64_t)(nh[3] - nh[2]);
+        done = true;
+    } else if (!rc && nargs == 5) {
         mpz_t dm;
         mpz_init(dm);
         rc = want_i64s(&args[3], 1, task, "[dexp]", err);
@@ -356,11 +390,12 @@ static int decimal_run(const char *task, const pp_value *args, size_t nargs,
         }
         mpz_clear(dm);
     }
-    uint64_t count = (uint64_t)n;
     if (!rc && done) {
-        pp_pi_fixed_clear(&y);
-        pp_pi_fixed_init(&y);
-        count = h;
+        if (half != 2) { /* the piece form set its own count */
+            pp_pi_fixed_clear(&y);
+            pp_pi_fixed_init(&y);
+            count = h;
+        }
     } else if (!rc && half >= 0) {
         rc = pp_pi_decimal_part(&y, (uint64_t)n, h, (int)half, &part, err);
         pp_pi_fixed_clear(&y); /* spent: only the part is converted */
@@ -397,7 +432,7 @@ int pp_pi_decimal_run(const pp_value *args, size_t nargs, pp_values *out,
     if (nargs != 3)
         return pp_error_set(err, PP_EINVAL,
                             "pi_decimal: needs y, i64 [bits, ulps] and i64 "
-                            "[n, half] or [n, half, h]");
+                            "[n, half], [n, half, h] or [n, 2, lo, hi]");
     return decimal_run("pi_decimal", args, nargs, out, err);
 }
 
@@ -407,6 +442,7 @@ int pp_pi_decimal_tail_run(const pp_value *args, size_t nargs,
     if (nargs != 5)
         return pp_error_set(err, PP_EINVAL,
                             "pi_decimal_tail: needs y, i64 [bits, ulps], dm, "
-                            "i64 [dexp] and i64 [n, half] or [n, half, h]");
+                            "i64 [dexp] and i64 [n, half], [n, half, h] or "
+                            "[n, 2, lo, hi]");
     return decimal_run("pi_decimal_tail", args, nargs, out, err);
 }

@@ -774,6 +774,45 @@ static void the_tasks_of_a_split_finish_give_the_digits(void **state)
     assert_memory_equal(all.v[0].data, want, n);
     pp_values_free(&all);
 
+    /* The conversion in 3, 5 and 8 pieces ([n, 2, lo, hi]), each piece
+     * a task: together the digits, later pieces shorter. */
+    static const unsigned counts[] = { 3, 5, 8 };
+    for (size_t c = 0; c < sizeof counts / sizeof *counts; c++) {
+        unsigned np = counts[c];
+        for (unsigned j = 0; j < np; j++) {
+            uint64_t lo = pp_pi_decimal_piece_point(n, np, j),
+                     hi = pp_pi_decimal_piece_point(n, np, j + 1);
+            assert_true(lo < hi);
+            if (j + 1 < np)
+                assert_true(hi - lo >= pp_pi_decimal_piece_point(n, np, j + 2)
+                                           - hi);
+            pp_values piece;
+            copy_values(cargs, &head);
+            copy_values(cargs + 2, &tail);
+            int64_t lh[4] = { (int64_t)n, 2, (int64_t)lo, (int64_t)hi };
+            cargs[4] = i64s(lh, 4);
+            run_task(pp_pi_decimal_tail_run, cargs, 5, &piece);
+            assert_int_equal(piece.v[0].size, hi - lo);
+            assert_memory_equal(piece.v[0].data, want + lo, hi - lo);
+            pp_values_free(&piece);
+            /* Without the tail: the left range's digits, cut the same. */
+            pp_values plain, whole;
+            pp_value pargs[3];
+            copy_values(pargs, &head);
+            pargs[2] = i64s(lh, 4);
+            run_task(pp_pi_decimal_run, pargs, 3, &plain);
+            copy_values(pargs, &head);
+            int64_t nall[2] = { (int64_t)n, -1 };
+            pargs[2] = i64s(nall, 2);
+            run_task(pp_pi_decimal_run, pargs, 3, &whole);
+            assert_memory_equal(plain.v[0].data,
+                                (const char *)whole.v[0].data + lo, hi - lo);
+            pp_values_free(&plain);
+            pp_values_free(&whole);
+        }
+        assert_int_equal(pp_pi_decimal_piece_point(n, np, np), n);
+    }
+
     /* Bad shapes are refused by name: each form has its own. */
     pp_error err = { 0 };
     pp_values out = { 0 };
@@ -801,6 +840,23 @@ static void the_tasks_of_a_split_finish_give_the_digits(void **state)
     assert_string_equal(err.msg, want_h);
     assert_int_equal(pp_pi_decimal_run(cargs, 5, &out, &err), PP_EINVAL);
     assert_contains(err.msg, "pi_decimal: needs y, i64 [bits, ulps] and");
+    /* The piece form: half 2 only, and lo < hi <= n. */
+    pp_value_free(&cargs[4]);
+    int64_t not_piece[4] = { (int64_t)n, 1, 0, 5 };
+    cargs[4] = i64s(not_piece, 4);
+    assert_int_equal(pp_pi_decimal_tail_run(cargs, 5, &out, &err),
+                     PP_EINVAL);
+    assert_string_equal(err.msg, "pi_decimal_tail: [n, half, lo, hi] "
+                                 "needs half 2 (a piece)");
+    pp_value_free(&cargs[4]);
+    int64_t empty[4] = { (int64_t)n, 2, 10, 10 };
+    cargs[4] = i64s(empty, 4);
+    assert_int_equal(pp_pi_decimal_tail_run(cargs, 5, &out, &err),
+                     PP_EINVAL);
+    snprintf(want_h, sizeof want_h,
+             "pi_decimal_tail: hi 10 is out of range (11 to %" PRIu64 ")",
+             n);
+    assert_string_equal(err.msg, want_h);
     assert_int_equal(pp_pi_decimal_tail_run(cargs, 4, &out, &err),
                      PP_EINVAL);
     for (int i = 0; i < 5; i++)
