@@ -372,8 +372,10 @@ static void release_held(pp_client *c)
     }
 }
 
-/* Files one result with its async result. */
-static void file_result(pp_client *c, pp_frames *fr, const pp_header *h)
+/* Files one result with its async result.  bad: NULL, or why its values
+ * cannot be believed (then none are taken and the task fails with it). */
+static void file_result(pp_client *c, pp_frames *fr, const pp_header *h,
+                        const pp_error *bad)
 {
     task_ref *r = pp_idmap_get(&c->tasks, h->parent);
     if (!r || r->a->slots[r->slot].done) {
@@ -391,7 +393,10 @@ static void file_result(pp_client *c, pp_frames *fr, const pp_header *h)
     s->meta.started = h->t_start;
     s->meta.completed = h->t_done ? h->t_done : pp_now_ns();
     s->meta.status = h->status;
-    if (pp_frames_take_values(fr, h, &s->vals, &err)) {
+    if (bad) {
+        s->meta.status = bad->code;
+        s->error = strdup(bad->msg);
+    } else if (pp_frames_take_values(fr, h, &s->vals, &err)) {
         s->meta.status = err.code;
         s->error = strdup(err.msg);
     } else if (h->status) {
@@ -432,7 +437,13 @@ int client_pump(pp_client *c, int64_t deadline, uint64_t want_id,
         pp_error e2;
         if (pp_frames_recv(c->sock, &fr, ZMQ_DONTWAIT, &e2))
             continue;
-        if (pp_frames_verify(&fr, c->signer, &h, &e2)) {
+        /* A result whose seal holds but whose values do not match it
+         * fails its task (the header is genuine: it names the task);
+         * anything else that fails is dropped. */
+        int bad = pp_frames_verify_seal(&fr, c->signer, &h, &e2);
+        bool bad_values = !bad && pp_frames_verify_values(&fr, c->signer,
+                                                           &e2);
+        if (bad || (bad_values && h.type != PP_MSG_RESULT)) {
             if (c->dropped++ == 0)
                 pp_warn("dropped a message from the controller: %s",
                         e2.msg);
@@ -443,7 +454,13 @@ int client_pump(pp_client *c, int64_t deadline, uint64_t want_id,
         if (h.type != PP_MSG_RESULT)
             note_epoch(c, h.t_start);
         if (h.type == PP_MSG_RESULT) {
-            file_result(c, &fr, &h);
+            if (bad_values) {
+                c->dropped++;
+                pp_error_set(&e2, PP_EPROTO,
+                             "the result's values do not match its "
+                             "signature (changed on the way?)");
+            }
+            file_result(c, &fr, &h, bad_values ? &e2 : NULL);
         } else if (want_id && h.parent == want_id) {
             *got = true;
             int rc = pp_frames_take_values(&fr, &h, out, err);

@@ -2,8 +2,8 @@
  *
  * Two ROUTER sockets: engines connect to one, clients to the other; a PUB
  * socket tells whoever listens when engines come and go.  Task messages are
- * verified, then forwarded frame for frame (payloads are never copied or
- * re-encoded); the hub remembers which client asked so the result finds
+ * verified, then forwarded frame for frame (payloads are never copied,
+ * re-encoded or hashed here); the hub remembers which client asked so the result finds
  * its way back.  Each message is received here, then handled by
  * hub_handle_engine or hub_handle_client, which tests and the fuzzer call
  * directly. */
@@ -22,7 +22,7 @@ static void on_signal(int sig)
     hub_stop = 1;
 }
 
-/* Which count a message that failed pp_frames_verify goes to. */
+/* Which count a message that failed verification goes to. */
 static uint64_t *verify_counter(hub *h, const pp_error *err)
 {
     if (strstr(err->msg, "replayed"))
@@ -36,6 +36,24 @@ static uint64_t *verify_counter(hub *h, const pp_error *err)
 
 /* One message off sock, or nothing (none waiting, or one refused by
  * pp_frames_recv and counted).  0 when fr holds a message. */
+/* Checks what the controller acts on: the seal of every message (header,
+ * values MAC, stamp: one small HMAC), and the values of those whose values
+ * it reads.  The values of tasks and of successful results it forwards
+ * unread, and unhashed: the engine checks a task's values, the client a
+ * result's (docs/protocol.md, "Who checks what").  A result that failed
+ * carries a text the controller may quote, so its values are checked. */
+static int verify(hub *h, const pp_frames *fr, bool from_client,
+                  pp_header *hd, pp_error *err)
+{
+    int rc = pp_frames_verify_seal(fr, h->signer, hd, err);
+    if (rc)
+        return rc;
+    bool forwarded_unread = from_client
+                                ? hd->type == PP_MSG_TASK
+                                : hd->type == PP_MSG_RESULT && !hd->status;
+    return forwarded_unread ? 0 : pp_frames_verify_values(fr, h->signer, err);
+}
+
 static int receive(hub *h, void *sock, pp_frames *fr, const char *from)
 {
     pp_error err;
@@ -55,7 +73,7 @@ void hub_handle_engine(hub *h, pp_frames *fr)
         pp_frames_close(fr);
         return;
     }
-    if (pp_frames_verify(fr, h->signer, &hd, &err)) {
+    if (verify(h, fr, false, &hd, &err)) {
         hub_count_drop(verify_counter(h, &err), "from an engine", &err);
         pp_frames_close(fr);
         return;
@@ -114,7 +132,7 @@ void hub_handle_client(hub *h, pp_frames *fr)
         pp_frames_close(fr);
         return;
     }
-    if (pp_frames_verify(fr, h->signer, &hd, &err)) {
+    if (verify(h, fr, true, &hd, &err)) {
         hub_count_drop(verify_counter(h, &err), "from a client", &err);
         pp_frames_close(fr);
         return;

@@ -245,7 +245,7 @@ counter=0
 # with the cluster's key and a fresh stamp, on a new connection (fd 3).
 send_sealed() {
     counter=$((counter + 1))
-    printf 'PP2' >proto
+    printf 'PP3' >proto
     {
         printf "\\x$(printf %02x "$2")\\x$(printf %02x "$3")"
         head -c 6 /dev/zero
@@ -258,10 +258,11 @@ send_sealed() {
         printf '%s' "$5"
         head -c $((32 - ${#5})) /dev/zero
     } >header
-    { le64 112; cat header; } | hmac >content.mac
-    { cat content.mac; le64 $((0x7e57000100000000 + $$)); le64 "$counter"
+    # No values: their MAC is the HMAC of nothing.
+    hmac </dev/null >values.mac
+    { cat values.mac; le64 $((0x7e57000100000000 + $$)); le64 "$counter"
       le64 "$(date +%s%N)"; } >stamp
-    { { le64 56; cat stamp; } | hmac; cat stamp; } >seal
+    { { le64 112; cat header; le64 56; cat stamp; } | hmac; cat stamp; } >seal
     zmtp_open "$1"
     zmtp_frame 1 proto
     zmtp_frame 1 seal
@@ -284,7 +285,7 @@ grep -aq "no engine 7 is registered" reply.bin \
 # A seal of 32 bytes, not 88.
 zmtp_open "$(port_of client_port)"
 zmtp_frame 1 proto
-zmtp_frame 1 content.mac
+zmtp_frame 1 values.mac
 zmtp_frame 0 header
 sleep 0.3
 exec 3>&-
