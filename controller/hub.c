@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <string.h>
 
+#include "heap.h"
 #include "hub_internal.h"
 #include "log.h"
 
@@ -63,6 +64,14 @@ static int receive(hub *h, void *sock, pp_frames *fr, const char *from)
     return rc;
 }
 
+/* Tasks and results are what makes big buffers come and go (heap.h);
+ * heartbeats and status requests do not count. */
+static void busy(hub *h)
+{
+    h->busy_ns = pp_mono_ns();
+    h->trim_due = true;
+}
+
 void hub_handle_engine(hub *h, pp_frames *fr)
 {
     pp_header hd;
@@ -105,6 +114,7 @@ void hub_handle_engine(hub *h, pp_frames *fr)
     e->last_beat_ns = pp_mono_ns();
     switch (hd.type) {
     case PP_MSG_RESULT:
+        busy(h);
         if (h->http)
             hub_http_result(h, e, fr, &hd);
         else
@@ -149,6 +159,7 @@ void hub_handle_client(hub *h, pp_frames *fr)
     };
     switch (hd.type) {
     case PP_MSG_TASK:
+        busy(h);
         hub_task_submit(h, fr, &hd);
         break;
     case PP_MSG_IDS:
@@ -245,6 +256,12 @@ int hub_step(hub *h, int timeout_ms)
          * start timeouts only. */
         if (h->timeouts_seen)
             hub_expire_queued(h, now);
+        /* The buffers of a burst of tasks are kept for the next burst
+         * (heap.h), and given back after a second without tasks. */
+        if (h->trim_due && now - h->busy_ns > 1000000000) {
+            pp_heap_trim();
+            h->trim_due = false;
+        }
         h->next_tick_ns = now + h->tick_ns;
     }
     return 0;
