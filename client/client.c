@@ -32,6 +32,7 @@ static void client_close(pp_client *c)
     for (size_t i = 0; i < c->tasks.cap; i++)
         free(c->tasks.vals[i]);
     pp_idmap_free(&c->tasks);
+    pp_values_free(&c->connect_ids);
     for (size_t i = 0; i < c->nheld; i++)
         held_free(c->held[i]);
     free(c->held);
@@ -75,9 +76,8 @@ pp_client *pp_client_connect(const char *client_json, double timeout_s,
         free(c);
         return NULL;
     }
-    pp_values none = { 0 };
-    int rc = request(c, PP_MSG_IDS, timeout_s, &none, err);
-    pp_values_free(&none);
+    int rc = request(c, PP_MSG_IDS, timeout_s, &c->connect_ids, err);
+    c->connect_ids_ns = pp_mono_ns();
     if (rc) {
         if (rc == PP_ETIMEDOUT)
             pp_error_set(err, rc,
@@ -491,10 +491,23 @@ static int request(pp_client *c, pp_msg_type type, double timeout_s,
     return rc;
 }
 
+/* How long the connect's IDS reply stands for a fresh one: a command
+ * whose first step lists the engines (hello, apply, any direct view) sees
+ * them as of its connect, at most this much earlier than asking again. */
+#define CONNECT_IDS_FRESH_NS (50 * (int64_t)1000000)
+
 int pp_client_ids(pp_client *c, int64_t **ids, size_t *n, pp_error *err)
 {
     pp_values out = { 0 };
-    int rc = request(c, PP_MSG_IDS, 10, &out, err);
+    int rc = 0;
+    if (c->connect_ids.n
+        && pp_mono_ns() - c->connect_ids_ns < CONNECT_IDS_FRESH_NS) {
+        out = c->connect_ids; /* moved: the next call asks */
+        c->connect_ids = (pp_values){ 0 };
+    } else {
+        pp_values_free(&c->connect_ids);
+        rc = request(c, PP_MSG_IDS, 10, &out, err);
+    }
     if (!rc && (out.n != 1 || out.v[0].type != PP_T_I64))
         rc = pp_error_set(err, PP_EPROTO, "malformed ids reply");
     if (!rc) {
