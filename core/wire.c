@@ -238,17 +238,37 @@ static void stamp_read(const uint8_t seal[PP_SEAL_SIZE], pp_stamp *st)
     memcpy(&st->t_sent, seal + 2 * PP_SIG_SIZE + 16, 8);
 }
 
+/* Each MAC starts with a label frame of its own, so that no input of one
+ * is an input of the other: values are whatever a sender was asked to
+ * send, and a values MAC over frames laid out as a header and a seal's
+ * tail must not serve as the seal MAC of a message nobody sent. */
+static const pp_span SEAL_LABEL = { "PP3 seal", 8 };
+static const pp_span VALUES_LABEL = { "PP3 values", 10 };
+
 /* The seal MAC covers the header and seal[32..88): the values MAC and the
  * stamp.  So it binds header, values and stamp together while costing one
  * small HMAC, whatever the size of the values. */
 static int seal_mac(pp_signer *signer, const void *head, size_t head_size,
                     const uint8_t seal[PP_SEAL_SIZE], uint8_t mac[PP_SIG_SIZE])
 {
-    pp_span spans[2] = {
+    pp_span spans[3] = {
+        SEAL_LABEL,
         { head, head_size },
         { seal + PP_SIG_SIZE, PP_SEAL_SIZE - PP_SIG_SIZE },
     };
-    return pp_sign(signer, spans, 2, mac);
+    return pp_sign(signer, spans, 3, mac);
+}
+
+/* The values MAC: the label, then each value frame. */
+static int values_mac(pp_signer *signer, const pp_span *values, size_t n,
+                      uint8_t mac[PP_SIG_SIZE])
+{
+    pp_span spans[1 + PP_MAX_VALUES] = { VALUES_LABEL };
+    if (n > PP_MAX_VALUES)
+        return PP_EPROTO;
+    for (size_t i = 0; i < n; i++)
+        spans[1 + i] = values[i];
+    return pp_sign(signer, spans, 1 + n, mac);
 }
 
 /* A fresh stamp of signer's own, then the seal MAC over it. */
@@ -265,7 +285,7 @@ int pp_seal(pp_signer *signer, const pp_span *frames, size_t count,
             uint8_t seal[PP_SEAL_SIZE])
 {
     if (count < 1
-        || pp_sign(signer, frames + 1, count - 1, seal + PP_SIG_SIZE))
+        || values_mac(signer, frames + 1, count - 1, seal + PP_SIG_SIZE))
         return PP_EPROTO;
     return seal_stamp(signer, frames[0].data, frames[0].size, seal);
 }
@@ -345,7 +365,9 @@ int pp_frames_verify_values(const pp_frames *fr, pp_signer *signer,
         spans[n].size = zmq_msg_size(body(fr, i));
     }
     const uint8_t *seal = zmq_msg_data(body(fr, 1));
-    if (pp_verify(signer, spans, (size_t)n, seal + PP_SIG_SIZE, PP_SIG_SIZE))
+    uint8_t want[PP_SIG_SIZE];
+    if (values_mac(signer, spans, (size_t)n, want)
+        || CRYPTO_memcmp(want, seal + PP_SIG_SIZE, PP_SIG_SIZE))
         return pp_error_set(err, PP_EPROTO,
                             "bad signature (the values do not match their "
                             "seal: changed on the way?)");

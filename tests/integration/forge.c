@@ -57,12 +57,15 @@ static void seal_by_hand(pp_signer *signer, const pp_span *frames, size_t n,
                          uint64_t session, uint64_t counter, int64_t t_sent,
                          uint8_t seal[PP_SEAL_SIZE])
 {
-    pp_sign(signer, frames + 1, n - 1, seal + 32); /* the values MAC */
+    pp_span values[1 + PP_MAX_VALUES] = { { "PP3 values", 10 } };
+    for (size_t i = 1; i < n && i <= PP_MAX_VALUES; i++)
+        values[i] = frames[i];
+    pp_sign(signer, values, n, seal + 32); /* the values MAC */
     memcpy(seal + 64, &session, 8);
     memcpy(seal + 72, &counter, 8);
     memcpy(seal + 80, &t_sent, 8);
-    pp_span sealed[2] = { frames[0], { seal + 32, 56 } };
-    pp_sign(signer, sealed, 2, seal); /* the seal MAC */
+    pp_span sealed[3] = { { "PP3 seal", 8 }, frames[0], { seal + 32, 56 } };
+    pp_sign(signer, sealed, 3, seal); /* the seal MAC */
 }
 
 /* A direct task for engine 0 (echo, one str value), sealed with signer:

@@ -258,11 +258,12 @@ send_sealed() {
         printf '%s' "$5"
         head -c $((32 - ${#5})) /dev/zero
     } >header
-    # No values: their MAC is the HMAC of nothing.
-    hmac </dev/null >values.mac
+    # No values: their MAC covers the label alone.
+    { le64 10; printf 'PP3 values'; } | hmac >values.mac
     { cat values.mac; le64 $((0x7e57000100000000 + $$)); le64 "$counter"
       le64 "$(date +%s%N)"; } >stamp
-    { { le64 112; cat header; le64 56; cat stamp; } | hmac; cat stamp; } >seal
+    { { le64 8; printf 'PP3 seal'; le64 112; cat header; le64 56; cat stamp; } \
+          | hmac; cat stamp; } >seal
     zmtp_open "$1"
     zmtp_frame 1 proto
     zmtp_frame 1 seal

@@ -728,6 +728,55 @@ static void a_seal_check_passes_changed_values_on_and_the_reader_refuses(
     pp_frames_close(&fr);
 }
 
+/* The values MAC of values laid out as a header and a seal's tail is no
+ * seal MAC: a sender asked to send such values (a task's arguments are
+ * anybody's) must not have made a message nobody sent. */
+static void a_values_mac_never_passes_for_a_seal_mac(void **state)
+{
+    pair *p = *state;
+    /* Step 1: a genuine message without values: its values MAC. */
+    pp_header ids = { .type = PP_MSG_IDS, .id = pp_msg_id_next(),
+                      .engine = -1 };
+    pp_error err = { 0 };
+    assert_int_equal(pp_msg_send(p->a, p->signer, NULL, 0, &ids, NULL, 0,
+                                 &err),
+                     0);
+    raw r;
+    raw_recv(p->b, &r);
+    uint8_t tail[PP_SEAL_SIZE - PP_SIG_SIZE];
+    memcpy(tail, r.data[1] + PP_SIG_SIZE, PP_SIG_SIZE);
+    raw_free(&r);
+    /* Step 2: a header of the forger's choice and a fresh stamp. */
+    pp_header forged = { .type = PP_MSG_IDS, .id = 0xf0f0f0f0ULL,
+                         .engine = -1 };
+    uint8_t head[PP_HEADER_SIZE];
+    pp_header_encode(&forged, head);
+    uint64_t session = 0x1234567890abcdefULL, counter = 1;
+    int64_t t_sent = pp_now_ns();
+    memcpy(tail + PP_SIG_SIZE, &session, 8);
+    memcpy(tail + PP_SIG_SIZE + 8, &counter, 8);
+    memcpy(tail + PP_SIG_SIZE + 16, &t_sent, 8);
+    /* Step 3: a genuine sender sends them as two values. */
+    pp_header task = task_header();
+    pp_value vals[2];
+    pp_value_borrow(&vals[0], PP_T_BYTES, head, sizeof head);
+    pp_value_borrow(&vals[1], PP_T_BYTES, tail, sizeof tail);
+    assert_int_equal(pp_msg_send(p->a, p->signer, NULL, 0, &task, vals, 2,
+                                 &err),
+                     0);
+    raw_recv(p->b, &r);
+    uint8_t seal[PP_SEAL_SIZE];
+    memcpy(seal, r.data[1] + PP_SIG_SIZE, PP_SIG_SIZE);
+    memcpy(seal + PP_SIG_SIZE, tail, sizeof tail);
+    raw_free(&r);
+    /* Step 4: its values MAC as the seal MAC of the forged message. */
+    assert_true(zmq_send(p->b, PP_PROTO, 3, ZMQ_SNDMORE) == 3);
+    assert_true(zmq_send(p->b, seal, sizeof seal, ZMQ_SNDMORE)
+                == PP_SEAL_SIZE);
+    assert_true(zmq_send(p->b, head, sizeof head, 0) == PP_HEADER_SIZE);
+    assert_verify_refuses(p, p->a, "bad signature");
+}
+
 /* The values MAC is in the seal, under the seal MAC: whoever changes the
  * values and their MAC to match still needs the key for the seal. */
 static void a_seal_check_refuses_a_changed_values_mac(void **state)
@@ -1082,6 +1131,7 @@ int main(void)
         PAIR_TEST(
             a_seal_check_passes_changed_values_on_and_the_reader_refuses),
         PAIR_TEST(a_seal_check_refuses_a_changed_values_mac),
+        PAIR_TEST(a_values_mac_never_passes_for_a_seal_mac),
         PAIR_TEST(verify_rejects_a_message_with_one_header_byte_changed),
         PAIR_TEST(verify_rejects_a_signed_header_that_miscounts_its_values),
         PAIR_TEST(verify_rejects_a_signed_but_malformed_header),
