@@ -32,6 +32,7 @@ static void client_close(pp_client *c)
     for (size_t i = 0; i < c->tasks.cap; i++)
         free(c->tasks.vals[i]);
     pp_idmap_free(&c->tasks);
+    pp_values_free(&c->connect_ids);
     for (size_t i = 0; i < c->nheld; i++)
         held_free(c->held[i]);
     free(c->held);
@@ -75,9 +76,8 @@ pp_client *pp_client_connect(const char *client_json, double timeout_s,
         free(c);
         return NULL;
     }
-    pp_values none = { 0 };
-    int rc = request(c, PP_MSG_IDS, timeout_s, &none, err);
-    pp_values_free(&none);
+    int rc = request(c, PP_MSG_IDS, timeout_s, &c->connect_ids, err);
+    c->connect_ids_ns = pp_mono_ns();
     if (rc) {
         if (rc == PP_ETIMEDOUT)
             pp_error_set(err, rc,
@@ -372,8 +372,10 @@ static void release_held(pp_client *c)
     }
 }
 
-/* Files one result with its async result. */
-static void file_result(pp_client *c, pp_frames *fr, const pp_header *h)
+/* Files one result with its async result.  bad: NULL, or why its values
+ * cannot be believed (then none are taken and the task fails with it). */
+static void file_result(pp_client *c, pp_frames *fr, const pp_header *h,
+                        const pp_error *bad)
 {
     task_ref *r = pp_idmap_get(&c->tasks, h->parent);
     if (!r || r->a->slots[r->slot].done) {
@@ -391,7 +393,10 @@ static void file_result(pp_client *c, pp_frames *fr, const pp_header *h)
     s->meta.started = h->t_start;
     s->meta.completed = h->t_done ? h->t_done : pp_now_ns();
     s->meta.status = h->status;
-    if (pp_frames_take_values(fr, h, &s->vals, &err)) {
+    if (bad) {
+        s->meta.status = bad->code;
+        s->error = strdup(bad->msg);
+    } else if (pp_frames_take_values(fr, h, &s->vals, &err)) {
         s->meta.status = err.code;
         s->error = strdup(err.msg);
     } else if (h->status) {
@@ -432,7 +437,13 @@ int client_pump(pp_client *c, int64_t deadline, uint64_t want_id,
         pp_error e2;
         if (pp_frames_recv(c->sock, &fr, ZMQ_DONTWAIT, &e2))
             continue;
-        if (pp_frames_verify(&fr, c->signer, &h, &e2)) {
+        /* A result whose seal holds but whose values do not match it
+         * fails its task (the header is genuine: it names the task);
+         * anything else that fails is dropped. */
+        int bad = pp_frames_verify_seal(&fr, c->signer, &h, &e2);
+        bool bad_values = !bad && pp_frames_verify_values(&fr, c->signer,
+                                                           &e2);
+        if (bad || (bad_values && h.type != PP_MSG_RESULT)) {
             if (c->dropped++ == 0)
                 pp_warn("dropped a message from the controller: %s",
                         e2.msg);
@@ -443,7 +454,13 @@ int client_pump(pp_client *c, int64_t deadline, uint64_t want_id,
         if (h.type != PP_MSG_RESULT)
             note_epoch(c, h.t_start);
         if (h.type == PP_MSG_RESULT) {
-            file_result(c, &fr, &h);
+            if (bad_values) {
+                c->dropped++;
+                pp_error_set(&e2, PP_EPROTO,
+                             "the result's values do not match its "
+                             "signature (changed on the way?)");
+            }
+            file_result(c, &fr, &h, bad_values ? &e2 : NULL);
         } else if (want_id && h.parent == want_id) {
             *got = true;
             int rc = pp_frames_take_values(&fr, &h, out, err);
@@ -474,10 +491,23 @@ static int request(pp_client *c, pp_msg_type type, double timeout_s,
     return rc;
 }
 
+/* How long the connect's IDS reply stands for a fresh one: a command
+ * whose first step lists the engines (hello, apply, any direct view) sees
+ * them as of its connect, at most this much earlier than asking again. */
+#define CONNECT_IDS_FRESH_NS (50 * (int64_t)1000000)
+
 int pp_client_ids(pp_client *c, int64_t **ids, size_t *n, pp_error *err)
 {
     pp_values out = { 0 };
-    int rc = request(c, PP_MSG_IDS, 10, &out, err);
+    int rc = 0;
+    if (c->connect_ids.n
+        && pp_mono_ns() - c->connect_ids_ns < CONNECT_IDS_FRESH_NS) {
+        out = c->connect_ids; /* moved: the next call asks */
+        c->connect_ids = (pp_values){ 0 };
+    } else {
+        pp_values_free(&c->connect_ids);
+        rc = request(c, PP_MSG_IDS, 10, &out, err);
+    }
     if (!rc && (out.n != 1 || out.v[0].type != PP_T_I64))
         rc = pp_error_set(err, PP_EPROTO, "malformed ids reply");
     if (!rc) {

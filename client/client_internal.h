@@ -85,6 +85,11 @@ struct pp_client {
     int64_t epoch;
     int64_t ping_sent_ns;
     int64_t patience_ns;
+    /* The IDS reply of the connect's own check, and when it came: the
+     * first pp_client_ids right after connecting answers from it instead
+     * of asking again (a command's first step, one round trip less). */
+    pp_values connect_ids;
+    int64_t connect_ids_ns;
 };
 
 /* Receives and handles one message, waiting at most until deadline (ns,

@@ -142,7 +142,7 @@ static int send_task(hub *h, hub_task *t, hub_engine *e)
     pp_error err;
     /* A fresh stamp for each dispatch: a retry is a new message to the
      * engine that gets it, not a replay. */
-    if (pp_seal_renew(&t->body[1], h->signer, &err))
+    if (pp_seal_renew(t->body, t->nbody, h->signer, &err))
         return PP_EPROTO;
     int rc = zmq_send(h->engines_sock, e->rid, e->rid_len, ZMQ_SNDMORE);
     for (int i = 0; rc >= 0 && i < t->nbody; i++) {

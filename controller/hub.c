@@ -2,8 +2,8 @@
  *
  * Two ROUTER sockets: engines connect to one, clients to the other; a PUB
  * socket tells whoever listens when engines come and go.  Task messages are
- * verified, then forwarded frame for frame (payloads are never copied or
- * re-encoded); the hub remembers which client asked so the result finds
+ * verified, then forwarded frame for frame (payloads are never copied,
+ * re-encoded or hashed here); the hub remembers which client asked so the result finds
  * its way back.  Each message is received here, then handled by
  * hub_handle_engine or hub_handle_client, which tests and the fuzzer call
  * directly. */
@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <string.h>
 
+#include "heap.h"
 #include "hub_internal.h"
 #include "log.h"
 
@@ -22,7 +23,7 @@ static void on_signal(int sig)
     hub_stop = 1;
 }
 
-/* Which count a message that failed pp_frames_verify goes to. */
+/* Which count a message that failed verification goes to. */
 static uint64_t *verify_counter(hub *h, const pp_error *err)
 {
     if (strstr(err->msg, "replayed"))
@@ -36,6 +37,24 @@ static uint64_t *verify_counter(hub *h, const pp_error *err)
 
 /* One message off sock, or nothing (none waiting, or one refused by
  * pp_frames_recv and counted).  0 when fr holds a message. */
+/* Checks what the controller acts on: the seal of every message (header,
+ * values MAC, stamp: one small HMAC), and the values of those whose values
+ * it reads.  The values of tasks and of successful results it forwards
+ * unread, and unhashed: the engine checks a task's values, the client a
+ * result's (docs/protocol.md, "Who checks what").  A result that failed
+ * carries a text the controller may quote, so its values are checked. */
+static int verify(hub *h, const pp_frames *fr, bool from_client,
+                  pp_header *hd, pp_error *err)
+{
+    int rc = pp_frames_verify_seal(fr, h->signer, hd, err);
+    if (rc)
+        return rc;
+    bool forwarded_unread = from_client
+                                ? hd->type == PP_MSG_TASK
+                                : hd->type == PP_MSG_RESULT && !hd->status;
+    return forwarded_unread ? 0 : pp_frames_verify_values(fr, h->signer, err);
+}
+
 static int receive(hub *h, void *sock, pp_frames *fr, const char *from)
 {
     pp_error err;
@@ -43,6 +62,14 @@ static int receive(hub *h, void *sock, pp_frames *fr, const char *from)
     if (rc && rc != PP_ETIMEDOUT && rc != PP_EINTR)
         hub_count_drop(&h->drops.malformed, from, &err);
     return rc;
+}
+
+/* Tasks and results are what makes big buffers come and go (heap.h);
+ * heartbeats and status requests do not count. */
+static void busy(hub *h)
+{
+    h->busy_ns = pp_mono_ns();
+    h->trim_due = true;
 }
 
 void hub_handle_engine(hub *h, pp_frames *fr)
@@ -55,7 +82,7 @@ void hub_handle_engine(hub *h, pp_frames *fr)
         pp_frames_close(fr);
         return;
     }
-    if (pp_frames_verify(fr, h->signer, &hd, &err)) {
+    if (verify(h, fr, false, &hd, &err)) {
         hub_count_drop(verify_counter(h, &err), "from an engine", &err);
         pp_frames_close(fr);
         return;
@@ -87,6 +114,7 @@ void hub_handle_engine(hub *h, pp_frames *fr)
     e->last_beat_ns = pp_mono_ns();
     switch (hd.type) {
     case PP_MSG_RESULT:
+        busy(h);
         if (h->http)
             hub_http_result(h, e, fr, &hd);
         else
@@ -114,7 +142,7 @@ void hub_handle_client(hub *h, pp_frames *fr)
         pp_frames_close(fr);
         return;
     }
-    if (pp_frames_verify(fr, h->signer, &hd, &err)) {
+    if (verify(h, fr, true, &hd, &err)) {
         hub_count_drop(verify_counter(h, &err), "from a client", &err);
         pp_frames_close(fr);
         return;
@@ -131,6 +159,7 @@ void hub_handle_client(hub *h, pp_frames *fr)
     };
     switch (hd.type) {
     case PP_MSG_TASK:
+        busy(h);
         hub_task_submit(h, fr, &hd);
         break;
     case PP_MSG_IDS:
@@ -227,6 +256,12 @@ int hub_step(hub *h, int timeout_ms)
          * start timeouts only. */
         if (h->timeouts_seen)
             hub_expire_queued(h, now);
+        /* The buffers of a burst of tasks are kept for the next burst
+         * (heap.h), and given back after a second without tasks. */
+        if (h->trim_due && now - h->busy_ns > 1000000000) {
+            pp_heap_trim();
+            h->trim_due = false;
+        }
         h->next_tick_ns = now + h->tick_ns;
     }
     return 0;

@@ -155,6 +155,8 @@ struct hub {
     int64_t tick_ns;      /* how often hearts are checked */
     int64_t next_tick_ns; /* monotonic */
     bool flushing;        /* some client's outbox is not empty */
+    int64_t busy_ns;      /* monotonic: the last task or result */
+    bool trim_due;        /* tasks came since the heap was trimmed */
     bool files_written;   /* the connection files are this hub's */
     struct hub_http *http; /* --http: the status page; NULL when off */
     char engine_path[PP_PATH_MAX];

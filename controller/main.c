@@ -8,6 +8,7 @@
 #include "args.h"
 #include "connfile.h"
 #include "files.h"
+#include "heap.h"
 #include "hub.h"
 #include "log.h"
 #include "ctl_options.h"
@@ -207,6 +208,9 @@ static int run(ctl_opts *o)
         pp_err("--profile: %s", err.msg);
         return 2;
     }
+    /* Task frames are received by ZeroMQ's thread and freed by this one
+     * once their result is in; one arena finds them again (heap.h). */
+    pp_heap_keep(true);
     if (hub_run(&cfg, &err)) {
         pp_err("%s", err.msg);
         return 1;

@@ -189,7 +189,7 @@ void hub_task_submit(hub *h, pp_frames *fr, const pp_header *hd)
     }
     t->engine = e->id;
     pp_error err;
-    if (pp_seal_renew(&fr->body[1], h->signer, &err)) {
+    if (pp_seal_renew(fr->body, fr->nbody, h->signer, &err)) {
         pp_idmap_remove(&h->tasks, t->id);
         hub_task_free(h, t);
         reply_error(h, client, client_len, hd, e->id, PP_EPROTO,
@@ -247,7 +247,7 @@ void hub_task_result(hub *h, hub_engine *e, pp_frames *fr,
     e->tasks_done++;
     h->tasks_done++;
     pp_error err;
-    if (pp_seal_renew(&fr->body[1], h->signer, &err))
+    if (pp_seal_renew(fr->body, fr->nbody, h->signer, &err))
         pp_warn("could not pass a result to its client: %s", err.msg);
     else /* before the task is freed: it counts until it is sent */
         hub_client_send(h, t->client, t->client_len, fr, true);

@@ -4,7 +4,7 @@
  *
  * The HMAC is built here from the SHA-256 block function with the inner and
  * outer pads hashed once per key: most pipar messages are a few hundred
- * bytes, and every one is signed twice (content and hop) and checked twice
+ * bytes, and every one is signed twice (values and seal) and checked twice
  * at each hop, so the per-call cost of OpenSSL's EVP_MAC layer (a context
  * copy, allocations, provider dispatch) was most of the signing time.  The
  * unit tests compare every result with OpenSSL's own HMAC(). */

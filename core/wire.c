@@ -2,6 +2,7 @@
 #include "wire.h"
 
 #include <errno.h>
+#include <openssl/crypto.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -225,7 +226,7 @@ int pp_frames_recv(void *sock, pp_frames *fr, int flags, pp_error *err)
     return 0;
 }
 
-/* The hop MAC covers the content MAC and the stamp: seal[32..88). */
+/* The stamp: seal[64..88). */
 static void stamp_write(uint8_t seal[PP_SEAL_SIZE], const pp_stamp *st)
 {
     memcpy(seal + 2 * PP_SIG_SIZE, &st->session, 8);
@@ -240,21 +241,56 @@ static void stamp_read(const uint8_t seal[PP_SEAL_SIZE], pp_stamp *st)
     memcpy(&st->t_sent, seal + 2 * PP_SIG_SIZE + 16, 8);
 }
 
-static int hop_sign(pp_signer *signer, uint8_t seal[PP_SEAL_SIZE])
+/* Each MAC starts with a label frame of its own, so that no input of one
+ * is an input of the other: values are whatever a sender was asked to
+ * send, and a values MAC over frames laid out as a header and a seal's
+ * tail must not serve as the seal MAC of a message nobody sent. */
+static const pp_span SEAL_LABEL = { "PP3 seal", 8 };
+static const pp_span VALUES_LABEL = { "PP3 values", 10 };
+
+/* The seal MAC covers the header and seal[32..88): the values MAC and the
+ * stamp.  So it binds header, values and stamp together while costing one
+ * small HMAC, whatever the size of the values. */
+static int seal_mac(pp_signer *signer, const void *head, size_t head_size,
+                    const uint8_t seal[PP_SEAL_SIZE], uint8_t mac[PP_SIG_SIZE])
+{
+    pp_span spans[3] = {
+        SEAL_LABEL,
+        { head, head_size },
+        { seal + PP_SIG_SIZE, PP_SEAL_SIZE - PP_SIG_SIZE },
+    };
+    return pp_sign(signer, spans, 3, mac);
+}
+
+/* The values MAC: the label, then each value frame. */
+static int values_mac(pp_signer *signer, const pp_span *values, size_t n,
+                      uint8_t mac[PP_SIG_SIZE])
+{
+    pp_span spans[1 + PP_MAX_VALUES] = { VALUES_LABEL };
+    if (n > PP_MAX_VALUES)
+        return PP_EPROTO;
+    for (size_t i = 0; i < n; i++)
+        spans[1 + i] = values[i];
+    return pp_sign(signer, spans, 1 + n, mac);
+}
+
+/* A fresh stamp of signer's own, then the seal MAC over it. */
+static int seal_stamp(pp_signer *signer, const void *head, size_t head_size,
+                      uint8_t seal[PP_SEAL_SIZE])
 {
     pp_stamp st;
     pp_signer_stamp(signer, &st);
     stamp_write(seal, &st);
-    pp_span hop = { seal + PP_SIG_SIZE, PP_SEAL_SIZE - PP_SIG_SIZE };
-    return pp_sign(signer, &hop, 1, seal);
+    return seal_mac(signer, head, head_size, seal, seal);
 }
 
 int pp_seal(pp_signer *signer, const pp_span *frames, size_t count,
             uint8_t seal[PP_SEAL_SIZE])
 {
-    if (pp_sign(signer, frames, count, seal + PP_SIG_SIZE))
+    if (count < 1
+        || values_mac(signer, frames + 1, count - 1, seal + PP_SIG_SIZE))
         return PP_EPROTO;
-    return hop_sign(signer, seal);
+    return seal_stamp(signer, frames[0].data, frames[0].size, seal);
 }
 
 static int check_stamp(pp_signer *signer, const uint8_t *seal,
@@ -283,35 +319,34 @@ static int check_stamp(pp_signer *signer, const uint8_t *seal,
                         "replayed message: too many senders to remember");
 }
 
-int pp_frames_verify(const pp_frames *fr, pp_signer *signer, pp_header *h,
-                     pp_error *err)
+static zmq_msg_t *body(const pp_frames *fr, int i)
+{
+    return (zmq_msg_t *)&fr->body[i];
+}
+
+int pp_frames_verify_seal(const pp_frames *fr, pp_signer *signer,
+                          pp_header *h, pp_error *err)
 {
     if (fr->nbody < 3)
         return pp_error_set(err, PP_EPROTO, "truncated message (%d frames)",
                             fr->nbody);
-    zmq_msg_t *sealf = (zmq_msg_t *)&fr->body[1];
-    if (zmq_msg_size(sealf) != PP_SEAL_SIZE)
+    if (zmq_msg_size(body(fr, 1)) != PP_SEAL_SIZE)
         return pp_error_set(err, PP_EPROTO, "bad signature (a seal of %zu "
-                            "bytes, not %d)", zmq_msg_size(sealf),
+                            "bytes, not %d)", zmq_msg_size(body(fr, 1)),
                             PP_SEAL_SIZE);
-    const uint8_t *seal = zmq_msg_data(sealf);
-    /* Cheap checks first: the hop MAC and the stamp cost one small HMAC,
-     * the content MAC a pass over every byte of the values. */
-    pp_span hop = { seal + PP_SIG_SIZE, PP_SEAL_SIZE - PP_SIG_SIZE };
-    if (pp_verify(signer, &hop, 1, seal, PP_SIG_SIZE))
+    const uint8_t *seal = zmq_msg_data(body(fr, 1));
+    const void *head = zmq_msg_data(body(fr, 2));
+    size_t head_size = zmq_msg_size(body(fr, 2));
+    /* One small HMAC before anything is believed: the header, the values
+     * MAC and the stamp are what it covers. */
+    uint8_t want[PP_SIG_SIZE];
+    if (seal_mac(signer, head, head_size, seal, want)
+        || CRYPTO_memcmp(want, seal, PP_SIG_SIZE))
         return pp_error_set(err, PP_EPROTO, "bad signature");
     int rc = check_stamp(signer, seal, err);
     if (rc)
         return rc;
-    pp_span spans[2 + PP_MAX_VALUES];
-    int n = 0;
-    for (int i = 2; i < fr->nbody; i++, n++) {
-        spans[n].data = zmq_msg_data((zmq_msg_t *)&fr->body[i]);
-        spans[n].size = zmq_msg_size((zmq_msg_t *)&fr->body[i]);
-    }
-    if (pp_verify(signer, spans, (size_t)n, seal + PP_SIG_SIZE, PP_SIG_SIZE))
-        return pp_error_set(err, PP_EPROTO, "bad signature");
-    rc = pp_header_decode(h, spans[0].data, spans[0].size, err);
+    rc = pp_header_decode(h, head, head_size, err);
     if (rc)
         return rc;
     if (h->nvalues != fr->nbody - 3)
@@ -321,9 +356,38 @@ int pp_frames_verify(const pp_frames *fr, pp_signer *signer, pp_header *h,
     return 0;
 }
 
-int pp_seal_renew(zmq_msg_t *seal_frame, pp_signer *signer, pp_error *err)
+int pp_frames_verify_values(const pp_frames *fr, pp_signer *signer,
+                            pp_error *err)
 {
-    if (zmq_msg_size(seal_frame) != PP_SEAL_SIZE)
+    if (fr->nbody < 3 || zmq_msg_size(body(fr, 1)) != PP_SEAL_SIZE)
+        return pp_error_set(err, PP_EPROTO, "bad signature (no seal)");
+    pp_span spans[PP_MAX_VALUES] = { { NULL, 0 } };
+    int n = 0;
+    for (int i = 3; i < fr->nbody && n < PP_MAX_VALUES; i++, n++) {
+        spans[n].data = zmq_msg_data(body(fr, i));
+        spans[n].size = zmq_msg_size(body(fr, i));
+    }
+    const uint8_t *seal = zmq_msg_data(body(fr, 1));
+    uint8_t want[PP_SIG_SIZE];
+    if (values_mac(signer, spans, (size_t)n, want)
+        || CRYPTO_memcmp(want, seal + PP_SIG_SIZE, PP_SIG_SIZE))
+        return pp_error_set(err, PP_EPROTO,
+                            "bad signature (the values do not match their "
+                            "seal: changed on the way?)");
+    return 0;
+}
+
+int pp_frames_verify(const pp_frames *fr, pp_signer *signer, pp_header *h,
+                     pp_error *err)
+{
+    int rc = pp_frames_verify_seal(fr, signer, h, err);
+    return rc ? rc : pp_frames_verify_values(fr, signer, err);
+}
+
+int pp_seal_renew(zmq_msg_t *body, int nbody, pp_signer *signer,
+                  pp_error *err)
+{
+    if (nbody < 3 || zmq_msg_size(&body[1]) != PP_SEAL_SIZE)
         return pp_error_set(err, PP_EPROTO, "no seal to renew");
     /* A new frame, not the old one rewritten: the old seal's bytes may be
      * shared with a copy of the message that ZeroMQ is still sending. */
@@ -331,12 +395,13 @@ int pp_seal_renew(zmq_msg_t *seal_frame, pp_signer *signer, pp_error *err)
     if (zmq_msg_init_size(&fresh, PP_SEAL_SIZE))
         return pp_error_set(err, PP_ENOMEM, "out of memory");
     uint8_t *seal = zmq_msg_data(&fresh);
-    memcpy(seal, zmq_msg_data(seal_frame), PP_SEAL_SIZE);
-    if (hop_sign(signer, seal)) {
+    memcpy(seal, zmq_msg_data(&body[1]), PP_SEAL_SIZE);
+    if (seal_stamp(signer, zmq_msg_data(&body[2]), zmq_msg_size(&body[2]),
+                   seal)) {
         zmq_msg_close(&fresh);
         return pp_error_set(err, PP_EPROTO, "could not sign a message");
     }
-    zmq_msg_move(seal_frame, &fresh); /* releases the old seal */
+    zmq_msg_move(&body[1], &fresh); /* releases the old seal */
     zmq_msg_close(&fresh);
     return 0;
 }
@@ -468,7 +533,8 @@ int pp_msg_build(pp_signer *signer, pp_header *h, pp_value *vals, size_t n,
 
     uint8_t head[PP_HEADER_SIZE];
     pp_header_encode(h, head);
-    pp_span spans[1 + PP_MAX_VALUES];
+    /* All set: with no values, gcc -O3 takes spans + 1 for unset. */
+    pp_span spans[1 + PP_MAX_VALUES] = { { NULL, 0 } };
     spans[0] = (pp_span){ head, sizeof head };
     for (size_t i = 0; i < n; i++)
         spans[1 + i] = (pp_span){ vals[i].data, vals[i].size };

@@ -5,14 +5,15 @@
  *   [routing id]...  "PP2"  seal  header  value...
  *
  * The routing ids are added and removed by ROUTER sockets.  The seal holds
- * the content signature, HMAC-SHA256 over the header and every value frame
- * (see sign.h), and the stamp of this hop (sender session, counter, time)
- * with a second HMAC over stamp and content signature.  Receivers accept
+ * the values MAC, HMAC-SHA256 over every value frame (see sign.h), the
+ * stamp of this hop (sender session, counter, time) and the seal MAC, an
+ * HMAC over the header, the values MAC and the stamp.  Receivers accept
  * each stamp once, within the clock window (replay.h).  The header is a
  * fixed little-endian record (docs/protocol.md); each value is one frame of
- * raw bytes, its type listed in the header.  The controller forwards frames
- * it has verified without copying or re-encoding them: it only re-seals,
- * which costs one small HMAC whatever the size of the values. */
+ * raw bytes, its type listed in the header.  The controller forwards task
+ * and result frames without copying, re-encoding or hashing their values:
+ * it checks and renews the seal, one small HMAC each, whatever the size of
+ * the values, and whoever reads the values checks them. */
 #ifndef PP_WIRE_H
 #define PP_WIRE_H
 
@@ -29,7 +30,7 @@
 #define PP_MAX_ROUTE 2
 #define PP_NAME_MAX 32
 #define PP_HEADER_SIZE 120
-/* seal: hop MAC, content MAC, session, counter, t_sent (little-endian) */
+/* seal: seal MAC, values MAC, session, counter, t_sent (little-endian) */
 #define PP_SEAL_SIZE (2 * PP_SIG_SIZE + 24)
 #define PP_MAX_FRAMES (PP_MAX_ROUTE + 3 + PP_MAX_VALUES)
 
@@ -101,19 +102,32 @@ typedef struct pp_frames {
  * Returns PP_ETIMEDOUT (EAGAIN), PP_EINTR, or PP_EZMQ otherwise. */
 int pp_frames_recv(void *sock, pp_frames *fr, int flags, pp_error *err);
 
-/* Checks protocol, seal (hop MAC, then that the stamp is new and within
- * the clock window, then the content MAC) and header; fills h.  A replayed
- * message fails with a text that says "replayed", a stale one "clock". */
+/* Checks the seal (its MAC over header, values MAC and stamp, then that
+ * the stamp is new and within the clock window) and the header; fills h.
+ * One small HMAC, whatever the size of the values, which it does not
+ * check: enough for a hop that forwards the values without reading them
+ * (the controller with tasks and results).  A replayed message fails with
+ * a text that says "replayed", a stale one "clock"; the others say
+ * "signature" or name what is malformed. */
+int pp_frames_verify_seal(const pp_frames *fr, pp_signer *signer,
+                          pp_header *h, pp_error *err);
+/* Checks the values against the values MAC in the seal: a pass over every
+ * byte.  Only after pp_frames_verify_seal; the text says "signature". */
+int pp_frames_verify_values(const pp_frames *fr, pp_signer *signer,
+                            pp_error *err);
+/* Both: for every receiver that reads the values. */
 int pp_frames_verify(const pp_frames *fr, pp_signer *signer, pp_header *h,
                      pp_error *err);
 
-/* Gives a verified message a new seal of signer's own (a fresh stamp over
- * the same content signature), for forwarding it to the next hop.
- * seal_frame is the message's second body frame (fr->body[1]). */
-int pp_seal_renew(zmq_msg_t *seal_frame, pp_signer *signer, pp_error *err);
+/* Gives a verified message a new seal of signer's own (a fresh stamp, the
+ * same values MAC, the seal MAC over them and the header), for forwarding
+ * it to the next hop.  body: the message's body frames (protocol, seal,
+ * header, values), nbody of them. */
+int pp_seal_renew(zmq_msg_t *body, int nbody, pp_signer *signer,
+                  pp_error *err);
 
-/* Writes the seal of frames (header, then values) as pp_msg_send does; for
- * tests and tools that build messages by hand. */
+/* Writes the seal of frames (header, then values; count >= 1) as
+ * pp_msg_send does; for tests and tools that build messages by hand. */
 int pp_seal(pp_signer *signer, const pp_span *frames, size_t count,
             uint8_t seal[PP_SEAL_SIZE]);
 

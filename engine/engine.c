@@ -178,7 +178,20 @@ static void on_message(engine *en)
     pp_error err = { 0 };
     if (pp_frames_recv(en->sock, &fr, ZMQ_DONTWAIT, &err))
         return;
-    if (pp_frames_verify(&fr, en->signer, &h, &err)) {
+    /* A task whose seal holds but whose values do not match it was
+     * changed on the way (the controller forwards values unread): the
+     * header is genuine, so the task is answered, with an error, and its
+     * values never read.  Anything else that fails is dropped. */
+    int bad = pp_frames_verify_seal(&fr, en->signer, &h, &err);
+    bool bad_values = false;
+    if (!bad && pp_frames_verify_values(&fr, en->signer, &err)) {
+        bad_values = h.type == PP_MSG_TASK;
+        bad = !bad_values;
+        if (bad_values && atomic_fetch_add(&en->dropped, 1) == 0)
+            pp_warn("refused a task: %s; further ones are counted "
+                    "silently", err.msg);
+    }
+    if (bad) {
         /* The first of each kind is logged, the rest counted: a flood of
          * garbage must not flood the log too.  The signer counts the
          * replayed and stale ones; this counts the others. */
@@ -214,7 +227,11 @@ static void on_message(engine *en)
         .t_start = pp_now_ns(),
     };
     memcpy(rep.name, h.name, sizeof rep.name);
-    int rc = pp_frames_take_values(&fr, &h, &in, &err);
+    int rc = bad_values
+                 ? pp_error_set(&err, PP_EPROTO,
+                                "the task's values do not match its "
+                                "signature (changed on the way?); not run")
+                 : pp_frames_take_values(&fr, &h, &in, &err);
     pp_frames_close(&fr);
     if (en->task_delay_s > 0) {
         struct timespec ts = { (time_t)en->task_delay_s, 0 };

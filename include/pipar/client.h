@@ -60,7 +60,9 @@ PP_EXPORT void pp_client_set_interrupt(
  * hangs on a controller that is gone. */
 PP_EXPORT void pp_client_set_patience(pp_client *c, double patience_s);
 
-/* The ids of the registered engines, ascending; caller frees *ids. */
+/* The ids of the registered engines, ascending; caller frees *ids.  The
+ * first call within 50 ms of pp_client_connect answers from the connect's
+ * own exchange with the controller, without asking again. */
 PP_EXPORT int pp_client_ids(
     pp_client *c, int64_t **ids, size_t *n, pp_error *err);
 

@@ -89,7 +89,7 @@
 #include "replay.h"
 #endif
 
-/* The second body frame: a seal (content MAC, stamp, hop MAC) once replay
+/* The second body frame: a seal (seal MAC, values MAC, stamp) once replay
  * protection is in, a plain signature before; pp_seal and pp_sign write it
  * as pp_msg_send does. */
 #ifdef PP_SEAL_SIZE

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "connfile.h"
 #include "pipar/client.h"
@@ -56,12 +57,75 @@ static void seal_by_hand(pp_signer *signer, const pp_span *frames, size_t n,
                          uint64_t session, uint64_t counter, int64_t t_sent,
                          uint8_t seal[PP_SEAL_SIZE])
 {
-    pp_sign(signer, frames, n, seal + 32);
+    pp_span values[1 + PP_MAX_VALUES] = { { "PP3 values", 10 } };
+    for (size_t i = 1; i < n && i <= PP_MAX_VALUES; i++)
+        values[i] = frames[i];
+    pp_sign(signer, values, n, seal + 32); /* the values MAC */
     memcpy(seal + 64, &session, 8);
     memcpy(seal + 72, &counter, 8);
     memcpy(seal + 80, &t_sent, 8);
-    pp_span hop = { seal + 32, 56 };
-    pp_sign(signer, &hop, 1, seal);
+    pp_span sealed[3] = { { "PP3 seal", 8 }, frames[0], { seal + 32, 56 } };
+    pp_sign(signer, sealed, 3, seal); /* the seal MAC */
+}
+
+/* A direct task for engine 0 (echo, one str value), sealed with signer:
+ * the caller changes it after. */
+static void tampered_task(pp_signer *signer, uint8_t head[PP_HEADER_SIZE],
+                          uint8_t sig[PP_SEAL_SIZE], const char *payload,
+                          size_t size)
+{
+    pp_header h = { .type = PP_MSG_TASK, .kind = PP_TASK_APPLY,
+                    .id = pp_msg_id_next(), .engine = 0 };
+    pp_error err;
+    pp_header_set_name(&h, "echo", &err);
+    h.nvalues = 1;
+    h.types[0] = PP_T_STR;
+    pp_header_encode(&h, head);
+    pp_span spans[2] = { { head, PP_HEADER_SIZE }, { payload, size } };
+    pp_seal(signer, spans, 2, sig);
+}
+
+/* Waits for an error RESULT on s; its status (1 if none came, 2 if it was
+ * no error) and text. */
+static int await_error(void *s, pp_signer *signer, char *text, size_t cap)
+{
+    zmq_pollitem_t item = { s, 0, ZMQ_POLLIN, 0 };
+    if (zmq_poll(&item, 1, 5000) != 1)
+        return 1;
+    pp_frames fr;
+    pp_header h;
+    pp_error err;
+    if (pp_frames_recv(s, &fr, 0, &err))
+        return 1;
+    int status = 2;
+    if (pp_frames_verify(&fr, signer, &h, &err) == 0
+        && h.type == PP_MSG_RESULT && h.status && fr.nbody == 4) {
+        status = h.status;
+        snprintf(text, cap, "%.*s", (int)zmq_msg_size(&fr.body[3]),
+                 (const char *)zmq_msg_data(&fr.body[3]));
+    }
+    pp_frames_close(&fr);
+    return status;
+}
+
+/* The sum of what the engines counted as "other" drops, as their
+ * heartbeats last told the controller. */
+static long long engines_other(pp_client *c)
+{
+    char *json = NULL;
+    pp_error err;
+    if (pp_client_status(c, &json, &err))
+        return -1;
+    json_t *root = json_loads(json, 0, NULL);
+    json_t *engines = json_object_get(root, "engines");
+    long long sum = 0;
+    for (size_t i = 0; i < json_array_size(engines); i++)
+        sum += json_integer_value(json_object_get(
+            json_object_get(json_array_get(engines, i), "dropped"),
+            "other"));
+    json_decref(root);
+    free(json);
+    return sum;
 }
 
 /* Sends an IDS request sealed by hand; true if the controller answered. */
@@ -131,26 +195,41 @@ int main(int argc, char **argv)
         expect_silence(es, "a forged registration");
     }
 
-    /* 3. bad signature: a valid task whose payload changed after signing */
+    /* 3. bad signature: a valid task whose header changed after signing
+     * (another engine): the controller acts on the header, and drops it */
     {
-        pp_header h = { .type = PP_MSG_TASK, .kind = PP_TASK_APPLY,
-                        .id = pp_msg_id_next(), .engine = 0 };
-        pp_header_set_name(&h, "echo", &err);
-        h.nvalues = 1;
-        h.types[0] = PP_T_STR;
-        uint8_t head[PP_HEADER_SIZE];
-        pp_header_encode(&h, head);
+        uint8_t head[PP_HEADER_SIZE], sig[PP_SEAL_SIZE];
         char payload[] = "pay 100";
-        pp_span spans[2] = { { head, sizeof head },
-                             { payload, sizeof payload - 1 } };
-        uint8_t sig[PP_SEAL_SIZE];
-        pp_seal(good, spans, 2, sig);
+        tampered_task(good, head, sig, payload, sizeof payload - 1);
+        head[24] ^= 1; /* engine 0 -> engine 1 */
+        const char *frames[] = { PP_PROTO, (char *)sig, (char *)head,
+                                 payload };
+        size_t sizes[] = { 3, sizeof sig, sizeof head, sizeof payload - 1 };
+        send_raw(cs, frames, sizes, 4);
+        expect_silence(cs, "a task whose header was changed");
+    }
+
+    /* 3b. a valid task whose values changed after signing: the controller
+     * forwards values unread; the engine, which reads them, refuses the
+     * task and says so (the seal vouches for the header, so the answer
+     * finds the task), and counts it */
+    {
+        uint8_t head[PP_HEADER_SIZE], sig[PP_SEAL_SIZE];
+        char payload[] = "pay 100";
+        tampered_task(good, head, sig, payload, sizeof payload - 1);
         payload[4] = '9'; /* tamper after signing */
         const char *frames[] = { PP_PROTO, (char *)sig, (char *)head,
                                  payload };
         size_t sizes[] = { 3, sizeof sig, sizeof head, sizeof payload - 1 };
         send_raw(cs, frames, sizes, 4);
-        expect_silence(cs, "a tampered task");
+        char text[200] = "";
+        int status = await_error(cs, good, text, sizeof text);
+        CHECK(status == PP_EPROTO, "a task with changed values: status %d",
+              status);
+        CHECK(strcmp(text, "the task's values do not match its signature "
+                           "(changed on the way?); not run")
+                  == 0,
+              "a task with changed values: '%s'", text);
     }
 
     /* 4. malformed: truncated to the protocol frame */
@@ -253,11 +332,20 @@ int main(int argc, char **argv)
     CHECK(stale == 2, "stale count %lld, not 2", stale);
     json_decref(root);
     free(json);
+    /* The engine's count comes with its next heartbeat. */
+    long long other = engines_other(c);
+    for (int i = 0; i < 50 && other != 1; i++) {
+        struct timespec pause = { 0, 100 * 1000000 };
+        nanosleep(&pause, NULL);
+        other = engines_other(c);
+    }
+    CHECK(other == 1, "the engines counted %lld refused, not 1", other);
     pp_client_destroy(&c);
     if (failures == 0)
         printf("forged, malformed, replayed and stale messages: all dropped "
                "and counted (%lld bad signatures, %lld malformed, %lld "
-               "replayed, %lld stale)\n",
-               bad_sig, malformed, replayed, stale);
+               "replayed, %lld stale; %lld task with changed values "
+               "refused by its engine)\n",
+               bad_sig, malformed, replayed, stale, other);
     return failures ? 1 : 0;
 }

@@ -258,10 +258,12 @@ send_sealed() {
         printf '%s' "$5"
         head -c $((32 - ${#5})) /dev/zero
     } >header
-    { le64 120; cat header; } | hmac >content.mac
-    { cat content.mac; le64 $((0x7e57000100000000 + $$)); le64 "$counter"
+    # No values: their MAC covers the label alone.
+    { le64 10; printf 'PP3 values'; } | hmac >values.mac
+    { cat values.mac; le64 $((0x7e57000100000000 + $$)); le64 "$counter"
       le64 "$(date +%s%N)"; } >stamp
-    { { le64 56; cat stamp; } | hmac; cat stamp; } >seal
+    { { le64 8; printf 'PP3 seal'; le64 120; cat header; le64 56; cat stamp; } \
+          | hmac; cat stamp; } >seal
     zmtp_open "$1"
     zmtp_frame 1 proto
     zmtp_frame 1 seal
@@ -284,7 +286,7 @@ grep -aq "no engine 7 is registered" reply.bin \
 # A seal of 32 bytes, not 88.
 zmtp_open "$(port_of client_port)"
 zmtp_frame 1 proto
-zmtp_frame 1 content.mac
+zmtp_frame 1 values.mac
 zmtp_frame 0 header
 sleep 0.3
 exec 3>&-

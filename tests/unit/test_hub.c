@@ -676,6 +676,120 @@ static void a_message_signed_with_another_key_is_counted_not_answered(
     hub_down(&fx);
 }
 
+/* Sends a message from p whose first value has one byte changed after
+ * signing: the seal holds, the values MAC does not. */
+static void peer_send_changed(peer *p, pp_header *hd, pp_value *vals,
+                              size_t n)
+{
+    pp_frames fr;
+    pp_error err = { 0 };
+    if (pp_msg_build(p->signer, hd, vals, n, &fr, &err))
+        fail_msg("pp_msg_build: %s", err.msg);
+    assert_true(fr.nbody >= 4 && zmq_msg_size(&fr.body[3]) > 0);
+    ((uint8_t *)zmq_msg_data(&fr.body[3]))[0] ^= 0x01;
+    assert_int_equal(pp_frames_send(p->sock, &fr, NULL, 0, &err), 0);
+}
+
+/* Steps the hub until p gets a message whose seal holds and whose values
+ * do not: its header. */
+static void await_changed(fixture *fx, peer *p, pp_header *hd)
+{
+    for (int i = 0; i < STEPS; i++) {
+        step(fx);
+        pp_frames fr;
+        pp_error err = { 0 };
+        if (pp_frames_recv(p->sock, &fr, ZMQ_DONTWAIT, &err))
+            continue;
+        assert_int_equal(pp_frames_verify_seal(&fr, p->signer, hd, &err), 0);
+        assert_int_equal(pp_frames_verify_values(&fr, p->signer, &err),
+                         PP_EPROTO);
+        assert_contains(err.msg, "the values do not match their seal");
+        pp_frames_close(&fr);
+        return;
+    }
+    fail_msg("%s got nothing in %d steps", p->rid, STEPS);
+}
+
+static json_int_t bad_signatures(fixture *fx, peer *c)
+{
+    json_t *st = client_status(fx, c);
+    json_int_t n = json_integer_value(
+        json_object_get(json_object_get(st, "dropped"), "bad_signature"));
+    json_decref(st);
+    return n;
+}
+
+/* docs/protocol.md, "Who checks what": the hub checks the seal of every
+ * message and hashes the values only of those it reads.  A task's and a
+ * successful result's values go on unread (the engine and the client
+ * check them); a heartbeat's and a failed result's are checked, and a
+ * changed one is dropped and counted. */
+static void the_hub_forwards_task_and_result_values_unread_and_checks_the_rest(
+    void **state)
+{
+    (void)state;
+    fixture fx;
+    hub_config cfg = config();
+    hub_up(&fx, &cfg);
+    peer e, c;
+    peer_open(&fx, &e, "engine", true, 0);
+    peer_open(&fx, &c, "client", false, 0);
+    assert_int_equal(engine_up(&fx, &e, 1), 0);
+
+    pp_header task = { .type = PP_MSG_TASK, .kind = PP_TASK_APPLY,
+                       .id = pp_msg_id_next(), .engine = 0,
+                       .t_submit = pp_now_ns() };
+    assert_int_equal(pp_header_set_name(&task, "echo", NULL), 0);
+    pp_value v;
+    assert_int_equal(pp_value_str(&v, "pay 100"), 0);
+    peer_send_changed(&c, &task, &v, 1);
+    pp_header hd;
+    await_changed(&fx, &e, &hd);
+    assert_true(hd.type == PP_MSG_TASK && hd.id == task.id);
+
+    pp_header result = { .type = PP_MSG_RESULT, .kind = PP_TASK_APPLY,
+                         .id = pp_msg_id_next(), .parent = task.id,
+                         .engine = 0 };
+    memcpy(result.name, task.name, sizeof result.name);
+    assert_int_equal(pp_value_str(&v, "paid"), 0);
+    peer_send_changed(&e, &result, &v, 1);
+    await_changed(&fx, &c, &hd);
+    assert_true(hd.type == PP_MSG_RESULT && hd.parent == task.id);
+    assert_i64_equal(bad_signatures(&fx, &c), 0);
+
+    /* A heartbeat with another routing id in it. */
+    pp_header beat = { .type = PP_MSG_HEARTBEAT, .id = pp_msg_id_next(),
+                       .engine = 0 };
+    assert_int_equal(pp_value_bytes(&v, PP_T_BYTES, e.rid, strlen(e.rid)),
+                     0);
+    peer_send_changed(&e, &beat, &v, 1);
+    json_int_t bad = 0;
+    for (int i = 0; i < STEPS && bad != 1; i++)
+        bad = bad_signatures(&fx, &c);
+    assert_i64_equal(bad, 1);
+
+    /* A failed result, whose text the hub may quote. */
+    uint64_t second = client_submit(&c, 0, 5, 0);
+    pp_values vals;
+    await(&fx, &e, PP_MSG_TASK, 0, &hd, &vals);
+    assert_true(hd.id == second);
+    pp_values_free(&vals);
+    pp_header failed = { .type = PP_MSG_RESULT, .kind = PP_TASK_APPLY,
+                         .status = PP_EREMOTE, .id = pp_msg_id_next(),
+                         .parent = second, .engine = 0 };
+    memcpy(failed.name, hd.name, sizeof failed.name);
+    assert_int_equal(pp_value_str(&v, "boom"), 0);
+    peer_send_changed(&e, &failed, &v, 1);
+    for (int i = 0; i < STEPS && bad != 2; i++)
+        bad = bad_signatures(&fx, &c);
+    assert_i64_equal(bad, 2);
+    assert_false(peer_poll(&c, &hd, &vals));
+
+    peer_close(&e);
+    peer_close(&c);
+    hub_down(&fx);
+}
+
 /* Steps the hub until its status shows n balanced tasks queued. */
 static void await_queued(fixture *fx, peer *c, json_int_t n)
 {
@@ -818,6 +932,8 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(two_clients_are_served_in_turn),
     cmocka_unit_test(
         a_time_limit_reaches_the_engine_and_a_bad_one_is_refused),
+    cmocka_unit_test(
+        the_hub_forwards_task_and_result_values_unread_and_checks_the_rest),
 };
 
 int main(void)

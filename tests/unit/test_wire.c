@@ -661,7 +661,8 @@ static void verify_rejects_a_message_missing_its_last_value(void **state)
     raw_drop_last(&r);
     raw_send(p->b, &r);
     raw_free(&r);
-    assert_verify_refuses(p, p->a, "bad signature");
+    /* The seal covers the header, which counts the values. */
+    assert_verify_refuses(p, p->a, "header lists 2 values, message has 1");
 }
 
 static void verify_rejects_a_message_cut_before_its_header(void **state)
@@ -694,6 +695,113 @@ static void verify_rejects_a_message_with_one_payload_byte_changed(
     }
 }
 
+/* What the controller does with a task: checks the seal alone, renews it
+ * and forwards the values unread.  Values changed on the way pass that
+ * hop, and the next one, which reads them, refuses them; the seal still
+ * vouches for the header, so that hop can say which task it refuses. */
+static void a_seal_check_passes_changed_values_on_and_the_reader_refuses(
+    void **state)
+{
+    pair *p = *state;
+    send_simple(p, p->signer);
+    raw r;
+    raw_recv(p->b, &r);
+    r.data[4][3] ^= 0x20; /* "payload" -> "paYload" */
+    raw_send(p->b, &r);
+    raw_free(&r);
+
+    pp_frames fr;
+    pp_header h;
+    pp_error err = { 0 };
+    assert_int_equal(pp_frames_recv(p->a, &fr, 0, &err), 0);
+    assert_int_equal(pp_frames_verify_seal(&fr, p->signer, &h, &err), 0);
+    assert_true(h.id == 0x1111222233334444ULL);
+    assert_int_equal(pp_seal_renew(fr.body, fr.nbody, p->other_hop, &err),
+                     0);
+    assert_int_equal(pp_frames_send(p->a, &fr, NULL, 0, &err), 0);
+
+    assert_int_equal(pp_frames_recv(p->b, &fr, 0, &err), 0);
+    pp_header again;
+    assert_int_equal(pp_frames_verify_seal(&fr, p->signer, &again, &err), 0);
+    assert_headers_equal(&again, &h);
+    assert_int_equal(pp_frames_verify_values(&fr, p->signer, &err),
+                     PP_EPROTO);
+    assert_string_equal(err.msg, "bad signature (the values do not match "
+                                 "their seal: changed on the way?)");
+    pp_frames_close(&fr);
+}
+
+/* The values MAC of values laid out as a header and a seal's tail is no
+ * seal MAC: a sender asked to send such values (a task's arguments are
+ * anybody's) must not have made a message nobody sent. */
+static void a_values_mac_never_passes_for_a_seal_mac(void **state)
+{
+    pair *p = *state;
+    /* Step 1: a genuine message without values: its values MAC. */
+    pp_header ids = { .type = PP_MSG_IDS, .id = pp_msg_id_next(),
+                      .engine = -1 };
+    pp_error err = { 0 };
+    assert_int_equal(pp_msg_send(p->a, p->signer, NULL, 0, &ids, NULL, 0,
+                                 &err),
+                     0);
+    raw r;
+    raw_recv(p->b, &r);
+    uint8_t tail[PP_SEAL_SIZE - PP_SIG_SIZE];
+    memcpy(tail, r.data[1] + PP_SIG_SIZE, PP_SIG_SIZE);
+    raw_free(&r);
+    /* Step 2: a header of the forger's choice and a fresh stamp. */
+    pp_header forged = { .type = PP_MSG_IDS, .id = 0xf0f0f0f0ULL,
+                         .engine = -1 };
+    uint8_t head[PP_HEADER_SIZE];
+    pp_header_encode(&forged, head);
+    uint64_t session = 0x1234567890abcdefULL, counter = 1;
+    int64_t t_sent = pp_now_ns();
+    memcpy(tail + PP_SIG_SIZE, &session, 8);
+    memcpy(tail + PP_SIG_SIZE + 8, &counter, 8);
+    memcpy(tail + PP_SIG_SIZE + 16, &t_sent, 8);
+    /* Step 3: a genuine sender sends them as two values. */
+    pp_header task = task_header();
+    pp_value vals[2];
+    pp_value_borrow(&vals[0], PP_T_BYTES, head, sizeof head);
+    pp_value_borrow(&vals[1], PP_T_BYTES, tail, sizeof tail);
+    assert_int_equal(pp_msg_send(p->a, p->signer, NULL, 0, &task, vals, 2,
+                                 &err),
+                     0);
+    raw_recv(p->b, &r);
+    uint8_t seal[PP_SEAL_SIZE];
+    memcpy(seal, r.data[1] + PP_SIG_SIZE, PP_SIG_SIZE);
+    memcpy(seal + PP_SIG_SIZE, tail, sizeof tail);
+    raw_free(&r);
+    /* Step 4: its values MAC as the seal MAC of the forged message. */
+    assert_true(zmq_send(p->b, PP_PROTO, 3, ZMQ_SNDMORE) == 3);
+    assert_true(zmq_send(p->b, seal, sizeof seal, ZMQ_SNDMORE)
+                == PP_SEAL_SIZE);
+    assert_true(zmq_send(p->b, head, sizeof head, 0) == PP_HEADER_SIZE);
+    assert_verify_refuses(p, p->a, "bad signature");
+}
+
+/* The values MAC is in the seal, under the seal MAC: whoever changes the
+ * values and their MAC to match still needs the key for the seal. */
+static void a_seal_check_refuses_a_changed_values_mac(void **state)
+{
+    pair *p = *state;
+    send_simple(p, p->signer);
+    raw r;
+    raw_recv(p->b, &r);
+    assert_int_equal(r.size[1], PP_SEAL_SIZE);
+    r.data[1][PP_SIG_SIZE + 5] ^= 0x01;
+    raw_send(p->b, &r);
+    raw_free(&r);
+    pp_frames fr;
+    pp_header h;
+    pp_error err = { 0 };
+    assert_int_equal(pp_frames_recv(p->a, &fr, 0, &err), 0);
+    assert_int_equal(pp_frames_verify_seal(&fr, p->signer, &h, &err),
+                     PP_EPROTO);
+    assert_string_equal(err.msg, "bad signature");
+    pp_frames_close(&fr);
+}
+
 static void verify_rejects_a_message_with_one_header_byte_changed(
     void **state)
 {
@@ -705,7 +813,15 @@ static void verify_rejects_a_message_with_one_header_byte_changed(
     r.data[2][24] ^= 0x01; /* the engine */
     raw_send(p->b, &r);
     raw_free(&r);
-    assert_verify_refuses(p, p->a, "bad signature");
+    /* The seal check alone, a forwarder's, catches it. */
+    pp_frames fr;
+    pp_header h;
+    pp_error err = { 0 };
+    assert_int_equal(pp_frames_recv(p->a, &fr, 0, &err), 0);
+    assert_int_equal(pp_frames_verify_seal(&fr, p->signer, &h, &err),
+                     PP_EPROTO);
+    assert_string_equal(err.msg, "bad signature");
+    pp_frames_close(&fr);
 }
 
 static void verify_rejects_a_signed_header_that_miscounts_its_values(
@@ -734,7 +850,7 @@ static void recv_refuses_a_message_without_the_protocol_frame(void **state)
 {
     pair *p = *state;
     /* The version before this one is another protocol. */
-    assert_true(zmq_send(p->a, "PP1", 3, ZMQ_SNDMORE) == 3);
+    assert_true(zmq_send(p->a, "PP2", 3, ZMQ_SNDMORE) == 3);
     assert_true(zmq_send(p->a, "sig", 3, 0) == 3);
     pp_frames fr;
     pp_error err = { 0 };
@@ -818,8 +934,8 @@ static void forwarded_frames_keep_their_signature_and_gain_a_route(
     pp_error err = { 0 };
     assert_int_equal(pp_frames_recv(p->b, &fr, 0, &err), 0);
     assert_int_equal(pp_frames_verify(&fr, p->signer, &h, &err), 0);
-    /* The forwarder signs the hop, not the content again. */
-    assert_int_equal(pp_seal_renew(&fr.body[1], p->other_hop, &err), 0);
+    /* The forwarder renews the seal, not the values MAC. */
+    assert_int_equal(pp_seal_renew(fr.body, fr.nbody, p->other_hop, &err), 0);
     assert_int_equal(pp_frames_send(p->b, &fr, "eng-7", 5, &err), 0);
     assert_int_equal(fr.nbody, 0);
     assert_int_equal(fr.nroute, 0);
@@ -883,8 +999,8 @@ static void a_new_seal_needs_the_key(void **state)
     pp_error err = { 0 };
     assert_int_equal(pp_frames_recv(p->b, &fr, 0, &err), 0);
     assert_int_equal(pp_frames_verify(&fr, p->signer, &h, &err), 0);
-    /* Re-sealed with another key, the hop MAC does not verify. */
-    assert_int_equal(pp_seal_renew(&fr.body[1], p->other, &err), 0);
+    /* Re-sealed with another key, the seal MAC does not verify. */
+    assert_int_equal(pp_seal_renew(fr.body, fr.nbody, p->other, &err), 0);
     assert_int_equal(pp_frames_send(p->b, &fr, NULL, 0, &err), 0);
     assert_verify_refuses(p, p->a, "bad signature");
 }
@@ -1015,6 +1131,10 @@ int main(void)
         PAIR_TEST(verify_rejects_a_message_missing_its_last_value),
         PAIR_TEST(verify_rejects_a_message_cut_before_its_header),
         PAIR_TEST(verify_rejects_a_message_with_one_payload_byte_changed),
+        PAIR_TEST(
+            a_seal_check_passes_changed_values_on_and_the_reader_refuses),
+        PAIR_TEST(a_seal_check_refuses_a_changed_values_mac),
+        PAIR_TEST(a_values_mac_never_passes_for_a_seal_mac),
         PAIR_TEST(verify_rejects_a_message_with_one_header_byte_changed),
         PAIR_TEST(verify_rejects_a_signed_header_that_miscounts_its_values),
         PAIR_TEST(verify_rejects_a_signed_but_malformed_header),
