@@ -41,6 +41,12 @@ bool pp_pid_runs(pid_t pid, const char *program)
     if (n <= 0)
         return false;
     exe[n] = '\0';
+    /* A program rebuilt or reinstalled while it runs still is that
+     * program: the kernel marks its old file " (deleted)". */
+    static const char deleted[] = " (deleted)";
+    size_t dl = sizeof deleted - 1;
+    if ((size_t)n > dl && strcmp(exe + n - dl, deleted) == 0)
+        exe[n - dl] = '\0';
     const char *base = strrchr(exe, '/');
     base = base ? base + 1 : exe;
     return strcmp(base, program) == 0;
@@ -491,20 +497,34 @@ static bool gone(const pp_cluster *cl, pid_t pid, const char *program)
     return !pp_pid_runs(pid, program);
 }
 
+/* After the signal: gone once the process is, not once its program is
+ * (an exiting process loses /proc/PID/exe before it ends). */
+static bool ended(const pp_cluster *cl, pid_t pid)
+{
+    if (!cl->detached) {
+        pid_t r = waitpid(pid, NULL, WNOHANG);
+        return r == pid || (r < 0 && errno == ECHILD);
+    }
+    return !pp_pid_alive(pid);
+}
+
 /* Signals the processes (only while they still run our programs) and waits
  * for them, up to grace_s; returns how many had to be killed. */
 static int end_all(const pp_cluster *cl, pid_t *pids, int n,
                    const char *program, double grace_s)
 {
-    for (int i = 0; i < n; i++)
-        if (!gone(cl, pids[i], program))
+    for (int i = 0; i < n; i++) {
+        if (gone(cl, pids[i], program))
+            pids[i] = 0; /* not ours (any more): left alone */
+        else
             kill(pids[i], SIGTERM);
+    }
     int64_t deadline = pp_mono_ns() + (int64_t)(grace_s * 1e9);
     int killed = 0;
     for (;;) {
         int left = 0;
         for (int i = 0; i < n; i++) {
-            if (pids[i] > 0 && gone(cl, pids[i], program))
+            if (pids[i] > 0 && ended(cl, pids[i]))
                 pids[i] = 0;
             left += pids[i] > 0;
         }
@@ -512,7 +532,7 @@ static int end_all(const pp_cluster *cl, pid_t *pids, int n,
             return killed;
         if (pp_mono_ns() > deadline) {
             for (int i = 0; i < n; i++)
-                if (pids[i] > 0 && !gone(cl, pids[i], program)) {
+                if (pids[i] > 0 && !ended(cl, pids[i])) {
                     kill(pids[i], SIGKILL);
                     killed++;
                 }

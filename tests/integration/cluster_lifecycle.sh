@@ -40,4 +40,26 @@ done
 [ ! -e "$PIPAR_DIR/profile_default/security/client.json" ] \
     || fail "connection file left behind after a clean stop"
 expect_error 1 "no cluster was started" "$DRIVER" cluster stop
+
+# Programs rebuilt (or reinstalled) while their cluster runs: the kernel
+# shows them as "PATH (deleted)", and stop still ends every one of them.
+mkdir "$WORK/bin"
+cp "$BIN/driver" "$BIN/controller" "$BIN/engine" "$WORK/bin/"
+"$WORK/bin/driver" --profile rebuilt cluster start -n 2 >/dev/null
+pids=$(awk '/"controller":/ { gsub(/[^0-9]/, ""); print }
+            /"engines":/ { inside = 1; next }
+            inside && /\]/ { inside = 0 }
+            inside { gsub(/[^0-9]/, ""); if ($0 != "") print }' \
+    "$PIPAR_DIR/profile_rebuilt/pid/cluster.json")
+for p in controller engine; do
+    rm "$WORK/bin/$p"
+    cp "$BIN/$p" "$WORK/bin/$p"
+done
+expect_contains "stop after a rebuild" "3 processes ended" \
+    "$("$WORK/bin/driver" --profile rebuilt cluster stop)"
+for pid in $pids; do
+    if [ -e "/proc/$pid" ] && ! grep -q '^State:.*Z' "/proc/$pid/status"; then
+        fail "process $pid still runs after cluster stop (rebuilt programs)"
+    fi
+done
 echo "ok"
