@@ -227,13 +227,18 @@ run_block() {
     printf '%s\n' "__status='$file.status'" \
         ". '$file' >'$file.out' 2>&1 </dev/null" \
         "echo 0 >'$file.status'" >&"${SESSION_FD[$host]}"
-    local t=0
+    local t0=$SECONDS
     until [ -s "$file.status" ]; do
         if ! kill -0 "${SESSION_PID[$host]}" 2>/dev/null && [ ! -s "$file.status" ]; then
             fail "docs/tutorial.md:$line: the session on $host ended ($(cat "$RUN/$host.log"))"
         fi
-        t=$((t + 1))
-        [ "$t" -gt 3000 ] && fail "docs/tutorial.md:$line: the block ran past 60 s: $(cat "$file.out")"
+        if [ $((SECONDS - t0)) -gt 60 ]; then
+            # What still runs, to tell a hang from a slow machine.
+            ps -eo pid,ppid,stat,etimes,args \
+                | grep -E 'mpiexec|prted|orted|engine|controller|driver' \
+                | grep -v grep >&2 || true
+            fail "docs/tutorial.md:$line: the block ran past 60 s: $(cat "$file.out")"
+        fi
         sleep 0.02
     done
     local status
