@@ -239,8 +239,14 @@ tasks_by() {
 pairs() {
     local t0
     t0=$(now)
-    run "${PAIRS[@]}" --results-dir "$1" >"$1.out" 2>"logs/$1.err" \
-        || fail "$2: pi-pairs failed: $(tail -3 "logs/$1.err")"
+    # A run that hangs is a bug (a task lost): 60 s, then what the
+    # controller holds and what its log and the engines' logs say last.
+    timeout 60 ip netns exec "$(ns ctl)" "$DRIVER" --no-embed \
+        --profile "$PROFILE" "${PAIRS[@]}" --results-dir "$1" \
+        >"$1.out" 2>"logs/$1.err" \
+        || fail "$2: pi-pairs failed or hung: $(tail -3 "logs/$1.err")
+$(run cluster status 2>&1)
+$(tail -n 15 logs/"$PROFILE"-*.log)"
     check_counts "$1" "$2"
     echo "$2: 200 tasks in $(since "$t0") s, counts exact"
 }
