@@ -187,6 +187,7 @@ int pp_frames_recv(void *sock, pp_frames *fr, int flags, pp_error *err)
     fr->nbody = 0;
     bool seen_proto = false;
     bool overflow = false;
+    char other_version = 0; /* a "PPn" frame of another version */
     for (;;) {
         zmq_msg_t m;
         zmq_msg_init(&m);
@@ -206,6 +207,10 @@ int pp_frames_recv(void *sock, pp_frames *fr, int flags, pp_error *err)
             seen_proto = true;
             fr->body[fr->nbody++] = m;
         } else if (!seen_proto && fr->nroute < PP_MAX_ROUTE) {
+            const char *d = zmq_msg_data(&m);
+            if (zmq_msg_size(&m) == 3 && d[0] == 'P' && d[1] == 'P'
+                && d[2] >= '0' && d[2] <= '9')
+                other_version = d[2];
             fr->route[fr->nroute++] = m;
         } else if (seen_proto && fr->nbody < 3 + PP_MAX_VALUES) {
             fr->body[fr->nbody++] = m;
@@ -218,6 +223,13 @@ int pp_frames_recv(void *sock, pp_frames *fr, int flags, pp_error *err)
     }
     if (overflow || !seen_proto) {
         pp_frames_close(fr);
+        /* A cluster half upgraded: say so, not just "malformed". */
+        if (!overflow && other_version)
+            return pp_error_set(err, PP_EPROTO,
+                                "message without the " PP_PROTO
+                                " frame: its sender speaks protocol PP%c "
+                                "(another version of pipar)",
+                                other_version);
         return pp_error_set(err, PP_EPROTO,
                             overflow ? "message with too many frames"
                                      : "message without the " PP_PROTO

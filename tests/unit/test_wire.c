@@ -855,9 +855,16 @@ static void recv_refuses_a_message_without_the_protocol_frame(void **state)
     pp_frames fr;
     pp_error err = { 0 };
     assert_int_equal(pp_frames_recv(p->b, &fr, 0, &err), PP_EPROTO);
-    assert_contains(err.msg, "without the " PP_PROTO " frame");
+    assert_string_equal(err.msg, "message without the " PP_PROTO
+                                 " frame: its sender speaks protocol PP2 "
+                                 "(another version of pipar)");
     assert_int_equal(fr.nbody, 0);
     assert_int_equal(fr.nroute, 0);
+    /* No protocol frame at all. */
+    assert_true(zmq_send(p->a, "abc", 3, ZMQ_SNDMORE) == 3);
+    assert_true(zmq_send(p->a, "sig", 3, 0) == 3);
+    assert_int_equal(pp_frames_recv(p->b, &fr, 0, &err), PP_EPROTO);
+    assert_string_equal(err.msg, "message without the " PP_PROTO " frame");
 }
 
 static void recv_drains_and_refuses_a_message_with_too_many_frames(
