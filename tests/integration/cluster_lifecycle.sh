@@ -51,6 +51,9 @@ pids=$(awk '/"controller":/ { gsub(/[^0-9]/, ""); print }
             inside && /\]/ { inside = 0 }
             inside { gsub(/[^0-9]/, ""); if ($0 != "") print }' \
     "$PIPAR_DIR/profile_rebuilt/pid/cluster.json")
+# Ended by lib.sh's cleanup too, should stop leave any (by these PIDs).
+# shellcheck disable=SC2206
+STARTED_PIDS+=($pids)
 for p in controller engine; do
     rm "$WORK/bin/$p"
     cp "$BIN/$p" "$WORK/bin/$p"
