@@ -280,6 +280,7 @@ void hub_dispatch(hub *h)
             continue;
         }
         t->engine = e->id;
+        t->sent_seq = ++h->sent_seq;
         e->outstanding++;
         e->balanced_outstanding++;
     }

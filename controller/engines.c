@@ -340,3 +340,81 @@ void hub_check_hearts(hub *h, int64_t now)
         }
     }
 }
+
+/* The engine's main connection dropped (it saw it, or its heart had to
+ * register again): ZeroMQ discards what it had queued on a connection that
+ * closes, and the kernel what was in flight, both ways, without a word.
+ * The barrier goes on the engine's new connection behind every task sent
+ * there; the engine answers it only after it has run those and sent their
+ * results, which travel ahead of its answer.  So at the answer, a task
+ * sent before the barrier that is still without a result was lost, on its
+ * way there or its result on the way back. */
+void hub_engine_sync(hub *h, hub_engine *e, const pp_header *hd)
+{
+    pp_error err;
+    if (hd->parent == 0) {
+        pp_header rep = {
+            .type = PP_MSG_SYNC,
+            .id = pp_msg_id_next(),
+            .parent = hd->id,
+            .engine = e->id,
+        };
+        if (pp_msg_send(h->engines_sock, h->signer, e->rid, e->rid_len, &rep,
+                        NULL, 0, &err)) {
+            /* Gone again: its next connection asks again. */
+            pp_debug("no barrier for engine %d: %s", e->id, err.msg);
+            return;
+        }
+        e->barrier_id = rep.id;
+        e->barrier_seq = h->sent_seq;
+        pp_debug("engine %d: its connection dropped; barrier sent after "
+                 "%d outstanding task%s", e->id, e->outstanding,
+                 e->outstanding == 1 ? "" : "s");
+        return;
+    }
+    if (!e->barrier_id || hd->parent != e->barrier_id)
+        return; /* an older barrier's answer: a later one is coming */
+    uint64_t seq = e->barrier_seq;
+    e->barrier_id = 0;
+    size_t n = 0;
+    hub_task **lost = malloc(h->tasks.n * sizeof *lost + 1);
+    for (size_t i = 0; lost && i < h->tasks.cap; i++) {
+        hub_task *t = h->tasks.vals[i];
+        if (t && t->engine == e->id && t->sent_seq <= seq)
+            lost[n++] = t;
+    }
+    if (!lost && e->outstanding > 0) {
+        pp_err("out of memory looking for the tasks engine %d lost", e->id);
+        return;
+    }
+    size_t again = 0;
+    char why[160];
+    /* The client puts "engine N: " in front of this. */
+    snprintf(why, sizeof why,
+             "its connection dropped with the task or its result on the "
+             "way; it may or may not have run");
+    for (size_t i = 0; i < n; i++) {
+        hub_task *t = lost[i];
+        e->outstanding--;
+        if (t->balanced)
+            e->balanced_outstanding--;
+        free(t->last_error);
+        t->last_error = strdup(why);
+        /* Not the engine's fault: no retry is used, and it may run there
+         * again. */
+        if (hub_hand_back(h, t))
+            again++;
+        else
+            hub_fail_task(h, t, PP_EREMOTE, why);
+    }
+    free(lost);
+    h->tasks_lost += n;
+    if (n)
+        pp_warn("engine %d: %zu task%s lost when its connection dropped: "
+                "%zu queued again, %zu failed", e->id, n, n == 1 ? "" : "s",
+                again, n - again);
+    else
+        pp_debug("engine %d: nothing was lost when its connection dropped",
+                 e->id);
+    hub_dispatch(h);
+}

@@ -104,6 +104,14 @@ void hub_handle_engine(hub *h, pp_frames *fr)
     }
     hub_engine *e = hub_engine_by_rid(h, zmq_msg_data(&fr->route[0]),
                                       zmq_msg_size(&fr->route[0]));
+    if (!e && hd.type == PP_MSG_SYNC) {
+        /* Signed, so a genuine engine's: one that reconnected to a
+         * controller that does not know it (restarted, or it was declared
+         * dead); its tasks were dealt with then, and it registers again. */
+        pp_debug("a barrier request from an engine not registered here");
+        pp_frames_close(fr);
+        return;
+    }
     if (!e) {
         pp_error e2 = { .msg = "not registered" };
         hub_count_drop(&h->drops.unknown_sender, "from an unknown engine",
@@ -122,6 +130,9 @@ void hub_handle_engine(hub *h, pp_frames *fr)
         break;
     case PP_MSG_UNREGISTER:
         hub_engine_unregister(h, e, fr, &hd);
+        break;
+    case PP_MSG_SYNC:
+        hub_engine_sync(h, e, &hd);
         break;
     default: {
         pp_error e2;

@@ -38,6 +38,9 @@ typedef struct hub_engine {
     int64_t attempt;          /* the engine's count of REGISTERs sent */
     int64_t refused[3];       /* the engine's own count, from its beats:
                                  replayed, stale, other dropped */
+    uint64_t barrier_id;      /* the SYNC barrier sent after its main
+                                 connection dropped; 0: none pending */
+    uint64_t barrier_seq;     /* h->sent_seq when the barrier was sent */
 } hub_engine;
 
 /* A task the hub knows: queued (engine -1) or running on an engine. */
@@ -46,6 +49,7 @@ typedef struct hub_task {
     uint8_t client[RID_MAX];
     size_t client_len;
     int32_t engine;
+    uint64_t sent_seq;      /* h->sent_seq when it went to its engine */
     bool balanced;
     uint8_t kind;
     char name[PP_NAME_MAX];
@@ -145,6 +149,8 @@ struct hub {
     uint64_t tasks_done;
     uint64_t tasks_failed;
     uint64_t tasks_retried;
+    uint64_t tasks_lost;    /* lost with a dropped connection (engines.c) */
+    uint64_t sent_seq;      /* tasks sent to engines, ever */
     bool timeouts_seen; /* a task with a start timeout may be queued: the
                            tick scans the queue until none is */
     int64_t started_ns;  /* monotonic: for the uptime */
@@ -232,6 +238,12 @@ void hub_engine_died(hub *h, pp_frames *fr, const pp_header *hd);
 /* The engine left (clean) or died: its tasks are handed back, retried or
  * reported failed. */
 void hub_engine_gone(hub *h, hub_engine *e, const char *how, bool clean);
+/* SYNC on an engine's main socket after the connection dropped: a
+ * request (parent 0) is answered with a barrier; the engine's answer to
+ * the barrier means every task sent before it that has no result was lost
+ * with the connection: balanced ones are queued again, direct ones fail.
+ * fr is the caller's. */
+void hub_engine_sync(hub *h, hub_engine *e, const pp_header *hd);
 /* Engines whose heart stopped beating are declared dead. */
 void hub_check_hearts(hub *h, int64_t now);
 /* Notes that the controller runs now, allowed_ns after it last looked; a

@@ -211,6 +211,7 @@ void hub_task_submit(hub *h, pp_frames *fr, const pp_header *hd)
         hub_engine_gone(h, e, how, false);
         return;
     }
+    t->sent_seq = ++h->sent_seq;
     e->outstanding++;
 }
 

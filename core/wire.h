@@ -47,6 +47,9 @@ typedef enum pp_msg_type {
     PP_MSG_EVENT,          /* controller -> PUB: a str of JSON */
     PP_MSG_DIED,           /* engine supervisor -> controller: its worker
                               was killed by a signal (and the reply) */
+    PP_MSG_SYNC,           /* engine <-> controller, on the engine's main
+                              socket after it reconnected: what was in
+                              flight may be lost (docs/protocol.md) */
     PP_MSG_TYPE_COUNT
 } pp_msg_type;
 

@@ -691,6 +691,10 @@ static int cluster_status(const cli_opts *o)
            FIELD(dropped, "malformed"), FIELD(dropped, "unknown_sender"),
            FIELD(dropped, "replayed"), FIELD(dropped, "stale"),
            FIELD(dropped, "over_backlog"));
+    if (FIELD(root, "tasks_lost"))
+        printf("%lld tasks lost with a dropped connection (queued again, "
+               "or failed if sent to a named engine)\n",
+               FIELD(root, "tasks_lost"));
     if (FIELD(dropped, "curve_refused"))
         printf("%lld connections refused without this cluster's CURVE key\n",
                FIELD(dropped, "curve_refused"));

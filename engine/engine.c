@@ -52,6 +52,16 @@ typedef struct engine {
     _Atomic uint64_t attempts; /* REGISTERs sent */
     engine_shared *shared;     /* supervised: what the supervisor reads */
     int ready_fd;              /* supervised: registrations are told here */
+    /* A dropped main connection loses without a word what was in flight:
+     * tasks ZeroMQ had queued for this engine in the controller, results
+     * in the kernel's buffers.  The main thread learns of drops from a
+     * monitor of the main socket (or from the heart, which registered
+     * again in place), asks the controller for a barrier (SYNC), and
+     * answers the barrier once every message before it was handled: what
+     * the controller sent before it and has no result for is lost. */
+    void *monitor;             /* PAIR: the main socket's events */
+    atomic_bool sync_wanted;
+    uint64_t sync_asked;       /* the last SYNC request's id; 0: none */
 } engine;
 
 static volatile sig_atomic_t engine_stop;
@@ -171,6 +181,89 @@ static void engine_unregister(engine *en)
         pp_warn("the controller did not confirm; leaving anyway");
 }
 
+/* Asks the controller for a barrier on the main socket: the request
+ * waits in ZeroMQ's pipe until the connection is back. */
+static void ask_barrier(engine *en)
+{
+    pp_header h = { .type = PP_MSG_SYNC, .id = pp_msg_id_next(),
+                    .engine = atomic_load(&en->id) };
+    pp_error err;
+    if (pp_msg_send(en->sock, en->signer, NULL, 0, &h, NULL, 0, &err)) {
+        pp_warn("could not ask the controller what was lost: %s", err.msg);
+        return;
+    }
+    en->sync_asked = h.id;
+    pp_info("the connection to the controller dropped; asking what was "
+            "lost on the way");
+}
+
+/* The barrier for the last request: every task the controller sent before
+ * it has been read, run and answered, in order, and those results are
+ * ahead of this answer in the pipe.  An older barrier is not answered:
+ * another drop came after it, and its own barrier will follow. */
+static void answer_barrier(engine *en, const pp_header *barrier)
+{
+    if (!en->sync_asked || barrier->parent != en->sync_asked)
+        return;
+    en->sync_asked = 0;
+    pp_header h = { .type = PP_MSG_SYNC, .id = pp_msg_id_next(),
+                    .parent = barrier->id,
+                    .engine = atomic_load(&en->id) };
+    pp_error err;
+    if (pp_msg_send(en->sock, en->signer, NULL, 0, &h, NULL, 0, &err))
+        pp_warn("could not answer the controller's barrier: %s", err.msg);
+}
+
+/* Reads the monitor's events: any drop of the main connection asks for a
+ * barrier (sync_wanted). */
+static void on_monitor(engine *en)
+{
+    for (;;) {
+        zmq_msg_t ev;
+        zmq_msg_init(&ev);
+        if (zmq_msg_recv(&ev, en->monitor, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close(&ev);
+            return;
+        }
+        uint16_t event = 0;
+        if (zmq_msg_size(&ev) >= sizeof event)
+            memcpy(&event, zmq_msg_data(&ev), sizeof event);
+        bool more = zmq_msg_more(&ev);
+        zmq_msg_close(&ev);
+        while (more) { /* the endpoint's frame */
+            zmq_msg_init(&ev);
+            if (zmq_msg_recv(&ev, en->monitor, 0) < 0) {
+                zmq_msg_close(&ev);
+                return;
+            }
+            more = zmq_msg_more(&ev);
+            zmq_msg_close(&ev);
+        }
+        if (event == ZMQ_EVENT_DISCONNECTED)
+            atomic_store(&en->sync_wanted, true);
+    }
+}
+
+/* The main socket's drops, reported on an inproc PAIR.  Without it the
+ * engine still works; what a drop loses then waits for ever. */
+static void open_monitor(engine *en)
+{
+    char addr[64];
+    snprintf(addr, sizeof addr, "inproc://pipar-engine-main-%p", (void *)en);
+    if (zmq_socket_monitor(en->sock, addr, ZMQ_EVENT_DISCONNECTED)) {
+        pp_warn("no monitor of the connection: %s", zmq_strerror(zmq_errno()));
+        return;
+    }
+    en->monitor = zmq_socket(en->ctx, ZMQ_PAIR);
+    if (!en->monitor || zmq_connect(en->monitor, addr)) {
+        pp_warn("no monitor of the connection: %s", zmq_strerror(zmq_errno()));
+        if (en->monitor)
+            zmq_close(en->monitor);
+        en->monitor = NULL;
+        zmq_socket_monitor(en->sock, NULL, 0);
+    }
+}
+
 static void on_message(engine *en)
 {
     pp_frames fr;
@@ -210,6 +303,11 @@ static void on_message(engine *en)
     if (h.type == PP_MSG_STOP) {
         engine_stop = 1;
         pp_frames_close(&fr);
+        return;
+    }
+    if (h.type == PP_MSG_SYNC) {
+        pp_frames_close(&fr);
+        answer_barrier(en, &h);
         return;
     }
     if (h.type != PP_MSG_TASK) {
@@ -313,8 +411,12 @@ static void register_again(engine *en, void *sock, pp_signer *signer)
     if (wait_s < 1)
         wait_s = 1;
     pp_error err;
-    if (engine_register(en, sock, signer, wait_s, &err) == 0)
+    if (engine_register(en, sock, signer, wait_s, &err) == 0) {
         pp_info("registered again as engine %d", atomic_load(&en->id));
+        /* Whatever cut the heart off may have dropped the main
+         * connection too, with tasks in it. */
+        atomic_store(&en->sync_wanted, true);
+    }
     else if (err.code != PP_ETIMEDOUT && err.code != PP_EINTR)
         pp_warn("%s", err.msg);
 }
@@ -430,6 +532,10 @@ static void heart_stop(engine *en)
 static void engine_close(engine *en)
 {
     heart_stop(en);
+    if (en->monitor) {
+        zmq_socket_monitor(en->sock, NULL, 0);
+        zmq_close(en->monitor);
+    }
     ns_free(&en->ns);
     modules_free(&en->mods);
     pp_signer_destroy(&en->signer);
@@ -474,6 +580,7 @@ int engine_run(const engine_config *cfg, pp_error *err)
         engine_close(&en);
         return rc;
     }
+    open_monitor(&en);
 
     struct sigaction sa = { .sa_handler = on_signal };
     sigemptyset(&sa.sa_mask);
@@ -511,13 +618,20 @@ int engine_run(const engine_config *cfg, pp_error *err)
                 "dead");
 
     while (!engine_stop) {
-        zmq_pollitem_t item = { en.sock, 0, ZMQ_POLLIN, 0 };
-        int n = zmq_poll(&item, 1, 100);
+        zmq_pollitem_t items[2] = { { en.sock, 0, ZMQ_POLLIN, 0 },
+                                    { en.monitor, 0, ZMQ_POLLIN, 0 } };
+        int n = zmq_poll(items, en.monitor ? 2 : 1, 100);
         if (n < 0 && zmq_errno() != EINTR) {
             pp_err("poll: %s", zmq_strerror(zmq_errno()));
             break;
         }
-        if (n > 0)
+        /* A drop is asked about before the next message is read: the
+         * barrier then covers everything the drop may have taken. */
+        if (en.monitor && (items[1].revents & ZMQ_POLLIN))
+            on_monitor(&en);
+        if (atomic_exchange(&en.sync_wanted, false))
+            ask_barrier(&en);
+        if (n > 0 && (items[0].revents & ZMQ_POLLIN))
             on_message(&en);
     }
     heart_stop(&en);
