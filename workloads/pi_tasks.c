@@ -480,6 +480,8 @@ static int tree_value(const char *task, const pp_value *args, int64_t side,
 {
     const pp_value *v = side == 1 ? &args[2] : &args[0];
     int rc = want_i64s(&v[1], 2, task, "[bits, ulps]", err);
+    if (!rc && bits_in_range(task, pp_value_i64s(&v[1])[0], err))
+        rc = PP_EINVAL;
     if (!rc)
         rc = digits_fit(task, n, pp_value_i64s(&v[1])[0], err);
     if (!rc)
