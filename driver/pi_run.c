@@ -124,6 +124,39 @@ static int submit_tree(sink *s, const uint64_t *leaf_ids,
     return rc;
 }
 
+/* The conversion of digits [0, n) of the value that `after` gives (side
+ * -1: the division and pi_tail; 0 or 1: that side of a cut) in `pieces`
+ * pieces: a cut, then each side in its share of the pieces, the sides on
+ * other engines.  at[*k] is the async index of each piece's digits, in
+ * order. */
+static int submit_conversion(sink *s, uint64_t *after, size_t nafter,
+                             int side, uint64_t n, unsigned pieces,
+                             size_t *at, unsigned *k, pp_error *err)
+{
+    uint64_t id;
+    if (pieces == 1) {
+        int64_t a[2] = { (int64_t)n, side };
+        int rc = submit_as(s, "pi_decimal_side", after, nafter,
+                           PP_AFTER_COPY, a, 2, &id, err);
+        if (!rc)
+            at[(*k)++] = pp_async_len(s->a) - 1;
+        return rc;
+    }
+    /* Digits in proportion to pieces: a side's conversion costs about
+     * the same per digit wherever it is. */
+    unsigned left = pieces / 2;
+    uint64_t h = n * left / pieces;
+    int64_t a[3] = { (int64_t)n, side, (int64_t)h };
+    int rc = submit_as(s, "pi_decimal_cut", after, nafter, PP_AFTER_COPY, a,
+                       3, &id, err);
+    if (!rc)
+        rc = submit_conversion(s, &id, 1, 0, h, left, at, k, err);
+    if (!rc)
+        rc = submit_conversion(s, &id, 1, 1, n - h, pieces - left, at, k,
+                               err);
+    return rc;
+}
+
 static int run_local(const pp_pi_run_opts *o, char **out,
                      pp_pi_run_stats *st, pp_error *err)
 {
@@ -255,33 +288,31 @@ int pp_pi_run(pp_client *c, const pp_pi_run_opts *o, char **out,
                        &bits_arg, 1, &finish_ids[1], err);
     g.first_decimal = g.first_finish + g.nfinish;
     /* The conversion in pieces, one an engine: two, or with more leaves
-     * (more engines) up to eight, the later ones shorter
-     * (pp_pi_decimal_piece_point). */
+     * (more engines) up to eight, as a tree of cuts whose sides go to
+     * other engines (submit_conversion). */
     unsigned pieces = !halves     ? 1
                       : leaves < 6 ? 2
                       : leaves / 2 < 8 ? leaves / 2
                                        : 8;
     g.ndecimals = pieces;
-    for (unsigned j = 0; !rc && j < pieces; j++) {
-        uint64_t lo = pp_pi_decimal_piece_point(n, pieces, j),
-                 hi = pp_pi_decimal_piece_point(n, pieces, j + 1);
+    size_t piece_at[8];
+    unsigned npieces = 0;
+    if (!rc && pieces > 2)
+        rc = submit_conversion(&sk, finish_ids, 2, -1, n, pieces, piece_at,
+                               &npieces, err);
+    for (unsigned j = 0; !rc && pieces <= 2 && j < pieces; j++) {
         /* Two pieces: the halves form, [n, half, h]. */
-        int64_t nh[4] = { (int64_t)n, pieces == 1 ? -1 : (int64_t)j,
-                          (int64_t)hi, 0 };
-        if (pieces > 2) {
-            nh[1] = 2;
-            nh[2] = (int64_t)lo;
-            nh[3] = (int64_t)hi;
-        } else if (pieces == 2) {
-            nh[2] = (int64_t)pp_pi_decimal_piece_point(n, 2, 1);
-        } else {
-            nh[2] = (int64_t)n;
-        }
+        int64_t nh[3] = { (int64_t)n, pieces == 1 ? -1 : (int64_t)j,
+                          pieces == 1
+                              ? (int64_t)n
+                              : (int64_t)pp_pi_decimal_piece_point(n, 2, 1) };
         uint64_t id;
         rc = submit_as(&sk, g.nfinish == 2 ? "pi_decimal_tail"
                                              : "pi_decimal",
-                       finish_ids, g.nfinish, PP_AFTER_COPY, nh,
-                       pieces > 2 ? 4 : 3, &id, err);
+                       finish_ids, g.nfinish, PP_AFTER_COPY, nh, 3, &id,
+                       err);
+        if (!rc)
+            piece_at[npieces++] = pp_async_len(sk.a) - 1;
     }
     free(leaf_ids);
     pp_async *a = sk.a;
@@ -290,10 +321,11 @@ int pp_pi_run(pp_client *c, const pp_pi_run_opts *o, char **out,
             fprintf(o->progress,
                     "pi: %" PRIu64 " digits on %zu engines: %u leaves, %zu "
                     "merges, square root, division%s, conversion in %u "
-                    "piece%s\n",
+                    "piece%s%s\n",
                     n, nengines, leaves, g.nmerges,
                     cut < leaves ? " before the last merge" : "", pieces,
-                    pieces == 1 ? "" : "s");
+                    pieces == 1 ? "" : "s",
+                    pieces > 2 ? " (a tree of cuts)" : "");
         pp_async_set_label(a, phase, &g);
         rc = sk.tl ? pp_pi_timeline_wait(sk.tl, a, err)
              : o->progress ? pp_async_wait_interactive(a, o->progress, 5, err)
@@ -305,9 +337,9 @@ int pp_pi_run(pp_client *c, const pp_pi_run_opts *o, char **out,
     if (!rc && !(digits = malloc(n + 1)))
         rc = pp_error_set(err, PP_ENOMEM, "no memory for the digits");
     size_t at = 0;
-    for (size_t i = 0; !rc && i < g.ndecimals; i++) {
+    for (size_t i = 0; !rc && i < npieces; i++) {
         const pp_values *vals;
-        rc = pp_async_result(a, g.first_decimal + i, &vals, err);
+        rc = pp_async_result(a, piece_at[i], &vals, err);
         if (!rc && (vals->n != 1 || vals->v[0].type != PP_T_BYTES
                     || at + vals->v[0].size > n))
             rc = pp_error_set(err, PP_EPROTO,

@@ -446,3 +446,150 @@ int pp_pi_decimal_tail_run(const pp_value *args, size_t nargs,
                             "[n, 2, lo, hi]");
     return decimal_run("pi_decimal_tail", args, nargs, out, err);
 }
+
+/* ---- the conversion as a tree across engines ---------------------------
+ * pi_decimal_cut cuts a value's digits in two, a left and a right value
+ * (pp_pi_decimal_split); its children cut those again, and
+ * pi_decimal_side converts one side, so that each engine of the tree's
+ * bottom converts a piece while only the root pays a product of the
+ * whole size.  A child gets both sides of its parent (a task takes all
+ * its parent's results) and the side it works on. */
+
+/* The checks of a digit count n for a value of `bits` bits: n digits
+ * need n log2(10) bits, so a few bits cannot ask for the powers of 5 of
+ * billions of digits. */
+static int digits_fit(const char *task, int64_t n, int64_t bits,
+                      pp_error *err)
+{
+    if ((double)n * 3.321928094887362 > (double)bits)
+        return pp_error_set(err, PP_EINVAL,
+                            "%s: %" PRId64 " digits need more than the "
+                            "value's %" PRId64 " bits (%" PRIu64
+                            " digits at most)",
+                            task, n, bits,
+                            (uint64_t)((double)bits / 3.321928094887362));
+    return 0;
+}
+
+/* The value a tree task works on: side -1, y and i64 [bits, ulps] of
+ * the division then dm and i64 [dexp] of pi_tail, y taken times 1 + d;
+ * side 0 or 1, that side of the parent's two (y0, m0, y1, m1).  Its n
+ * digits are checked against its bits before anything is multiplied. */
+static int tree_value(const char *task, const pp_value *args, int64_t side,
+                      int64_t n, pp_pi_fixed *y, pp_error *err)
+{
+    const pp_value *v = side == 1 ? &args[2] : &args[0];
+    int rc = want_i64s(&v[1], 2, task, "[bits, ulps]", err);
+    if (!rc && bits_in_range(task, pp_value_i64s(&v[1])[0], err))
+        rc = PP_EINVAL;
+    if (!rc)
+        rc = digits_fit(task, n, pp_value_i64s(&v[1])[0], err);
+    if (!rc)
+        rc = import_fixed(y, v, task, err);
+    if (rc || side >= 0)
+        return rc;
+    rc = want_i64s(&args[3], 1, task, "[dexp]", err);
+    /* d is below 1 (pi_tail's share is below 2^-8): dexp is never
+     * positive, and it goes into shifts and their sums. */
+    if (!rc)
+        rc = in_range(task, "dexp", pp_value_i64s(&args[3])[0], "",
+                      -4 * (int64_t)pp_pi_max_bits(), 0, err);
+    mpz_t dm;
+    mpz_init(dm);
+    if (!rc)
+        rc = pp_bigint_import(dm, &args[2], err);
+    if (!rc)
+        pp_pi_apply_tail(y, dm, pp_value_i64s(&args[3])[0]);
+    mpz_clear(dm);
+    return rc;
+}
+
+/* The own arguments of a tree task, i64 [n, side(, h)]: n digits, side -1
+ * (the root, pi_decimal_cut only), 0 or 1, and the cut h in [1, n). */
+static int tree_args(const char *task, const pp_value *v, size_t count,
+                     int64_t lo_side, const int64_t **a, pp_error *err)
+{
+    int rc = want_i64s(v, count, task,
+                       count == 3 ? "[n, side, h]" : "[n, side]", err);
+    if (rc)
+        return rc;
+    *a = pp_value_i64s(v);
+    if (in_range(task, "", (*a)[0], "digits", count == 3 ? 2 : 1,
+                 (int64_t)PP_PI_MAX_DIGITS, err)
+        || in_range(task, "side", (*a)[1], "", lo_side, 1, err)
+        || (count == 3 && in_range(task, "h", (*a)[2], "", 1, (*a)[0] - 1,
+                                   err)))
+        return PP_EINVAL;
+    return 0;
+}
+
+/* args: y, i64 [bits, ulps], dm, i64 [dexp], i64 [n, -1, h]  (the root)
+ *    or y0, i64 [bits, ulps], y1, i64 [bits, ulps], i64 [n, side, h]
+ *   -> left, i64 [bits, ulps], right, i64 [bits, ulps]: the value's n
+ *   digits cut at h (left: [0, h), right: [h, n)). */
+int pp_pi_decimal_cut_run(const pp_value *args, size_t nargs,
+                          pp_values *out, pp_error *err)
+{
+    if (nargs != 5)
+        return pp_error_set(err, PP_EINVAL,
+                            "pi_decimal_cut: needs y, i64 [bits, ulps], "
+                            "dm, i64 [dexp], i64 [n, -1, h] or two values "
+                            "and i64 [n, side, h]");
+    const int64_t *a;
+    int rc = tree_args("pi_decimal_cut", &args[4], 3, -1, &a, err);
+    if (rc)
+        return rc;
+    pp_pi_fixed y, left, right;
+    pp_pi_fixed_init(&y);
+    pp_pi_fixed_init(&left);
+    pp_pi_fixed_init(&right);
+    rc = tree_value("pi_decimal_cut", args, a[1], a[0], &y, err);
+    if (!rc)
+        rc = pp_pi_decimal_split(&y, (uint64_t)a[0], (uint64_t)a[2], &left,
+                                 &right, err);
+    pp_pi_fixed_clear(&y);
+    if (!rc)
+        rc = push_fixed(out, &left, err);
+    pp_pi_fixed_clear(&left);
+    if (!rc)
+        rc = push_fixed(out, &right, err);
+    pp_pi_fixed_clear(&right);
+    return rc;
+}
+
+/* args: y0, i64 [bits, ulps], y1, i64 [bits, ulps], i64 [n, side]
+ *   -> bytes: the n decimal digits of that side. */
+int pp_pi_decimal_side_run(const pp_value *args, size_t nargs,
+                           pp_values *out, pp_error *err)
+{
+    if (nargs != 5)
+        return pp_error_set(err, PP_EINVAL,
+                            "pi_decimal_side: needs two values, each a "
+                            "bigint and i64 [bits, ulps], and i64 "
+                            "[n, side]");
+    const int64_t *a;
+    int rc = tree_args("pi_decimal_side", &args[4], 2, 0, &a, err);
+    if (rc)
+        return rc;
+    pp_pi_fixed y;
+    pp_pi_fixed_init(&y);
+    rc = tree_value("pi_decimal_side", args, a[1], a[0], &y, err);
+    uint64_t n = (uint64_t)a[0];
+    char *text = rc ? NULL : malloc(n + 1);
+    if (!rc && !text)
+        rc = pp_error_set(err, PP_ENOMEM, "pi_decimal_side: out of memory");
+    if (!rc)
+        rc = pp_pi_to_decimal_own(&y, n, text, err);
+    if (!rc) {
+        pp_value v;
+        pp_value_take(&v, PP_T_BYTES, text, n);
+        text = NULL;
+        if (pp_values_push(out, &v)) {
+            pp_value_free(&v);
+            rc = pp_error_set(err, PP_ENOMEM, "out of memory");
+        }
+    }
+    free(text);
+    pp_pi_fixed_clear(&y);
+    return rc;
+}

@@ -35,6 +35,11 @@ static const pp_workload workloads[] = {
     { "pi_decimal_tail", "the same of the value times 1 + the right "
                          "range's share",
       pp_pi_decimal_tail_run },
+    { "pi_decimal_cut", "a fixed-point value's digits cut in two values "
+                        "(the conversion as a tree across engines)",
+      pp_pi_decimal_cut_run },
+    { "pi_decimal_side", "decimal digits of one side of a cut",
+      pp_pi_decimal_side_run },
     { "workloads", "this table: a 'name<TAB>summary' line a workload",
       pp_workloads_run },
 };

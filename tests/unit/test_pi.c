@@ -707,6 +707,40 @@ static void copy_values(pp_value *dst, const pp_values *src)
     }
 }
 
+/* The conversion as pi_run submits it on many engines: a cut
+ * (pi_decimal_cut) of the value `from` gives (the division's y and
+ * pi_tail's d for side -1, a parent cut's two sides otherwise), each side
+ * in its share of the pieces, one piece a pi_decimal_side; the digits go
+ * to out. */
+static void run_tree(const pp_values *from, const pp_values *tail, int side,
+                     uint64_t n, unsigned pieces, char *out)
+{
+    pp_value args[5];
+    copy_values(args, from);
+    if (tail)
+        copy_values(args + 2, tail);
+    if (pieces == 1) {
+        int64_t a[2] = { (int64_t)n, side };
+        args[4] = i64s(a, 2);
+        pp_values digits;
+        run_task(pp_pi_decimal_side_run, args, 5, &digits);
+        assert_int_equal(digits.n, 1);
+        assert_int_equal(digits.v[0].size, n);
+        memcpy(out, digits.v[0].data, n);
+        pp_values_free(&digits);
+        return;
+    }
+    uint64_t h = n * (pieces / 2) / pieces;
+    int64_t a[3] = { (int64_t)n, side, (int64_t)h };
+    args[4] = i64s(a, 3);
+    pp_values cut;
+    run_task(pp_pi_decimal_cut_run, args, 5, &cut);
+    assert_int_equal(cut.n, 4);
+    run_tree(&cut, NULL, 0, h, pieces / 2, out);
+    run_tree(&cut, NULL, 1, n - h, pieces - pieces / 2, out + h);
+    pp_values_free(&cut);
+}
+
 /* The graph pi_run submits, run by hand: leaves, a merge on each side,
  * the square root, the division of the left side, the share of the right
  * side (pi_tail) and the two halves of the conversion (pi_decimal_tail:
@@ -813,9 +847,59 @@ static void the_tasks_of_a_split_finish_give_the_digits(void **state)
         assert_int_equal(pp_pi_decimal_piece_point(n, np, np), n);
     }
 
+    /* The conversion as a tree of cuts in 2, 3, 4 and 8 pieces: the
+     * digits of the one-task conversion. */
+    static const unsigned tree_pieces[] = { 2, 3, 4, 8 };
+    char *got = malloc(n);
+    assert_non_null(got);
+    for (size_t c = 0; c < sizeof tree_pieces / sizeof *tree_pieces; c++) {
+        memset(got, 'x', n);
+        run_tree(&head, &tail, -1, n, tree_pieces[c], got);
+        assert_memory_equal(got, want, n);
+    }
+    free(got);
+
     /* Bad shapes are refused by name: each form has its own. */
     pp_error err = { 0 };
     pp_values out = { 0 };
+    {
+        pp_value bargs[5];
+        copy_values(bargs, &head);
+        copy_values(bargs + 2, &tail);
+        int64_t root[3] = { (int64_t)n, -1, (int64_t)n };
+        bargs[4] = i64s(root, 3);
+        assert_int_equal(pp_pi_decimal_cut_run(bargs, 5, &out, &err),
+                         PP_EINVAL);
+        char want_msg[120];
+        snprintf(want_msg, sizeof want_msg,
+                 "pi_decimal_cut: h %" PRIu64 " is out of range (1 to %"
+                 PRIu64 ")", n, n - 1);
+        assert_string_equal(err.msg, want_msg);
+        /* The root's form is the cut's alone: a side is 0 or 1. */
+        int64_t side[2] = { (int64_t)n, -1 };
+        pp_value_free(&bargs[4]);
+        bargs[4] = i64s(side, 2);
+        assert_int_equal(pp_pi_decimal_side_run(bargs, 5, &out, &err),
+                         PP_EINVAL);
+        assert_string_equal(err.msg,
+                            "pi_decimal_side: side -1 is out of range (0 "
+                            "to 1)");
+        /* More digits than the value's bits hold. */
+        int64_t many[3] = { 1000 * (int64_t)n, -1, 10 };
+        pp_value_free(&bargs[4]);
+        bargs[4] = i64s(many, 3);
+        assert_int_equal(pp_pi_decimal_cut_run(bargs, 5, &out, &err),
+                         PP_EINVAL);
+        assert_contains(err.msg, "pi_decimal_cut: 50000000 digits need "
+                                 "more than the value's");
+        assert_int_equal(pp_pi_decimal_cut_run(bargs, 4, &out, &err),
+                         PP_EINVAL);
+        assert_contains(err.msg, "pi_decimal_cut: needs y, i64 [bits, "
+                                 "ulps], dm");
+        assert_int_equal(out.n, 0);
+        for (int i = 0; i < 5; i++)
+            pp_value_free(&bargs[i]);
+    }
     copy_values(targs, &side[0]);
     copy_values(targs + 3, &side[1]);
     int64_t bad[2] = { 0, bits };

@@ -179,6 +179,58 @@ static void pi_decimal_refuses_counts_out_of_range(void **state)
 }
 
 /* The form with d = dm 2^dexp: dexp goes into shifts and their sums. */
+/* The conversion's tree: the value a task works on (the root's y and d,
+ * or a side of its parent's cut) is checked as pi_decimal's y is, the
+ * side and the cut by name. */
+static void pi_decimal_tree_tasks_refuse_bad_values(void **state)
+{
+    (void)state;
+    char want[200];
+    int64_t lo = -4 * (int64_t)pp_pi_max_bits();
+    snprintf(want, sizeof want,
+             "pi_decimal_cut: dexp 1 is out of range (%" PRId64 " to 0)", lo);
+    pp_value a[5] = { big(12345), i64s((int64_t[]){ 64, 2 }, 2), big(-3),
+                      i64s((int64_t[]){ 1 }, 1),
+                      i64s((int64_t[]){ 10, -1, 5 }, 3) };
+    assert_refused("pi_decimal_cut", a, 5, want);
+    /* Side 1 is the third and fourth values: their bits are checked. */
+    snprintf(want, sizeof want,
+             "pi_decimal_side: -1 bits is out of range (1 to %s)",
+             maxbits_text());
+    pp_value b[5] = { big(12345), i64s((int64_t[]){ 64, 2 }, 2), big(7),
+                      i64s((int64_t[]){ -1, 2 }, 2),
+                      i64s((int64_t[]){ 10, 1 }, 2) };
+    assert_refused("pi_decimal_side", b, 5, want);
+    struct {
+        const char *task;
+        int64_t a[3];
+        size_t count;
+        const char *want;
+    } cases[] = {
+        { "pi_decimal_cut", { 10, 2, 5 }, 3,
+          "pi_decimal_cut: side 2 is out of range (-1 to 1)" },
+        { "pi_decimal_cut", { 10, 0, 0 }, 3,
+          "pi_decimal_cut: h 0 is out of range (1 to 9)" },
+        { "pi_decimal_cut", { 1, 0, 1 }, 3,
+          "pi_decimal_cut: 1 digits is out of range (2 to 10000000000)" },
+        { "pi_decimal_cut", { 10, 0 }, 2,
+          "pi_decimal_cut: needs [n, side, h] (3 i64)" },
+        { "pi_decimal_side", { 10, -1 }, 2,
+          "pi_decimal_side: side -1 is out of range (0 to 1)" },
+        { "pi_decimal_side", { 0, 0 }, 2,
+          "pi_decimal_side: 0 digits is out of range (1 to 10000000000)" },
+        { "pi_decimal_side", { 1000000000, 0 }, 2,
+          "pi_decimal_side: 1000000000 digits need more than the value's "
+          "64 bits (19 digits at most)" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        pp_value c[5] = { big(12345), i64s((int64_t[]){ 64, 2 }, 2),
+                          big(7), i64s((int64_t[]){ 64, 2 }, 2),
+                          i64s(cases[i].a, cases[i].count) };
+        assert_refused(cases[i].task, c, 5, cases[i].want);
+    }
+}
+
 static void pi_decimal_tail_refuses_dexp_out_of_range(void **state)
 {
     (void)state;
@@ -270,6 +322,7 @@ int main(void)
         cmocka_unit_test(pi_decimal_refuses_a_fixed_point_out_of_range),
         cmocka_unit_test(pi_decimal_refuses_counts_out_of_range),
         cmocka_unit_test(pi_decimal_tail_refuses_dexp_out_of_range),
+        cmocka_unit_test(pi_decimal_tree_tasks_refuse_bad_values),
         cmocka_unit_test(other_workloads_refuse_numbers_out_of_range),
         cmocka_unit_test(pairs_local_refuses_a_range_outside_its_file),
     };
