@@ -255,8 +255,9 @@ void hub_engine_beat(hub *h, pp_frames *fr, const pp_header *hd)
         pp_msg_send(h->engines_sock, h->signer, zmq_msg_data(route),
                     zmq_msg_size(route), &rep, NULL, 0, &err);
     else
+        /* Built from the beat itself: the answer's parent is the beat. */
         pp_msg_send_error(h->engines_sock, h->signer, zmq_msg_data(route),
-                          zmq_msg_size(route), &rep, hd->engine, PP_ENOENT,
+                          zmq_msg_size(route), hd, hd->engine, PP_ENOENT,
                           "this controller does not know the engine; "
                           "register again",
                           &err);
