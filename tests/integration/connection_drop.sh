@@ -11,7 +11,10 @@
 #
 # The test makes the loss certain: the engine is hung (SIGSTOP), so the
 # tasks sent to it wait in the kernel's buffers, and then both ends of its
-# connections are destroyed (ss -K) before it runs again.  Needs root
+# connections are destroyed (ss -K) before it runs again.  Then the peer
+# that vanishes during the sync itself: a second drop, the engine crashing,
+# and the controller restarting, each while a barrier waits for its answer
+# (about 10 s in all).  Needs root
 # (CAP_NET_ADMIN) and a kernel that can destroy sockets
 # (CONFIG_INET_DIAG_DESTROY); without them "SKIP: <reason>", exit 77.
 set -euo pipefail
