@@ -255,8 +255,9 @@ void hub_engine_beat(hub *h, pp_frames *fr, const pp_header *hd)
         pp_msg_send(h->engines_sock, h->signer, zmq_msg_data(route),
                     zmq_msg_size(route), &rep, NULL, 0, &err);
     else
+        /* Built from the beat itself: the answer's parent is the beat. */
         pp_msg_send_error(h->engines_sock, h->signer, zmq_msg_data(route),
-                          zmq_msg_size(route), &rep, hd->engine, PP_ENOENT,
+                          zmq_msg_size(route), hd, hd->engine, PP_ENOENT,
                           "this controller does not know the engine; "
                           "register again",
                           &err);
@@ -372,8 +373,13 @@ void hub_engine_sync(hub *h, hub_engine *e, const pp_header *hd)
                  e->outstanding == 1 ? "" : "s");
         return;
     }
-    if (!e->barrier_id || hd->parent != e->barrier_id)
-        return; /* an older barrier's answer: a later one is coming */
+    if (!e->barrier_id || hd->parent != e->barrier_id) {
+        /* The engine answers only its last request's barrier: this one
+         * comes from before a restart, or from an entry since dead. */
+        pp_debug("engine %d answered a barrier that is not its pending "
+                 "one; ignored", e->id);
+        return;
+    }
     uint64_t seq = e->barrier_seq;
     e->barrier_id = 0;
     size_t n = 0;

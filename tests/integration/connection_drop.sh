@@ -11,7 +11,10 @@
 #
 # The test makes the loss certain: the engine is hung (SIGSTOP), so the
 # tasks sent to it wait in the kernel's buffers, and then both ends of its
-# connections are destroyed (ss -K) before it runs again.  Needs root
+# connections are destroyed (ss -K) before it runs again.  Then the peer
+# that vanishes during the sync itself: a second drop, the engine crashing,
+# and the controller restarting, each while a barrier waits for its answer
+# (about 10 s in all).  Needs root
 # (CAP_NET_ADMIN) and a kernel that can destroy sockets
 # (CONFIG_INET_DIAG_DESTROY); without them "SKIP: <reason>", exit 77.
 set -euo pipefail
@@ -24,31 +27,41 @@ skip() {
 command -v ss >/dev/null || skip "no 'ss' command (Debian package iproute2)"
 
 . "$(dirname "$0")/lib.sh"
+# Cell 4 crashes the engine with SIGSEGV: a sanitized build must die of it.
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}handle_segv=0"
 P=drop
 D=("$DRIVER" --no-embed --profile "$P" --timeout 30)
 # Patience of 10 s: the engine must stay registered through the fault, so
-# that only the barrier can find what was lost.
-"$BIN/controller" --profile "$P" --heartbeat-period 0.5 --heartbeat-misses 20 \
-    --hwm 0 --log-level debug 2>"$WORK/controller.log" &
-STARTED_PIDS+=("$!")
-ctl=$!
-for _ in $(seq 500); do
-    grep -q "\"controller_pid\": $ctl" "$PIPAR_DIR/profile_$P/security/engine.json" \
-        2>/dev/null && break
-    sleep 0.01
-done
+# that only the barrier can find what was lost.  --reuse: cell 5 starts it
+# again on the same ports.
+start_controller() {
+    "$BIN/controller" --profile "$P" --reuse --heartbeat-period 0.5 \
+        --heartbeat-misses 20 --hwm 0 --log-level debug 2>"$1" &
+    STARTED_PIDS+=("$!")
+    ctl=$!
+    for _ in $(seq 500); do
+        grep -q "\"controller_pid\": $ctl" "$PIPAR_DIR/profile_$P/security/engine.json" \
+            2>/dev/null && return 0
+        sleep 0.01
+    done
+    fail "the controller did not write its connection file"
+}
+start_controller "$WORK/controller.log"
 "$BIN/engine" --file "$PIPAR_DIR/profile_$P/security/engine.json" \
     --log-level info 2>"$WORK/engine.log" &
 STARTED_PIDS+=("$!")
 supervisor=$!
 await_ids "$P" "[0]"
-worker=""
-for _ in $(seq 100); do
-    worker=$(pgrep -P "$supervisor" || true)
-    [ -n "$worker" ] && break
-    sleep 0.05
-done
-[ -n "$worker" ] || fail "the engine's worker process did not start"
+# find_worker [OLD]: the supervisor's worker process (another than OLD).
+find_worker() {
+    for _ in $(seq 200); do
+        worker=$(pgrep -P "$supervisor" || true)
+        [ -n "$worker" ] && [ "$worker" != "${1:-}" ] && return 0
+        sleep 0.05
+    done
+    fail "the engine's worker process did not start"
+}
+find_worker
 port=$(sed -n 's/.*"engine_port": \([0-9]*\).*/\1/p' \
     "$PIPAR_DIR/profile_$P/security/engine.json")
 [ -n "$port" ] || fail "no engine_port in engine.json"
@@ -135,4 +148,93 @@ grep -q "engine 0: nothing was lost when its connection dropped" \
 expect_eq "powers after an idle drop" "$(powers_expected 8 10)" \
     "$("${D[@]}" powers --view balanced --n 8)"
 expect_eq "the engine kept its id" "[0]" "$(ids_of "$P")"
+
+# count PATTERN LOG: how many lines of LOG hold PATTERN.
+count() { grep -c "$1" "$2" || true; }
+# await_count PATTERN LOG N: polls until LOG holds N lines with PATTERN.
+await_count() {
+    for _ in $(seq 500); do
+        [ "$(count "$1" "$2")" -ge "$3" ] && return 0
+        sleep 0.01
+    done
+    fail "[$1] is not in $2 $3 times: $(grep -v 'task ' "$2")"
+}
+BARRIER="its connection dropped; barrier sent after"
+NOTHING="engine [0-9]*: nothing was lost when its connection dropped"
+STALE="answered a barrier that is not its pending one"
+lost_line=$("${D[@]}" cluster status | grep "tasks lost with a dropped connection")
+
+# pending_barrier: leaves the engine running a direct 'sleep 1.5' with the
+# barrier of its request waiting behind it, unanswered: while the first
+# sleep runs a second one waits in the engine, the connection is cut, and
+# the engine asks for the barrier when the first is done.
+pending_barrier() {
+    local barriers
+    barriers=$(count "$BARRIER" "$WORK/controller.log")
+    "${D[@]}" apply sleep 1.5 >"$WORK/first.out" 2>"$WORK/first.err" &
+    first=$!
+    until_status " 1 outstanding"
+    "${D[@]}" apply sleep 1.5 >"$WORK/second.out" 2>"$WORK/second.err" &
+    second=$!
+    until_status " 2 outstanding"
+    sleep 0.2 # both tasks read by the engine: none is lost with the cut
+    cut
+    wait "$first" || fail "the first sleep: $(cat "$WORK/first.err")"
+    await_count "$BARRIER" "$WORK/controller.log" $((barriers + 1))
+    sleep 0.2 # the barrier read by the engine, behind the second sleep
+}
+
+# 3. A second drop while the barrier waits (the engine hung meanwhile):
+# the engine asks again and answers only the second barrier, which finds
+# nothing lost; both tasks give their results.
+requests=$(count "asking what was lost on the way" "$WORK/engine.log")
+nothing=$(count "$NOTHING" "$WORK/controller.log")
+pending_barrier
+kill -STOP "$worker"
+cut
+sleep 0.3
+kill -CONT "$worker"
+wait "$second" || fail "the second sleep: $(cat "$WORK/second.err")"
+await_count "$NOTHING" "$WORK/controller.log" $((nothing + 1))
+expect_eq "requests for a barrier" $((requests + 2)) \
+    "$(count "asking what was lost on the way" "$WORK/engine.log")"
+expect_eq "answers to an older barrier" 0 "$(count "$STALE" "$WORK/controller.log")"
+status=$("${D[@]}" cluster status)
+expect_contains "no more lost" "$lost_line" "$status"
+expect_eq "the engine kept its id" "[0]" "$(ids_of "$P")"
+
+# 4. The engine crashes while its barrier waits: its supervisor reports
+# it, the task it ran fails naming the signal, and it comes back as engine
+# 1 (a new process, with no barrier of its own to wait for).
+pending_barrier
+old=$worker
+kill -SEGV "$worker"
+if wait "$second"; then
+    fail "the sleep succeeded on a killed engine: $(cat "$WORK/second.out")"
+fi
+expect_contains "the killed engine's task" \
+    "engine 0: was killed by SIGSEGV while running 'sleep'; it restarted as engine 1" \
+    "$(cat "$WORK/second.err")"
+await_ids "$P" "[1]"
+find_worker "$old"
+expect_eq "hello on the new engine" "['Hello World']" "$("${D[@]}" hello)"
+expect_contains "no more lost" "$lost_line" "$("${D[@]}" cluster status)"
+
+# 5. The controller killed (-9) and started again (--reuse) while the
+# barrier waits: the new one does not know the old barrier; the engine
+# registers again and its new barrier finds nothing lost.
+pending_barrier
+kill -9 "$ctl"
+wait "$ctl" 2>/dev/null || true
+start_controller "$WORK/controller2.log"
+if wait "$second"; then
+    fail "the sleep succeeded though its controller died: $(cat "$WORK/second.out")"
+fi
+await_ids "$P" "[0]"
+await_count "engine 0: nothing was lost when its connection dropped" \
+    "$WORK/controller2.log" 1
+expect_eq "answers to an older barrier" 0 "$(count "$STALE" "$WORK/controller2.log")"
+expect_eq "hello after the restart" "['Hello World']" "$("${D[@]}" hello)"
+expect_eq "nothing lost by the new controller" "" \
+    "$("${D[@]}" cluster status | grep "lost with a dropped connection" || true)"
 echo ok

@@ -918,6 +918,326 @@ static void a_time_limit_reaches_the_engine_and_a_bad_one_is_refused(
     hub_down(&fx);
 }
 
+/* ---- SYNC: what a dropped connection lost (docs/protocol.md) ------------ */
+
+/* The engine's request for a barrier, after its connection dropped. */
+static uint64_t engine_sync_ask(peer *e)
+{
+    pp_header hd = { .type = PP_MSG_SYNC, .id = pp_msg_id_next(),
+                     .engine = e->id };
+    peer_send(e, &hd, NULL, 0);
+    return hd.id;
+}
+
+/* Steps the hub until it answers request req with a barrier: its header. */
+static pp_header await_barrier(fixture *fx, peer *e, uint64_t req)
+{
+    pp_header hd;
+    pp_values vals;
+    await(fx, e, PP_MSG_SYNC, req, &hd, &vals);
+    assert_int_equal(vals.n, 0);
+    pp_values_free(&vals);
+    assert_int_equal(hd.engine, e->id);
+    return hd;
+}
+
+static void engine_sync_answer(peer *e, const pp_header *barrier)
+{
+    pp_header hd = { .type = PP_MSG_SYNC, .id = pp_msg_id_next(),
+                     .parent = barrier->id, .engine = e->id };
+    peer_send(e, &hd, NULL, 0);
+}
+
+/* A beat and its answer (its status returned): everything e sent before
+ * it has been handled, and nothing but beats' answers came back first. */
+static int engine_probe(fixture *fx, peer *e)
+{
+    pp_header hd = { .type = PP_MSG_HEARTBEAT, .id = pp_msg_id_next(),
+                     .engine = e->id };
+    pp_value v;
+    assert_int_equal(
+        pp_value_bytes(&v, PP_T_BYTES, e->rid, strlen(e->rid)), 0);
+    peer_send(e, &hd, &v, 1);
+    pp_header rep;
+    pp_values vals;
+    for (int i = 0; i < STEPS; i++) {
+        step(fx);
+        while (peer_poll(e, &rep, &vals)) {
+            pp_values_free(&vals);
+            if (rep.type == PP_MSG_HEARTBEAT && rep.parent == hd.id)
+                return rep.status;
+            if (rep.type == PP_MSG_HEARTBEAT) /* the fixture's beats */
+                continue;
+            fail_msg("%s got a message of type %d before its beat's answer",
+                     e->rid, rep.type);
+        }
+    }
+    fail_msg("%s: no answer to its beat in %d steps", e->rid, STEPS);
+    return -1;
+}
+
+/* The next task e gets: its header, checked to be task id. */
+static pp_header await_task(fixture *fx, peer *e, uint64_t id)
+{
+    pp_header hd;
+    pp_values vals;
+    await(fx, e, PP_MSG_TASK, 0, &hd, &vals);
+    pp_values_free(&vals);
+    if (hd.id != id)
+        fail_msg("%s got task %016llx, not %016llx", e->rid,
+                 (unsigned long long)hd.id, (unsigned long long)id);
+    return hd;
+}
+
+static void await_result(fixture *fx, peer *c, uint64_t task, int status,
+                         int32_t engine, int64_t value, const char *text)
+{
+    pp_header hd;
+    pp_values vals;
+    await(fx, c, PP_MSG_RESULT, task, &hd, &vals);
+    assert_int_equal(hd.status, status);
+    assert_int_equal(hd.engine, engine);
+    if (text) {
+        char *got = text_of(&vals);
+        assert_string_equal(got, text);
+        free(got);
+    } else {
+        assert_i64_equal(i64_of(&vals), value);
+    }
+    pp_values_free(&vals);
+}
+
+#define LOST_TEXT                                                          \
+    "its connection dropped with the task or its result on the way; it "  \
+    "may or may not have run"
+
+/* At the engine's answer to the barrier, a task sent before the barrier
+ * without a result was lost: a balanced one is sent again (no retry used),
+ * a direct one fails in one line.  One with a result before the answer,
+ * and one sent after the barrier, are not lost. */
+static void a_barrier_finds_what_a_dropped_connection_lost(void **state)
+{
+    (void)state;
+    fixture fx;
+    hub_config cfg = config();
+    hub_up(&fx, &cfg);
+    peer e, c;
+    peer_open(&fx, &e, "engine-sync", true, 0);
+    peer_open(&fx, &c, "client", false, 0);
+    assert_int_equal(engine_up(&fx, &e, 1), 0);
+
+    uint64_t balanced = client_submit(&c, -1, 1, 0);
+    pp_header t_balanced = await_task(&fx, &e, balanced);
+    uint64_t lost = client_submit(&c, 0, 2, 0);
+    await_task(&fx, &e, lost);
+    uint64_t answered = client_submit(&c, 0, 3, 0);
+    pp_header t_answered = await_task(&fx, &e, answered);
+
+    pp_header barrier = await_barrier(&fx, &e, engine_sync_ask(&e));
+    uint64_t after = client_submit(&c, 0, 4, 0);
+    pp_header t_after = await_task(&fx, &e, after);
+    engine_answer(&e, &t_answered, 30);
+    engine_sync_answer(&e, &barrier);
+
+    await_result(&fx, &c, answered, 0, 0, 30, NULL);
+    await_result(&fx, &c, lost, PP_EREMOTE, 0, 0, LOST_TEXT);
+    /* The balanced one comes again, to the only engine. */
+    t_balanced = await_task(&fx, &e, balanced);
+    engine_answer(&e, &t_balanced, 10);
+    await_result(&fx, &c, balanced, 0, 0, 10, NULL);
+    engine_answer(&e, &t_after, 40);
+    await_result(&fx, &c, after, 0, 0, 40, NULL);
+
+    json_t *st = client_status(&fx, &c);
+    assert_i64_equal(json_integer_value(json_object_get(st, "tasks_lost")),
+                     2);
+    assert_i64_equal(json_integer_value(json_object_get(st, "tasks_done")),
+                     3);
+    assert_i64_equal(
+        json_integer_value(json_object_get(st, "tasks_failed")), 1);
+    assert_i64_equal(
+        json_integer_value(json_object_get(st, "tasks_retried")), 0);
+    assert_i64_equal(
+        json_integer_value(json_object_get(st, "tasks_outstanding")), 0);
+    json_t *first = json_array_get(json_object_get(st, "engines"), 0);
+    assert_i64_equal(
+        json_integer_value(json_object_get(first, "outstanding")), 0);
+    json_decref(st);
+
+    /* A drop with nothing in flight: the answer finds nothing. */
+    barrier = await_barrier(&fx, &e, engine_sync_ask(&e));
+    engine_sync_answer(&e, &barrier);
+    engine_probe(&fx, &e);
+    assert_i64_equal(status_number(&fx, &c, "tasks_lost"), 2);
+
+    peer_close(&e);
+    peer_close(&c);
+    hub_down(&fx);
+}
+
+/* Two drops before the engine meets the first barrier: it answers only
+ * the barrier of its last request, whose answer covers what the first
+ * would have; an answer to the older one changes nothing. */
+static void only_the_barrier_of_the_last_request_counts(void **state)
+{
+    (void)state;
+    fixture fx;
+    hub_config cfg = config();
+    hub_up(&fx, &cfg);
+    peer e, c;
+    peer_open(&fx, &e, "engine-sync", true, 0);
+    peer_open(&fx, &c, "client", false, 0);
+    assert_int_equal(engine_up(&fx, &e, 1), 0);
+
+    uint64_t first = client_submit(&c, 0, 1, 0);
+    await_task(&fx, &e, first);
+    pp_header b1 = await_barrier(&fx, &e, engine_sync_ask(&e));
+    uint64_t second = client_submit(&c, 0, 2, 0);
+    await_task(&fx, &e, second);
+    pp_header b2 = await_barrier(&fx, &e, engine_sync_ask(&e));
+    assert_true(b1.id != b2.id);
+
+    engine_sync_answer(&e, &b1);
+    engine_probe(&fx, &e);
+    json_t *st = client_status(&fx, &c);
+    assert_i64_equal(json_integer_value(json_object_get(st, "tasks_lost")),
+                     0);
+    assert_i64_equal(
+        json_integer_value(json_object_get(st, "tasks_outstanding")), 2);
+    json_decref(st);
+
+    /* The last barrier's answer finds both. */
+    engine_sync_answer(&e, &b2);
+    await_result(&fx, &c, first, PP_EREMOTE, 0, 0, LOST_TEXT);
+    await_result(&fx, &c, second, PP_EREMOTE, 0, 0, LOST_TEXT);
+    assert_i64_equal(status_number(&fx, &c, "tasks_lost"), 2);
+    /* Answered once: a second answer finds nothing more. */
+    uint64_t third = client_submit(&c, 0, 3, 0);
+    pp_header t3 = await_task(&fx, &e, third);
+    engine_sync_answer(&e, &b2);
+    engine_probe(&fx, &e);
+    engine_answer(&e, &t3, 30);
+    await_result(&fx, &c, third, 0, 0, 30, NULL);
+    assert_i64_equal(status_number(&fx, &c, "tasks_lost"), 2);
+
+    peer_close(&e);
+    peer_close(&c);
+    hub_down(&fx);
+}
+
+/* A balanced task handed to an engine after that engine's barrier went
+ * out travels behind the barrier: the answer must not count it lost,
+ * though it was first sent (to another engine) before. */
+static void a_task_sent_again_after_a_barrier_is_not_lost_at_its_answer(
+    void **state)
+{
+    (void)state;
+    fixture fx;
+    hub_config cfg = config();
+    hub_up(&fx, &cfg);
+    peer leaving, e, c;
+    peer_open(&fx, &leaving, "engine-leaving", true, 0);
+    peer_open(&fx, &e, "engine-sync", true, 0);
+    peer_open(&fx, &c, "client", false, 0);
+    assert_int_equal(engine_up(&fx, &leaving, 1), 0);
+    uint64_t task = client_submit(&c, -1, 5, 0);
+    await_task(&fx, &leaving, task);
+    assert_int_equal(engine_up(&fx, &e, 1), 1);
+    pp_header barrier = await_barrier(&fx, &e, engine_sync_ask(&e));
+
+    /* The first engine leaves: the task goes to the other one, behind its
+     * barrier. */
+    int64_t attempts = 1;
+    pp_header bye = { .type = PP_MSG_UNREGISTER, .id = pp_msg_id_next(),
+                      .engine = leaving.id };
+    pp_value v;
+    assert_int_equal(pp_value_i64(&v, &attempts, 1), 0);
+    peer_send(&leaving, &bye, &v, 1);
+    pp_header t = await_task(&fx, &e, task);
+    engine_sync_answer(&e, &barrier);
+    engine_probe(&fx, &e);
+    assert_i64_equal(status_number(&fx, &c, "tasks_lost"), 0);
+    engine_answer(&e, &t, 50);
+    await_result(&fx, &c, task, 0, 1, 50, NULL);
+    pp_values vals;
+    pp_header hd;
+    assert_false(peer_poll(&e, &hd, &vals)); /* not sent a third time */
+
+    peer_close(&leaving);
+    peer_close(&e);
+    peer_close(&c);
+    hub_down(&fx);
+}
+
+/* An engine declared dead, whose barrier was pending, registers again
+ * under a new id: the old barrier's answer is not taken for the new
+ * entry's, and a request while the hub does not know the engine (or from
+ * a stranger) is neither answered nor counted as a refused message. */
+static void a_barrier_answer_from_before_a_new_registration_is_ignored(
+    void **state)
+{
+    (void)state;
+    fixture fx;
+    hub_config cfg = config();
+    cfg.heartbeat_s = 0.02;
+    cfg.heartbeat_misses = 2;
+    hub_up(&fx, &cfg);
+    peer e, c, stranger;
+    peer_open(&fx, &e, "engine-sync", true, 0);
+    peer_open(&fx, &c, "client", false, 0);
+    peer_open(&fx, &stranger, "engine-stranger", true, 0);
+    assert_int_equal(engine_up(&fx, &e, 1), 0);
+    fx.beating = &e;
+    fx.next_beat_ns = 0;
+    uint64_t direct = client_submit(&c, 0, 1, 0);
+    await_task(&fx, &e, direct);
+    pp_header barrier = await_barrier(&fx, &e, engine_sync_ask(&e));
+
+    /* Its heart stops: dead, the direct task fails saying so. */
+    fx.beating = NULL;
+    pp_header hd;
+    pp_values vals;
+    await(&fx, &c, PP_MSG_RESULT, direct, &hd, &vals);
+    assert_int_equal(hd.status, PP_EREMOTE);
+    char *text = text_of(&vals);
+    assert_contains(text, "died (no heartbeat");
+    free(text);
+    pp_values_free(&vals);
+
+    /* While dead: its request, and a stranger's, get no barrier. */
+    engine_sync_ask(&e);
+    engine_sync_ask(&stranger);
+    assert_int_equal(engine_probe(&fx, &stranger), PP_ENOENT);
+    assert_int_equal(engine_probe(&fx, &e), PP_ENOENT);
+
+    assert_int_equal(engine_up(&fx, &e, 2), 1);
+    fx.beating = &e;
+    fx.next_beat_ns = 0;
+    uint64_t next = client_submit(&c, 1, 2, 0);
+    pp_header t = await_task(&fx, &e, next);
+    engine_sync_answer(&e, &barrier); /* the dead entry's barrier */
+    engine_probe(&fx, &e);
+    json_t *st = client_status(&fx, &c);
+    assert_i64_equal(json_integer_value(json_object_get(st, "tasks_lost")),
+                     0);
+    assert_i64_equal(
+        json_integer_value(json_object_get(st, "tasks_outstanding")), 1);
+    json_t *dropped = json_object_get(st, "dropped");
+    assert_i64_equal(
+        json_integer_value(json_object_get(dropped, "unknown_sender")), 0);
+    assert_i64_equal(
+        json_integer_value(json_object_get(dropped, "malformed")), 0);
+    json_decref(st);
+    engine_answer(&e, &t, 20);
+    await_result(&fx, &c, next, 0, 1, 20, NULL);
+
+    fx.beating = NULL;
+    peer_close(&e);
+    peer_close(&c);
+    peer_close(&stranger);
+    hub_down(&fx);
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(
         registration_gives_ids_in_order_and_keeps_them_on_register_again),
@@ -934,6 +1254,12 @@ static const struct CMUnitTest tests[] = {
         a_time_limit_reaches_the_engine_and_a_bad_one_is_refused),
     cmocka_unit_test(
         the_hub_forwards_task_and_result_values_unread_and_checks_the_rest),
+    cmocka_unit_test(a_barrier_finds_what_a_dropped_connection_lost),
+    cmocka_unit_test(only_the_barrier_of_the_last_request_counts),
+    cmocka_unit_test(
+        a_task_sent_again_after_a_barrier_is_not_lost_at_its_answer),
+    cmocka_unit_test(
+        a_barrier_answer_from_before_a_new_registration_is_ignored),
 };
 
 int main(void)
