@@ -342,6 +342,13 @@ void hub_check_hearts(hub *h, int64_t now)
     }
 }
 
+static int by_sent_seq(const void *a, const void *b)
+{
+    uint64_t x = (*(hub_task *const *)a)->sent_seq;
+    uint64_t y = (*(hub_task *const *)b)->sent_seq;
+    return (x > y) - (x < y);
+}
+
 /* The engine's main connection dropped (it saw it, or its heart had to
  * register again): ZeroMQ discards what it had queued on a connection that
  * closes, and the kernel what was in flight, both ways, without a word.
@@ -399,6 +406,11 @@ void hub_engine_sync(hub *h, hub_engine *e, const pp_header *hd)
     snprintf(why, sizeof why,
              "its connection dropped with the task or its result on the "
              "way; it may or may not have run");
+    /* In the order they were sent: failures reach their clients in that
+     * order, and balanced tasks, each put in front of the queue, are
+     * handed back last first, so they wait in their first order. */
+    if (n > 1)
+        qsort(lost, n, sizeof *lost, by_sent_seq);
     for (size_t i = 0; i < n; i++) {
         hub_task *t = lost[i];
         e->outstanding--;
@@ -406,12 +418,20 @@ void hub_engine_sync(hub *h, hub_engine *e, const pp_header *hd)
             e->balanced_outstanding--;
         free(t->last_error);
         t->last_error = strdup(why);
+        if (!t->balanced || !t->body) {
+            hub_fail_task(h, t, PP_EREMOTE, why);
+            lost[i] = NULL;
+        }
+    }
+    for (size_t i = n; i-- > 0;) {
         /* Not the engine's fault: no retry is used, and it may run there
          * again. */
-        if (hub_hand_back(h, t))
+        if (!lost[i])
+            continue;
+        if (hub_hand_back(h, lost[i]))
             again++;
         else
-            hub_fail_task(h, t, PP_EREMOTE, why);
+            hub_fail_task(h, lost[i], PP_EREMOTE, why);
     }
     free(lost);
     h->tasks_lost += n;
