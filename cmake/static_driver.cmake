@@ -26,6 +26,13 @@
 # mechanism, NULL or CURVE), so the driver links driver/no_gssapi.c
 # instead: the same names, each answering GSS_S_FAILURE.
 #
+# PGM: zmq_ctx_new initialises OpenPGM, which looks its protocol number up
+# in the system's protocols database (nsswitch.conf, a search for
+# libnss_db.so.2, /etc/protocols): 0.3 ms of each command here for a
+# transport pipar never uses.  The linker's --wrap sends that lookup to
+# driver/pgm_proto.c, which answers "not found", and PGM keeps its
+# built-in number (113, as /etc/protocols says).
+#
 # PIPAR_STATIC_LINK_HEAD: a generator expression, true while linking a
 # target whose PIPAR_STATIC_LINK property is set; pipar_core and
 # pipar_numeric use it to pick the archives or the shared libraries for
@@ -99,14 +106,17 @@ check_linker_flag(C "LINKER:--fatal-warnings,-z,pack-relative-relocs"
 
 # pipar_static_driver(TARGET): TARGET links the archives (when all were
 # found), without GSSAPI, with libgcc's unwinder linked in (libstdc++.a's
-# exceptions) and relative relocations packed where the linker can.
+# exceptions), PGM's protocol lookup wrapped, and relative relocations
+# packed where the linker can.
 function(pipar_static_driver target)
   if(NOT PIPAR_STATIC_DRIVER_OK)
     return()
   endif()
   set_target_properties(${target} PROPERTIES PIPAR_STATIC_LINK ON)
-  target_sources(${target} PRIVATE ${PROJECT_SOURCE_DIR}/driver/no_gssapi.c)
-  target_link_options(${target} PRIVATE -static-libgcc)
+  target_sources(${target} PRIVATE ${PROJECT_SOURCE_DIR}/driver/no_gssapi.c
+    ${PROJECT_SOURCE_DIR}/driver/pgm_proto.c)
+  target_link_options(${target} PRIVATE -static-libgcc
+    "LINKER:--wrap=pgm_getprotobyname")
   if(PIPAR_HAVE_RELR)
     target_link_options(${target} PRIVATE "LINKER:-z,pack-relative-relocs")
   endif()

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The driver linked against the archives (cmake/static_driver.cmake) needs
 # libc and libm alone, no other shared library and no Kerberos; it still
-# does its work (a hello on a real cluster).  Built the shared way (an
+# does its work (a hello on a real cluster), without reading the system's
+# protocols database on the way.  Built the shared way (an
 # archive missing, or ASan): "SKIP: <reason>" and exit 77.
 . "$(dirname "$0")/lib.sh"
 
@@ -10,6 +11,7 @@ case ${STATIC_DRIVER:-OFF} in
     *) echo "SKIP: this build links the driver against shared libraries"; exit 77 ;;
 esac
 command -v readelf >/dev/null || { echo "SKIP: no readelf (binutils)"; exit 77; }
+command -v strace >/dev/null || { echo "SKIP: no strace"; exit 77; }
 
 # The loader itself may be named too (libgcc's unwinder asks it for
 # _dl_find_object); it is loaded in any case.
@@ -25,5 +27,10 @@ P=static
 start_controller "$P"
 start_engine "$P"
 expect_eq "hello from the static driver" "['Hello World']" \
-    "$("$DRIVER" --no-embed --profile "$P" hello)"
+    "$(strace -f -q -o "$WORK/trace" -e trace=openat,open \
+        "$DRIVER" --no-embed --profile "$P" hello)"
+# PGM's protocol number is not looked up (driver/pgm_proto.c): no NSS.
+opened=$(grep -oE '"/etc/(protocols|nsswitch\.conf)"|libnss_[a-z]+' "$WORK/trace" \
+         | sort -u | tr '\n' ' ' || true)
+expect_eq "system databases the driver read" "" "$opened"
 echo "PASS"
