@@ -54,11 +54,17 @@ pp_signer *pp_signer_new(const uint8_t *key, size_t key_size, pp_error *err)
         pp_error_set(err, PP_ENOMEM, "out of memory");
         return NULL;
     }
-    /* RFC 2104: a key longer than the block is hashed first. */
+    /* RFC 2104: a key longer than the block is hashed first (not with
+     * the one-shot SHA256(), which in OpenSSL 3 goes through EVP and
+     * would bring its providers into the driver's static link). */
     uint8_t block[SHA256_CBLOCK] = { 0 };
-    if (key_size > sizeof block)
-        SHA256(key, key_size, block);
-    else
+    if (key_size > sizeof block) {
+        SHA256_CTX kctx;
+        SHA256_Init(&kctx);
+        SHA256_Update(&kctx, key, key_size);
+        SHA256_Final(block, &kctx);
+        OPENSSL_cleanse(&kctx, sizeof kctx);
+    } else
         memcpy(block, key, key_size);
     uint8_t pad[SHA256_CBLOCK];
     for (size_t i = 0; i < sizeof pad; i++)

@@ -75,6 +75,30 @@ static void one_frame_signature_equals_one_shot_hmac_of_length_and_data(
     assert_memory_equal(got, want, PP_SIG_SIZE);
 }
 
+/* RFC 2104: a key longer than SHA-256's 64-byte block is hashed first; one
+ * of exactly 64 bytes is used as it is.  pipar's own keys are 32 bytes, so
+ * only a connection file's longer key takes this path. */
+static void keys_of_64_and_of_100_bytes_sign_as_one_shot_hmac(void **state)
+{
+    (void)state;
+    static const char text[] = "The quick brown fox jumps over the lazy dog";
+    pp_span frame = { text, sizeof text - 1 };
+    uint8_t key[100];
+    for (size_t i = 0; i < sizeof key; i++)
+        key[i] = (uint8_t)(7 * i + 1);
+    static const size_t sizes[] = { 64, 65, 100 };
+    for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+        pp_error err = { 0 };
+        pp_signer *s = pp_signer_new(key, sizes[k], &err);
+        assert_non_null(s);
+        uint8_t got[PP_SIG_SIZE], want[PP_SIG_SIZE];
+        assert_int_equal(pp_sign(s, &frame, 1, got), 0);
+        reference_sign(key, sizes[k], &frame, 1, want);
+        assert_memory_equal(got, want, PP_SIG_SIZE);
+        pp_signer_destroy(&s);
+    }
+}
+
 static void signature_of_an_empty_frame_covers_its_zero_length(void **state)
 {
     pp_signer *s = *state;
@@ -283,6 +307,7 @@ int main(void)
             signature_changes_when_frames_swap_places, make_signer,
             destroy_signer),
         cmocka_unit_test(signer_copies_its_key),
+        cmocka_unit_test(keys_of_64_and_of_100_bytes_sign_as_one_shot_hmac),
         cmocka_unit_test(key_generate_gives_different_keys_twice),
     };
     return cmocka_run_group_tests_name("sign", tests, NULL, NULL);
