@@ -14,15 +14,18 @@ struct pp_replay {
     int64_t window_ns; /* the clock window; 0 turns the clock check off */
     _Atomic uint64_t seen;
     _Atomic uint64_t stale;
-    _Atomic uint64_t full;
+    _Atomic uint64_t forgotten;
+    int64_t floor_ns; /* the newest t_sent of a sender forgotten for room */
     pp_replay_slot slots[PP_REPLAY_SESSIONS];
 };
 
 pp_replay *pp_replay_new(double window_s)
 {
     pp_replay *r = calloc(1, sizeof *r);
-    if (r)
+    if (r) {
         pp_replay_set_window(r, window_s);
+        r->floor_ns = INT64_MIN;
+    }
     return r;
 }
 
@@ -41,7 +44,7 @@ pp_replay_counts pp_replay_counted(const pp_replay *r)
 {
     return (pp_replay_counts){ .seen = atomic_load(&r->seen),
                                .stale = atomic_load(&r->stale),
-                               .full = atomic_load(&r->full) };
+                               .forgotten = atomic_load(&r->forgotten) };
 }
 
 static size_t slot_of(uint64_t session)
@@ -78,6 +81,25 @@ static pp_replay_slot *find_slot(pp_replay *r, uint64_t session,
     return reuse;
 }
 
+/* The table is full of live sessions: the one heard from least recently
+ * makes room, and its newest stamp time becomes the floor.  A scan of the
+ * whole table, only when it is full.  The floor never passes this host's
+ * own clock: a sender whose clock ran ahead must not shut out every
+ * newcomer (its stamps ahead of this clock are then guarded as a
+ * forgotten session's always were, by the clock window). */
+static pp_replay_slot *forget_one(pp_replay *r, int64_t wall_ns)
+{
+    pp_replay_slot *oldest = &r->slots[0];
+    for (size_t i = 1; i < PP_REPLAY_SESSIONS; i++)
+        if (r->slots[i].last_ns < oldest->last_ns)
+            oldest = &r->slots[i];
+    int64_t floor = oldest->t_max < wall_ns ? oldest->t_max : wall_ns;
+    if (floor > r->floor_ns)
+        r->floor_ns = floor;
+    r->forgotten++;
+    return oldest;
+}
+
 pp_replay_verdict pp_replay_check(pp_replay *r, const pp_stamp *st,
                                   int64_t wall_ns, int64_t mono_ns)
 {
@@ -100,17 +122,23 @@ pp_replay_verdict pp_replay_check(pp_replay *r, const pp_stamp *st,
         r->stale++;
         return PP_REPLAY_STALE;
     }
-    if (!s) {
-        r->full++;
-        return PP_REPLAY_FULL;
+    /* At or below the floor, a stamp may be a forgotten sender's: only a
+     * known sender's next message is taken (a known sender's clock may
+     * lag; its counter tells what is new). */
+    if (st->t_sent <= r->floor_ns && !(known && st->counter > s->highest)) {
+        r->seen++; /* a replay, as far as anyone can tell */
+        return PP_REPLAY_FLOOR;
     }
+    if (!s)
+        s = forget_one(r, wall_ns);
     if (!known) {
-        /* Only an expired slot is reused, so a probe path never loses a
-         * live session that lies beyond it. */
+        /* Only an expired or forgotten slot is reused, never emptied, so a
+         * probe path never loses a live session that lies beyond it. */
         *s = (pp_replay_slot){ .session = st->session,
                                .highest = st->counter,
                                .window = 1,
-                               .last_ns = mono_ns };
+                               .last_ns = mono_ns,
+                               .t_max = st->t_sent };
         return PP_REPLAY_FRESH;
     }
     if (st->counter > s->highest) {
@@ -126,5 +154,7 @@ pp_replay_verdict pp_replay_check(pp_replay *r, const pp_stamp *st,
         s->window |= (uint64_t)1 << back;
     }
     s->last_ns = mono_ns;
+    if (st->t_sent > s->t_max)
+        s->t_max = st->t_sent;
     return PP_REPLAY_FRESH;
 }

@@ -14,7 +14,12 @@
  * stale too.
  *
  * The guard's memory is bounded (PP_REPLAY_SESSIONS senders seen within a
- * window); a new sender beyond that is refused, never a known one. */
+ * window).  A new sender beyond that takes the place of the one heard from
+ * least recently (a classroom's short driver commands come and go far
+ * faster than a window), and that sender's newest time becomes a floor: a
+ * stamp from then or before is taken only as the next message of a sender
+ * the table knows, so what the forgotten sender sent cannot be replayed,
+ * and it is taken back as a newcomer when it speaks again. */
 #ifndef PP_REPLAY_H
 #define PP_REPLAY_H
 
@@ -32,7 +37,7 @@ typedef enum pp_replay_verdict {
     PP_REPLAY_FRESH = 0,
     PP_REPLAY_SEEN,    /* the same stamp again */
     PP_REPLAY_STALE,   /* outside the clock window */
-    PP_REPLAY_FULL,    /* too many senders at once */
+    PP_REPLAY_FLOOR,   /* no newer than a sender forgotten to make room */
 } pp_replay_verdict;
 
 typedef struct pp_replay_slot {
@@ -40,13 +45,15 @@ typedef struct pp_replay_slot {
     uint64_t highest;  /* highest counter seen */
     uint64_t window;   /* bit i: counter highest - i was seen */
     int64_t last_ns;   /* receiver's monotonic clock at the last message */
+    int64_t t_max;     /* the newest t_sent of the session */
 } pp_replay_slot;
 
 /* Refusals counted, for status reports; another thread may read them. */
 typedef struct pp_replay_counts {
-    uint64_t seen;
-    uint64_t stale;
-    uint64_t full;
+    uint64_t seen;      /* refused: the same stamp, too far behind, or no
+                           newer than the floor */
+    uint64_t stale;     /* refused: outside the clock window */
+    uint64_t forgotten; /* not a refusal: senders dropped to make room */
 } pp_replay_counts;
 
 typedef struct pp_replay pp_replay;

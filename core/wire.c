@@ -324,11 +324,14 @@ static int check_stamp(pp_signer *signer, const uint8_t *seal,
                             " (window %g s: are the clocks set, e.g. by NTP?)",
                             (double)(pp_now_ns() - st.t_sent) / 1e9,
                             pp_signer_clock_window(signer));
-    case PP_REPLAY_FULL:
+    case PP_REPLAY_FLOOR:
         break;
     }
     return pp_error_set(err, PP_EPROTO,
-                        "replayed message: too many senders to remember");
+                        "replayed message? it is no newer than a sender "
+                        "this host had to forget (more than %d senders "
+                        "within the clock window)",
+                        PP_REPLAY_SESSIONS);
 }
 
 static zmq_msg_t *body(const pp_frames *fr, int i)

@@ -289,7 +289,7 @@ static void on_message(engine *en)
          * garbage must not flood the log too.  The signer counts the
          * replayed and stale ones; this counts the others. */
         pp_replay_counts rc = pp_signer_refused(en->signer);
-        uint64_t replays = rc.seen + rc.stale + rc.full;
+        uint64_t replays = rc.seen + rc.stale;
         bool replay = replays != en->replays_seen;
         en->replays_seen = replays;
         if (!replay)
@@ -453,7 +453,7 @@ static void *heart_main(void *arg)
         pp_value vals[2];
         pp_value_borrow(&vals[0], PP_T_BYTES, en->rid, sizeof en->rid);
         pp_replay_counts rc = pp_signer_refused(en->signer);
-        int64_t refused[3] = { (int64_t)(rc.seen + rc.full),
+        int64_t refused[3] = { (int64_t)rc.seen,
                                (int64_t)rc.stale,
                                (int64_t)atomic_load(&en->dropped) };
         if (pp_value_i64(&vals[1], refused, 3) == 0)

@@ -13,6 +13,7 @@
 
 #include "connfile.h"
 #include "pipar/client.h"
+#include "replay.h"
 #include "wire.h"
 
 static int failures;
@@ -293,6 +294,25 @@ int main(int argc, char **argv)
               "a replayed request after a step got an answer");
     }
 
+    /* 11. More senders within the clock window than the controller
+     * remembers (a classroom's driver commands, each a session): each is
+     * answered, the ones heard from least recently are forgotten to make
+     * room, and a forgotten sender's request sent again is refused and
+     * counted as replayed (no newer than the floor, replay.h). */
+    {
+        uint64_t base = 0xc1a55000000000ull;
+        int64_t first_sent = pp_now_ns();
+        int answered = 0;
+        for (uint64_t i = 1; i <= PP_REPLAY_SESSIONS + 100; i++)
+            answered += ids_by_hand(cs, good, base + i, 1,
+                                    i == 1 ? first_sent : pp_now_ns());
+        CHECK(answered == PP_REPLAY_SESSIONS + 100,
+              "%d of %d new senders answered", answered,
+              PP_REPLAY_SESSIONS + 100);
+        CHECK(!ids_by_hand(cs, good, base + 1, 1, first_sent),
+              "a forgotten sender's request replayed got an answer");
+    }
+
     /* The controller still answers a well-signed request on the same
      * connection. */
     send_ids_request(cs, good);
@@ -328,7 +348,7 @@ int main(int argc, char **argv)
     long long stale = json_integer_value(json_object_get(dropped, "stale"));
     CHECK(bad_sig == 3, "bad_signature count %lld, not 3", bad_sig);
     CHECK(malformed == 4, "malformed count %lld, not 4", malformed);
-    CHECK(replayed == 2, "replayed count %lld, not 2", replayed);
+    CHECK(replayed == 3, "replayed count %lld, not 3", replayed);
     CHECK(stale == 2, "stale count %lld, not 2", stale);
     json_decref(root);
     free(json);

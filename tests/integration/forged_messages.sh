@@ -10,7 +10,7 @@ expect_eq "hello after the attack" "['Hello World', 'Hello World']" \
     "$("$DRIVER" hello)"
 status=$("$DRIVER" cluster status)
 expect_contains "status counts" "3 bad signature, 4 malformed" "$status"
-expect_contains "replay counts" "2 replayed, 2 stale" "$status"
+expect_contains "replay counts" "3 replayed, 2 stale" "$status"
 # The controller logged the first drop of each kind once, not every one.
 log="$PIPAR_DIR/profile_default/log/controller.log"
 expect_eq "bad-signature lines in the log" 1 \

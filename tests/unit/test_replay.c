@@ -120,8 +120,60 @@ static void stamps_outside_the_clock_window_are_stale(void **state)
     pp_replay_destroy(&r);
 }
 
-static void a_full_table_refuses_new_senders_until_old_ones_expire(
+/* More senders within a window than the table holds (a classroom's short
+ * driver commands): the one heard from least recently is forgotten to make
+ * room, and its stamps cannot come back as replays. */
+static void a_full_table_forgets_the_sender_heard_from_least_recently(
     void **state)
+{
+    (void)state;
+    pp_replay *r = pp_replay_new(10);
+    /* Sender i last spoke at i ns (monotonic), stamped now + i us. */
+    for (uint64_t i = 1; i <= PP_REPLAY_SESSIONS; i++) {
+        pp_stamp s = stamp(i, 1, now + (int64_t)i * 1000);
+        assert_int_equal(pp_replay_check(r, &s, now, now + (int64_t)i),
+                         PP_REPLAY_FRESH);
+    }
+    int64_t mono = now + SEC;
+    pp_stamp newcomer = stamp(PP_REPLAY_SESSIONS + 1, 1, now + SEC);
+    assert_int_equal(pp_replay_check(r, &newcomer, now + SEC, mono),
+                     PP_REPLAY_FRESH);
+    assert_int_equal(pp_replay_counted(r).forgotten, 1);
+    /* Sender 1 was forgotten: its stamp again is refused by the floor. */
+    pp_stamp old = stamp(1, 1, now + 1000);
+    assert_int_equal(pp_replay_check(r, &old, now + SEC, mono + 1),
+                     PP_REPLAY_FLOOR);
+    /* Sender 2 is still known: its stamp again is a plain replay. */
+    pp_stamp known = stamp(2, 1, now + 2000);
+    assert_int_equal(pp_replay_check(r, &known, now + SEC, mono + 2),
+                     PP_REPLAY_SEEN);
+    /* Sender 1 speaks again: taken back as a newcomer (sender 2 makes
+     * room), and its old stamps stay refused, counter or not. */
+    pp_stamp back = stamp(1, 2, now + SEC + 1);
+    assert_int_equal(pp_replay_check(r, &back, now + SEC, mono + 3),
+                     PP_REPLAY_FRESH);
+    assert_int_equal(pp_replay_counted(r).forgotten, 2);
+    assert_int_equal(pp_replay_check(r, &old, now + SEC, mono + 4),
+                     PP_REPLAY_FLOOR);
+    assert_int_equal(pp_replay_check(r, &known, now + SEC, mono + 5),
+                     PP_REPLAY_FLOOR);
+    /* A known sender whose clock lags below the floor goes on: its next
+     * message is new by its counter. */
+    pp_stamp lagging = stamp(3000, 2, now);
+    assert_int_equal(pp_replay_check(r, &lagging, now + SEC, mono + 6),
+                     PP_REPLAY_FRESH);
+    /* Its message again is below the floor and not its next: refused. */
+    assert_int_equal(pp_replay_check(r, &lagging, now + SEC, mono + 7),
+                     PP_REPLAY_FLOOR);
+    /* Refusals by the floor count as replays: one SEEN and four. */
+    assert_int_equal(pp_replay_counted(r).seen, 5);
+    assert_int_equal(pp_replay_counted(r).stale, 0);
+    pp_replay_destroy(&r);
+}
+
+/* Eleven seconds on, the others are past a 10 s window: room again
+ * without forgetting anyone, and a forgotten sender's stamps are stale. */
+static void expired_senders_make_room_first(void **state)
 {
     (void)state;
     pp_replay *r = pp_replay_new(10);
@@ -129,19 +181,13 @@ static void a_full_table_refuses_new_senders_until_old_ones_expire(
         pp_stamp s = stamp(i, 1, now);
         assert_int_equal(pp_replay_check(r, &s, now, now), PP_REPLAY_FRESH);
     }
-    pp_stamp newcomer = stamp(PP_REPLAY_SESSIONS + 1, 1, now);
-    assert_int_equal(pp_replay_check(r, &newcomer, now, now), PP_REPLAY_FULL);
-    /* A known sender still gets through. */
-    pp_stamp known = stamp(17, 2, now);
-    assert_int_equal(pp_replay_check(r, &known, now, now), PP_REPLAY_FRESH);
-    /* Eleven seconds on, the others are past the window: room again, and
-     * the old stamps of a forgotten sender are stale. */
     int64_t later = now + 11 * SEC;
-    newcomer.t_sent = later;
-    assert_int_equal(pp_replay_check(r, &newcomer, later, later), PP_REPLAY_FRESH);
+    pp_stamp newcomer = stamp(PP_REPLAY_SESSIONS + 1, 1, later);
+    assert_int_equal(pp_replay_check(r, &newcomer, later, later),
+                     PP_REPLAY_FRESH);
     pp_stamp old = stamp(3, 1, now);
     assert_int_equal(pp_replay_check(r, &old, later, later), PP_REPLAY_STALE);
-    assert_int_equal(pp_replay_counted(r).full, 1);
+    assert_int_equal(pp_replay_counted(r).forgotten, 0);
     pp_replay_destroy(&r);
 }
 
@@ -193,7 +239,8 @@ int main(void)
         cmocka_unit_test(sessions_are_kept_apart),
         cmocka_unit_test(stamps_outside_the_clock_window_are_stale),
         cmocka_unit_test(
-            a_full_table_refuses_new_senders_until_old_ones_expire),
+            a_full_table_forgets_the_sender_heard_from_least_recently),
+        cmocka_unit_test(expired_senders_make_room_first),
         cmocka_unit_test(a_wall_clock_step_cuts_off_no_known_sender),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
