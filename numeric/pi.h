@@ -284,7 +284,9 @@ void pp_pi_give_back(void);
  * by mremap, and freed ones are kept for the next while the live and
  * kept blocks stay below the most the live ones have been.  Smaller
  * blocks stay in glibc's heap, whose mmap threshold is set to 1 MB so
- * that it does not grow to 32 MB and keep freed numbers.  At 5e7 digits
+ * that it does not grow to 32 MB and keep freed numbers, and its trim
+ * threshold to 2 MB so that it does not give back and page in again its
+ * top after each small product.  At 5e7 digits
  * in one process (bench/pi_bench): 0.35 million page faults and 2.3 s
  * of system time instead of 1.36 million and 3.4 s.
  * Process-wide, so the library never calls it: a program that computes
