@@ -135,8 +135,10 @@ uint64_t pp_pi_max_bits(void);
  * task: the pieces add a few units each, never more than a handful. */
 #define PP_PI_MAX_ULPS 1000000
 
-/* S = 42688 sqrt(10005) 2^(bits + 8), truncated (42688 = 426880 / 10: the
- * finish works on pi / 10, which is below 1).  Needs neither Q nor T, so a
+/* S = 42688 sqrt(10005) 2^(bits + 8) within 2 units (42688 = 426880 / 10:
+ * the finish works on pi / 10, which is below 1), by Newton's iteration
+ * for the reciprocal square root: no division and no root of a number of
+ * twice the size.  Needs neither Q nor T, so a
  * cluster can run it while the series is still going. */
 void pp_pi_sqrt_part(mpz_t S, uint64_t bits);
 
@@ -249,8 +251,8 @@ int pp_pi_compute(uint64_t digits, unsigned leaves, char *out,
 
 /* Time spent in each phase by pp_pi_compute_timed, seconds of wall time:
  * the leaves, the merges between leaves, the division Q / T, the square
- * root (of 42688^2 10005 (Q/T)^2: the root and the product by sqrt(10005)
- * in one) and the conversion to decimal. */
+ * root (pp_pi_sqrt_part and its product with Q / T) and the conversion to
+ * decimal. */
 struct pp_pi_times {
     double series, merge, sqrt, division, conversion;
 };
@@ -282,7 +284,9 @@ void pp_pi_give_back(void);
  * by mremap, and freed ones are kept for the next while the live and
  * kept blocks stay below the most the live ones have been.  Smaller
  * blocks stay in glibc's heap, whose mmap threshold is set to 1 MB so
- * that it does not grow to 32 MB and keep freed numbers.  At 5e7 digits
+ * that it does not grow to 32 MB and keep freed numbers, and its trim
+ * threshold to 2 MB so that it does not give back and page in again its
+ * top after each small product.  At 5e7 digits
  * in one process (bench/pi_bench): 0.35 million page faults and 2.3 s
  * of system time instead of 1.36 million and 3.4 s.
  * Process-wide, so the library never calls it: a program that computes

@@ -36,14 +36,66 @@ uint64_t pp_pi_max_bits(void)
     return pp_pi_work_bits(PP_PI_MAX_DIGITS, PP_PI_RETRY_GUARD);
 }
 
+/* 42688^2 10005: S's square, above 2^32 (gmp64.h's helpers on armhf). */
+#define ROOT_A (42688ull * 42688ull * 10005ull)
+
+/* Precisions below this start the Newton steps from an exact root. */
+#define ROOT_START_BITS 2000
+
+/* One Newton step for x = X 2^-f ~ 1/sqrt(a) from f to f2 <= 2 f - 100
+ * fractional bits: x' = x + x (1 - a x^2) / 2, with 1 - a x^2 = E 2^-2f
+ * exact.  A relative error d becomes -3/2 d^2 - d^3/2 plus the floor's
+ * unit: below 2^-(f - 40) it stays below 2^-(f2 - 40). */
+static void rsqrt_step(mpz_t X, uint64_t f, uint64_t f2, mpz_t E, mpz_t t)
+{
+    mpz_mul(E, X, X);
+    pp_mpz_mul_u64(E, E, ROOT_A);
+    mpz_set_ui(t, 1);
+    mpz_mul_2exp(t, t, (mp_bitcnt_t)(2 * f));
+    mpz_sub(E, t, E); /* small: about 2^(f + 41) */
+    mpz_mul(t, X, E);
+    mpz_fdiv_q_2exp(t, t, (mp_bitcnt_t)(3 * f + 1 - f2));
+    mpz_mul_2exp(X, X, (mp_bitcnt_t)(f2 - f));
+    mpz_add(X, X, t);
+}
+
+/* S = sqrt(ROOT_A) 2^k within 2 units, by Newton's iteration for
+ * 1/sqrt(ROOT_A), which needs no division and works at each step at twice
+ * the last step's precision: about 3 products of half the final size,
+ * against a square root of a number of twice the size (mpz_sqrt: at 5e7
+ * digits 2.4 s instead of 4.6). */
+static void root_newton(mpz_t S, uint64_t k)
+{
+    /* X 2^-f with f = k + 64 is within 2^-(k + 24) of 1/sqrt(a)
+     * relatively, so a X 2^-64 is within 2^(22.1 - 24) < 1 unit of
+     * sqrt(a) 2^k, plus the floor's. */
+    uint64_t want = k + 64, chain[64];
+    int n = 0;
+    for (uint64_t f = want; f > ROOT_START_BITS; f = (f + 101) / 2)
+        chain[n++] = f;
+    uint64_t f = n ? (chain[n - 1] + 101) / 2 : want;
+    mpz_t X, E, t;
+    mpz_inits(X, E, t, NULL);
+    /* X = floor(sqrt(2^2f / a)): within 2^-(f - 23) relatively. */
+    mpz_set_ui(E, 1);
+    mpz_mul_2exp(E, E, (mp_bitcnt_t)(2 * f));
+    pp_mpz_set_u64(t, ROOT_A);
+    mpz_tdiv_q(E, E, t);
+    mpz_sqrt(X, E);
+    while (n > 0) {
+        uint64_t f2 = chain[--n];
+        rsqrt_step(X, f, f2, E, t);
+        f = f2;
+    }
+    mpz_clears(E, t, NULL);
+    pp_mpz_mul_u64(X, X, ROOT_A); /* sqrt(a) = a / sqrt(a) */
+    mpz_tdiv_q_2exp(S, X, (mp_bitcnt_t)(f - k));
+    mpz_clear(X);
+}
+
 void pp_pi_sqrt_part(mpz_t S, uint64_t bits)
 {
-    mpz_t x;
-    mpz_init(x);
-    pp_mpz_set_u64(x, 42688ull * 42688ull * 10005ull); /* > 2^32 */
-    mpz_mul_2exp(x, x, 2 * (bits + 8));
-    mpz_sqrt(S, x);
-    mpz_clear(x);
+    root_newton(S, bits + 8);
 }
 
 /* MPFR's default exponent range stops near 2^30: Q, T and their products
@@ -100,7 +152,7 @@ static void quotient(mpz_t m, long *ex, mpz_t Q, mpz_t T, uint64_t bits,
 
 /* y = floor(m 2^ex S / 2^8), S being 42688 sqrt(10005) 2^(bits + 8).
  * Three roundings toward zero leave m 2^ex within 2^-(bits + 61) of Q / T
- * relatively, S is 4.3e6 2^(bits + 8) within 1 (2^-(bits + 30)
+ * relatively, S is 4.3e6 2^(bits + 8) within 2 (2^-(bits + 29)
  * relatively), and Q / T is the series' value to far better than 2^-bits
  * by pp_pi_terms' margin: y is within 1 unit of pi / 10 2^bits, plus the
  * floor's unit. */
@@ -139,29 +191,6 @@ void pp_pi_divide_own(pp_pi_fixed *y, mpz_t Q, mpz_t T, const mpz_t S,
     divide(y, Q, T, S, bits, true);
 }
 
-/* y = floor(sqrt(42688^2 10005 (m 2^ex)^2) 2^bits): the square root and
- * the product in one, a square of m and one square root costing less than
- * a square root and a product (the cluster, which runs pp_pi_sqrt_part on
- * another engine, uses product() instead).  The root is floored exactly,
- * and m 2^ex carries a relative error below 2^-(bits + 61): y is within 2
- * units, as with product(). */
-static void root_of_square(pp_pi_fixed *y, mpz_t m, long ex, uint64_t bits)
-{
-    mpz_mul(y->v, m, m);
-    mpz_realloc2(m, 64);
-    pp_mpz_mul_u64(y->v, y->v, 42688ull * 42688ull * 10005ull); /* > 2^32 */
-    mpz_sqrt(y->v, y->v);
-    /* ex + bits is about -88 (m has bits + 64 bits, Q / T is about
-     * 2^-24): the root is 2^-(ex + bits) too big. */
-    long shift = ex + (long)bits;
-    if (shift < 0)
-        mpz_tdiv_q_2exp(y->v, y->v, (mp_bitcnt_t)-shift);
-    else
-        mpz_mul_2exp(y->v, y->v, (mp_bitcnt_t)shift);
-    y->bits = bits;
-    y->ulps = 2;
-}
-
 /* One try at `guard` extra bits: the division while only Q and T are
  * alive, then the root, then the conversion, so that the peaks of the
  * three do not add up. */
@@ -179,8 +208,13 @@ static int finish_once(mpz_t Q, mpz_t T, bool own, uint64_t digits,
     quotient(m, &ex, Q, T, bits, own);
     pp_pi_give_back();
     double t1 = now();
-    root_of_square(&y, m, ex, bits);
-    mpz_clear(m);
+    /* The root after the division, not before: S would lift the
+     * division's peak, the run's highest. */
+    mpz_t S;
+    mpz_init(S);
+    pp_pi_sqrt_part(S, bits);
+    product(&y, m, ex, S, bits);
+    mpz_clears(S, m, NULL);
     pp_pi_give_back();
     double t2 = now();
     int rc = pp_pi_to_decimal_own(&y, digits, out, err);

@@ -356,6 +356,13 @@ void pp_pi_tune_malloc(void)
 {
 #ifdef __GLIBC__
     mallopt(M_MMAP_THRESHOLD, BIG);
+    /* Setting the mmap threshold freezes the trim threshold at 128 KB, and
+     * the heap then gives back its top after nearly every product of the
+     * series' lower levels and pages it in again for the next: twice the
+     * mmap threshold is what glibc's own sliding thresholds would pick.
+     * 2e7 digits: 133 thousand page faults instead of 148 thousand, the
+     * same peak (8 MB: 122 thousand, 0.3 MB more peak). */
+    mallopt(M_TRIM_THRESHOLD, 2 * BIG);
 #endif
     install();
 }

@@ -575,6 +575,10 @@ static void split_rec(ctx *c, node *x, uint64_t a, uint64_t b, int depth,
     split_rec(c, x, a, m, depth + 1, true);
     node *y = &c->stack[depth];
     split_rec(c, y, m, b, depth + 1, need_p);
+    /* The top join is the series' peak: the heap's and the pool's freed
+     * blocks from the levels below go back first. */
+    if (depth == 0)
+        pp_pi_give_back();
     join(c, x, y, need_p, lists, lists);
 }
 

@@ -419,6 +419,37 @@ static void the_merge_tree_halves_its_range(void **state)
 
 /* ---- the finish --------------------------------------------------------- */
 
+/* pp_pi_sqrt_part by Newton's iteration against the exact root: within 2
+ * units at every size, across the sizes where the iteration starts from an
+ * exact root (up to 2000 bits) and where it takes one, two or many steps. */
+static void the_square_root_is_within_two_units(void **state)
+{
+    (void)state;
+    mpz_t S, R, x;
+    mpz_inits(S, R, x, NULL);
+    static const uint64_t sizes[] = { 1, 2, 63, 64, 65, 1000, 1927, 1928,
+                                      1929, 2000, 3000, 3999, 4000, 4001,
+                                      7777, 65536, 100003, 1000000 };
+    int exact = 0;
+    for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++) {
+        uint64_t bits = sizes[i];
+        pp_pi_sqrt_part(S, bits);
+        mpz_set_ui(x, 42688u * 42688u);
+        mpz_mul_ui(x, x, 10005);
+        mpz_mul_2exp(x, x, (mp_bitcnt_t)(2 * (bits + 8)));
+        mpz_sqrt(R, x);
+        mpz_sub(x, S, R);
+        assert_true(mpz_cmpabs_ui(x, 2) <= 0);
+        exact += mpz_sgn(x) == 0;
+        /* 42688 sqrt(10005) = 4269819.3...: S has 22 bits above 2^(bits + 8). */
+        assert_int_equal(mpz_sizeinbase(S, 2), bits + 8 + 23);
+    }
+    /* The bound is 2 but the error is far below a unit: nearly always the
+     * floor itself. */
+    assert_true(exact >= 16);
+    mpz_clears(S, R, x, NULL);
+}
+
 static void the_finish_pieces_give_the_digits(void **state)
 {
     (void)state;
@@ -1141,6 +1172,7 @@ int main(void)
         cmocka_unit_test(terms_cover_the_digits_with_a_margin),
         cmocka_unit_test(leaf_ranges_are_contiguous_covering_and_not_empty),
         cmocka_unit_test(the_merge_tree_halves_its_range),
+        cmocka_unit_test(the_square_root_is_within_two_units),
         cmocka_unit_test(the_finish_pieces_give_the_digits),
         cmocka_unit_test(dividing_before_the_last_merge_gives_the_digits),
         cmocka_unit_test(quotients_past_mpfr_default_exponents_do_not_overflow),
