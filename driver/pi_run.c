@@ -109,18 +109,23 @@ typedef struct range_ids {
     size_t n;
 } range_ids;
 
-/* With this many leaves (graphs of four engines and more) every merge is
- * split in two tasks: the merges of a level wait for the level below
- * while other engines have nothing to do, and half a merge's products
- * end sooner (bench/pi_plan at 1.5e8 digits on 8 engines: 55 s with no
- * merge split, 50 s with the top two levels of each side, 48 s with
- * all; the extra bytes that travel cost less than that). */
+/* With this many leaves (graphs of four engines and more) the top merge
+ * of each side is split in two tasks: it waits for the level below while
+ * other engines have nothing to do, and half its products end sooner.
+ * bench/pi_plan, 1.5e8 digits, 14 leaves on 8 engines over the Pi LAN:
+ * 47.8 s with no merge split, 45.1 s with the top one of each side,
+ * 45.5 s with all of them.  The lower ones are not split: a split
+ * merge's inputs feed two tasks, so the driver keeps them (copied, not
+ * moved) until the end: at 1e7 digits its peak grew from 64 MB to 77 MB
+ * with the top merges split, to 104 MB with all. */
 #define SPLIT_MIN_LEAVES 6
+#define SPLIT_LEVELS 1
 
-/* Submits the merge tree over leaves [lo, hi); *r is its root's tasks,
- * each merge split in two when `split`; *nmerges counts the tasks. */
+/* Submits the merge tree over leaves [lo, hi); *r is its root's tasks;
+ * the merges of its top `split` levels are split in two tasks; *nmerges
+ * counts the tasks. */
 static int submit_tree(sink *s, const uint64_t *leaf_ids, unsigned lo,
-                       unsigned hi, unsigned nleaves, bool split,
+                       unsigned hi, unsigned nleaves, unsigned split,
                        range_ids *r, size_t *nmerges, pp_error *err)
 {
     if (hi - lo == 1) {
@@ -129,10 +134,11 @@ static int submit_tree(sink *s, const uint64_t *leaf_ids, unsigned lo,
     }
     unsigned mid = pp_pi_tree_mid(lo, hi);
     range_ids kids[2];
-    int rc = submit_tree(s, leaf_ids, lo, mid, nleaves, split, &kids[0],
+    unsigned below = split ? split - 1 : 0;
+    int rc = submit_tree(s, leaf_ids, lo, mid, nleaves, below, &kids[0],
                          nmerges, err);
     if (!rc)
-        rc = submit_tree(s, leaf_ids, mid, hi, nleaves, split, &kids[1],
+        rc = submit_tree(s, leaf_ids, mid, hi, nleaves, below, &kids[1],
                          nmerges, err);
     /* Merges on the right edge of the tree end at the last term: their P
      * is never used. */
@@ -310,7 +316,7 @@ int pp_pi_run(pp_client *c, const pp_pi_run_opts *o, char **out,
     }
     g.first_merge = 1 + leaves;
     range_ids left = { { 0, 0 }, 0 }, right = { { 0, 0 }, 0 };
-    bool split = leaves >= SPLIT_MIN_LEAVES;
+    unsigned split = leaves >= SPLIT_MIN_LEAVES ? SPLIT_LEVELS : 0;
     if (!rc)
         rc = submit_tree(&sk, leaf_ids, 0, cut, leaves, split, &left,
                          &g.nmerges, err);
@@ -371,10 +377,10 @@ int pp_pi_run(pp_client *c, const pp_pi_run_opts *o, char **out,
         if (o->progress)
             fprintf(o->progress,
                     "pi: %" PRIu64 " digits on %zu engines: %u leaves, %u "
-                    "merges%s, square root, division%s, conversion in %u "
-                    "piece%s%s\n",
+                    "merges (%zu in two tasks), square root, division%s, "
+                    "conversion in %u piece%s%s\n",
                     n, nengines, leaves, leaves > 1 ? leaves - 2 : 0,
-                    split && leaves > 2 ? " (each in two tasks)" : "",
+                    g.nmerges - (leaves > 1 ? leaves - 2 : 0),
                     cut < leaves ? " before the last merge" : "", pieces,
                     pieces == 1 ? "" : "s",
                     pieces > 2 ? " (a tree of cuts)" : "");

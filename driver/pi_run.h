@@ -1,8 +1,9 @@
 /* pi_run.h - the digits of pi on a cluster: leaf tasks over the terms of
  * the series in two groups (two leaves on two engines, 2K - 2 on K >= 3),
  * each group merged by a tree of merge tasks (each `after` its two
- * children, taking their results; with 6 leaves or more each merge is
- * two tasks, pi_merge_pq and pi_merge_t, on two engines at once), the
+ * children, taking their results; with 6 leaves or more each side's top
+ * merge is two tasks, pi_merge_pq and pi_merge_t, on two engines at
+ * once), the
  * square root meanwhile; the left group divided by the square root as
  * soon as it is done while the right group is still computing, the right
  * group's share of the quotient in place of the last merge (pi.h,
