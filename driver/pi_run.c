@@ -31,7 +31,7 @@ uint64_t pp_memory_available(void)
 typedef struct graph {
     size_t sqrt_task;
     size_t first_leaf, nleaves;
-    size_t first_merge, nmerges;
+    size_t first_merge, nmerges; /* merge tasks: a split merge is two */
     size_t first_finish, nfinish; /* the division, or its two pieces */
     size_t first_decimal, ndecimals;
 } graph;
@@ -81,10 +81,10 @@ static int submit_as(sink *s, const char *workload, const uint64_t *after,
                            .after_args = nafter ? how : PP_AFTER_NONE };
     int rc = pp_view_set_flags(v, &flags, err);
     pp_value arg;
-    if (!rc)
+    if (!rc && nown)
         rc = pp_value_i64(&arg, own, nown);
     if (!rc) {
-        rc = pp_view_submit(v, a, workload, &arg, 1, err);
+        rc = pp_view_submit(v, a, workload, &arg, nown ? 1 : 0, err);
         if (!rc)
             *id = pp_async_task_id(*a, pp_async_len(*a) - 1);
     }
@@ -102,25 +102,71 @@ static int submit(sink *s, const char *workload, const uint64_t *after,
                      id, err);
 }
 
-/* Submits the merge tree over leaves [lo, hi); *id is its root's task. */
-static int submit_tree(sink *s, const uint64_t *leaf_ids,
-                       unsigned lo, unsigned hi, unsigned nleaves,
-                       uint64_t *id, pp_error *err)
+/* A range's P, Q, T: one task's results (a leaf or a whole merge), or two
+ * (a split merge: pi_merge_pq's P and Q, then pi_merge_t's T). */
+typedef struct range_ids {
+    uint64_t id[2];
+    size_t n;
+} range_ids;
+
+/* With this many leaves (graphs of four engines and more) the top merge
+ * of each side is split in two tasks: it waits for the level below while
+ * other engines have nothing to do, and half its products end sooner.
+ * bench/pi_plan, 1.5e8 digits, 14 leaves on 8 engines over the Pi LAN:
+ * 47.8 s with no merge split, 45.1 s with the top one of each side,
+ * 45.5 s with all of them.  The lower ones are not split: a split
+ * merge's inputs feed two tasks, so the driver keeps them (copied, not
+ * moved) until the end: at 1e7 digits its peak grew from 64 MB to 77 MB
+ * with the top merges split, to 104 MB with all. */
+#define SPLIT_MIN_LEAVES 6
+#define SPLIT_LEVELS 1
+
+/* Submits the merge tree over leaves [lo, hi); *r is its root's tasks;
+ * the merges of its top `split` levels are split in two tasks; *nmerges
+ * counts the tasks. */
+static int submit_tree(sink *s, const uint64_t *leaf_ids, unsigned lo,
+                       unsigned hi, unsigned nleaves, unsigned split,
+                       range_ids *r, size_t *nmerges, pp_error *err)
 {
     if (hi - lo == 1) {
-        *id = leaf_ids[lo];
+        *r = (range_ids){ { leaf_ids[lo], 0 }, 1 };
         return 0;
     }
     unsigned mid = pp_pi_tree_mid(lo, hi);
-    uint64_t kids[2];
-    int rc = submit_tree(s, leaf_ids, lo, mid, nleaves, &kids[0], err);
+    range_ids kids[2];
+    unsigned below = split ? split - 1 : 0;
+    int rc = submit_tree(s, leaf_ids, lo, mid, nleaves, below, &kids[0],
+                         nmerges, err);
     if (!rc)
-        rc = submit_tree(s, leaf_ids, mid, hi, nleaves, &kids[1], err);
+        rc = submit_tree(s, leaf_ids, mid, hi, nleaves, below, &kids[1],
+                         nmerges, err);
     /* Merges on the right edge of the tree end at the last term: their P
      * is never used. */
     int64_t need_p = hi != nleaves;
+    if (rc)
+        return rc;
+    uint64_t all[4];
+    size_t nall = 0;
+    for (int k = 0; k < 2; k++)
+        for (size_t j = 0; j < kids[k].n; j++)
+            all[nall++] = kids[k].id[j];
+    if (!split) {
+        *r = (range_ids){ { 0, 0 }, 1 };
+        (*nmerges)++;
+        return submit(s, "pi_merge", all, nall, &need_p, 1, &r->id[0],
+                      err);
+    }
+    /* P and Q need only the P and Q of a split side: its first task. */
+    uint64_t pq_after[2] = { kids[0].id[0], kids[1].id[0] };
+    int64_t pq_args[3] = { need_p, kids[0].n == 2 ? 2 : 3,
+                           kids[1].n == 2 ? 2 : 3 };
+    *r = (range_ids){ { 0, 0 }, 2 };
+    *nmerges += 2;
+    rc = submit_as(s, "pi_merge_pq", pq_after, 2, PP_AFTER_COPY, pq_args, 3,
+                   &r->id[0], err);
     if (!rc)
-        rc = submit(s, "pi_merge", kids, 2, &need_p, 1, id, err);
+        rc = submit_as(s, "pi_merge_t", all, nall, PP_AFTER_COPY, NULL, 0,
+                       &r->id[1], err);
     return rc;
 }
 
@@ -209,9 +255,12 @@ int pp_pi_run(pp_client *c, const pp_pi_run_opts *o, char **out,
     uint64_t n = o->digits, terms = pp_pi_terms(n);
     /* Two engines: one leaf a side (the square root and the division
      * overlap the other side), so that no merge waits for its inputs to
-     * travel; more engines: two leaves each. */
+     * travel; more engines: two leaves each, but for the engine of the
+     * square root, which takes about as long as two leaves: the leaves
+     * and the root fill two rounds of the engines (with two leaves an
+     * engine, the last two leaves made a third round). */
     unsigned leaves = o->leaves ? o->leaves
-                      : nengines > 2 ? (unsigned)(2 * nengines)
+                      : nengines > 2 ? (unsigned)(2 * nengines - 2)
                                      : 2;
     if (leaves > terms)
         leaves = (unsigned)terms;
@@ -266,34 +315,42 @@ int pp_pi_run(pp_client *c, const pp_pi_run_opts *o, char **out,
         rc = submit(&sk, "pi_leaf", NULL, 0, range, 3, &leaf_ids[i], err);
     }
     g.first_merge = 1 + leaves;
-    g.nmerges = leaves > 1 ? leaves - 2 : 0;
-    uint64_t left = 0, right = 0;
+    range_ids left = { { 0, 0 }, 0 }, right = { { 0, 0 }, 0 };
+    unsigned split = leaves >= SPLIT_MIN_LEAVES ? SPLIT_LEVELS : 0;
     if (!rc)
-        rc = submit_tree(&sk, leaf_ids, 0, cut, leaves, &left, err);
+        rc = submit_tree(&sk, leaf_ids, 0, cut, leaves, split, &left,
+                         &g.nmerges, err);
     if (!rc && cut < leaves)
-        rc = submit_tree(&sk, leaf_ids, cut, leaves, leaves, &right, err);
+        rc = submit_tree(&sk, leaf_ids, cut, leaves, leaves, split, &right,
+                         &g.nmerges, err);
     g.first_finish = g.first_merge + g.nmerges;
     g.nfinish = cut < leaves ? 2 : 1;
     /* The division of the left range (the whole one with one leaf) by
      * the square root; its inputs are copied, the share of the right
      * range needs the left range too. */
-    uint64_t divide_after[2] = { left, sqrt_id };
+    uint64_t divide_after[3], tail_after[4];
+    size_t ndivide = 0, ntail = 0;
+    for (size_t j = 0; j < left.n; j++)
+        divide_after[ndivide++] = tail_after[ntail++] = left.id[j];
+    for (size_t j = 0; j < right.n; j++)
+        tail_after[ntail++] = right.id[j];
+    divide_after[ndivide++] = sqrt_id;
     if (!rc)
-        rc = submit_as(&sk, "pi_divide", divide_after, 2,
+        rc = submit_as(&sk, "pi_divide", divide_after, ndivide,
                        cut < leaves ? PP_AFTER_COPY : PP_AFTER_MOVE,
                        &bits_arg, 1, &finish_ids[0], err);
-    uint64_t tail_after[2] = { left, right };
     if (!rc && cut < leaves)
-        rc = submit_as(&sk, "pi_tail", tail_after, 2, PP_AFTER_COPY,
+        rc = submit_as(&sk, "pi_tail", tail_after, ntail, PP_AFTER_COPY,
                        &bits_arg, 1, &finish_ids[1], err);
     g.first_decimal = g.first_finish + g.nfinish;
-    /* The conversion in pieces, one an engine: two, or with more leaves
-     * (more engines) up to eight, as a tree of cuts whose sides go to
-     * other engines (submit_conversion). */
+    /* The conversion in pieces, one an engine of the graph's (two leaves
+     * an engine but one): two, or with more leaves (more engines) up to
+     * eight, as a tree of cuts whose sides go to other engines
+     * (submit_conversion). */
     unsigned pieces = !halves     ? 1
                       : leaves < 6 ? 2
-                      : leaves / 2 < 8 ? leaves / 2
-                                       : 8;
+                      : (leaves + 2) / 2 < 8 ? (leaves + 2) / 2
+                                             : 8;
     g.ndecimals = pieces;
     size_t piece_at[8];
     unsigned npieces = 0;
@@ -319,10 +376,11 @@ int pp_pi_run(pp_client *c, const pp_pi_run_opts *o, char **out,
     if (!rc) {
         if (o->progress)
             fprintf(o->progress,
-                    "pi: %" PRIu64 " digits on %zu engines: %u leaves, %zu "
-                    "merges, square root, division%s, conversion in %u "
-                    "piece%s%s\n",
-                    n, nengines, leaves, g.nmerges,
+                    "pi: %" PRIu64 " digits on %zu engines: %u leaves, %u "
+                    "merges (%zu in two tasks), square root, division%s, "
+                    "conversion in %u piece%s%s\n",
+                    n, nengines, leaves, leaves > 1 ? leaves - 2 : 0,
+                    g.nmerges - (leaves > 1 ? leaves - 2 : 0),
                     cut < leaves ? " before the last merge" : "", pieces,
                     pieces == 1 ? "" : "s",
                     pieces > 2 ? " (a tree of cuts)" : "");

@@ -18,7 +18,7 @@
 
 #include "pipar/client.h"
 
-#define PP_PI_TIMELINE_DEPS 2
+#define PP_PI_TIMELINE_DEPS 4 /* a split merge after two split ones */
 
 typedef struct pp_pi_timeline_task {
     const char *name;

@@ -1,8 +1,9 @@
 /* pi_tasks.c - the digits of pi as tasks an engine runs: leaves of the
- * series, merges of two ranges (or the right range's share of the
- * quotient, in place of the last merge), the square root, the division
- * and one piece of the conversion to decimal.  Big integers travel as
- * PP_T_BIGINT values (core/bigint.h); the arithmetic is workloads/pi.h's.
+ * series, merges of two ranges (whole, or their products in two tasks;
+ * or the right range's share of the quotient, in place of the last
+ * merge), the square root, the division and one piece of the conversion
+ * to decimal.  Big integers travel as PP_T_BIGINT values
+ * (core/bigint.h); the arithmetic is workloads/pi.h's.
  * The task names stay those of the registry; new forms are told apart by
  * the count of their arguments. */
 #include <inttypes.h>
@@ -77,6 +78,16 @@ static int import_all(mpz_t *z, const pp_value *v, size_t n,
         }
     }
     return 0;
+}
+
+/* Argument i of args, its index in the message when it is refused. */
+static int import_at(mpz_t z, const pp_value *args, size_t i,
+                     const char *task, pp_error *err)
+{
+    int rc = pp_bigint_import(z, &args[i], err);
+    if (rc)
+        pp_error_prefix(err, "%s: value %zu: ", task, i);
+    return rc;
 }
 
 /* args: i64 [a, b, need_p]  ->  P, Q, T of terms [a, b) */
@@ -169,6 +180,92 @@ int pp_pi_merge_run(const pp_value *args, size_t nargs, pp_values *out,
         rc = push_bigints(out, z, 3, err);
     }
     for (int i = 0; i < 6; i++)
+        mpz_clear(z[i]);
+    return rc;
+}
+
+/* ---- a merge split in two tasks ---------------------------------------
+ * pp_pi_merge's products in two tasks of two products each, on two
+ * engines at once: P = P1 P2 and Q = Q1 Q2 (pi_merge_pq), and
+ * T = T1 Q2 + P1 T2 (pi_merge_t).  The numbers are pp_pi_merge's, product
+ * by product.  A consumer held after both gets P, Q, T in that order, as
+ * from a whole merge.  pi_merge_pq takes from a side split the same way
+ * only its P and Q (not its T): the bytes that travel for it shrink by a
+ * third. */
+
+/* args: P1, Q1[, T1], P2, Q2[, T2], i64 [need_p, n1, n2]: n1 values of
+ *   the left range and n2 of the right one, each 3 (P, Q, T: a leaf or a
+ *   whole merge) or 2 (P, Q: the pi_merge_pq of a split merge)
+ *   ->  P (0 when need_p is 0), Q of the two ranges merged */
+int pp_pi_merge_pq_run(const pp_value *args, size_t nargs, pp_values *out,
+                       pp_error *err)
+{
+    static const char what[] = "pi_merge_pq: needs each range's P, Q (and "
+                               "T) and i64 [need_p, n1, n2]";
+    if (nargs < 5 || nargs > 7)
+        return pp_error_set(err, PP_EINVAL, "%s", what);
+    int rc = want_i64s(&args[nargs - 1], 3, "pi_merge_pq",
+                       "[need_p, n1, n2]", err);
+    if (rc)
+        return rc;
+    const int64_t *a = pp_value_i64s(&args[nargs - 1]);
+    if (in_range("pi_merge_pq", "n1", a[1], "", 2, 3, err)
+        || in_range("pi_merge_pq", "n2", a[2], "", 2, 3, err))
+        return PP_EINVAL;
+    if (nargs != (size_t)(1 + a[1] + a[2]))
+        return pp_error_set(err, PP_EINVAL,
+                            "pi_merge_pq: n1 %" PRId64 " and n2 %" PRId64
+                            " need %" PRId64 " arguments, not %zu",
+                            a[1], a[2], 1 + a[1] + a[2], nargs);
+    bool need_p = a[0] != 0;
+    /* P1, Q1, P2, Q2: the T of a whole range is not read, nor the Ps
+     * when P is not needed. */
+    size_t from[4] = { 0, 1, (size_t)a[1], (size_t)a[1] + 1 };
+    mpz_t z[4];
+    for (int i = 0; i < 4; i++)
+        mpz_init(z[i]);
+    for (int i = 0; !rc && i < 4; i++)
+        if (need_p || i % 2)
+            rc = import_at(z[i], args, from[i], "pi_merge_pq", err);
+    if (!rc) {
+        if (need_p)
+            mpz_mul(z[0], z[0], z[2]);
+        mpz_set_ui(z[2], 0);
+        pp_pi_mul_q(z[1], z[3]);
+        mpz_set_ui(z[3], 0);
+        rc = push_bigints(out, z, 2, err);
+    }
+    for (int i = 0; i < 4; i++)
+        mpz_clear(z[i]);
+    return rc;
+}
+
+/* args: P1, Q1, T1, P2, Q2, T2 (Q1 and P2 unread)  ->  T = T1 Q2 + P1 T2
+ *   of the two ranges merged */
+int pp_pi_merge_t_run(const pp_value *args, size_t nargs, pp_values *out,
+                      pp_error *err)
+{
+    if (nargs != 6)
+        return pp_error_set(err, PP_EINVAL,
+                            "pi_merge_t: needs two P, Q, T triples");
+    mpz_t z[4]; /* P1, T1, Q2, T2 */
+    static const int from[4] = { 0, 2, 4, 5 };
+    for (int i = 0; i < 4; i++)
+        mpz_init(z[i]);
+    int rc = 0;
+    for (int i = 0; !rc && i < 4; i++)
+        rc = import_at(z[i], args, (size_t)from[i], "pi_merge_t", err);
+    if (!rc) {
+        /* pp_pi_merge's order: P1 T2, then T1 Q2, then the sum. */
+        mpz_mul(z[0], z[0], z[3]);
+        mpz_set_ui(z[3], 0);
+        pp_pi_mul_q(z[1], z[2]);
+        mpz_set_ui(z[2], 0);
+        mpz_add(z[1], z[1], z[0]);
+        mpz_set_ui(z[0], 0);
+        rc = push_bigints(out, &z[1], 1, err);
+    }
+    for (int i = 0; i < 4; i++)
         mpz_clear(z[i]);
     return rc;
 }

@@ -23,6 +23,11 @@ static const pp_workload workloads[] = {
       pp_pi_leaf_run },
     { "pi_merge", "P, Q, T of two adjacent ranges of terms, merged",
       pp_pi_merge_run },
+    { "pi_merge_pq", "P and Q of a merge (its other two products: "
+                     "pi_merge_t)",
+      pp_pi_merge_pq_run },
+    { "pi_merge_t", "T of a merge, from two P, Q, T triples",
+      pp_pi_merge_t_run },
     { "pi_tail", "the right range's share of the quotient, from both "
                  "ranges' P, Q, T",
       pp_pi_tail_run },

@@ -26,6 +26,7 @@ const pp_workload *pp_workloads(size_t *count);
 /* The rows, one file each. */
 pp_workload_fn pp_hello_run, pp_noop_run, pp_sleep_run, pp_echo_run,
     pp_fail_run, pp_powers_run, pp_pi_leaf_run, pp_pi_merge_run,
+    pp_pi_merge_pq_run, pp_pi_merge_t_run,
     pp_pi_tail_run, pp_pi_sqrt_run, pp_pi_divide_run, pp_pi_decimal_run,
     pp_pi_decimal_tail_run, pp_pi_decimal_cut_run, pp_pi_decimal_side_run,
     pp_pairs_run,

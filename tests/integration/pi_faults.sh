@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# The conversion's tree on a cluster whose engine dies: one engine runs
-# the whole graph (8 leaves: a tree of 4 pieces) until the division and
-# the share of the right range are done (17 tasks), then it is killed
-# while it runs the first cut (pi_decimal_cut) or a side
-# (pi_decimal_side); a new engine joins, the task is retried there and
-# the digits are those of the one-process run.
+# The graph on a cluster whose engine dies: one engine runs the whole
+# graph (8 leaves: 6 merges, each side's top one split in two tasks; a
+# conversion tree of 5 pieces) and is killed while it runs one of the
+# split merges' tasks (pi_merge_pq, pi_merge_t: after the square root,
+# the 8 leaves and the 4 whole merges, 13 tasks), or, on a second
+# cluster, once the merges, the division and the share of the right range
+# are done (19 tasks), while it runs the first cut (pi_decimal_cut) or a
+# side (pi_decimal_side); a new engine joins, the task is retried there
+# and the digits are those of the one-process run.
 . "$(dirname "$0")/lib.sh"
 command -v curl >/dev/null || { echo "SKIP: no curl (scripts/deps)"; exit 77; }
 cd "$WORK"
@@ -12,36 +15,43 @@ cd "$WORK"
 json() { # EXPR: evaluated on the JSON read from stdin as j
     python3 -c 'import json, sys; j = json.load(sys.stdin); print('"$1"')'
 }
-field() { # FIELD: a value of the profile's client.json
+field() { # PROFILE FIELD: a value of the profile's client.json
     python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' \
-        "$PIPAR_DIR/profile_pif/security/client.json" "$1"
+        "$PIPAR_DIR/profile_$1/security/client.json" "$2"
 }
-
-start_controller pif --http 0 --heartbeat-period 0.2 --heartbeat-misses 5
-start_engine pif
-victim=${STARTED_PIDS[-1]}
-url="http://127.0.0.1:$(field http_port)"
-done_count() { curl -s "$url/api/status" | json 'j["tasks_done"]'; }
 
 n=4000000
 "$DRIVER" --no-embed pi --digits "$n" --local --print --data-dir local \
     >local.txt 2>/dev/null
-# With one engine the driver computes in this process unless a timeline
-# is asked for (driver/cmd_pi.c).
-PIPAR_PI_TIMELINE=1 "$DRIVER" --no-embed --profile pif pi --digits "$n" --leaves 8 --print \
-    --data-dir cluster >cluster.txt 2>err.txt &
-drv=$!
-# Polled from one process, every 5 ms: the tree's tasks take tenths of
-# a second here, a poll by curl a good part of that.
-python3 - "$url/api/status" "$victim" "$drv" <<'PY' || fail "no kill: $(cat err.txt)"
+
+# kill_at PROFILE DONE KINDS COUNT: on a new cluster of one engine, the
+# run; the engine is killed once DONE tasks are done and it runs the
+# next.  It must have done DONE tasks of kinds other than KINDS (a Python
+# tuple of workloads) and fewer than all COUNT of KINDS.
+kill_at() {
+    local profile=$1 at=$2 kinds=$3 count=$4
+    start_controller "$profile" --http 0 --heartbeat-period 0.2 \
+        --heartbeat-misses 5
+    start_engine "$profile"
+    local victim=${STARTED_PIDS[-1]}
+    local url="http://127.0.0.1:$(field "$profile" http_port)"
+    # With one engine the driver computes in this process unless a
+    # timeline is asked for (driver/cmd_pi.c).
+    PIPAR_PI_TIMELINE=1 "$DRIVER" --no-embed --profile "$profile" pi \
+        --digits "$n" --leaves 8 --print --data-dir "$profile" \
+        >cluster.txt 2>err.txt &
+    local drv=$!
+    # Polled from one process, every 5 ms: the tasks take tenths of a
+    # second here, a poll by curl a good part of that.
+    python3 - "$url/api/status" "$victim" "$drv" "$at" <<'PY' || fail "no kill: $(cat err.txt)"
 import json, os, sys, time, urllib.request
-url, victim, drv = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+url, victim, drv, at = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
 for _ in range(12000):
     st = json.load(urllib.request.urlopen(url))
     done = st["tasks_done"]
-    # Busy: between the tail and the first cut the engine is idle while
-    # the driver sends the cut.
-    if done >= 17 and st["engines"][0]["outstanding"] > 0:
+    # Busy: between two tasks the engine is idle while the driver sends
+    # the next.
+    if done >= at and st["engines"][0]["outstanding"] > 0:
         os.kill(victim, 9)
         print("killed at %d tasks done" % done, file=sys.stderr)
         sys.exit(0)
@@ -50,23 +60,30 @@ for _ in range(12000):
     except ProcessLookupError:
         sys.exit("the run ended first")
     time.sleep(0.005)
-sys.exit("17 tasks were not done in 60 s")
+sys.exit("%d tasks were not done in 60 s" % at)
 PY
-wait "$victim" 2>/dev/null || true
-start_engine pif
-wait "$drv" || fail "the run failed: $(cat err.txt)"
-grep -q "conversion in 4 pieces (a tree of cuts)" err.txt \
-    || fail "not the tree: $(cat err.txt)"
-cmp -s local.txt cluster.txt || fail "the digits differ"
-# The first engine finished the 17 tasks before the tree and fewer than
-# all 7 of the tree (4 sides, 3 cuts): it died in the tree, and the one
-# task it was running ran again on the new engine.
-first=$(curl -s "$url/api/tasks" | json '" ".join(
-    "tree" if t["workload"] in ("pi_decimal_cut", "pi_decimal_side")
-    else "other" for t in j["tasks"] if t["engine"] == j["tasks"][0]["engine"])')
-others=$(tr ' ' '\n' <<<"$first" | { grep -c other || true; })
-tree=$(tr ' ' '\n' <<<"$first" | { grep -c tree || true; })
-expect_eq "tasks before the tree on the first engine" 17 "$others"
-[ "$tree" -lt 7 ] || fail "the first engine finished the whole tree"
-expect_eq "tasks retried" 1 "$(curl -s "$url/api/status" | json 'j["tasks_retried"]')"
+    wait "$victim" 2>/dev/null || true
+    start_engine "$profile"
+    wait "$drv" || fail "the run failed: $(cat err.txt)"
+    grep -q "8 leaves, 6 merges (2 in two tasks), .*conversion in 5 pieces (a tree of cuts)" err.txt \
+        || fail "not the graph: $(cat err.txt)"
+    cmp -s local.txt cluster.txt || fail "killed at $at: the digits differ"
+    # The first engine did the DONE tasks before and not all of KINDS: it
+    # died in one of them, and the one task it was running ran again on
+    # the new engine.
+    local first others mine
+    first=$(curl -s "$url/api/tasks" | json '" ".join(
+        "mine" if t["workload"] in '"$kinds"' else "other"
+        for t in j["tasks"] if t["engine"] == j["tasks"][0]["engine"])')
+    others=$(tr ' ' '\n' <<<"$first" | { grep -c other || true; })
+    mine=$(tr ' ' '\n' <<<"$first" | { grep -c mine || true; })
+    expect_eq "killed at $at: tasks before on the first engine" "$at" "$others"
+    [ "$mine" -lt "$count" ] || fail "killed at $at: the first engine did all $count"
+    expect_eq "killed at $at: tasks retried" 1 \
+        "$(curl -s "$url/api/status" | json 'j["tasks_retried"]')"
+}
+
+# 2 merges in two tasks each; the tree: 4 cuts and 5 sides.
+kill_at pif 13 '("pi_merge_pq", "pi_merge_t")' 4
+kill_at pif2 19 '("pi_decimal_cut", "pi_decimal_side")' 9
 echo "ok"

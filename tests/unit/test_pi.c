@@ -772,6 +772,114 @@ static void run_tree(const pp_values *from, const pp_values *tail, int side,
     pp_values_free(&cut);
 }
 
+/* values[i] equals want[i] as numbers, for n of them. */
+static void assert_same_numbers(const pp_values *got, size_t at,
+                                const pp_values *want, size_t from, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        assert_true(at + i < got->n && from + i < want->n);
+        const pp_value *g = &got->v[at + i], *w = &want->v[from + i];
+        assert_int_equal(g->type, PP_T_BIGINT);
+        assert_int_equal(g->size, w->size);
+        assert_memory_equal(g->data, w->data, w->size);
+    }
+}
+
+/* A merge split in two tasks (pi_merge_pq: P and Q, pi_merge_t: T) gives
+ * the numbers of the whole merge (pi_merge), from leaves (whole triples)
+ * and from split merges (the P, Q half takes only P and Q), with and
+ * without P (the right edge); and the tree of split merges over four
+ * leaves, then the finish, gives the digits. */
+static void a_split_merge_gives_the_whole_merges_numbers(void **state)
+{
+    (void)state;
+    uint64_t n = 20000, terms = pp_pi_terms(n);
+    pp_values leaf[4], whole[3], pq[3], t[3];
+    for (unsigned i = 0; i < 4; i++) {
+        uint64_t a, b;
+        pp_pi_leaf_range(terms, 4, i, &a, &b);
+        int64_t r[3] = { (int64_t)a, (int64_t)b, b != terms };
+        pp_value arg = i64s(r, 3);
+        run_task(pp_pi_leaf_run, &arg, 1, &leaf[i]);
+    }
+    /* k 0: leaves 0 and 1 (P needed), k 1: leaves 2 and 3 (the right
+     * edge: P not needed). */
+    for (unsigned k = 0; k < 2; k++) {
+        int64_t need_p = k == 0;
+        pp_value args[7];
+        copy_values(args, &leaf[2 * k]);
+        copy_values(args + 3, &leaf[2 * k + 1]);
+        args[6] = i64s(&need_p, 1);
+        run_task(pp_pi_merge_run, args, 7, &whole[k]);
+        int64_t form[3] = { need_p, 3, 3 };
+        copy_values(args, &leaf[2 * k]);
+        copy_values(args + 3, &leaf[2 * k + 1]);
+        args[6] = i64s(form, 3);
+        run_task(pp_pi_merge_pq_run, args, 7, &pq[k]);
+        copy_values(args, &leaf[2 * k]);
+        copy_values(args + 3, &leaf[2 * k + 1]);
+        run_task(pp_pi_merge_t_run, args, 6, &t[k]);
+        assert_int_equal(pq[k].n, 2);
+        assert_int_equal(t[k].n, 1);
+        assert_same_numbers(&pq[k], 0, &whole[k], 0, 2);
+        assert_same_numbers(&t[k], 0, &whole[k], 2, 1);
+    }
+    /* The top: whole from whole merges, split from split ones (the P, Q
+     * half from the two P, Q halves, the T half from all four tasks). */
+    int64_t no_p = 0, form[3] = { 0, 2, 2 };
+    pp_value args[7];
+    copy_values(args, &whole[0]);
+    copy_values(args + 3, &whole[1]);
+    args[6] = i64s(&no_p, 1);
+    run_task(pp_pi_merge_run, args, 7, &whole[2]);
+    copy_values(args, &pq[0]);
+    copy_values(args + 2, &pq[1]);
+    args[4] = i64s(form, 3);
+    run_task(pp_pi_merge_pq_run, args, 5, &pq[2]);
+    copy_values(args, &pq[0]);
+    copy_values(args + 2, &t[0]);
+    copy_values(args + 3, &pq[1]);
+    copy_values(args + 5, &t[1]);
+    run_task(pp_pi_merge_t_run, args, 6, &t[2]);
+    assert_same_numbers(&pq[2], 0, &whole[2], 0, 2);
+    assert_same_numbers(&t[2], 0, &whole[2], 2, 1);
+    /* Mixed forms: a whole triple on the left, a split merge's P and Q
+     * on the right, P needed: pi_merge's numbers from the same values. */
+    pp_values mixed_whole, mixed_pq;
+    int64_t yes = 1, mixed[3] = { 1, 3, 2 };
+    copy_values(args, &leaf[0]);
+    copy_values(args + 3, &whole[0]);
+    args[6] = i64s(&yes, 1);
+    run_task(pp_pi_merge_run, args, 7, &mixed_whole);
+    copy_values(args, &leaf[0]);
+    copy_values(args + 3, &pq[0]);
+    args[5] = i64s(mixed, 3);
+    run_task(pp_pi_merge_pq_run, args, 6, &mixed_pq);
+    assert_same_numbers(&mixed_pq, 0, &mixed_whole, 0, 2);
+    /* The digits from the split tree's P, Q, T. */
+    mpz_t Q, T;
+    mpz_inits(Q, T, NULL);
+    pp_error err = { 0 };
+    assert_int_equal(pp_bigint_import(Q, &pq[2].v[1], &err), 0);
+    assert_int_equal(pp_bigint_import(T, &t[2].v[0], &err), 0);
+    char *digits = malloc(n + 1), *want = mpfr_digits(n);
+    assert_non_null(digits);
+    assert_int_equal(pp_pi_finish(Q, T, n, digits, &err), 0);
+    assert_memory_equal(digits, want, n);
+    free(digits);
+    free(want);
+    mpz_clears(Q, T, NULL);
+    pp_values_free(&mixed_whole);
+    pp_values_free(&mixed_pq);
+    for (int i = 0; i < 4; i++)
+        pp_values_free(&leaf[i]);
+    for (int i = 0; i < 3; i++) {
+        pp_values_free(&whole[i]);
+        pp_values_free(&pq[i]);
+        pp_values_free(&t[i]);
+    }
+}
+
 /* The graph pi_run submits, run by hand: leaves, a merge on each side,
  * the square root, the division of the left side, the share of the right
  * side (pi_tail) and the two halves of the conversion (pi_decimal_tail:
@@ -1178,6 +1286,7 @@ int main(void)
         cmocka_unit_test(quotients_past_mpfr_default_exponents_do_not_overflow),
         cmocka_unit_test(each_piece_of_a_cut_stands_alone),
         cmocka_unit_test(the_tasks_of_a_split_finish_give_the_digits),
+        cmocka_unit_test(a_split_merge_gives_the_whole_merges_numbers),
         cmocka_unit_test(an_ambiguous_cut_is_refused_not_guessed),
         cmocka_unit_test(bad_arguments_are_refused),
         cmocka_unit_test(memory_estimates_grow_with_the_digits),

@@ -265,6 +265,76 @@ static void other_workloads_refuse_numbers_out_of_range(void **state)
     assert_refused("powers", p, 2, "powers: exponent -2 is negative");
 }
 
+/* The two halves of a split merge take exactly their forms: the P, Q
+ * half each range's P and Q (2 values) or whole triple (3), as i64
+ * [need_p, n1, n2] says; the T half two triples.  A value that is not
+ * a bigint is refused naming its place among the arguments. */
+static void pi_merge_parts_refuse_bad_forms(void **state)
+{
+    (void)state;
+    int64_t ok[3] = { 1, 2, 2 }, n4[3] = { 1, 4, 2 }, n1[3] = { 1, 2, 1 },
+            two[2] = { 1, 2 }, big3[3] = { 1, 3, 2 };
+    pp_value a[4] = { big(1), big(1), big(1), big(1) };
+    assert_refused("pi_merge_pq", a, 4,
+                   "pi_merge_pq: needs each range's P, Q (and T) and i64 "
+                   "[need_p, n1, n2]");
+    pp_value b[8] = { big(1), big(1), big(1), big(1),
+                      big(1), big(1), big(1), i64s(ok, 3) };
+    assert_refused("pi_merge_pq", b, 8,
+                   "pi_merge_pq: needs each range's P, Q (and T) and i64 "
+                   "[need_p, n1, n2]");
+    pp_value c[5] = { big(1), big(1), big(1), big(1), i64s(two, 2) };
+    assert_refused("pi_merge_pq", c, 5,
+                   "pi_merge_pq: needs [need_p, n1, n2] (3 i64)");
+    pp_value d[5] = { big(1), big(1), big(1), big(1), i64s(n4, 3) };
+    assert_refused("pi_merge_pq", d, 5,
+                   "pi_merge_pq: n1 4 is out of range (2 to 3)");
+    pp_value e[5] = { big(1), big(1), big(1), big(1), i64s(n1, 3) };
+    assert_refused("pi_merge_pq", e, 5,
+                   "pi_merge_pq: n2 1 is out of range (2 to 3)");
+    pp_value f[5] = { big(1), big(1), big(1), big(1), i64s(big3, 3) };
+    assert_refused("pi_merge_pq", f, 5,
+                   "pi_merge_pq: n1 3 and n2 2 need 6 arguments, not 5");
+    pp_value g[7] = { big(1), big(1), big(1), big(1),
+                      big(1), big(1), i64s(ok, 3) };
+    assert_refused("pi_merge_pq", g, 7,
+                   "pi_merge_pq: n1 2 and n2 2 need 5 arguments, not 7");
+    pp_value h[5] = { big(1), big(1), big(1), big(1), big(1) };
+    assert_refused("pi_merge_t", h, 5,
+                   "pi_merge_t: needs two P, Q, T triples");
+    pp_value k[7] = { big(1), big(1), big(1), big(1),
+                      big(1), big(1), big(1) };
+    assert_refused("pi_merge_t", k, 7,
+                   "pi_merge_t: needs two P, Q, T triples");
+
+    /* Not a bigint where a number is read: the P, Q half's Q2 is its
+     * argument 3 in the short form, 4 in the long one; the T half's T2
+     * is 5. */
+    pp_values out = { 0 };
+    pp_error err = { 0 };
+    pp_value m[5] = { big(1), big(1), big(1), i64s(ok, 1), i64s(ok, 3) };
+    assert_int_equal(pp_pi_merge_pq_run(m, 5, &out, &err), PP_EPROTO);
+    assert_string_equal(err.msg, "pi_merge_pq: value 3: bigint: got a "
+                                 "value of type i64");
+    int64_t long_form[3] = { 0, 3, 3 };
+    pp_value l[7] = { big(1), big(1), big(1), big(1),
+                      i64s(ok, 1), big(1), i64s(long_form, 3) };
+    assert_int_equal(pp_pi_merge_pq_run(l, 7, &out, &err), PP_EPROTO);
+    assert_string_equal(err.msg, "pi_merge_pq: value 4: bigint: got a "
+                                 "value of type i64");
+    pp_value t[6] = { big(1), big(1), big(1), big(1), big(1), i64s(ok, 1) };
+    assert_int_equal(pp_pi_merge_t_run(t, 6, &out, &err), PP_EPROTO);
+    assert_string_equal(err.msg, "pi_merge_t: value 5: bigint: got a "
+                                 "value of type i64");
+    assert_int_equal(out.n, 0);
+    for (int i = 0; i < 5; i++)
+        pp_value_free(&m[i]);
+    for (int i = 0; i < 7; i++)
+        pp_value_free(&l[i]);
+    for (int i = 0; i < 6; i++)
+        pp_value_free(&t[i]);
+}
+
 /* pairs_local's [offset, length] against the engine's own digits file. */
 static void pairs_local_refuses_a_range_outside_its_file(void **state)
 {
@@ -324,6 +394,7 @@ int main(void)
         cmocka_unit_test(pi_decimal_tail_refuses_dexp_out_of_range),
         cmocka_unit_test(pi_decimal_tree_tasks_refuse_bad_values),
         cmocka_unit_test(other_workloads_refuse_numbers_out_of_range),
+        cmocka_unit_test(pi_merge_parts_refuse_bad_forms),
         cmocka_unit_test(pairs_local_refuses_a_range_outside_its_file),
     };
     return cmocka_run_group_tests_name("workloads", tests, NULL, NULL);
