@@ -372,6 +372,27 @@ int pp_pi_divide_run(const pp_value *args, size_t nargs, pp_values *out,
     return rc;
 }
 
+/* Appends y's first count decimal digits to out as one bytes value. */
+static int push_digits(const char *task, pp_pi_fixed *y, uint64_t count,
+                       pp_values *out, pp_error *err)
+{
+    char *text = malloc(count + 1);
+    if (!text)
+        return pp_error_set(err, PP_ENOMEM, "%s: out of memory", task);
+    int rc = pp_pi_to_decimal_own(y, count, text, err);
+    if (!rc) {
+        pp_value v;
+        pp_value_take(&v, PP_T_BYTES, text, count);
+        text = NULL;
+        if (pp_values_push(out, &v)) {
+            pp_value_free(&v);
+            rc = pp_error_set(err, PP_ENOMEM, "out of memory");
+        }
+    }
+    free(text);
+    return rc;
+}
+
 /* pi_decimal: y, i64 [bits, ulps], i64 [n, half[, h]]
  * pi_decimal_tail: y, i64 [bits, ulps], dm, i64 [dexp], i64 [n, half[, h]]
  *   -> bytes: the decimal digits of y, all n of them (half -1) or one half of
@@ -503,21 +524,8 @@ static int decimal_run(const char *task, const pp_value *args, size_t nargs,
         part.bits = y.bits;
         part.ulps = y.ulps;
     }
-    char *text = rc ? NULL : malloc(count + 1);
-    if (!rc && !text)
-        rc = pp_error_set(err, PP_ENOMEM, "%s: out of memory", task);
     if (!rc)
-        rc = pp_pi_to_decimal_own(&part, count, text, err);
-    if (!rc) {
-        pp_value v;
-        pp_value_take(&v, PP_T_BYTES, text, count);
-        text = NULL;
-        if (pp_values_push(out, &v)) {
-            pp_value_free(&v);
-            rc = pp_error_set(err, PP_ENOMEM, "out of memory");
-        }
-    }
-    free(text);
+        rc = push_digits(task, &part, count, out, err);
     pp_pi_fixed_clear(&y);
     pp_pi_fixed_clear(&part);
     return rc;
@@ -671,22 +679,8 @@ int pp_pi_decimal_side_run(const pp_value *args, size_t nargs,
     pp_pi_fixed y;
     pp_pi_fixed_init(&y);
     rc = tree_value("pi_decimal_side", args, a[1], a[0], &y, err);
-    uint64_t n = (uint64_t)a[0];
-    char *text = rc ? NULL : malloc(n + 1);
-    if (!rc && !text)
-        rc = pp_error_set(err, PP_ENOMEM, "pi_decimal_side: out of memory");
     if (!rc)
-        rc = pp_pi_to_decimal_own(&y, n, text, err);
-    if (!rc) {
-        pp_value v;
-        pp_value_take(&v, PP_T_BYTES, text, n);
-        text = NULL;
-        if (pp_values_push(out, &v)) {
-            pp_value_free(&v);
-            rc = pp_error_set(err, PP_ENOMEM, "out of memory");
-        }
-    }
-    free(text);
+        rc = push_digits("pi_decimal_side", &y, (uint64_t)a[0], out, err);
     pp_pi_fixed_clear(&y);
     return rc;
 }
