@@ -35,6 +35,23 @@ static hub_engine *engine_by_rid_any(hub *h, const void *rid, size_t len)
     return found;
 }
 
+/* The tasks engine e holds that were sent to it at send number max_seq or
+ * before, collected first, since failing or requeueing a task edits the
+ * map being walked.  The caller frees the array; NULL (n 0) when out of
+ * memory. */
+static hub_task **tasks_of(hub *h, const hub_engine *e, uint64_t max_seq,
+                           size_t *n)
+{
+    *n = 0;
+    hub_task **out = malloc(h->tasks.n * sizeof *out + 1);
+    for (size_t i = 0; out && i < h->tasks.cap; i++) {
+        hub_task *t = h->tasks.vals[i];
+        if (t && t->engine == e->id && t->sent_seq <= max_seq)
+            out[(*n)++] = t;
+    }
+    return out;
+}
+
 void hub_engine_gone(hub *h, hub_engine *e, const char *how, bool clean)
 {
     e->alive = false;
@@ -42,14 +59,8 @@ void hub_engine_gone(hub *h, hub_engine *e, const char *how, bool clean)
             e->outstanding, e->outstanding == 1 ? "" : "s");
     hub_publish(h, "engine_gone", e->id, how);
     if (e->outstanding > 0) {
-        /* Collect first: failing a task edits the map being walked. */
-        size_t n = 0;
-        hub_task **lost = malloc(h->tasks.n * sizeof *lost + 1);
-        for (size_t i = 0; lost && i < h->tasks.cap; i++) {
-            hub_task *t = h->tasks.vals[i];
-            if (t && t->engine == e->id)
-                lost[n++] = t;
-        }
+        size_t n;
+        hub_task **lost = tasks_of(h, e, UINT64_MAX, &n);
         /* The client puts "engine N: " in front of this. */
         char why[160];
         snprintf(why, sizeof why, "%s before finishing the task", how);
@@ -389,13 +400,8 @@ void hub_engine_sync(hub *h, hub_engine *e, const pp_header *hd)
     }
     uint64_t seq = e->barrier_seq;
     e->barrier_id = 0;
-    size_t n = 0;
-    hub_task **lost = malloc(h->tasks.n * sizeof *lost + 1);
-    for (size_t i = 0; lost && i < h->tasks.cap; i++) {
-        hub_task *t = h->tasks.vals[i];
-        if (t && t->engine == e->id && t->sent_seq <= seq)
-            lost[n++] = t;
-    }
+    size_t n;
+    hub_task **lost = tasks_of(h, e, seq, &n);
     if (!lost && e->outstanding > 0) {
         pp_err("out of memory looking for the tasks engine %d lost", e->id);
         return;

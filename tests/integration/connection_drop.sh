@@ -17,16 +17,9 @@
 # (about 10 s in all).  Needs root
 # (CAP_NET_ADMIN) and a kernel that can destroy sockets
 # (CONFIG_INET_DIAG_DESTROY); without them "SKIP: <reason>", exit 77.
-set -euo pipefail
-
-skip() {
-    echo "SKIP: $*"
-    exit 77
-}
+. "$(dirname "$0")/lib.sh"
 [ "$(id -u)" == 0 ] || skip "needs root to destroy sockets with ss -K (uid $(id -u))"
 command -v ss >/dev/null || skip "no 'ss' command (Debian package iproute2)"
-
-. "$(dirname "$0")/lib.sh"
 # Cell 4 crashes the engine with SIGSEGV: a sanitized build must die of it.
 export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}handle_segv=0"
 P=drop
@@ -66,15 +59,6 @@ port=$(sed -n 's/.*"engine_port": \([0-9]*\).*/\1/p' \
     "$PIPAR_DIR/profile_$P/security/engine.json")
 [ -n "$port" ] || fail "no engine_port in engine.json"
 
-# until_status NEEDLE: polls the status until it contains NEEDLE.
-until_status() {
-    for _ in $(seq 500); do
-        "${D[@]}" cluster status 2>/dev/null | grep -q "$1" && return 0
-        sleep 0.01
-    done
-    fail "the status never showed [$1]: $("${D[@]}" cluster status 2>&1)"
-}
-
 # cut: destroys both ends of every connection of the engine's worker to
 # the controller's engine port (its main socket's and its heart's).
 cut() {
@@ -103,10 +87,10 @@ cut() {
 kill -STOP "$worker"
 "$BIN/drop_client" "$P" 24 1000000 >"$WORK/drop.out" 2>"$WORK/drop.err" &
 client=$!
-until_status "24 outstanding"
+until_status "$P" "24 outstanding"
 "${D[@]}" hello >"$WORK/hello.out" 2>"$WORK/hello.err" &
 hello=$!
-until_status "25 outstanding"
+until_status "$P" "25 outstanding"
 sleep 0.2 # the controller writes what the kernel takes, and keeps the rest
 cut
 kill -CONT "$worker"
@@ -173,10 +157,10 @@ pending_barrier() {
     barriers=$(count "$BARRIER" "$WORK/controller.log")
     "${D[@]}" apply sleep 1.5 >"$WORK/first.out" 2>"$WORK/first.err" &
     first=$!
-    until_status " 1 outstanding"
+    until_status "$P" " 1 outstanding"
     "${D[@]}" apply sleep 1.5 >"$WORK/second.out" 2>"$WORK/second.err" &
     second=$!
-    until_status " 2 outstanding"
+    until_status "$P" " 2 outstanding"
     sleep 0.2 # both tasks read by the engine: none is lost with the cut
     cut
     wait "$first" || fail "the first sleep: $(cat "$WORK/first.err")"

@@ -22,15 +22,6 @@ engine() {
     fail "engine did not register"
 }
 
-# until_status NEEDLE: polls the status until it contains NEEDLE.
-until_status() {
-    for _ in $(seq 500); do
-        "${D[@]}" cluster status 2>/dev/null | grep -q "$1" && return 0
-        sleep 0.01
-    done
-    fail "the status never showed [$1]: $("${D[@]}" cluster status 2>&1)"
-}
-
 start_controller "$P" "${HB[@]}"
 ctl=${STARTED_PIDS[-1]}
 engine "$WORK/e0.log" --task-delay 3
@@ -42,7 +33,7 @@ engine "$WORK/e1.log" --task-delay 3
 hello=$!
 "${D[@]}" powers --view balanced --n 2 >"$WORK/powers.out" 2>"$WORK/powers.err" &
 powers=$!
-until_status "2 outstanding"
+until_status "$P" "2 outstanding"
 kill -STOP "$ctl"
 sleep 1.5 # the fault itself: longer than the engines' patience
 kill -CONT "$ctl"
