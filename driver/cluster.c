@@ -695,6 +695,9 @@ static int cluster_status(const cli_opts *o)
         printf("%lld tasks lost with a dropped connection (queued again, "
                "or failed if sent to a named engine)\n",
                FIELD(root, "tasks_lost"));
+    if (FIELD(root, "tasks_aborted"))
+        printf("%lld tasks aborted by their clients before they ran\n",
+               FIELD(root, "tasks_aborted"));
     if (FIELD(dropped, "curve_refused"))
         printf("%lld connections refused without this cluster's CURVE key\n",
                FIELD(dropped, "curve_refused"));

@@ -30,7 +30,7 @@ typedef int sig_atomic_t;
 enum {
     PP_OK = 0, PP_EINVAL = -1, PP_ENOMEM = -2, PP_EIO = -3,
     PP_ETIMEDOUT = -4, PP_EPROTO = -5, PP_ENOENT = -6, PP_EREMOTE = -7,
-    PP_EZMQ = -8, PP_EINTR = -9, PP_EOVERFLOW = -10,
+    PP_EZMQ = -8, PP_EINTR = -9, PP_EOVERFLOW = -10, PP_EABORTED = -11,
 };
 typedef struct pp_error { int code; char msg[512]; } pp_error;
 const char *pp_strerror(int code);
