@@ -97,6 +97,12 @@ typedef struct pp_async_timing {
 } pp_async_timing;
 void pp_async_timing_get(const pp_async *a, pp_async_timing *t);
 int pp_async_gather(pp_async *a, pp_value *out, pp_error *err);
+typedef struct pp_abort_counts {
+    size_t aborted; size_t running; size_t unknown;
+} pp_abort_counts;
+int pp_async_abort(pp_async *a, pp_abort_counts *counts, pp_error *err);
+int pp_client_abort_all(pp_client *c, pp_abort_counts *counts,
+                        pp_error *err);
 void pp_async_destroy(pp_async **a_p);
 
 /* view.h */
