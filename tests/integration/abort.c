@@ -29,7 +29,7 @@ static double now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* A balanced map of powers over [0, n), one item a task. */
+/* A balanced map of echo over [0, n), one item a task. */
 static pp_async *long_map(pp_client *c, pp_view **v, size_t n, int retries)
 {
     pp_error err;
@@ -45,7 +45,7 @@ static pp_async *long_map(pp_client *c, pp_view **v, size_t n, int retries)
     pp_value seq;
     pp_value_i64(&seq, x, n);
     free(x);
-    pp_async *a = pp_view_map_async(*v, "powers", &seq, 1, NULL, 0, &err);
+    pp_async *a = pp_view_map_async(*v, "echo", &seq, 1, NULL, 0, &err);
     pp_value_free(&seq);
     CHECK(a != NULL, "map: %s", err.msg);
     return a;
@@ -61,7 +61,7 @@ static void await_done(pp_async *a, size_t k)
           pp_async_progress(a));
 }
 
-/* After the wait: every task ended, either with x**10 or aborted. */
+/* After the wait: every task ended, either with its item or aborted. */
 static void count_ends(pp_async *a, size_t *ok, size_t *aborted,
                        size_t *other)
 {
@@ -70,9 +70,7 @@ static void count_ends(pp_async *a, size_t *ok, size_t *aborted,
         const pp_values *vals;
         pp_error err;
         int rc = pp_async_result(a, i, &vals, &err);
-        int64_t want = 1;
-        for (int k = 0; k < 10; k++)
-            want *= (int64_t)i;
+        int64_t want = (int64_t)i;
         if (rc == 0 && vals->n == 1 && vals->v[0].size == sizeof want
             && pp_value_i64s(&vals->v[0])[0] == want)
             (*ok)++;
@@ -152,7 +150,7 @@ static void test_map(pp_client *c, size_t n)
     pp_view_destroy(&v);
 }
 
-/* One powers task on the balanced view into *a, with after (or none). */
+/* One echo task on the balanced view into *a, with after (or none). */
 static uint64_t submit_one(pp_view *v, pp_async **a, int64_t x,
                            const uint64_t *after)
 {
@@ -161,7 +159,7 @@ static uint64_t submit_one(pp_view *v, pp_async **a, int64_t x,
     CHECK(pp_view_set_flags(v, &flags, &err) == 0, "flags: %s", err.msg);
     pp_value arg;
     pp_value_i64(&arg, &x, 1);
-    CHECK(pp_view_submit(v, a, "powers", &arg, 1, &err) == 0, "submit: %s",
+    CHECK(pp_view_submit(v, a, "echo", &arg, 1, &err) == 0, "submit: %s",
           err.msg);
     return pp_async_task_id(*a, pp_async_len(*a) - 1);
 }

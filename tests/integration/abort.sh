@@ -29,7 +29,7 @@ until_status p " 0 queued, 0 outstanding"
 # Ctrl-C to a running map: one line with the counts, exit status 130, and
 # the cluster is idle again as soon as the two running tasks finish.
 before=$(aborted_of p)
-"$DRIVER" --no-embed --profile p map powers --range 0:200 \
+"$DRIVER" --no-embed --profile p map echo --range 0:200 \
     >/dev/null 2>"$WORK/map.err" &
 map=$!
 until_status p " [1-9][0-9]* queued"
@@ -51,7 +51,7 @@ until_status p " 0 queued, 0 outstanding"
 
 # The client killed right after it sent its abort: the controller goes
 # on, other clients are served, and the cluster is idle again.
-"$DRIVER" --no-embed --profile p map powers --range 0:40 \
+"$DRIVER" --no-embed --profile p map echo --range 0:40 \
     >/dev/null 2>/dev/null &
 map=$!
 until_status p " [1-9][0-9]* queued"
@@ -96,7 +96,7 @@ done
 # it could not abort, within its --timeout, and exits as interrupted.
 slow_cluster hung
 ctl=$(sed -n 's/.*"controller_pid": \([0-9]*\).*/\1/p' "$(client hung)")
-"$DRIVER" --no-embed --profile hung --timeout 1 map powers --range 0:100 \
+"$DRIVER" --no-embed --profile hung --timeout 1 map echo --range 0:100 \
     >/dev/null 2>"$WORK/hung.err" &
 map=$!
 until_status hung " [1-9][0-9]* queued"
