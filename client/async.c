@@ -170,6 +170,8 @@ int pp_async_result(pp_async *a, size_t i, const pp_values **vals,
     if (!s->done)
         return pp_error_set(err, PP_ETIMEDOUT, "task %zu has not finished",
                             i);
+    if (s->meta.status == PP_EABORTED) /* never ran: no engine to name */
+        return pp_error_set(err, PP_EABORTED, "%s", s->error);
     if (s->meta.status) {
         if (s->meta.engine >= 0)
             return pp_error_set(err, PP_EREMOTE, "engine %d: %s",

@@ -12,7 +12,7 @@
 #include "files.h"
 #include "log.h"
 
-static void held_free(held_task *t)
+void client_held_free(held_task *t)
 {
     pp_values_free(&t->vals);
     free(t->after);
@@ -34,7 +34,7 @@ static void client_close(pp_client *c)
     pp_idmap_free(&c->tasks);
     pp_values_free(&c->connect_ids);
     for (size_t i = 0; i < c->nheld; i++)
-        held_free(c->held[i]);
+        client_held_free(c->held[i]);
     free(c->held);
 }
 
@@ -144,8 +144,6 @@ static void mark_sent(pp_client *c, uint64_t id)
     }
 }
 
-static void release_held(pp_client *c);
-
 /* Fails every task in flight with why: the controller that had them is
  * gone.  Their dependents fail in turn, naming them. */
 static void fail_in_flight(pp_client *c, const char *why)
@@ -160,7 +158,7 @@ static void fail_in_flight(pp_client *c, const char *why)
     }
     c->in_flight = 0;
     if (c->nheld)
-        release_held(c);
+        client_release_held(c);
 }
 
 /* Called by the pump when nothing arrived: ping a quiet controller, give
@@ -335,7 +333,7 @@ static int gather_after_args(pp_client *c, held_task *t, pp_error *err)
 
 /* Sends the held tasks whose dependencies are now met, and fails those
  * whose dependencies failed. */
-static void release_held(pp_client *c)
+void client_release_held(pp_client *c)
 {
     for (size_t i = 0; i < c->nheld;) {
         held_task *t = c->held[i];
@@ -366,7 +364,7 @@ static void release_held(pp_client *c)
         } else if (r) {
             async_fail_slot(r->a, r->slot, PP_EREMOTE, why);
         }
-        held_free(t);
+        client_held_free(t);
         /* A failure may decide other held tasks: look at all again. */
         i = 0;
     }
@@ -404,7 +402,7 @@ static void file_result(pp_client *c, pp_frames *fr, const pp_header *h,
         s->error = text ? text : strdup("(no memory for the error text)");
     }
     if (c->nheld)
-        release_held(c);
+        client_release_held(c);
 }
 
 int client_pump(pp_client *c, int64_t deadline, uint64_t want_id,
@@ -610,7 +608,7 @@ static int hold(pp_client *c, const pp_header *h, const pp_task_opts *o,
             rc = PP_ENOMEM;
     }
     if (rc) {
-        held_free(t);
+        client_held_free(t);
         return pp_error_set(err, PP_ENOMEM, "out of memory");
     }
     c->held[c->nheld++] = t;
@@ -691,7 +689,7 @@ int pp_client_submit(pp_client *c, pp_async **a_p, pp_task_kind kind,
             if (rc)
                 async_fail_slot(a, slot, rc, err->msg);
             else if (state > 0)
-                release_held(c);
+                client_release_held(c);
             return rc;
         }
     }
@@ -718,7 +716,7 @@ void client_forget_async(pp_client *c, pp_async *a)
         for (size_t k = 0; k < a->n && !mine; k++)
             mine = a->slots[k].id == c->held[i]->h.id;
         if (mine) {
-            held_free(c->held[i]);
+            client_held_free(c->held[i]);
             c->held[i] = c->held[--c->nheld];
         } else {
             i++;

@@ -101,6 +101,11 @@ int client_pump(pp_client *c, int64_t deadline, uint64_t want_id,
 /* Marks slot i of a finished with an error text (nothing is lost). */
 void async_fail_slot(pp_async *a, size_t i, int code, const char *text);
 
+/* Sends the held tasks whose dependencies are now met, and fails those
+ * whose dependencies failed. */
+void client_release_held(pp_client *c);
+void client_held_free(held_task *t);
+
 /* Forgets what the client keeps for a's tasks (before a is freed). */
 void client_forget_async(pp_client *c, pp_async *a);
 

@@ -352,3 +352,30 @@ void hub_expire_queued(hub *h, int64_t now)
     /* Until a task with a timeout is queued again, the tick skips this. */
     h->timeouts_seen = waiting;
 }
+
+size_t hub_unqueue_aborting(hub *h, uint64_t key, hub_task **out,
+                            size_t max)
+{
+    hub_fairq *f = pp_idmap_get(&h->fairqs, key);
+    if (!f)
+        return 0;
+    hub_queue *q = &f->q;
+    size_t n = 0;
+    for (size_t i = 0; i < q->len && n < max; i++) {
+        hub_task *t = *queue_at(q, i);
+        if (!t || !t->aborting)
+            continue;
+        *queue_at(q, i) = NULL;
+        q->live--;
+        h->queued--;
+        out[n++] = t;
+    }
+    queue_trim(q);
+    if (!q->live)
+        for (size_t r = 0; r < h->nring; r++)
+            if (h->ring[r] == f) {
+                fairq_drop(h, r);
+                break;
+            }
+    return n;
+}

@@ -179,6 +179,9 @@ void hub_handle_client(hub *h, pp_frames *fr)
     case PP_MSG_STATUS:
         hub_reply_status(h, client, &rep);
         break;
+    case PP_MSG_ABORT:
+        hub_task_abort(h, fr, &hd, &rep);
+        break;
     default: {
         pp_error e2;
         pp_error_set(&e2, PP_EPROTO, "type %u is not for clients", hd.type);

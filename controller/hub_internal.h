@@ -1,8 +1,9 @@
 /* hub_internal.h - the controller's state, shared by its files: hub.c (the
  * loop and the dispatch of what arrives), engines.c (registration and
- * heartbeats), tasks.c (direct tasks and results), balance.c (the balanced
- * queue), outbox.c (what waits for clients), status.c (status, events,
- * drop counts), setup.c (sockets, connection files), curve.c (CurveZMQ). */
+ * heartbeats), tasks.c (direct tasks and results), abort.c (a client's
+ * abort), balance.c (the balanced queue), outbox.c (what waits for
+ * clients), status.c (status, events, drop counts), setup.c (sockets,
+ * connection files), curve.c (CurveZMQ). */
 #ifndef PP_HUB_INTERNAL_H
 #define PP_HUB_INTERNAL_H
 
@@ -62,6 +63,8 @@ typedef struct hub_task {
     zmq_msg_t *body;        /* balanced: kept until the result is in */
     int nbody;
     char *last_error;       /* why it failed last, before a retry */
+    bool aborting;          /* its client aborts it (abort.c): while
+                               the abort is taken out of the queues */
 } hub_task;
 
 /* A double-ended queue of balanced tasks waiting for an engine.  Slots of
@@ -150,6 +153,7 @@ struct hub {
     uint64_t tasks_failed;
     uint64_t tasks_retried;
     uint64_t tasks_lost;    /* lost with a dropped connection (engines.c) */
+    uint64_t tasks_aborted; /* by their clients before they ran (abort.c) */
     uint64_t sent_seq;      /* tasks sent to engines, ever */
     bool timeouts_seen; /* a task with a start timeout may be queued: the
                            tick scans the queue until none is */
@@ -183,6 +187,21 @@ bool hub_retry(hub *h, hub_task *t, int32_t engine);
 /* A balanced task an engine never started (it left cleanly): queued again
  * without using a retry.  False if it cannot be. */
 bool hub_hand_back(hub *h, hub_task *t);
+
+/* Takes the tasks marked aborting out of the queue of the client with
+ * that key (hub_client_key), in their order, into out (room for max);
+ * returns how many. */
+size_t hub_unqueue_aborting(hub *h, uint64_t key, hub_task **out,
+                            size_t max);
+
+/* abort.c */
+/* A client's ABORT, verified: its own tasks still held here (queued,
+ * parked, waiting for a retry) fail with PP_EABORTED; those already at an
+ * engine and ids not found (finished, unknown, another client's) are
+ * counted in the reply.  A malformed request gets a one-line error.  rep
+ * is the reply's header, filled in; the caller closes fr. */
+void hub_task_abort(hub *h, pp_frames *fr, const pp_header *hd,
+                    pp_header *rep);
 
 /* curve.c */
 /* With --curve: the keys (made, or read back with --reuse) into ci and
@@ -262,6 +281,9 @@ void hub_task_result(hub *h, hub_engine *e, pp_frames *fr,
  * client's backlog. */
 void hub_task_free(hub *h, hub_task *t);
 void hub_fail_task(hub *h, hub_task *t, int code, const char *why);
+/* hub_fail_task without counting the task failed (the caller counts it
+ * as what it is: aborted). */
+void hub_end_task(hub *h, hub_task *t, int code, const char *why);
 
 /* status.c */
 /* Counts a dropped message; logs only the first of each kind. */

@@ -100,7 +100,7 @@ struct json_t *hub_status_object(hub *h)
     json_t *engines = hub_status_engines(h);
     json_t *root = json_pack(
         "{s:I, s:f, s:s, s:i, s:o, s:I, s:I, s:I, s:I, s:I, "
-        "s:I, s:I, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}}",
+        "s:I, s:I, s:I, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}}",
         "pid", (json_int_t)getpid(), "uptime_s",
         (double)(pp_mono_ns() - h->started_ns) / 1e9, "scheme",
         h->policy->name, "hwm", h->cfg->hwm, "engines", engines,
@@ -108,6 +108,7 @@ struct json_t *hub_status_object(hub *h)
         (json_int_t)h->tasks.n, "tasks_done", (json_int_t)h->tasks_done,
         "tasks_failed", (json_int_t)h->tasks_failed, "tasks_retried",
         (json_int_t)h->tasks_retried, "tasks_lost", (json_int_t)h->tasks_lost,
+        "tasks_aborted", (json_int_t)h->tasks_aborted,
         "results_waiting",
         (json_int_t)hub_results_waiting(h), "dropped", "bad_signature",
         (json_int_t)h->drops.bad_signature, "malformed",

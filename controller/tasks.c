@@ -50,7 +50,7 @@ void hub_task_free(hub *h, hub_task *t)
 
 /* Tells the client that asked that its task will never finish, and
  * forgets the task.  Nothing is dropped silently. */
-void hub_fail_task(hub *h, hub_task *t, int code, const char *why)
+void hub_end_task(hub *h, hub_task *t, int code, const char *why)
 {
     pp_header req = {
         .type = PP_MSG_TASK,
@@ -66,8 +66,13 @@ void hub_fail_task(hub *h, hub_task *t, int code, const char *why)
     else /* before the task is freed: it counts until it is sent */
         hub_client_send(h, t->client, t->client_len, &fr, true);
     pp_idmap_remove(&h->tasks, t->id);
-    h->tasks_failed++;
     hub_task_free(h, t);
+}
+
+void hub_fail_task(hub *h, hub_task *t, int code, const char *why)
+{
+    h->tasks_failed++;
+    hub_end_task(h, t, code, why);
 }
 
 static hub_task *task_new(hub *h, pp_frames *fr, const pp_header *hd)

@@ -19,6 +19,7 @@ const char *pp_strerror(int code)
     case PP_EZMQ: return "ZeroMQ error";
     case PP_EINTR: return "interrupted";
     case PP_EOVERFLOW: return "overflow";
+    case PP_EABORTED: return "aborted";
     default: return "unknown error";
     }
 }

@@ -50,6 +50,10 @@ typedef enum pp_msg_type {
     PP_MSG_SYNC,           /* engine <-> controller, on the engine's main
                               socket after it reconnected: what was in
                               flight may be lost (docs/protocol.md) */
+    PP_MSG_ABORT,          /* client -> controller: abort these tasks (an
+                              i64 array of ids; none: all of the client's)
+                              before they run; the reply carries i64[3]:
+                              aborted, already at an engine, not found */
     PP_MSG_TYPE_COUNT
 } pp_msg_type;
 

@@ -27,6 +27,7 @@ typedef struct cli_session {
     pp_client *client;
     pp_cluster cluster; /* the embedded cluster, when one was started */
     bool embedded;
+    double timeout_s; /* --timeout: how long an abort's answer may take */
 } cli_session;
 
 extern volatile sig_atomic_t cli_interrupted;
@@ -38,7 +39,10 @@ extern volatile sig_atomic_t cli_interrupted;
  * client.json and --no-embed was not given, or with --embed. */
 int cli_open(const cli_opts *o, cli_session *s, pp_error *err);
 
-/* Disconnects and stops what cli_open started.  Safe to call twice. */
+/* Disconnects and stops what cli_open started.  Safe to call twice.
+ * After Ctrl-C (cli_interrupted) it first aborts the client's tasks the
+ * controller still holds, saying how many in one line on stderr: "aborted
+ * N tasks not yet started (M already running will finish)". */
 void cli_close(cli_session *s);
 
 /* --view balanced|direct into *balanced; PP_EINVAL with a one-line

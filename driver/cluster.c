@@ -86,6 +86,7 @@ static int open_profile(const cli_opts *o, const char *path, cli_session *s,
 int cli_open(const cli_opts *o, cli_session *s, pp_error *err)
 {
     memset(s, 0, sizeof *s);
+    s->timeout_s = o->timeout_s;
     char path[PP_PATH_MAX];
     if (o->file) {
         s->client = pp_client_connect(o->file, o->timeout_s, err);
@@ -144,8 +145,28 @@ int cli_parse_view(const char *arg, bool *balanced, pp_error *err)
     return 0;
 }
 
+/* After Ctrl-C: the tasks this run left in the controller are aborted,
+ * so a cluster shared by a class is not kept busy for a client that is
+ * gone (its results would be dropped).  Those at an engine finish.  An
+ * embedded cluster is stopped anyway, its tasks with it. */
+static void abort_left(cli_session *s)
+{
+    pp_abort_counts k;
+    pp_error err;
+    pp_client_set_patience(s->client, s->timeout_s > 0 ? s->timeout_s : 2);
+    if (pp_client_abort_all(s->client, &k, &err))
+        fprintf(stderr, "driver: could not abort the tasks left in the "
+                        "controller: %s\n", err.msg);
+    else if (k.aborted || k.running)
+        fprintf(stderr, "driver: aborted %zu task%s not yet started (%zu "
+                        "already running will finish)\n",
+                k.aborted, k.aborted == 1 ? "" : "s", k.running);
+}
+
 void cli_close(cli_session *s)
 {
+    if (cli_interrupted && s->client && !s->embedded)
+        abort_left(s);
     pp_client_destroy(&s->client);
     if (s->embedded) {
         pp_cluster_stop(&s->cluster, 3);
@@ -695,6 +716,9 @@ static int cluster_status(const cli_opts *o)
         printf("%lld tasks lost with a dropped connection (queued again, "
                "or failed if sent to a named engine)\n",
                FIELD(root, "tasks_lost"));
+    if (FIELD(root, "tasks_aborted"))
+        printf("%lld tasks aborted by their clients before they ran\n",
+               FIELD(root, "tasks_aborted"));
     if (FIELD(dropped, "curve_refused"))
         printf("%lld connections refused without this cluster's CURVE key\n",
                FIELD(dropped, "curve_refused"));

@@ -147,7 +147,8 @@ PP_EXPORT int pp_async_next(
     pp_async *a, size_t *i, double timeout_s, pp_error *err);
 
 /* Task i's values (borrowed, valid while a lives), after it finished.  A
- * failed task returns its error, prefixed with the engine's id. */
+ * failed task returns its error, prefixed with the engine's id (PP_EREMOTE),
+ * an aborted one PP_EABORTED, "aborted before it ran". */
 PP_EXPORT int pp_async_result(
     pp_async *a, size_t i, const pp_values **vals, pp_error *err);
 PP_EXPORT const pp_task_meta *pp_async_meta(const pp_async *a, size_t i);
@@ -171,6 +172,39 @@ PP_EXPORT void pp_async_timing_get(const pp_async *a, pp_async_timing *t);
  * one type) in task order: the result of a map.  *out is owned by the
  * caller.  Fails with the first failed task's error. */
 PP_EXPORT int pp_async_gather(pp_async *a, pp_value *out, pp_error *err);
+
+/* What an abort did (ipyparallel's AsyncResult.abort / Client.abort). */
+typedef struct pp_abort_counts {
+    size_t aborted; /* had not gone to an engine: they failed with
+                       PP_EABORTED, "aborted before it ran" */
+    size_t running; /* already at an engine (running, or queued there):
+                       they finish, and their results come as usual */
+    size_t unknown; /* the controller did not have them (finished
+                       meanwhile, or lost with a restarted controller) */
+} pp_abort_counts;
+
+/* Aborts a's tasks that have not finished: those held in this client for
+ * their `after` tasks and those the controller still holds (queued,
+ * waiting for a retry) fail with PP_EABORTED; tasks already at an engine
+ * finish (no engine is interrupted).  Tasks held for an aborted one fail
+ * as for any failed dependency.  Waits for the controller's answer at most
+ * the client's patience (pp_client_set_patience); by then the aborted
+ * tasks are failed in a, so a later wait ends once the running ones
+ * finish.  The client's interrupt flag does not cut this wait short: it
+ * is what a program does after an interrupt.  counts may be NULL.
+ * Returns 0, or PP_ETIMEDOUT ("no answer from the controller at ... to
+ * the abort within S s": the tasks may or may not have been aborted) or
+ * another error with err set.  Same thread as the client, like every
+ * call on it. */
+PP_EXPORT int pp_async_abort(
+    pp_async *a, pp_abort_counts *counts, pp_error *err);
+
+/* Aborts every task of this client that the controller still holds,
+ * whichever async result it belongs to, even a destroyed one (a program
+ * that stops after an interrupt).  Tasks held in the client for `after`
+ * are not touched.  As pp_async_abort otherwise. */
+PP_EXPORT int pp_client_abort_all(
+    pp_client *c, pp_abort_counts *counts, pp_error *err);
 
 PP_EXPORT void pp_async_destroy(pp_async **a_p);
 

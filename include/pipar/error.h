@@ -24,6 +24,7 @@ enum {
     PP_EZMQ = -8, /* ZeroMQ refused a call */
     PP_EINTR = -9, /* interrupted by a signal */
     PP_EOVERFLOW = -10, /* a result does not fit its type */
+    PP_EABORTED = -11, /* the task was aborted before it ran */
 };
 
 /* The message is one line, without a trailing newline. */

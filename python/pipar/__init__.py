@@ -19,7 +19,7 @@ path); errors raise pipar.PiparError subclasses with pipar's message.
 """
 from ._lib import LibraryNotFound
 from .client import AsyncResult, Client, DirectView, LoadBalancedView
-from .errors import (InterruptedError, InvalidError, NotFoundError,
+from .errors import (AbortedError, InterruptedError, InvalidError, NotFoundError,
                      OutOfMemoryError, PiparError, PiparIOError,
                      PiparOverflowError, ProtocolError, RemoteError,
                      TimeoutError, ZMQError)
@@ -40,6 +40,7 @@ __all__ = [
     "LibraryNotFound", "PiparError", "InvalidError", "OutOfMemoryError",
     "PiparIOError", "TimeoutError", "ProtocolError", "NotFoundError",
     "RemoteError", "ZMQError", "InterruptedError", "PiparOverflowError",
+    "AbortedError",
     "counts_of", "digits_file", "heatmap", "pairs_table", "pi_pairs",
     "pi_pairs_async", "library_path",
 ]

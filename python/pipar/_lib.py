@@ -30,7 +30,7 @@ typedef int sig_atomic_t;
 enum {
     PP_OK = 0, PP_EINVAL = -1, PP_ENOMEM = -2, PP_EIO = -3,
     PP_ETIMEDOUT = -4, PP_EPROTO = -5, PP_ENOENT = -6, PP_EREMOTE = -7,
-    PP_EZMQ = -8, PP_EINTR = -9, PP_EOVERFLOW = -10,
+    PP_EZMQ = -8, PP_EINTR = -9, PP_EOVERFLOW = -10, PP_EABORTED = -11,
 };
 typedef struct pp_error { int code; char msg[512]; } pp_error;
 const char *pp_strerror(int code);
@@ -97,6 +97,12 @@ typedef struct pp_async_timing {
 } pp_async_timing;
 void pp_async_timing_get(const pp_async *a, pp_async_timing *t);
 int pp_async_gather(pp_async *a, pp_value *out, pp_error *err);
+typedef struct pp_abort_counts {
+    size_t aborted; size_t running; size_t unknown;
+} pp_abort_counts;
+int pp_async_abort(pp_async *a, pp_abort_counts *counts, pp_error *err);
+int pp_client_abort_all(pp_client *c, pp_abort_counts *counts,
+                        pp_error *err);
 void pp_async_destroy(pp_async **a_p);
 
 /* view.h */

@@ -38,6 +38,11 @@ def _raise(err):
     raise error_for(err.code, ffi.string(err.msg).decode("utf-8", "replace"))
 
 
+def _counts(c):
+    return {"aborted": c.aborted, "running": c.running,
+            "unknown": c.unknown}
+
+
 def _check(rc, err):
     if rc < 0:
         _raise(err)
@@ -135,6 +140,27 @@ class Client:
             return json.loads(ffi.string(out[0]).decode("utf-8"))
         finally:
             self._lib.free(out[0])
+
+    def abort(self, jobs=None):
+        """Aborts tasks that have not started (ipyparallel's
+        Client.abort): jobs is an AsyncResult, a list of them, or None for
+        every task of this client the controller still holds.  Tasks
+        already at an engine finish.  Returns the counts, as
+        AsyncResult.abort does (summed over jobs)."""
+        if jobs is not None:
+            if isinstance(jobs, AsyncResult):
+                jobs = [jobs]
+            total = {"aborted": 0, "running": 0, "unknown": 0}
+            for ar in jobs:
+                for k, v in ar.abort().items():
+                    total[k] += v
+            return total
+        err = ffi.new("pp_error *")
+        counts = ffi.new("pp_abort_counts *")
+        with self._lock:
+            _check(self._lib.pp_client_abort_all(self._handle(), counts,
+                                                 err), err)
+        return _counts(counts)
 
     def set_patience(self, seconds):
         """How long waits tolerate a silent controller (10 s default)."""
@@ -562,6 +588,7 @@ class AsyncResult(_Child):
     ready(), wait(timeout), progress, len(ar), successful()
     for r in ar    results in submission order, each as soon as it is in
                    (a map yields its items)
+    abort()        fails the tasks not yet started (AbortedError)
     as_completed() results in the order the tasks finish
     wait_interactive()  a progress bar until done
     metadata       per task: engine_id, submitted, started, completed
@@ -615,6 +642,20 @@ class AsyncResult(_Child):
                 _raise(err)
             if deadline is not None and time.monotonic() >= deadline:
                 return False
+
+    def abort(self):
+        """Aborts the tasks that have not started (ipyparallel's
+        AsyncResult.abort): they fail with pipar.AbortedError, "aborted
+        before it ran"; tasks already at an engine finish.  Waits for the
+        controller's answer (at most the client's patience) and returns
+        {"aborted": n, "running": m, "unknown": k} (unknown: finished
+        meanwhile)."""
+        err = ffi.new("pp_error *")
+        counts = ffi.new("pp_abort_counts *")
+        with self.client._lock:
+            _check(self._lib.pp_async_abort(self._handle(), counts, err),
+                   err)
+        return _counts(counts)
 
     def successful(self):
         """Whether every task succeeded (only once ready)."""

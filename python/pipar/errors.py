@@ -71,10 +71,15 @@ class PiparOverflowError(PiparError, OverflowError):
     code = -10
 
 
+class AbortedError(PiparError):
+    """PP_EABORTED: the task was aborted before it ran."""
+    code = -11
+
+
 _BY_CODE = {cls.code: cls for cls in (
     InvalidError, OutOfMemoryError, PiparIOError, TimeoutError,
     ProtocolError, NotFoundError, RemoteError, ZMQError, InterruptedError,
-    PiparOverflowError)}
+    PiparOverflowError, AbortedError)}
 
 
 def error_for(code, message):

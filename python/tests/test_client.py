@@ -204,3 +204,26 @@ def test_library_not_found_names_what_was_tried(tmp_path):
 def test_library_found():
     path = pipar.library_path()
     assert os.path.basename(path).startswith("libpipar.so")
+
+
+def test_abort(client, lview):
+    # 2 engines, one task each at a time (--hwm 1): 2 run, 18 wait.
+    ar = lview.map_async("sleep", [0.3] * 20)
+    counts = ar.abort()
+    assert counts["running"] <= 2
+    assert counts["aborted"] + counts["running"] + counts["unknown"] == 20
+    assert counts["aborted"] >= 16
+    assert ar.wait(10)
+    aborted = 0
+    for i in range(20):
+        try:
+            assert ar._result(i) is None  # sleep returns nothing
+        except pipar.AbortedError as e:
+            assert str(e) == "aborted before it ran"
+            assert e.code == -11
+            aborted += 1
+    assert aborted == counts["aborted"]
+    with pytest.raises(pipar.AbortedError):
+        ar.get(0)
+    assert client.status()["tasks_queued"] == 0
+    assert client.abort() == {"aborted": 0, "running": 0, "unknown": 0}

@@ -510,7 +510,7 @@ static void hub_fresh(void)
 static bool for_engines_side(pp_msg_type type)
 {
     return type != PP_MSG_TASK && type != PP_MSG_IDS
-           && type != PP_MSG_STATUS;
+           && type != PP_MSG_STATUS && type != PP_MSG_ABORT;
 }
 
 /* A copy of fr, every frame in a heap block of its own size. */
@@ -705,7 +705,8 @@ static void received(pp_frames *fr, uint8_t flags)
             engine_task(&h, &vals, &ns);
             ns_free(&ns);
         } else if (h.type == PP_MSG_RESULT || h.type == PP_MSG_IDS
-                   || h.type == PP_MSG_STATUS || h.type == PP_MSG_EVENT) {
+                   || h.type == PP_MSG_STATUS || h.type == PP_MSG_EVENT
+                   || h.type == PP_MSG_ABORT) {
             client_reply(&h, &vals);
         }
     }
@@ -1176,6 +1177,13 @@ static void write_seeds(void)
     h = (pp_header){ .type = PP_MSG_STATUS, .parent = 10 };
     SEED(h, STR("{\"engines\": [{\"id\": 0, \"host\": \"pi\"}], "
                 "\"tasks\": {\"done\": 3}, \"dropped\": 0}"));
+    /* aborts: of named tasks (one the hub's, one unknown), of all, and
+     * the answer */
+    h = (pp_header){ .type = PP_MSG_ABORT, .id = 12, .engine = -1 };
+    SEED(h, I64S(0x1234567800000001LL, 5));
+    SEED0(h);
+    h = (pp_header){ .type = PP_MSG_ABORT, .parent = 12, .engine = -1 };
+    SEED(h, I64S(1, 0, 1));
     h = (pp_header){ .type = PP_MSG_EVENT, .id = 11 };
     SEED(h, STR("{\"event\": \"engine_registered\", \"engine\": 0, "
                 "\"detail\": \"pi\"}"));

@@ -1238,6 +1238,340 @@ static void a_barrier_answer_from_before_a_new_registration_is_ignored(
     hub_down(&fx);
 }
 
+/* ---- aborting tasks ------------------------------------------------------- */
+
+#define ABORTED_TEXT "aborted before it ran"
+
+/* ABORT naming n task ids, or (ids NULL) all of the client's tasks. */
+static uint64_t client_abort(peer *c, const uint64_t *ids, size_t n)
+{
+    pp_header hd = { .type = PP_MSG_ABORT, .id = pp_msg_id_next(),
+                     .engine = -1 };
+    pp_value v;
+    if (ids)
+        assert_int_equal(pp_value_i64(&v, (const int64_t *)ids, n), 0);
+    peer_send(c, &hd, ids ? &v : NULL, ids ? 1 : 0);
+    return hd.id;
+}
+
+/* The answer to abort request req: aborted, at an engine, not found. */
+static void await_abort(fixture *fx, peer *c, uint64_t req, int64_t aborted,
+                        int64_t running, int64_t unknown)
+{
+    pp_header hd;
+    pp_values vals;
+    await(fx, c, PP_MSG_ABORT, req, &hd, &vals);
+    assert_int_equal(hd.status, 0);
+    assert_true(vals.n == 1 && vals.v[0].type == PP_T_I64);
+    assert_int_equal(pp_value_count(&vals.v[0]), 3);
+    const int64_t *k = pp_value_i64s(&vals.v[0]);
+    char got[96], want[96];
+    snprintf(got, sizeof got, "%lld aborted, %lld running, %lld unknown",
+             (long long)k[0], (long long)k[1], (long long)k[2]);
+    snprintf(want, sizeof want, "%lld aborted, %lld running, %lld unknown",
+             (long long)aborted, (long long)running, (long long)unknown);
+    assert_string_equal(got, want);
+    pp_values_free(&vals);
+}
+
+/* Nothing more for p within a few steps of the hub. */
+static void assert_quiet(fixture *fx, peer *p)
+{
+    pp_header hd;
+    pp_values vals;
+    for (int i = 0; i < 20; i++) {
+        step(fx);
+        if (peer_poll(p, &hd, &vals))
+            fail_msg("%s got a message of type %d (parent %016llx)", p->rid,
+                     hd.type, (unsigned long long)hd.parent);
+    }
+}
+
+/* hwm 1, one engine: the first task runs, the next two wait in the queue.
+ * Aborting all three (and an id nobody knows, and one named twice) fails
+ * the two queued ones with PP_EABORTED before the answer, which counts 2
+ * aborted, 1 at an engine, 2 not found; the running one finishes as
+ * usual, and the engine gets nothing more. */
+static void an_abort_takes_queued_tasks_and_leaves_a_running_one(
+    void **state)
+{
+    (void)state;
+    fixture fx;
+    hub_config cfg = config();
+    cfg.hwm = 1;
+    hub_up(&fx, &cfg);
+    peer e, c;
+    peer_open(&fx, &e, "engine", true, 0);
+    peer_open(&fx, &c, "client", false, 0);
+    assert_int_equal(engine_up(&fx, &e, 1), 0);
+    uint64_t t[3];
+    for (int i = 0; i < 3; i++)
+        t[i] = client_submit(&c, -1, 10 + i, 0);
+    pp_header running = await_task(&fx, &e, t[0]);
+    await_queued(&fx, &c, 2);
+
+    uint64_t ids[5] = { t[0], t[1], t[2], 0x5eed5eed5eed5eedULL, t[2] };
+    uint64_t req = client_abort(&c, ids, 5);
+    await_result(&fx, &c, t[1], PP_EABORTED, -1, 0, ABORTED_TEXT);
+    await_result(&fx, &c, t[2], PP_EABORTED, -1, 0, ABORTED_TEXT);
+    await_abort(&fx, &c, req, 2, 1, 2);
+    assert_i64_equal(status_number(&fx, &c, "tasks_queued"), 0);
+    assert_i64_equal(status_number(&fx, &c, "tasks_aborted"), 2);
+    assert_i64_equal(status_number(&fx, &c, "tasks_failed"), 0);
+    assert_i64_equal(status_number(&fx, &c, "tasks_outstanding"), 1);
+
+    engine_answer(&e, &running, 100);
+    await_result(&fx, &c, t[0], 0, e.id, 100, NULL);
+    assert_i64_equal(status_number(&fx, &c, "tasks_outstanding"), 0);
+    assert_quiet(&fx, &e);
+    /* Done now: a second abort finds nothing. */
+    req = client_abort(&c, t, 3);
+    await_abort(&fx, &c, req, 0, 0, 3);
+
+    peer_close(&e);
+    peer_close(&c);
+    hub_down(&fx);
+}
+
+/* Another client's tasks are not the asker's to abort: named, they count
+ * as not found, as an unknown id does (nothing is told about them); its
+ * abort of "all" finds none of them; the owner's task still runs. */
+static void an_abort_leaves_another_clients_tasks_alone(void **state)
+{
+    (void)state;
+    fixture fx;
+    hub_config cfg = config();
+    cfg.hwm = 1;
+    hub_up(&fx, &cfg);
+    peer e, a, b;
+    peer_open(&fx, &e, "engine", true, 0);
+    peer_open(&fx, &a, "client-a", false, 0);
+    peer_open(&fx, &b, "client-b", false, 0);
+    assert_int_equal(engine_up(&fx, &e, 1), 0);
+    uint64_t t0 = client_submit(&a, -1, 1, 0);
+    uint64_t t1 = client_submit(&a, -1, 2, 0);
+    pp_header running = await_task(&fx, &e, t0);
+    await_queued(&fx, &a, 1);
+
+    uint64_t ids[2] = { t0, t1 };
+    uint64_t req = client_abort(&b, ids, 2);
+    await_abort(&fx, &b, req, 0, 0, 2);
+    req = client_abort(&b, NULL, 0);
+    await_abort(&fx, &b, req, 0, 0, 0);
+    assert_quiet(&fx, &a);
+    assert_i64_equal(status_number(&fx, &b, "tasks_queued"), 1);
+    assert_i64_equal(status_number(&fx, &b, "tasks_aborted"), 0);
+
+    engine_answer(&e, &running, 10);
+    await_result(&fx, &a, t0, 0, e.id, 10, NULL);
+    running = await_task(&fx, &e, t1);
+    engine_answer(&e, &running, 20);
+    await_result(&fx, &a, t1, 0, e.id, 20, NULL);
+
+    peer_close(&e);
+    peer_close(&a);
+    peer_close(&b);
+    hub_down(&fx);
+}
+
+/* Abort "all": direct tasks are at their engine, so they run; of the
+ * balanced ones, the one at the engine runs and the queued ones fail. */
+static void an_abort_of_all_counts_direct_tasks_as_running(void **state)
+{
+    (void)state;
+    fixture fx;
+    hub_config cfg = config();
+    cfg.hwm = 1;
+    hub_up(&fx, &cfg);
+    peer e, c;
+    peer_open(&fx, &e, "engine", true, 0);
+    peer_open(&fx, &c, "client", false, 0);
+    assert_int_equal(engine_up(&fx, &e, 1), 0);
+    uint64_t direct[2], balanced[3];
+    for (int i = 0; i < 2; i++)
+        direct[i] = client_submit(&c, 0, i, 0);
+    for (int i = 0; i < 2; i++)
+        await_task(&fx, &e, direct[i]);
+    for (int i = 0; i < 3; i++)
+        balanced[i] = client_submit(&c, -1, 10 + i, 0);
+    await_task(&fx, &e, balanced[0]);
+    await_queued(&fx, &c, 2);
+    uint64_t req = client_abort(&c, NULL, 0);
+    await_result(&fx, &c, balanced[1], PP_EABORTED, -1, 0, ABORTED_TEXT);
+    await_result(&fx, &c, balanced[2], PP_EABORTED, -1, 0, ABORTED_TEXT);
+    await_abort(&fx, &c, req, 2, 3, 0);
+    assert_i64_equal(status_number(&fx, &c, "tasks_outstanding"), 3);
+
+    peer_close(&e);
+    peer_close(&c);
+    hub_down(&fx);
+}
+
+/* A task handed back when its engine left waits in the queue again: an
+ * abort takes it there.  The client that sent the abort and vanished
+ * before the answer costs the controller nothing: it goes on serving. */
+static void an_abort_takes_a_task_handed_back_by_an_engine_that_left(
+    void **state)
+{
+    (void)state;
+    fixture fx;
+    hub_config cfg = config();
+    hub_up(&fx, &cfg);
+    peer e, c, watcher;
+    peer_open(&fx, &e, "engine", true, 0);
+    peer_open(&fx, &c, "client", false, 0);
+    peer_open(&fx, &watcher, "watcher", false, 0);
+    assert_int_equal(engine_up(&fx, &e, 1), 0);
+    uint64_t t = client_submit(&c, -1, 5, 1);
+    await_task(&fx, &e, t);
+    /* The engine leaves cleanly: the task goes back to the queue. */
+    pp_header bye = { .type = PP_MSG_UNREGISTER, .id = pp_msg_id_next(),
+                      .engine = e.id };
+    peer_send(&e, &bye, NULL, 0);
+    await_queued(&fx, &watcher, 1);
+    uint64_t req = client_abort(&c, &t, 1);
+    await_result(&fx, &c, t, PP_EABORTED, -1, 0, ABORTED_TEXT);
+    await_abort(&fx, &c, req, 1, 0, 0);
+    assert_i64_equal(status_number(&fx, &watcher, "tasks_queued"), 0);
+
+    /* Another client aborts and vanishes at once. */
+    peer gone;
+    peer_open(&fx, &gone, "client-gone", false, 0);
+    uint64_t g = client_submit(&gone, -1, 6, 0);
+    await_queued(&fx, &watcher, 1);
+    client_abort(&gone, &g, 1);
+    peer_close(&gone);
+    json_int_t aborted = 0;
+    for (int i = 0; i < STEPS && aborted != 2; i++)
+        aborted = status_number(&fx, &watcher, "tasks_aborted");
+    assert_i64_equal(aborted, 2);
+    assert_i64_equal(status_number(&fx, &watcher, "tasks_queued"), 0);
+    assert_i64_equal(status_number(&fx, &watcher, "tasks_outstanding"), 0);
+
+    peer_close(&e);
+    peer_close(&c);
+    peer_close(&watcher);
+    hub_down(&fx);
+}
+
+/* A client whose outbox is full has its balanced tasks parked, not
+ * queued: an abort takes them there too; its answer waits behind the
+ * replies it has not read, in order. */
+static void an_abort_takes_tasks_parked_behind_a_full_outbox(void **state)
+{
+    (void)state;
+    enum { BACKLOG = 4, ASKS = 8, TASKS = 3 };
+    fixture fx;
+    hub_config cfg = config();
+    cfg.backlog = BACKLOG;
+    hub_up(&fx, &cfg);
+    peer e, c, watcher;
+    peer_open(&fx, &e, "engine", true, 0);
+    peer_open(&fx, &c, "client-slow", false, 1);
+    peer_open(&fx, &watcher, "client-watcher", false, 0);
+    assert_int_equal(engine_up(&fx, &e, 1), 0);
+    uint64_t asks[ASKS];
+    for (int i = 0; i < ASKS; i++)
+        asks[i] = client_ask(&c, PP_MSG_IDS);
+    uint64_t tasks[TASKS];
+    for (int i = 0; i < TASKS; i++)
+        tasks[i] = client_submit(&c, -1, i, 0);
+    json_int_t parked = 0;
+    for (int i = 0; i < STEPS && parked != TASKS; i++) {
+        json_t *st = client_status(&fx, &watcher);
+        json_t *cl = json_object_get(st, "clients");
+        parked = 0;
+        for (size_t k = 0; k < json_array_size(cl); k++)
+            parked += json_integer_value(
+                json_object_get(json_array_get(cl, k), "parked"));
+        json_decref(st);
+    }
+    assert_i64_equal(parked, TASKS);
+    uint64_t req = client_abort(&c, NULL, 0);
+    json_int_t aborted = 0;
+    for (int i = 0; i < STEPS && aborted != TASKS; i++)
+        aborted = status_number(&fx, &watcher, "tasks_aborted");
+    assert_i64_equal(aborted, TASKS);
+
+    int nasked = 0, naborted = 0;
+    pp_header hd;
+    pp_values vals;
+    for (int i = 0; i < STEPS && nasked + naborted < ASKS + TASKS; i++) {
+        step(&fx);
+        while (peer_poll(&c, &hd, &vals)) {
+            if (hd.type == PP_MSG_IDS) {
+                assert_int_equal(naborted, 0);
+                nasked++;
+            } else {
+                assert_int_equal(hd.type, PP_MSG_RESULT);
+                assert_int_equal(nasked, ASKS);
+                assert_true(hd.parent == tasks[naborted]);
+                assert_int_equal(hd.status, PP_EABORTED);
+                naborted++;
+            }
+            pp_values_free(&vals);
+        }
+    }
+    assert_int_equal(nasked, ASKS);
+    assert_int_equal(naborted, TASKS);
+    await_abort(&fx, &c, req, TASKS, 0, 0);
+    assert_quiet(&fx, &e);
+    (void)asks;
+
+    peer_close(&e);
+    peer_close(&c);
+    peer_close(&watcher);
+    hub_down(&fx);
+}
+
+/* A malformed abort gets a one-line refusal, and aborts nothing. */
+static void a_malformed_abort_is_refused_in_one_line(void **state)
+{
+    (void)state;
+    fixture fx;
+    hub_config cfg = config();
+    cfg.hwm = 1;
+    hub_up(&fx, &cfg);
+    peer e, c;
+    peer_open(&fx, &e, "engine", true, 0);
+    peer_open(&fx, &c, "client", false, 0);
+    assert_int_equal(engine_up(&fx, &e, 1), 0);
+    uint64_t t0 = client_submit(&c, -1, 1, 0);
+    uint64_t t1 = client_submit(&c, -1, 2, 0);
+    await_task(&fx, &e, t0);
+    await_queued(&fx, &c, 1);
+    const char *want = "an abort names its tasks in one i64 array of task "
+                       "ids (or none, for all of the client's)";
+    for (int k = 0; k < 2; k++) {
+        pp_header hd = { .type = PP_MSG_ABORT, .id = pp_msg_id_next(),
+                         .engine = -1 };
+        pp_value v[2];
+        int64_t ids[1] = { (int64_t)t1 };
+        if (k == 0) {
+            assert_int_equal(pp_value_str(&v[0], "all"), 0);
+            peer_send(&c, &hd, v, 1);
+        } else {
+            assert_int_equal(pp_value_i64(&v[0], ids, 1), 0);
+            assert_int_equal(pp_value_i64(&v[1], ids, 1), 0);
+            peer_send(&c, &hd, v, 2);
+        }
+        pp_header rep;
+        pp_values vals;
+        await(&fx, &c, PP_MSG_ABORT, hd.id, &rep, &vals);
+        assert_int_equal(rep.status, PP_EINVAL);
+        char *text = text_of(&vals);
+        assert_string_equal(text, want);
+        free(text);
+        pp_values_free(&vals);
+    }
+    assert_i64_equal(status_number(&fx, &c, "tasks_queued"), 1);
+    assert_i64_equal(status_number(&fx, &c, "tasks_aborted"), 0);
+
+    peer_close(&e);
+    peer_close(&c);
+    hub_down(&fx);
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(
         registration_gives_ids_in_order_and_keeps_them_on_register_again),
@@ -1260,6 +1594,13 @@ static const struct CMUnitTest tests[] = {
         a_task_sent_again_after_a_barrier_is_not_lost_at_its_answer),
     cmocka_unit_test(
         a_barrier_answer_from_before_a_new_registration_is_ignored),
+    cmocka_unit_test(an_abort_takes_queued_tasks_and_leaves_a_running_one),
+    cmocka_unit_test(an_abort_leaves_another_clients_tasks_alone),
+    cmocka_unit_test(an_abort_of_all_counts_direct_tasks_as_running),
+    cmocka_unit_test(
+        an_abort_takes_a_task_handed_back_by_an_engine_that_left),
+    cmocka_unit_test(an_abort_takes_tasks_parked_behind_a_full_outbox),
+    cmocka_unit_test(a_malformed_abort_is_refused_in_one_line),
 };
 
 int main(void)

@@ -91,6 +91,47 @@ static void header_round_trip_works_for_every_message_type(void **state)
     }
 }
 
+/* The numbers on the wire never move: a new type is added at the end
+ * (docs/protocol.md lists them). */
+static void message_types_keep_their_numbers(void **state)
+{
+    (void)state;
+    static const int want[] = { PP_MSG_REGISTER, 1, PP_MSG_REGISTERED, 2,
+                                PP_MSG_UNREGISTER, 3, PP_MSG_HEARTBEAT, 4,
+                                PP_MSG_TASK, 5, PP_MSG_RESULT, 6,
+                                PP_MSG_IDS, 7, PP_MSG_STATUS, 8,
+                                PP_MSG_STOP, 9, PP_MSG_EVENT, 10,
+                                PP_MSG_DIED, 11, PP_MSG_SYNC, 12,
+                                PP_MSG_ABORT, 13, PP_MSG_TYPE_COUNT, 14 };
+    for (size_t i = 0; i < sizeof want / sizeof *want; i += 2)
+        assert_int_equal(want[i], want[i + 1]);
+    assert_int_equal(PP_EABORTED, -11);
+    assert_string_equal(pp_strerror(PP_EABORTED), "aborted");
+}
+
+/* An error reply to an ABORT is an ABORT with the status and the text,
+ * as for IDS and STATUS (only a TASK's becomes a RESULT). */
+static void an_error_reply_to_an_abort_stays_an_abort(void **state)
+{
+    (void)state;
+    static const uint8_t key[PP_KEY_SIZE] = "a key for one test, 32 bytes...";
+    pp_signer *signer = pp_signer_new(key, sizeof key, NULL);
+    assert_non_null(signer);
+    pp_header req = { .type = PP_MSG_ABORT, .id = 77, .engine = -1 };
+    pp_frames fr;
+    pp_error err = { 0 };
+    assert_int_equal(pp_msg_build_error(signer, &req, -1, PP_EINVAL, "no",
+                                        &fr, &err),
+                     0);
+    pp_header h;
+    assert_int_equal(pp_frames_verify(&fr, signer, &h, &err), 0);
+    assert_int_equal(h.type, PP_MSG_ABORT);
+    assert_int_equal(h.status, PP_EINVAL);
+    assert_true(h.parent == 77);
+    pp_frames_close(&fr);
+    pp_signer_destroy(&signer);
+}
+
 /* The unsigned little-endian number in size bytes at p. */
 static uint64_t le(const uint8_t *p, int size)
 {
@@ -1115,6 +1156,10 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(header_round_trip_keeps_every_field),
         cmocka_unit_test(header_round_trip_works_for_every_message_type),
+        cmocka_unit_test(message_types_keep_their_numbers),
+        cmocka_unit_test(an_error_reply_to_an_abort_stays_an_abort),
+    cmocka_unit_test(message_types_keep_their_numbers),
+    cmocka_unit_test(an_error_reply_to_an_abort_stays_an_abort),
         cmocka_unit_test(header_is_little_endian_at_fixed_offsets),
         cmocka_unit_test(decode_refuses_a_header_of_the_wrong_size),
         cmocka_unit_test(decode_refuses_an_unknown_message_type),

@@ -1,0 +1,155 @@
+/* abort.c - a client's ABORT: its tasks that have not gone to an engine
+ * yet are taken out (queued, parked behind a full outbox, waiting again for
+ * a retry) and fail with PP_EABORTED; those an engine has are left to
+ * finish (the engine has no way to skip them).  Only the client's own
+ * tasks: an id of another client's task counts as not found, like an id
+ * nobody knows, so an abort tells nobody anything about others' tasks. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hub_internal.h"
+#include "log.h"
+
+#define ABORTED_TEXT "aborted before it ran"
+
+typedef struct abort_counts {
+    int64_t aborted, running, unknown;
+    size_t marked;
+} abort_counts;
+
+static bool owned_by(const hub_task *t, const uint8_t *rid, size_t len)
+{
+    return t->client_len == len && memcmp(t->client, rid, len) == 0;
+}
+
+/* Counts task t (NULL: not found) and marks it when it is still here. */
+static void consider(hub_task *t, const uint8_t *rid, size_t len,
+                     abort_counts *n)
+{
+    if (!t || !owned_by(t, rid, len) || t->aborting)
+        n->unknown++; /* unknown, another's, or named twice */
+    else if (t->engine >= 0)
+        n->running++;
+    else {
+        t->aborting = true;
+        n->marked++;
+    }
+}
+
+static void refuse(hub *h, const uint8_t *rid, size_t len,
+                   const pp_header *req, const char *why)
+{
+    pp_error err;
+    pp_frames fr;
+    if (pp_msg_build_error(h->signer, req, -1, PP_EINVAL, why, &fr, &err))
+        pp_warn("could not refuse an abort: %s", err.msg);
+    else
+        hub_client_send(h, rid, len, &fr, false);
+}
+
+/* Takes the marked tasks out of the client's parked list, in order. */
+static size_t unpark_aborting(hub *h, const uint8_t *rid, size_t len,
+                              hub_task **out, size_t max)
+{
+    hub_client *c = hub_client_get(h, rid, len, false);
+    size_t n = 0, kept = 0;
+    for (size_t i = 0; c && i < c->nparked; i++) {
+        hub_task *t = c->parked[i];
+        if (t->aborting && n < max)
+            out[n++] = t;
+        else
+            c->parked[kept++] = t;
+    }
+    if (c)
+        c->nparked = kept;
+    return n;
+}
+
+void hub_task_abort(hub *h, pp_frames *fr, const pp_header *hd,
+                    pp_header *rep)
+{
+    uint8_t rid[RID_MAX];
+    size_t len = zmq_msg_size(&fr->route[0]);
+    if (len == 0 || len > RID_MAX) {
+        pp_error e2 = { .msg = "a routing id longer than the controller "
+                               "keeps" };
+        hub_count_drop(&h->drops.malformed, "from a client", &e2);
+        return;
+    }
+    memcpy(rid, zmq_msg_data(&fr->route[0]), len);
+    if (hd->nvalues > 1
+        || (hd->nvalues == 1
+            && (hd->types[0] != PP_T_I64
+                || zmq_msg_size(&fr->body[3]) % sizeof(uint64_t)))) {
+        refuse(h, rid, len, hd,
+               "an abort names its tasks in one i64 array of task ids "
+               "(or none, for all of the client's)");
+        return;
+    }
+    size_t nids = 0;
+    const uint8_t *ids = NULL;
+    if (hd->nvalues == 1) {
+        nids = zmq_msg_size(&fr->body[3]) / sizeof(uint64_t);
+        ids = zmq_msg_data(&fr->body[3]);
+    }
+    /* Room for every task that could be marked, before any is. */
+    size_t room = hd->nvalues ? (nids < h->tasks.n ? nids : h->tasks.n)
+                              : h->tasks.n;
+    hub_task **out = malloc(room * sizeof *out + 1);
+    if (!out) {
+        refuse(h, rid, len, hd, "the controller has no memory for the "
+                                "abort");
+        return;
+    }
+    abort_counts n = { 0 };
+    if (hd->nvalues) {
+        for (size_t i = 0; i < nids; i++) {
+            uint64_t id;
+            /* Unaligned; little-endian, as every value (docs/protocol.md) */
+            memcpy(&id, ids + i * sizeof id, sizeof id);
+            consider(pp_idmap_get(&h->tasks, id), rid, len, &n);
+        }
+    } else {
+        for (size_t i = 0; i < h->tasks.cap; i++) {
+            hub_task *t = h->tasks.vals[i];
+            if (t && owned_by(t, rid, len))
+                consider(t, rid, len, &n);
+        }
+        n.unknown = 0; /* all of its own: none named, none unknown */
+    }
+    size_t taken = 0;
+    if (n.marked) {
+        taken = hub_unqueue_aborting(h, hub_client_key(rid, len), out,
+                                     n.marked);
+        taken += unpark_aborting(h, rid, len, out + taken, n.marked - taken);
+    }
+    if (taken < n.marked) {
+        /* Not where a task without an engine waits: leave it be (it
+         * still ends with a result) and count it as running. */
+        pp_warn("%zu task%s to abort %s not queued; left to run",
+                n.marked - taken, n.marked - taken == 1 ? "" : "s",
+                n.marked - taken == 1 ? "was" : "were");
+        for (size_t i = 0; i < h->tasks.cap; i++) {
+            hub_task *t = h->tasks.vals[i];
+            if (t && t->aborting)
+                t->aborting = false;
+        }
+        for (size_t i = 0; i < taken; i++)
+            out[i]->aborting = true;
+        n.running += (int64_t)(n.marked - taken);
+    }
+    /* The failures go first: the client has them all by the reply. */
+    for (size_t i = 0; i < taken; i++)
+        hub_end_task(h, out[i], PP_EABORTED, ABORTED_TEXT);
+    free(out);
+    n.aborted = (int64_t)taken;
+    h->tasks_aborted += taken;
+    if (taken)
+        pp_info("a client aborted %zu task%s (%lld already at an engine)",
+                taken, taken == 1 ? "" : "s", (long long)n.running);
+    int64_t counts[3] = { n.aborted, n.running, n.unknown };
+    pp_value v;
+    if (pp_value_i64(&v, counts, 3) == 0)
+        hub_client_reply(h, rid, len, rep, &v, 1);
+}
