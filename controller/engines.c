@@ -56,8 +56,9 @@ static hub_task **tasks_of(hub *h, const hub_engine *e, uint64_t max_seq,
 void hub_engine_gone(hub *h, hub_engine *e, const char *how, bool clean)
 {
     e->alive = false;
-    pp_info("engine %d %s (%d task%s outstanding)", e->id, how,
-            e->outstanding, e->outstanding == 1 ? "" : "s");
+    pp_info("engine %d %s (%d task%s outstanding)%s", e->id, how,
+            e->outstanding, e->outstanding == 1 ? "" : "s",
+            e->nheld ? "; direct tasks held for it fail" : "");
     hub_publish(h, "engine_gone", e->id, how);
     if (e->outstanding > 0) {
         size_t n;
