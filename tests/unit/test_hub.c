@@ -1326,13 +1326,35 @@ static void a_task_held_for_an_engine_goes_once_it_is_connected_again(
     hub_down(&fx);
 }
 
+/* How the engine that is not connected ends. */
+typedef enum {
+    HEART_BEATS,   /* its connection never comes back (the patience) */
+    HEART_STOPS,   /* killed: its heart runs out */
+    REPORTED_DEAD  /* killed, and its supervisor says so (DIED) */
+} ending;
+
+/* The supervisor's report that the worker with routing id rid, engine id,
+ * was killed between tasks. */
+static void supervisor_died(peer *sup, const char *rid, int32_t id,
+                            const char *how)
+{
+    pp_header hd = { .type = PP_MSG_DIED, .id = pp_msg_id_next(),
+                     .engine = id };
+    int64_t nums[4] = { id, 9, 0, -1 };
+    pp_value v[3];
+    assert_int_equal(pp_value_bytes(&v[0], PP_T_BYTES, rid, strlen(rid)), 0);
+    assert_int_equal(pp_value_i64(&v[1], nums, 4), 0);
+    assert_int_equal(pp_value_str(&v[2], how), 0);
+    peer_send(sup, &hd, v, 3);
+}
+
 /* An engine that does not connect again within the heartbeat patience
- * (100 ms here) is gone, as one whose heart stopped (heart_beats false):
- * the task it was running is retried, the balanced one that never left
- * runs elsewhere without a retry, the direct ones held fail in one line;
- * a later engine gets a new id. */
-static void not_connected_past_the_patience(bool heart_beats,
-                                            const char *how)
+ * (100 ms here) is gone, as one whose heart stopped, or whose supervisor
+ * reports it dead (at once): the task it was running is retried (handed
+ * back, with no retry used, when reported: it was between tasks), the
+ * balanced one that never left runs elsewhere without a retry, the direct
+ * ones held fail in one line; a later engine gets a new id. */
+static void not_connected_until_it_is_gone(ending end, const char *how)
 {
     fixture fx;
     hub_config cfg = config();
@@ -1355,7 +1377,7 @@ static void not_connected_past_the_patience(bool heart_beats,
     uint64_t d1 = client_submit(&c, 0, 3, 0);
     uint64_t d2 = client_submit(&c, 0, 4, 0);
     int64_t cut_ns = pp_mono_ns();
-    if (!heart_beats)
+    if (end == HEART_STOPS)
         fx.beating = NULL;
     /* Within the patience it is still there (the hub forgives its own
      * stalls: a slow machine cannot make this fail). */
@@ -1364,9 +1386,14 @@ static void not_connected_past_the_patience(bool heart_beats,
     char ids[64];
     client_ids(&fx, &c, ids, sizeof ids);
     assert_string_equal(ids, "[0]");
-    /* Steps are not time: past the patience first. */
-    while (pp_mono_ns() - cut_ns < 300000000)
-        step(&fx);
+    if (end == REPORTED_DEAD) {
+        supervisor_died(&heart, "engine-cut", 0, how);
+        fx.beating = NULL;
+    } else {
+        /* Steps are not time: past the patience first. */
+        while (pp_mono_ns() - cut_ns < 300000000)
+            step(&fx);
+    }
 
     pp_header hd;
     pp_values vals;
@@ -1381,6 +1408,10 @@ static void not_connected_past_the_patience(bool heart_beats,
         assert_contains(text, how);
         assert_contains(text, " (the task waited for its connection and "
                               "never ran)");
+        if (end == REPORTED_DEAD) /* in the supervisor's words */
+            assert_string_equal(text, "was killed by SIGKILL between "
+                                      "tasks (the task waited for its "
+                                      "connection and never ran)");
         free(text);
         pp_values_free(&vals);
     }
@@ -1398,7 +1429,8 @@ static void not_connected_past_the_patience(bool heart_beats,
     await_result(&fx, &c, b1, 0, 1, 20, NULL);
     json_t *st = client_status(&fx, &c);
     assert_i64_equal(
-        json_integer_value(json_object_get(st, "tasks_retried")), 1);
+        json_integer_value(json_object_get(st, "tasks_retried")),
+        end == REPORTED_DEAD ? 0 : 1);
     assert_i64_equal(
         json_integer_value(json_object_get(st, "tasks_failed")), 2);
     assert_i64_equal(json_integer_value(json_object_get(st, "tasks_done")),
@@ -1415,15 +1447,23 @@ static void not_connected_past_the_patience(bool heart_beats,
 static void an_engine_not_connected_past_the_patience_is_gone(void **state)
 {
     (void)state;
-    not_connected_past_the_patience(
-        true, "s: its connection dropped and did not come back");
+    not_connected_until_it_is_gone(
+        HEART_BEATS, "s: its connection dropped and did not come back");
 }
 
 static void an_engine_whose_heart_stops_while_not_connected_is_gone(
     void **state)
 {
     (void)state;
-    not_connected_past_the_patience(false, "died (no heartbeat for ");
+    not_connected_until_it_is_gone(HEART_STOPS, "died (no heartbeat for ");
+}
+
+static void an_engine_reported_dead_while_not_connected_is_gone_at_once(
+    void **state)
+{
+    (void)state;
+    not_connected_until_it_is_gone(REPORTED_DEAD,
+                                   "was killed by SIGKILL between tasks");
 }
 
 static const struct CMUnitTest tests[] = {
@@ -1454,6 +1494,8 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(an_engine_not_connected_past_the_patience_is_gone),
     cmocka_unit_test(
         an_engine_whose_heart_stops_while_not_connected_is_gone),
+    cmocka_unit_test(
+        an_engine_reported_dead_while_not_connected_is_gone_at_once),
 };
 
 int main(void)
