@@ -130,7 +130,7 @@ static bool excluded(const hub_task *t, int32_t id)
 
 static bool has_room(const hub *h, const hub_engine *e)
 {
-    return e->alive
+    return e->alive && !e->unreachable_ns
         && (h->cfg->hwm == 0 || e->balanced_outstanding < h->cfg->hwm);
 }
 
@@ -138,34 +138,12 @@ static bool has_room(const hub *h, const hub_engine *e)
  * can be handed back or retried if e leaves or fails it. */
 static int send_task(hub *h, hub_task *t, hub_engine *e)
 {
-    bool keep = true;
     pp_error err;
     /* A fresh stamp for each dispatch: a retry is a new message to the
      * engine that gets it, not a replay. */
     if (pp_seal_renew(t->body, t->nbody, h->signer, &err))
         return PP_EPROTO;
-    int rc = zmq_send(h->engines_sock, e->rid, e->rid_len, ZMQ_SNDMORE);
-    for (int i = 0; rc >= 0 && i < t->nbody; i++) {
-        int more = i + 1 < t->nbody ? ZMQ_SNDMORE : 0;
-        if (keep) {
-            zmq_msg_t copy;
-            zmq_msg_init(&copy);
-            zmq_msg_copy(&copy, &t->body[i]); /* shares the bytes */
-            rc = zmq_msg_send(&copy, h->engines_sock, more);
-            if (rc < 0)
-                zmq_msg_close(&copy);
-        } else {
-            rc = zmq_msg_send(&t->body[i], h->engines_sock, more);
-        }
-    }
-    if (!keep) {
-        for (int i = 0; i < t->nbody; i++)
-            zmq_msg_close(&t->body[i]);
-        free(t->body);
-        t->body = NULL;
-        t->nbody = 0;
-    }
-    return rc < 0 ? PP_EZMQ : 0;
+    return hub_engine_send(h, e, t->body, t->nbody, true);
 }
 
 /* True when every alive engine is barred for t: it can never run. */
@@ -270,13 +248,18 @@ void hub_dispatch(hub *h)
             return;
         size_t pick = h->policy->choose(cands, ncands, &h->rng);
         hub_engine *e = &h->engines[cands[pick].id];
-        if (send_task(h, t, e)) {
-            /* The engine went away without a word: the task never left,
-             * so it goes back to the queue, and the engine is gone. */
+        int rc = send_task(h, t, e);
+        if (rc) {
+            /* The task never left (or did not leave whole): it goes back
+             * to the queue, no retry used.  An engine not connected at
+             * this instant is given nothing more until it is (reach.c). */
             if (!hub_hand_back(h, t))
                 hub_fail_task(h, t, PP_EZMQ,
                               "the controller could not send the task");
-            hub_engine_gone(h, e, "became unreachable", false);
+            if (rc == HUB_UNREACHABLE)
+                hub_engine_unreachable(h, e);
+            else
+                hub_engine_gone(h, e, "could not be sent a task", false);
             continue;
         }
         t->engine = e->id;

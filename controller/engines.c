@@ -36,7 +36,7 @@ static hub_engine *engine_by_rid_any(hub *h, const void *rid, size_t len)
 }
 
 /* The tasks engine e holds that were sent to it at send number max_seq or
- * before, collected first, since failing or requeueing a task edits the
+ * before (not those held for it, never sent: reach.c), collected first, since failing or requeueing a task edits the
  * map being walked.  The caller frees the array; NULL (n 0) when out of
  * memory. */
 static hub_task **tasks_of(hub *h, const hub_engine *e, uint64_t max_seq,
@@ -46,7 +46,8 @@ static hub_task **tasks_of(hub *h, const hub_engine *e, uint64_t max_seq,
     hub_task **out = malloc(h->tasks.n * sizeof *out + 1);
     for (size_t i = 0; out && i < h->tasks.cap; i++) {
         hub_task *t = h->tasks.vals[i];
-        if (t && t->engine == e->id && t->sent_seq <= max_seq)
+        if (t && t->engine == e->id && t->sent_seq
+            && t->sent_seq <= max_seq)
             out[(*n)++] = t;
     }
     return out;
@@ -55,8 +56,9 @@ static hub_task **tasks_of(hub *h, const hub_engine *e, uint64_t max_seq,
 void hub_engine_gone(hub *h, hub_engine *e, const char *how, bool clean)
 {
     e->alive = false;
-    pp_info("engine %d %s (%d task%s outstanding)", e->id, how,
-            e->outstanding, e->outstanding == 1 ? "" : "s");
+    pp_info("engine %d %s (%d task%s outstanding)%s", e->id, how,
+            e->outstanding, e->outstanding == 1 ? "" : "s",
+            e->nheld ? "; direct tasks held for it fail" : "");
     hub_publish(h, "engine_gone", e->id, how);
     if (e->outstanding > 0) {
         size_t n;
@@ -73,6 +75,7 @@ void hub_engine_gone(hub *h, hub_engine *e, const char *how, bool clean)
         }
         free(lost);
     }
+    hub_engine_drop_held(h, e, how);
     e->outstanding = 0;
     e->balanced_outstanding = 0;
     hub_dispatch(h);
@@ -118,7 +121,7 @@ void hub_engine_died(hub *h, pp_frames *fr, const pp_header *hd)
         t->last_error = text;
     }
     if (e->alive) {
-        if (t && t->engine == e->id) {
+        if (t && t->engine == e->id && t->sent_seq) {
             /* The task that killed it: retried (barred from this engine)
              * or failed with the supervisor's words; the engine's other
              * tasks never started and are handed back below. */
@@ -312,10 +315,15 @@ static void forgive_stall(hub *h, int64_t late, int64_t now)
 {
     for (int32_t i = 0; i < h->nengines; i++) {
         hub_engine *e = &h->engines[i];
-        if (e->alive)
-            e->last_beat_ns = e->last_beat_ns + late < now
-                                  ? e->last_beat_ns + late
-                                  : now;
+        if (!e->alive)
+            continue;
+        e->last_beat_ns = e->last_beat_ns + late < now
+                              ? e->last_beat_ns + late
+                              : now;
+        if (e->unreachable_ns) /* and so does one not connected */
+            e->unreachable_ns = e->unreachable_ns + late < now
+                                    ? e->unreachable_ns + late
+                                    : now;
     }
     pp_info("this controller did not run for %.1f s; engines get that "
             "time back",
@@ -382,6 +390,7 @@ void hub_engine_sync(hub *h, hub_engine *e, const pp_header *hd)
                         NULL, 0, &err)) {
             /* Gone again: its next connection asks again. */
             pp_debug("no barrier for engine %d: %s", e->id, err.msg);
+            hub_engine_unreachable(h, e);
             return;
         }
         e->barrier_id = rep.id;
@@ -389,6 +398,9 @@ void hub_engine_sync(hub *h, hub_engine *e, const pp_header *hd)
         pp_debug("engine %d: its connection dropped; barrier sent after "
                  "%d outstanding task%s", e->id, e->outstanding,
                  e->outstanding == 1 ? "" : "s");
+        /* Connected again: what waited for it goes behind the barrier. */
+        if (e->unreachable_ns)
+            hub_engine_reach(h, e);
         return;
     }
     if (!e->barrier_id || hd->parent != e->barrier_id) {

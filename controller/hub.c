@@ -266,6 +266,7 @@ int hub_step(hub *h, int timeout_ms)
     int64_t now = pp_mono_ns();
     if (now >= h->next_tick_ns) {
         hub_check_hearts(h, now);
+        hub_check_reach(h, now);
         /* Scanning a long queue every tick is for runs that asked for
          * start timeouts only. */
         if (h->timeouts_seen)

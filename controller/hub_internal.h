@@ -42,6 +42,13 @@ typedef struct hub_engine {
     uint64_t barrier_id;      /* the SYNC barrier sent after its main
                                  connection dropped; 0: none pending */
     uint64_t barrier_seq;     /* h->sent_seq when the barrier was sent */
+    /* Unreachable (reach.c): a send found no connection to it, in the
+     * instant between a dropped connection and the next, while its heart
+     * beats on.  Direct tasks for it wait in held, in order, for it to
+     * connect again. */
+    int64_t unreachable_ns;   /* monotonic: since when; 0: reachable */
+    struct hub_task **held;   /* owned array; the tasks are h->tasks' */
+    size_t nheld, cap_held;
 } hub_engine;
 
 /* A task the hub knows: queued (engine -1) or running on an engine. */
@@ -50,7 +57,8 @@ typedef struct hub_task {
     uint8_t client[RID_MAX];
     size_t client_len;
     int32_t engine;
-    uint64_t sent_seq;      /* h->sent_seq when it went to its engine */
+    uint64_t sent_seq;      /* h->sent_seq when it went to its engine;
+                               0: not sent (queued, or held: reach.c) */
     bool balanced;
     uint8_t kind;
     char name[PP_NAME_MAX];
@@ -268,6 +276,30 @@ void hub_check_hearts(hub *h, int64_t now);
 /* Notes that the controller runs now, allowed_ns after it last looked; a
  * stall (much later) is not held against the engines. */
 void hub_observe(hub *h, int64_t allowed_ns);
+
+/* reach.c: engines the controller could not send to for a moment */
+/* hub_engine_send's answer when e has no connection now: nothing sent. */
+#define HUB_UNREACHABLE 1
+/* Sends the n frames of body to engine e: consumed, or (keep) copies sent
+ * and body kept.  0; HUB_UNREACHABLE (body untouched); or PP_EZMQ when
+ * ZeroMQ failed mid-message (body closed unless keep). */
+int hub_engine_send(hub *h, hub_engine *e, zmq_msg_t *body, int n,
+                    bool keep);
+/* A send to e found no connection: e stays registered, unreachable, and
+ * is given no balanced task until it is reached again. */
+void hub_engine_unreachable(hub *h, hub_engine *e);
+/* Direct task t (its frames in t->body, sealed) waits for unreachable e,
+ * behind the others held; tried at once.  Fails t when out of memory. */
+void hub_engine_hold(hub *h, hub_engine *e, hub_task *t);
+/* Tries to reach unreachable e: its held tasks in order, or a probe.  True
+ * when it is reached (then its held tasks are sent and the scheduler may
+ * use it again). */
+bool hub_engine_reach(hub *h, hub_engine *e);
+/* Fails the tasks held for e (gone: how says why) and forgets them. */
+void hub_engine_drop_held(hub *h, hub_engine *e, const char *how);
+/* From the tick: each unreachable engine tried again; one unreachable
+ * longer than the heartbeat patience is gone. */
+void hub_check_reach(hub *h, int64_t now);
 
 /* tasks.c */
 /* A client's TASK, verified: forwarded to its engine or queued.  fr's

@@ -321,6 +321,8 @@ void hub_close(hub **hp)
     pp_idmap_free(&h->tasks);
     hub_clients_free(h);
     hub_queues_free(h);
+    for (int32_t i = 0; h->engines && i < h->nengines; i++)
+        free(h->engines[i].held); /* the tasks were freed above */
     free(h->engines);
     pp_signer_destroy(&h->signer);
     close_socket(h->engines_sock);

@@ -40,10 +40,14 @@ void hub_publish(hub *h, const char *event, int32_t engine,
 }
 
 /* busy: running tasks; idle: none; late: a beat or more overdue (the
- * heart monitor declares it dead after heartbeat_misses of them). */
+ * heart monitor declares it dead after heartbeat_misses of them);
+ * unreachable: its connection dropped and the next is not there yet
+ * (reach.c). */
 static const char *engine_state(const hub *h, const hub_engine *e,
                                 int64_t age_ns)
 {
+    if (e->unreachable_ns)
+        return "unreachable";
     if (age_ns > (int64_t)(2 * h->cfg->heartbeat_s * 1e9))
         return "late";
     return e->outstanding > 0 ? "busy" : "idle";
@@ -58,17 +62,24 @@ struct json_t *hub_status_engines(hub *h)
         if (!e->alive)
             continue;
         int64_t age = now - e->last_beat_ns;
-        json_array_append_new(
-            engines,
-            json_pack("{s:i, s:s, s:I, s:s, s:i, s:I, s:f, "
-                      "s:{s:I, s:I, s:I}}",
-                      "id", e->id, "host", e->host, "pid", (json_int_t)e->pid,
-                      "state", engine_state(h, e, age), "outstanding",
-                      e->outstanding, "tasks_done", (json_int_t)e->tasks_done,
-                      "last_beat_age_s", (double)age / 1e9, "dropped",
-                      "replayed", (json_int_t)e->refused[0], "stale",
-                      (json_int_t)e->refused[1], "other",
-                      (json_int_t)e->refused[2]));
+        json_t *o = json_pack(
+            "{s:i, s:s, s:I, s:s, s:i, s:I, s:f, s:{s:I, s:I, s:I}}", "id",
+            e->id, "host", e->host, "pid", (json_int_t)e->pid, "state",
+            engine_state(h, e, age), "outstanding", e->outstanding,
+            "tasks_done", (json_int_t)e->tasks_done, "last_beat_age_s",
+            (double)age / 1e9, "dropped", "replayed",
+            (json_int_t)e->refused[0], "stale", (json_int_t)e->refused[1],
+            "other", (json_int_t)e->refused[2]);
+        /* Only while it is not connected: for how long, and the direct
+         * tasks waiting for it. */
+        if (o && e->unreachable_ns) {
+            json_object_set_new(
+                o, "unreachable_s",
+                json_real((double)(now - e->unreachable_ns) / 1e9));
+            json_object_set_new(o, "held",
+                                json_integer((json_int_t)e->nheld));
+        }
+        json_array_append_new(engines, o);
     }
     return engines;
 }

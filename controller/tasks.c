@@ -201,19 +201,30 @@ void hub_task_submit(hub *h, pp_frames *fr, const pp_header *hd)
                     "the controller could not seal the task: %s", err.msg);
         return;
     }
-    if (pp_frames_send(h->engines_sock, fr, e->rid, e->rid_len, &err)) {
-        /* ZMQ_ROUTER_MANDATORY: the engine's connection is gone (killed,
-         * unplugged) though its heartbeats have not run out yet. */
+    /* Behind the tasks already waiting for an engine not connected. */
+    int rc = e->unreachable_ns
+                 ? HUB_UNREACHABLE
+                 : hub_engine_send(h, e, fr->body, fr->nbody, false);
+    if (rc == HUB_UNREACHABLE) {
+        /* ZMQ_ROUTER_MANDATORY: its connection dropped and the next one
+         * is not there yet; the engine still beats.  The task waits for
+         * it (reach.c). */
+        if (task_keep_body(t, fr)) {
+            pp_idmap_remove(&h->tasks, t->id);
+            hub_task_free(h, t);
+            reply_error(h, client, client_len, hd, e->id, PP_ENOMEM,
+                        "the controller could not take the task");
+            return;
+        }
+        hub_engine_hold(h, e, t);
+        return;
+    }
+    fr->nbody = 0; /* sent, or closed */
+    if (rc) {
         pp_idmap_remove(&h->tasks, t->id);
         hub_task_free(h, t);
-        char how[96];
-        snprintf(how, sizeof how,
-                 "is not connected (its last heartbeat was %.1f s ago)",
-                 (double)(pp_mono_ns() - e->last_beat_ns) / 1e9);
-        /* The client names the engine in front of this. */
-        reply_error(h, client, client_len, hd, e->id, PP_EREMOTE, "%s",
-                    how + strlen("is "));
-        hub_engine_gone(h, e, how, false);
+        reply_error(h, client, client_len, hd, e->id, PP_EZMQ,
+                    "the controller could not send the task");
         return;
     }
     t->sent_seq = ++h->sent_seq;
@@ -224,7 +235,8 @@ void hub_task_result(hub *h, hub_engine *e, pp_frames *fr,
                       const pp_header *hd)
 {
     hub_task *t = pp_idmap_get(&h->tasks, hd->parent);
-    if (!t || t->engine != e->id) {
+    /* Not one held for it (never sent: reach.c) either. */
+    if (!t || t->engine != e->id || !t->sent_seq) {
         pp_debug("result for unknown task %016llx from engine %d",
                  (unsigned long long)hd->parent, e->id);
         return;

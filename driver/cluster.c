@@ -727,6 +727,16 @@ static int cluster_status(const cli_opts *o)
         printf("%lld results wait for clients that do not read; %lld "
                "replies to them dropped\n",
                FIELD(root, "results_waiting"), FIELD(dropped, "unread"));
+    /* Engines whose connection dropped and has not come back yet. */
+    for (size_t i = 0; i < json_array_size(engines); i++) {
+        json_t *e = json_array_get(engines, i);
+        json_t *since = json_object_get(e, "unreachable_s");
+        if (since)
+            printf("engine %lld has not been connected for %.1f s (its "
+                   "connection dropped); %lld direct task%s for it\n",
+                   FIELD(e, "id"), json_number_value(since), FIELD(e, "held"),
+                   FIELD(e, "held") == 1 ? " waits" : "s wait");
+    }
     /* What each engine refused itself, when it refused anything. */
     for (size_t i = 0; i < json_array_size(engines); i++) {
         json_t *e = json_array_get(engines, i);

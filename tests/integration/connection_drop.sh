@@ -13,8 +13,11 @@
 # tasks sent to it wait in the kernel's buffers, and then both ends of its
 # connections are destroyed (ss -K) before it runs again.  Then the peer
 # that vanishes during the sync itself: a second drop, the engine crashing,
-# and the controller restarting, each while a barrier waits for its answer
-# (about 10 s in all).  Needs root
+# and the controller restarting, each while a barrier waits for its answer.
+# Last, tasks sent while the engine has no connection at all (it has not
+# dialled again): it stays registered and gets them when it is back, or,
+# killed, is gone once its heart's patience runs out (about 13 s in all).
+# Needs root
 # (CAP_NET_ADMIN) and a kernel that can destroy sockets
 # (CONFIG_INET_DIAG_DESTROY); without them "SKIP: <reason>", exit 77.
 . "$(dirname "$0")/lib.sh"
@@ -26,10 +29,11 @@ P=drop
 D=("$DRIVER" --no-embed --profile "$P" --timeout 30)
 # Patience of 10 s: the engine must stay registered through the fault, so
 # that only the barrier can find what was lost.  --reuse: cell 5 starts it
-# again on the same ports.
+# again on the same ports, with a patience of 3 s (MISSES 6) for cells 6
+# and 7, where it is waited out once.
 start_controller() {
     "$BIN/controller" --profile "$P" --reuse --heartbeat-period 0.5 \
-        --heartbeat-misses 20 --hwm 0 --log-level debug 2>"$1" &
+        --heartbeat-misses "${2:-20}" --hwm 0 --log-level debug 2>"$1" &
     STARTED_PIDS+=("$!")
     ctl=$!
     for _ in $(seq 500); do
@@ -210,7 +214,7 @@ expect_contains "no more lost" "$lost_line" "$("${D[@]}" cluster status)"
 pending_barrier
 kill -9 "$ctl"
 wait "$ctl" 2>/dev/null || true
-start_controller "$WORK/controller2.log"
+start_controller "$WORK/controller2.log" 6
 if wait "$second"; then
     fail "the sleep succeeded though its controller died: $(cat "$WORK/second.out")"
 fi
@@ -221,4 +225,60 @@ expect_eq "answers to an older barrier" 0 "$(count "$STALE" "$WORK/controller2.l
 expect_eq "hello after the restart" "['Hello World']" "$("${D[@]}" hello)"
 expect_eq "nothing lost by the new controller" "" \
     "$("${D[@]}" cluster status | grep "lost with a dropped connection" || true)"
+
+# unreachable_cell N: the engine hung and its connections destroyed, then
+# N balanced echo tasks and a direct hello sent to it: the controller's
+# sends find no connection (the engine has not dialled again), and the
+# engine, whose heart is within its patience, stays registered as not
+# connected: the balanced tasks wait in the queue, the hello for the
+# engine.
+unreachable_cell() {
+    kill -STOP "$worker"
+    cut
+    sleep 0.5 # the controller's ZeroMQ sees both connections close
+    "$BIN/drop_client" "$P" "$1" 1000 >"$WORK/drop.out" 2>"$WORK/drop.err" &
+    client=$!
+    until_status "$P" "$1 queued, $1 outstanding"
+    "${D[@]}" hello >"$WORK/hello.out" 2>"$WORK/hello.err" &
+    hello=$!
+    until_status "$P" "engine 0 has not been connected for .* 1 direct task waits for it"
+}
+
+# 6. When it runs again it dials again: what waited is sent, all echo
+# results are exact, the hello answers, and the engine keeps its id.
+unreachable_cell 8
+kill -CONT "$worker"
+wait "$client" || fail "the echo tasks sent while it was not connected: $(cat "$WORK/drop.err")"
+expect_eq "echo results" "submitted 8
+exact 8" "$(cat "$WORK/drop.out")"
+wait "$hello" || fail "the hello sent while it was not connected: $(cat "$WORK/hello.err")"
+expect_eq "the hello held for it" "['Hello World']" "$(cat "$WORK/hello.out")"
+expect_eq "the engine kept its id" "[0]" "$(ids_of "$P")"
+grep -q "engine 0 is connected again after" "$WORK/controller2.log" \
+    || fail "the controller did not see it again: $(grep -v 'task ' "$WORK/controller2.log")"
+expect_contains "not connected now" "10 done, 0 failed, 0 retried, 0 queued, 0 outstanding" \
+    "$("${D[@]}" cluster status)"
+
+# 7. Killed instead (its supervisor with it: no one reports the death),
+# it is gone once its heart's patience (3 s) runs out, as before: the
+# hello fails saying so, the echo tasks, which never left, run on the
+# engine started next.
+unreachable_cell 4
+old=$worker
+kill -9 "$supervisor"
+wait "$supervisor" 2>/dev/null || true
+for _ in $(seq 200); do [ -e "/proc/$old" ] || break; sleep 0.01; done
+if wait "$hello"; then
+    fail "hello succeeded on a killed engine: $(cat "$WORK/hello.out")"
+fi
+expect_eq "the held hello's error" \
+    "driver: engine 0: died (no heartbeat for 3.0 s) (the task waited for its connection and never ran)" \
+    "$(sed 's/for [0-9.]* s)/for 3.0 s)/' "$WORK/hello.err")"
+"$BIN/engine" --file "$PIPAR_DIR/profile_$P/security/engine.json" \
+    --log-level info 2>"$WORK/engine2.log" &
+STARTED_PIDS+=("$!")
+wait "$client" || fail "the echo tasks of the killed engine: $(cat "$WORK/drop.err")"
+expect_eq "echo results on the next engine" "submitted 4
+exact 4" "$(cat "$WORK/drop.out")"
+expect_eq "the next engine" "[1]" "$(ids_of "$P")"
 echo ok

@@ -28,6 +28,8 @@ typedef struct peer {
     pp_signer *signer; /* the hub's key; its own stamps */
     char rid[32];      /* the DEALER's routing id */
     int32_t id;        /* an engine's id, once registered */
+    const char *beats_for; /* a heart apart: the main socket's routing id
+                              its beats name; NULL: its own */
 } peer;
 
 typedef struct fixture {
@@ -206,8 +208,8 @@ static void engine_beat(peer *e)
     pp_header hd = { .type = PP_MSG_HEARTBEAT, .id = pp_msg_id_next(),
                      .engine = e->id };
     pp_value v;
-    assert_int_equal(
-        pp_value_bytes(&v, PP_T_BYTES, e->rid, strlen(e->rid)), 0);
+    const char *rid = e->beats_for ? e->beats_for : e->rid;
+    assert_int_equal(pp_value_bytes(&v, PP_T_BYTES, rid, strlen(rid)), 0);
     peer_send(e, &hd, &v, 1);
 }
 
@@ -469,75 +471,6 @@ static void an_engine_that_stops_beating_is_dead_and_its_tasks_fail_or_move(
 
     peer_close(&quiet);
     peer_close(&beating);
-    peer_close(&c);
-    hub_down(&fx);
-}
-
-/* Steps the hub until its ROUTER has seen the engine's socket close: then
- * a send to it fails (ZMQ_ROUTER_MANDATORY).  A probe that still goes
- * through reaches a socket that is closed, which reads nothing. */
-static void await_gone(fixture *fx, const char *rid)
-{
-    for (int i = 0; i < STEPS; i++) {
-        if (zmq_send(fx->h->engines_sock, rid, strlen(rid),
-                     ZMQ_SNDMORE | ZMQ_DONTWAIT)
-            < 0) {
-            assert_int_equal(zmq_errno(), EHOSTUNREACH);
-            return;
-        }
-        zmq_send(fx->h->engines_sock, "", 0, ZMQ_DONTWAIT);
-        step(fx);
-    }
-    fail_msg("the hub still reaches %s after %d steps", rid, STEPS);
-}
-
-static void a_task_for_an_engine_whose_socket_closed_fails_at_once(
-    void **state)
-{
-    (void)state;
-    fixture fx;
-    hub_config cfg = config();
-    hub_up(&fx, &cfg);
-    peer gone, other, c;
-    peer_open(&fx, &gone, "engine-gone", true, 0);
-    peer_open(&fx, &other, "engine-other", true, 0);
-    peer_open(&fx, &c, "client", false, 0);
-    assert_int_equal(engine_up(&fx, &gone, 1), 0);
-    assert_int_equal(engine_up(&fx, &other, 1), 1);
-    peer_close(&gone);
-    await_gone(&fx, "engine-gone");
-
-    /* Its heartbeats have not run out (60 s), but the send fails. */
-    uint64_t task = client_submit(&c, 0, 1, 0);
-    pp_header hd;
-    pp_values vals;
-    await(&fx, &c, PP_MSG_RESULT, task, &hd, &vals);
-    assert_int_equal(hd.status, PP_EREMOTE);
-    assert_int_equal(hd.engine, 0);
-    char *text = text_of(&vals);
-    assert_contains(text, "not connected");
-    free(text);
-    pp_values_free(&vals);
-
-    /* The hub goes on: the engine is gone, the other one works. */
-    char ids[64];
-    client_ids(&fx, &c, ids, sizeof ids);
-    assert_string_equal(ids, "[1]");
-    task = client_submit(&c, 0, 2, 0);
-    await(&fx, &c, PP_MSG_RESULT, task, &hd, &vals);
-    assert_int_equal(hd.status, PP_ENOENT);
-    pp_values_free(&vals);
-    task = client_submit(&c, 1, 3, 0);
-    await(&fx, &other, PP_MSG_TASK, 0, &hd, &vals);
-    assert_true(hd.id == task);
-    pp_values_free(&vals);
-    engine_answer(&other, &hd, 33);
-    await(&fx, &c, PP_MSG_RESULT, task, &hd, &vals);
-    assert_int_equal(hd.status, 0);
-    assert_i64_equal(i64_of(&vals), 33);
-    pp_values_free(&vals);
-
-    peer_close(&other);
     peer_close(&c);
     hub_down(&fx);
 }
@@ -1238,6 +1171,300 @@ static void a_barrier_answer_from_before_a_new_registration_is_ignored(
     hub_down(&fx);
 }
 
+/* Steps the hub until its ROUTER has seen the engine's socket close: then
+ * a send to it fails (ZMQ_ROUTER_MANDATORY).  A probe that still goes
+ * through reaches a socket that is closed, which reads nothing. */
+static void await_gone(fixture *fx, const char *rid)
+{
+    for (int i = 0; i < STEPS; i++) {
+        if (zmq_send(fx->h->engines_sock, rid, strlen(rid),
+                     ZMQ_SNDMORE | ZMQ_DONTWAIT)
+            < 0) {
+            assert_int_equal(zmq_errno(), EHOSTUNREACH);
+            return;
+        }
+        zmq_send(fx->h->engines_sock, "", 0, ZMQ_DONTWAIT);
+        step(fx);
+    }
+    fail_msg("the hub still reaches %s after %d steps", rid, STEPS);
+}
+
+/* ---- an engine not connected for a moment (reach.c) -------------------- */
+
+/* The engine's entry in the status: state, and the direct tasks held. */
+static void expect_engine(fixture *fx, peer *c, const char *state,
+                          json_int_t held, json_int_t queued)
+{
+    json_t *st = client_status(fx, c);
+    json_t *first = json_array_get(json_object_get(st, "engines"), 0);
+    assert_non_null(first);
+    assert_string_equal(json_string_value(json_object_get(first, "state")),
+                        state);
+    json_t *h = json_object_get(first, "held");
+    if (held < 0) {
+        assert_null(h);
+        assert_null(json_object_get(first, "unreachable_s"));
+    } else {
+        assert_i64_equal(json_integer_value(h), held);
+        assert_true(json_is_real(json_object_get(first, "unreachable_s")));
+    }
+    assert_i64_equal(
+        json_integer_value(json_object_get(st, "tasks_queued")), queued);
+    json_decref(st);
+}
+
+/* Its connection closed (after a balanced task went to it) and the next
+ * not there yet: a balanced task whose send fails goes back to the queue,
+ * a direct one waits; the engine keeps its id.  Its new connection asks
+ * for a barrier: the barrier goes first, then what waited, in order, and
+ * the barrier's answer finds the task the old connection lost. */
+static void a_task_for_an_engine_between_connections_waits_for_its_sync(
+    void **state)
+{
+    (void)state;
+    fixture fx;
+    hub_config cfg = config(); /* 60 s beats: no tick in this test */
+    hub_up(&fx, &cfg);
+    peer e, c;
+    peer_open(&fx, &e, "engine-blip", true, 0);
+    peer_open(&fx, &c, "client", false, 0);
+    assert_int_equal(engine_up(&fx, &e, 1), 0);
+    uint64_t b0 = client_submit(&c, -1, 1, 0);
+    await_task(&fx, &e, b0);
+    peer_close(&e);
+    await_gone(&fx, "engine-blip");
+
+    uint64_t b1 = client_submit(&c, -1, 2, 0);
+    uint64_t d1 = client_submit(&c, 0, 3, 0);
+    expect_engine(&fx, &c, "unreachable", 1, 1);
+    char ids[64];
+    client_ids(&fx, &c, ids, sizeof ids);
+    assert_string_equal(ids, "[0]");
+    uint64_t d2 = client_submit(&c, 0, 4, 0);
+    expect_engine(&fx, &c, "unreachable", 2, 1);
+
+    peer_open(&fx, &e, "engine-blip", true, 0);
+    e.id = 0;
+    pp_header barrier = await_barrier(&fx, &e, engine_sync_ask(&e));
+    pp_header t_d1 = await_task(&fx, &e, d1);
+    pp_header t_d2 = await_task(&fx, &e, d2);
+    pp_header t_b1 = await_task(&fx, &e, b1);
+    engine_answer(&e, &t_d1, 30);
+    engine_answer(&e, &t_d2, 40);
+    engine_answer(&e, &t_b1, 20);
+    engine_sync_answer(&e, &barrier);
+    await_result(&fx, &c, d1, 0, 0, 30, NULL);
+    await_result(&fx, &c, d2, 0, 0, 40, NULL);
+    await_result(&fx, &c, b1, 0, 0, 20, NULL);
+    /* Lost with the old connection: sent again, to the same engine. */
+    pp_header t_b0 = await_task(&fx, &e, b0);
+    engine_answer(&e, &t_b0, 10);
+    await_result(&fx, &c, b0, 0, 0, 10, NULL);
+
+    expect_engine(&fx, &c, "idle", -1, 0);
+    json_t *st = client_status(&fx, &c);
+    assert_i64_equal(json_integer_value(json_object_get(st, "tasks_lost")),
+                     1);
+    assert_i64_equal(json_integer_value(json_object_get(st, "tasks_done")),
+                     4);
+    assert_i64_equal(
+        json_integer_value(json_object_get(st, "tasks_failed")), 0);
+    assert_i64_equal(
+        json_integer_value(json_object_get(st, "tasks_retried")), 0);
+    json_decref(st);
+    client_ids(&fx, &c, ids, sizeof ids);
+    assert_string_equal(ids, "[0]");
+
+    peer_close(&e);
+    peer_close(&c);
+    hub_down(&fx);
+}
+
+/* An engine busy with a long task asks for its barrier only when the task
+ * is done; its new connection is there before that.  The tick tries the
+ * engine again: what waited goes as soon as a send goes through. */
+static void a_task_held_for_an_engine_goes_once_it_is_connected_again(
+    void **state)
+{
+    (void)state;
+    fixture fx;
+    hub_config cfg = config();
+    cfg.heartbeat_s = 0.2; /* a tick every 50 ms; patience 60 s */
+    cfg.heartbeat_misses = 300;
+    hub_up(&fx, &cfg);
+    peer e, c;
+    peer_open(&fx, &e, "engine-blip", true, 0);
+    peer_open(&fx, &c, "client", false, 0);
+    assert_int_equal(engine_up(&fx, &e, 1), 0);
+    peer_close(&e);
+    await_gone(&fx, "engine-blip");
+    uint64_t d1 = client_submit(&c, 0, 5, 0);
+    expect_engine(&fx, &c, "unreachable", 1, 0);
+
+    peer_open(&fx, &e, "engine-blip", true, 0);
+    e.id = 0;
+    pp_header t = await_task(&fx, &e, d1);
+    expect_engine(&fx, &c, "busy", -1, 0);
+    engine_answer(&e, &t, 50);
+    await_result(&fx, &c, d1, 0, 0, 50, NULL);
+    /* Reached with nothing held: the balanced scheduler uses it again. */
+    peer_close(&e);
+    await_gone(&fx, "engine-blip");
+    uint64_t b1 = client_submit(&c, -1, 6, 0);
+    expect_engine(&fx, &c, "unreachable", 0, 1);
+    peer_open(&fx, &e, "engine-blip", true, 0);
+    e.id = 0;
+    t = await_task(&fx, &e, b1);
+    engine_answer(&e, &t, 60);
+    await_result(&fx, &c, b1, 0, 0, 60, NULL);
+    char ids[64];
+    client_ids(&fx, &c, ids, sizeof ids);
+    assert_string_equal(ids, "[0]");
+
+    peer_close(&e);
+    peer_close(&c);
+    hub_down(&fx);
+}
+
+/* How the engine that is not connected ends. */
+typedef enum {
+    HEART_BEATS,   /* its connection never comes back (the patience) */
+    HEART_STOPS,   /* killed: its heart runs out */
+    REPORTED_DEAD  /* killed, and its supervisor says so (DIED) */
+} ending;
+
+/* The supervisor's report that the worker with routing id rid, engine id,
+ * was killed between tasks. */
+static void supervisor_died(peer *sup, const char *rid, int32_t id,
+                            const char *how)
+{
+    pp_header hd = { .type = PP_MSG_DIED, .id = pp_msg_id_next(),
+                     .engine = id };
+    int64_t nums[4] = { id, 9, 0, -1 };
+    pp_value v[3];
+    assert_int_equal(pp_value_bytes(&v[0], PP_T_BYTES, rid, strlen(rid)), 0);
+    assert_int_equal(pp_value_i64(&v[1], nums, 4), 0);
+    assert_int_equal(pp_value_str(&v[2], how), 0);
+    peer_send(sup, &hd, v, 3);
+}
+
+/* An engine that does not connect again within the heartbeat patience
+ * (100 ms here) is gone, as one whose heart stopped, or whose supervisor
+ * reports it dead (at once): the task it was running is retried (handed
+ * back, with no retry used, when reported: it was between tasks), the
+ * balanced one that never left runs elsewhere without a retry, the direct
+ * ones held fail in one line; a later engine gets a new id. */
+static void not_connected_until_it_is_gone(ending end, const char *how)
+{
+    fixture fx;
+    hub_config cfg = config();
+    cfg.heartbeat_s = 0.02;
+    cfg.heartbeat_misses = 5;
+    hub_up(&fx, &cfg);
+    peer e, heart, other, c;
+    peer_open(&fx, &e, "engine-cut", true, 0);
+    peer_open(&fx, &heart, "engine-cut-heart", true, 0);
+    peer_open(&fx, &c, "client", false, 0);
+    heart.beats_for = "engine-cut";
+    fx.beating = &heart;
+    assert_int_equal(engine_up(&fx, &e, 1), 0);
+    heart.id = 0;
+    uint64_t b0 = client_submit(&c, -1, 1, 1);
+    await_task(&fx, &e, b0);
+    peer_close(&e);
+    await_gone(&fx, "engine-cut");
+    uint64_t b1 = client_submit(&c, -1, 2, 0);
+    uint64_t d1 = client_submit(&c, 0, 3, 0);
+    uint64_t d2 = client_submit(&c, 0, 4, 0);
+    int64_t cut_ns = pp_mono_ns();
+    if (end == HEART_STOPS)
+        fx.beating = NULL;
+    /* Within the patience it is still there (the hub forgives its own
+     * stalls: a slow machine cannot make this fail). */
+    while (pp_mono_ns() - cut_ns < 30000000)
+        step(&fx);
+    char ids[64];
+    client_ids(&fx, &c, ids, sizeof ids);
+    assert_string_equal(ids, "[0]");
+    if (end == REPORTED_DEAD) {
+        supervisor_died(&heart, "engine-cut", 0, how);
+        fx.beating = NULL;
+    } else {
+        /* Steps are not time: past the patience first. */
+        while (pp_mono_ns() - cut_ns < 300000000)
+            step(&fx);
+    }
+
+    pp_header hd;
+    pp_values vals;
+    uint64_t held[] = { d1, d2 };
+    for (int i = 0; i < 2; i++) {
+        /* In the order they came; the client names the engine. */
+        await(&fx, &c, PP_MSG_RESULT, 0, &hd, &vals);
+        assert_true(hd.parent == held[i]);
+        assert_int_equal(hd.status, PP_EREMOTE);
+        assert_int_equal(hd.engine, 0);
+        char *text = text_of(&vals);
+        assert_contains(text, how);
+        assert_contains(text, " (the task waited for its connection and "
+                              "never ran)");
+        if (end == REPORTED_DEAD) /* in the supervisor's words */
+            assert_string_equal(text, "was killed by SIGKILL between "
+                                      "tasks (the task waited for its "
+                                      "connection and never ran)");
+        free(text);
+        pp_values_free(&vals);
+    }
+    client_ids(&fx, &c, ids, sizeof ids);
+    assert_string_equal(ids, "[]");
+
+    peer_open(&fx, &other, "engine-other", true, 0);
+    fx.beating = &other;
+    assert_int_equal(engine_up(&fx, &other, 1), 1);
+    pp_header t0 = await_task(&fx, &other, b0);
+    pp_header t1 = await_task(&fx, &other, b1);
+    engine_answer(&other, &t0, 10);
+    engine_answer(&other, &t1, 20);
+    await_result(&fx, &c, b0, 0, 1, 10, NULL);
+    await_result(&fx, &c, b1, 0, 1, 20, NULL);
+    json_t *st = client_status(&fx, &c);
+    assert_i64_equal(
+        json_integer_value(json_object_get(st, "tasks_retried")),
+        end == REPORTED_DEAD ? 0 : 1);
+    assert_i64_equal(
+        json_integer_value(json_object_get(st, "tasks_failed")), 2);
+    assert_i64_equal(json_integer_value(json_object_get(st, "tasks_done")),
+                     2);
+    json_decref(st);
+
+    fx.beating = NULL;
+    peer_close(&heart);
+    peer_close(&other);
+    peer_close(&c);
+    hub_down(&fx);
+}
+
+static void an_engine_not_connected_past_the_patience_is_gone(void **state)
+{
+    (void)state;
+    not_connected_until_it_is_gone(
+        HEART_BEATS, "s: its connection dropped and did not come back");
+}
+
+static void an_engine_whose_heart_stops_while_not_connected_is_gone(
+    void **state)
+{
+    (void)state;
+    not_connected_until_it_is_gone(HEART_STOPS, "died (no heartbeat for ");
+}
+
+static void an_engine_reported_dead_while_not_connected_is_gone_at_once(
+    void **state)
+{
+    (void)state;
+    not_connected_until_it_is_gone(REPORTED_DEAD,
+                                   "was killed by SIGKILL between tasks");
+}
 /* ---- aborting tasks ------------------------------------------------------- */
 
 #define ABORTED_TEXT "aborted before it ran"
@@ -1572,13 +1799,14 @@ static void a_malformed_abort_is_refused_in_one_line(void **state)
     hub_down(&fx);
 }
 
+
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(
         registration_gives_ids_in_order_and_keeps_them_on_register_again),
     cmocka_unit_test(unregister_hands_a_balanced_task_to_another_engine),
     cmocka_unit_test(
         an_engine_that_stops_beating_is_dead_and_its_tasks_fail_or_move),
-    cmocka_unit_test(a_task_for_an_engine_whose_socket_closed_fails_at_once),
     cmocka_unit_test(
         a_client_that_does_not_read_gets_every_result_once_it_reads),
     cmocka_unit_test(
@@ -1594,6 +1822,15 @@ static const struct CMUnitTest tests[] = {
         a_task_sent_again_after_a_barrier_is_not_lost_at_its_answer),
     cmocka_unit_test(
         a_barrier_answer_from_before_a_new_registration_is_ignored),
+    cmocka_unit_test(
+        a_task_for_an_engine_between_connections_waits_for_its_sync),
+    cmocka_unit_test(
+        a_task_held_for_an_engine_goes_once_it_is_connected_again),
+    cmocka_unit_test(an_engine_not_connected_past_the_patience_is_gone),
+    cmocka_unit_test(
+        an_engine_whose_heart_stops_while_not_connected_is_gone),
+    cmocka_unit_test(
+        an_engine_reported_dead_while_not_connected_is_gone_at_once),
     cmocka_unit_test(an_abort_takes_queued_tasks_and_leaves_a_running_one),
     cmocka_unit_test(an_abort_leaves_another_clients_tasks_alone),
     cmocka_unit_test(an_abort_of_all_counts_direct_tasks_as_running),
