@@ -28,12 +28,13 @@ uint64_t pp_memory_available(void)
 #define LEFT_EXTRA 0.02
 
 /* The same with more engines (the folded finish, submit_finish_folded):
- * less.  The division, with the left range's top merge in it, ends after
- * the share of the right range; bench/pi_plan, 1.5e8 digits, 14 leaves
- * on 8 engines over the Pi LAN, from timelines taken in turns: left
- * share 0.52, 44.6 s (the division ended 3.1 s after the share); 0.46,
- * 43.2 s (2.5 s); 0.40, 46.3 s (the share 3.4 s after the division). */
-#define LEFT_LESS_FOLDED 0.04
+ * less, the division and the share of the right range ending together.
+ * bench/pi_plan, 1.5e8 digits on 8 engines over the Pi LAN, from
+ * timelines taken in turns, 14 leaves cut at 7: left share 0.52, 44.6 s
+ * (the division ended 3.1 s after the share); 0.46, 43.2 s (2.5 s);
+ * 0.40, 46.3 s (the share 3.4 s after the division); 12 leaves cut at
+ * 7 (left_cut): 0.54, the share 1.9 s after the division. */
+#define LEFT_LESS_FOLDED 0.02
 
 /* Task indices in the async result, for the phase label. */
 typedef struct graph {
@@ -173,6 +174,25 @@ static size_t range_take(const range_ids *r, const char *want,
  * leaves on 8 engines, Pi LAN: 46.3 s, from 48.0 s with the sides by
  * turns. */
 #define LEFT_FIRST_MIN_LEAVES 6
+
+/* The left range's leaves in a graph of `leaves` >= SPLIT_MIN_LEAVES
+ * leaves: that of K engines (pp_pi_run's default, about 3K / 2 leaves)
+ * has K - 1, the round of the square root, and the right range the rest:
+ * fewer than K - 1, so that while they run the left range's first merges
+ * have engines.  bench/pi_plan, 1.5e8 digits on 8 engines over the Pi
+ * LAN, timelines taken in turns: 14 leaves cut at 7, 54.6 s; 12 cut at
+ * 7, 52.3 s (a busy machine: both some 25 % above a quiet one's). */
+static unsigned left_cut(unsigned leaves)
+{
+    return (2 * leaves - 1) / 3;
+}
+
+/* The engines K whose graph has `leaves` leaves, about: K - 1 + K - (K -
+ * 1) / 2 = leaves. */
+static unsigned graph_engines(unsigned leaves)
+{
+    return (2 * leaves + 2) / 3;
+}
 
 /* Submits the merge tree over leaves [lo, hi); *r is its root's tasks;
  * the merges of its top `split` levels are split in two tasks; *nmerges
@@ -361,13 +381,15 @@ int pp_pi_run(pp_client *c, const pp_pi_run_opts *o, char **out,
     uint64_t n = o->digits, terms = pp_pi_terms(n);
     /* Two engines: one leaf a side (the square root and the division
      * overlap the other side), so that no merge waits for its inputs to
-     * travel; more engines: two leaves each, but for the engine of the
-     * square root, which takes about as long as two leaves: the leaves
-     * and the root fill two rounds of the engines (with two leaves an
-     * engine, the last two leaves made a third round). */
-    unsigned leaves = o->leaves ? o->leaves
-                      : nengines > 2 ? (unsigned)(2 * nengines - 2)
-                                     : 2;
+     * travel; K >= 3 engines: K - 1 left leaves beside the square root,
+     * then K - (K - 1) / 2 right ones, so that the left range's first
+     * merges, (K - 1) / 2 of them, find engines free while the right
+     * leaves run (see left_cut). */
+    unsigned leaves =
+        o->leaves ? o->leaves
+        : nengines > 2
+            ? (unsigned)(2 * nengines - 1 - (nengines - 1) / 2)
+            : 2;
     if (leaves > terms)
         leaves = (unsigned)terms;
     uint64_t bits = pp_pi_work_bits(n, 0);
@@ -390,7 +412,9 @@ int pp_pi_run(pp_client *c, const pp_pi_run_opts *o, char **out,
      * merged and divided while the right half is still being computed,
      * and the right half's share of the quotient, a division of half the
      * size, in place of the last merge. */
-    unsigned cut = leaves > 1 ? pp_pi_tree_mid(0, leaves) : leaves;
+    unsigned cut = leaves >= SPLIT_MIN_LEAVES ? left_cut(leaves)
+                   : leaves > 1                ? pp_pi_tree_mid(0, leaves)
+                                               : leaves;
     /* The right side also has the square root and its share of the
      * quotient, the left one the division: the left leaves take a little
      * more of the series (1.5e8 digits on 2 engines: with 1 % more the
@@ -472,8 +496,8 @@ int pp_pi_run(pp_client *c, const pp_pi_run_opts *o, char **out,
      * (submit_conversion). */
     unsigned pieces = !halves     ? 1
                       : leaves < 6 ? 2
-                      : (leaves + 2) / 2 < 8 ? (leaves + 2) / 2
-                                             : 8;
+                      : graph_engines(leaves) < 8 ? graph_engines(leaves)
+                                                  : 8;
     g.ndecimals = pieces;
     size_t piece_at[8];
     unsigned npieces = 0;

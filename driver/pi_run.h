@@ -1,5 +1,6 @@
 /* pi_run.h - the digits of pi on a cluster: leaf tasks over the terms of
- * the series in two groups (two leaves on two engines, 2K - 2 on K >= 3),
+ * the series in two groups (two leaves on two engines; on K >= 3, K - 1
+ * on the left and K - (K - 1) / 2 on the right),
  * each group merged by a tree of merge tasks (each `after` its two
  * children, taking their results; with 6 leaves or more each side's top
  * merge is two tasks, pi_merge_pq and pi_merge_t, on two engines at
