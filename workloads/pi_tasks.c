@@ -418,7 +418,11 @@ int pp_pi_divide_run(const pp_value *args, size_t nargs, pp_values *out,
     }
     pp_pi_fixed y;
     pp_pi_fixed_init(&y);
-    if (!rc) {
+    if (!rc && nz == 6) {
+        /* The form of more engines: S Q / T in one division. */
+        pp_pi_divide_fused_own(&y, z[0], z[1], z[2], (uint64_t)bits);
+        rc = push_fixed(out, &y, err);
+    } else if (!rc) {
         /* The _own form frees Q and T as it goes: a lower peak. */
         pp_pi_divide_own(&y, z[0], z[1], z[2], (uint64_t)bits);
         rc = push_fixed(out, &y, err);
