@@ -166,13 +166,12 @@ static size_t range_take(const range_ids *r, const char *want,
 #define SPLIT_MIN_LEAVES 6
 #define SPLIT_LEVELS 1
 
-/* With this many leaves (graphs of three engines and more: the square
- * root and two leaves an engine but one, the left range's leaves being
- * one an engine but one) the left range's leaves go first, in the round
- * of the square root, and the right range's after them: the division
- * waits for the left range alone.  bench/pi_plan, 1.5e8 digits, 14
- * leaves on 8 engines, Pi LAN: 46.3 s, from 48.0 s with the sides by
- * turns. */
+/* With this many leaves (graphs of four engines and more, whose left
+ * range has a leaf an engine but one: left_cut) the left range's leaves
+ * go first, in the round of the square root, and the right range's after
+ * them: the division waits for the left range alone.  bench/pi_plan,
+ * 1.5e8 digits, 14 leaves on 8 engines, Pi LAN: 46.3 s, from 48.0 s
+ * with the sides by turns. */
 #define LEFT_FIRST_MIN_LEAVES 6
 
 /* The left range's leaves in a graph of `leaves` >= SPLIT_MIN_LEAVES
@@ -202,7 +201,7 @@ static int submit_tree(sink *s, const uint64_t *leaf_ids, unsigned lo,
                        range_ids *r, size_t *nmerges, pp_error *err)
 {
     if (hi - lo == 1) {
-        *r = (range_ids){ .id = { leaf_ids[lo], 0 }, .n = 1 };
+        *r = (range_ids){ { leaf_ids[lo], 0 }, 1 };
         return 0;
     }
     unsigned mid = pp_pi_tree_mid(lo, hi);
@@ -224,7 +223,7 @@ static int submit_tree(sink *s, const uint64_t *leaf_ids, unsigned lo,
         for (size_t j = 0; j < kids[k].n; j++)
             all[nall++] = kids[k].id[j];
     if (!split) {
-        *r = (range_ids){ .n = 1 };
+        *r = (range_ids){ { 0, 0 }, 1 };
         (*nmerges)++;
         return submit(s, "pi_merge", all, nall, &need_p, 1, &r->id[0],
                       err);
@@ -234,7 +233,7 @@ static int submit_tree(sink *s, const uint64_t *leaf_ids, unsigned lo,
     uint64_t pq_after[2] = { kids[0].id[0], kids[1].id[0] };
     uint32_t pq_take[2] = { 3, 3 };
     int64_t pq_args[3] = { need_p, 2, 2 };
-    *r = (range_ids){ .n = 2 };
+    *r = (range_ids){ { 0, 0 }, 2 };
     *nmerges += 2;
     rc = submit_take(s, "pi_merge_pq", pq_after, pq_take, 2, PP_AFTER_COPY,
                      pq_args, 3, &r->id[0], err);
@@ -451,7 +450,7 @@ int pp_pi_run(pp_client *c, const pp_pi_run_opts *o, char **out,
         rc = submit(&sk, "pi_leaf", NULL, 0, range, 3, &leaf_ids[i], err);
     }
     g.first_merge = 1 + leaves;
-    range_ids left = { .n = 0 }, right = { .n = 0 };
+    range_ids left = { { 0, 0 }, 0 }, right = { { 0, 0 }, 0 };
     unsigned split = leaves >= SPLIT_MIN_LEAVES ? SPLIT_LEVELS : 0;
     range_ids left_halves[2];
     unsigned left_mid = pp_pi_tree_mid(0, cut);
@@ -490,8 +489,8 @@ int pp_pi_run(pp_client *c, const pp_pi_run_opts *o, char **out,
         rc = submit_as(&sk, "pi_tail", tail_after, ntail, PP_AFTER_COPY,
                        &bits_arg, 1, &finish_ids[1], err);
     g.first_decimal = g.first_finish + g.nfinish;
-    /* The conversion in pieces, one an engine of the graph's (two leaves
-     * an engine but one): two, or with more leaves (more engines) up to
+    /* The conversion in pieces, one an engine of the graph's
+     * (graph_engines): two, or with more leaves (more engines) up to
      * eight, as a tree of cuts whose sides go to other engines
      * (submit_conversion). */
     unsigned pieces = !halves     ? 1
