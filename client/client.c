@@ -2,6 +2,7 @@
  * (with `after` dependencies held here until they are met), and receiving
  * results into their async results. */
 #include <errno.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@ void client_held_free(held_task *t)
 {
     pp_values_free(&t->vals);
     free(t->after);
+    free(t->take);
     free(t);
 }
 
@@ -290,12 +292,27 @@ static int gather_after_args(pp_client *c, held_task *t, pp_error *err)
 {
     if (t->after_args == PP_AFTER_NONE)
         return 0;
+    /* A value taken that a result does not have fails the task before
+     * anything is moved. */
+    for (size_t i = 0; t->take && i < t->nafter; i++) {
+        task_ref *r = pp_idmap_get(&c->tasks, t->after[i]);
+        size_t n = r->a->slots[r->slot].vals.n;
+        for (size_t k = n; k < 32; k++)
+            if (t->take[i] >> k & 1)
+                return pp_error_set(err, PP_EINVAL,
+                                    "the task takes value %zu of the result "
+                                    "of task %" PRIu64 ", which has %zu",
+                                    k, t->after[i], n);
+    }
     pp_values all = { 0 };
     int rc = 0;
     for (size_t i = 0; !rc && i < t->nafter; i++) {
         task_ref *r = pp_idmap_get(&c->tasks, t->after[i]);
         pp_values *from = &r->a->slots[r->slot].vals;
+        uint32_t take = t->take ? t->take[i] : UINT32_MAX;
         for (size_t k = 0; !rc && k < from->n; k++) {
+            if (k >= 32 || !(take >> k & 1))
+                continue;
             pp_value v;
             if (t->after_args == PP_AFTER_MOVE) {
                 v = from->v[k];
@@ -308,7 +325,8 @@ static int gather_after_args(pp_client *c, held_task *t, pp_error *err)
                 pp_value_free(&v);
         }
         if (t->after_args == PP_AFTER_MOVE) {
-            /* The values went to this task; the result keeps none. */
+            /* The values went to this task (and those it does not take
+             * are of no use to anyone); the result keeps none. */
             for (size_t k = 0; k < from->n; k++)
                 pp_value_free(&from->v[k]);
             from->n = 0;
@@ -586,6 +604,13 @@ static int hold(pp_client *c, const pp_header *h, const pp_task_opts *o,
     if (t->after) {
         memcpy(t->after, o->after, o->nafter * sizeof *t->after);
         t->nafter = o->nafter;
+    }
+    if (!rc && o->after_take) {
+        t->take = malloc(o->nafter * sizeof *t->take);
+        if (t->take)
+            memcpy(t->take, o->after_take, o->nafter * sizeof *t->take);
+        else
+            rc = PP_ENOMEM;
     }
     for (size_t i = 0; i < n; i++) {
         pp_value owned = vals[i];

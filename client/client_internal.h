@@ -62,6 +62,7 @@ typedef struct held_task {
     pp_header h;
     pp_values vals; /* owned copies */
     uint64_t *after;
+    uint32_t *take; /* NULL: all values of each after task */
     size_t nafter;
     pp_after_args after_args;
 } held_task;

@@ -14,6 +14,7 @@ struct pp_view {
     double timeout_s; /* how long blocking calls wait */
     pp_task_opts flags;
     uint64_t *after;  /* flags.after, owned */
+    uint32_t *take;   /* flags.after_take, owned */
 };
 
 pp_view *pp_client_direct(pp_client *c, const int64_t *targets, size_t n,
@@ -69,18 +70,30 @@ int pp_view_set_flags(pp_view *v, const pp_task_opts *opts, pp_error *err)
         return err->code;
     free(v->after);
     v->after = NULL;
+    free(v->take);
+    v->take = NULL;
     memset(&v->flags, 0, sizeof v->flags);
     if (!opts)
         return 0;
     v->flags = *opts;
     v->flags.after = NULL;
+    v->flags.after_take = NULL;
     v->flags.nafter = 0;
     if (opts->nafter) {
         v->after = malloc(opts->nafter * sizeof *v->after);
-        if (!v->after)
+        v->take = opts->after_take && v->after
+                      ? malloc(opts->nafter * sizeof *v->take)
+                      : NULL;
+        if (!v->after || (opts->after_take && !v->take)) {
+            free(v->after);
+            v->after = NULL;
             return pp_error_set(err, PP_ENOMEM, "out of memory");
+        }
         memcpy(v->after, opts->after, opts->nafter * sizeof *v->after);
+        if (v->take)
+            memcpy(v->take, opts->after_take, opts->nafter * sizeof *v->take);
         v->flags.after = v->after;
+        v->flags.after_take = v->take;
         v->flags.nafter = opts->nafter;
     }
     return 0;
@@ -91,6 +104,7 @@ void pp_view_destroy(pp_view **view_p)
     if (!*view_p)
         return;
     free((*view_p)->after);
+    free((*view_p)->take);
     free((*view_p)->targets);
     free(*view_p);
     *view_p = NULL;

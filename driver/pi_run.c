@@ -27,6 +27,15 @@ uint64_t pp_memory_available(void)
 /* The left side's share of the series beyond its count of leaves. */
 #define LEFT_EXTRA 0.02
 
+/* The same with more engines (the folded finish, submit_finish_folded):
+ * less, the division and the share of the right range ending together.
+ * bench/pi_plan, 1.5e8 digits on 8 engines over the Pi LAN, from
+ * timelines taken in turns, 14 leaves cut at 7: left share 0.52, 44.6 s
+ * (the division ended 3.1 s after the share); 0.46, 43.2 s (2.5 s);
+ * 0.40, 46.3 s (the share 3.4 s after the division); 12 leaves cut at
+ * 7 (left_cut): 0.54, the share 1.9 s after the division. */
+#define LEFT_LESS_FOLDED 0.02
+
 /* Task indices in the async result, for the phase label. */
 typedef struct graph {
     size_t sqrt_task;
@@ -67,18 +76,22 @@ typedef struct sink {
 } sink;
 
 /* Submits workload(results of `after`, own); a task whose after results
- * feed only it moves them, one that shares them (copy) copies them.  With
- * a timeline all copy: the sizes of the results are read at the end. */
-static int submit_as(sink *s, const char *workload, const uint64_t *after,
-                     size_t nafter, pp_after_args how, const int64_t *own,
-                     size_t nown, uint64_t *id, pp_error *err)
+ * feed only it moves them, one that shares them (copy) copies them; with
+ * take, only the values of each result it reads (pp_task_opts.after_take).
+ * With a timeline all copy: the sizes of the results are read at the
+ * end. */
+static int submit_take(sink *s, const char *workload, const uint64_t *after,
+                       const uint32_t *take, size_t nafter,
+                       pp_after_args how, const int64_t *own, size_t nown,
+                       uint64_t *id, pp_error *err)
 {
     if (s->tl)
         how = PP_AFTER_COPY;
     pp_view *v = s->v;
     pp_async **a = &s->a;
     pp_task_opts flags = { .retries = 1, .after = after, .nafter = nafter,
-                           .after_args = nafter ? how : PP_AFTER_NONE };
+                           .after_args = nafter ? how : PP_AFTER_NONE,
+                           .after_take = nafter ? take : NULL };
     int rc = pp_view_set_flags(v, &flags, err);
     pp_value arg;
     if (!rc && nown)
@@ -89,9 +102,17 @@ static int submit_as(sink *s, const char *workload, const uint64_t *after,
             *id = pp_async_task_id(*a, pp_async_len(*a) - 1);
     }
     if (!rc && s->tl)
-        rc = pp_pi_timeline_add(s->tl, workload, *id, after, nafter,
+        rc = pp_pi_timeline_add(s->tl, workload, *id, after, take, nafter,
                                 8 * (uint64_t)nown, err);
     return rc;
+}
+
+static int submit_as(sink *s, const char *workload, const uint64_t *after,
+                     size_t nafter, pp_after_args how, const int64_t *own,
+                     size_t nown, uint64_t *id, pp_error *err)
+{
+    return submit_take(s, workload, after, NULL, nafter, how, own, nown, id,
+                       err);
 }
 
 static int submit(sink *s, const char *workload, const uint64_t *after,
@@ -109,6 +130,25 @@ typedef struct range_ids {
     size_t n;
 } range_ids;
 
+/* The values of a range's results that a task reads (one bit per value,
+ * for pp_task_opts.after_take): of P, Q, T, those in `want` ("PT": P and
+ * T), from a range of one task (P, Q, T) or of two (P, Q; T).  Sets
+ * take[0 .. r->n) and returns r->n. */
+static size_t range_take(const range_ids *r, const char *want,
+                         uint32_t *take)
+{
+    uint32_t pqt = 0;
+    for (const char *w = want; *w; w++)
+        pqt |= 1u << (*w == 'P' ? 0 : *w == 'Q' ? 1 : 2);
+    if (r->n == 1) {
+        take[0] = pqt;
+        return 1;
+    }
+    take[0] = pqt & 3;
+    take[1] = pqt >> 2;
+    return 2;
+}
+
 /* With this many leaves (graphs of four engines and more) the top merge
  * of each side is split in two tasks: it waits for the level below while
  * other engines have nothing to do, and half its products end sooner.
@@ -117,9 +157,41 @@ typedef struct range_ids {
  * 45.5 s with all of them.  The lower ones are not split: a split
  * merge's inputs feed two tasks, so the driver keeps them (copied, not
  * moved) until the end: at 1e7 digits its peak grew from 64 MB to 77 MB
- * with the top merges split, to 104 MB with all. */
+ * with the top merges split, to 104 MB with all.  (The left side's top
+ * merge then went into the division and the share: see
+ * submit_finish_folded; only the right side's is split.)  These graphs
+ * also take from each result only the values a task reads: 46.2 s to
+ * 44.3 s (the T half of a split merge reads P1, T1, Q2, T2 of six, a
+ * side of the conversion's tree one of its parent's two values). */
 #define SPLIT_MIN_LEAVES 6
 #define SPLIT_LEVELS 1
+
+/* With this many leaves (graphs of four engines and more, whose left
+ * range has a leaf an engine but one: left_cut) the left range's leaves
+ * go first, in the round of the square root, and the right range's after
+ * them: the division waits for the left range alone.  bench/pi_plan,
+ * 1.5e8 digits, 14 leaves on 8 engines, Pi LAN: 46.3 s, from 48.0 s
+ * with the sides by turns. */
+#define LEFT_FIRST_MIN_LEAVES 6
+
+/* The left range's leaves in a graph of `leaves` >= SPLIT_MIN_LEAVES
+ * leaves: that of K engines (pp_pi_run's default, about 3K / 2 leaves)
+ * has K - 1, the round of the square root, and the right range the rest:
+ * fewer than K - 1, so that while they run the left range's first merges
+ * have engines.  bench/pi_plan, 1.5e8 digits on 8 engines over the Pi
+ * LAN, timelines taken in turns: 14 leaves cut at 7, 54.6 s; 12 cut at
+ * 7, 52.3 s (a busy machine: both some 25 % above a quiet one's). */
+static unsigned left_cut(unsigned leaves)
+{
+    return (2 * leaves - 1) / 3;
+}
+
+/* The engines K whose graph has `leaves` leaves, about: K - 1 + K - (K -
+ * 1) / 2 = leaves. */
+static unsigned graph_engines(unsigned leaves)
+{
+    return (2 * leaves + 2) / 3;
+}
 
 /* Submits the merge tree over leaves [lo, hi); *r is its root's tasks;
  * the merges of its top `split` levels are split in two tasks; *nmerges
@@ -156,34 +228,43 @@ static int submit_tree(sink *s, const uint64_t *leaf_ids, unsigned lo,
         return submit(s, "pi_merge", all, nall, &need_p, 1, &r->id[0],
                       err);
     }
-    /* P and Q need only the P and Q of a split side: its first task. */
+    /* P and Q need only the P and Q of a split side: its first task; of
+     * a whole one, its P and Q are taken, not its T. */
     uint64_t pq_after[2] = { kids[0].id[0], kids[1].id[0] };
-    int64_t pq_args[3] = { need_p, kids[0].n == 2 ? 2 : 3,
-                           kids[1].n == 2 ? 2 : 3 };
+    uint32_t pq_take[2] = { 3, 3 };
+    int64_t pq_args[3] = { need_p, 2, 2 };
     *r = (range_ids){ { 0, 0 }, 2 };
     *nmerges += 2;
-    rc = submit_as(s, "pi_merge_pq", pq_after, 2, PP_AFTER_COPY, pq_args, 3,
-                   &r->id[0], err);
+    rc = submit_take(s, "pi_merge_pq", pq_after, pq_take, 2, PP_AFTER_COPY,
+                     pq_args, 3, &r->id[0], err);
+    /* T = T1 Q2 + P1 T2: P1, T1, Q2, T2 alone. */
+    uint32_t t_take[4];
+    size_t nt = range_take(&kids[0], "PT", t_take);
+    range_take(&kids[1], "QT", t_take + nt);
     if (!rc)
-        rc = submit_as(s, "pi_merge_t", all, nall, PP_AFTER_COPY, NULL, 0,
-                       &r->id[1], err);
+        rc = submit_take(s, "pi_merge_t", all, t_take, nall, PP_AFTER_COPY,
+                         NULL, 0, &r->id[1], err);
     return rc;
 }
 
+/* The values of a cut's result (y0, m0, y1, m1) that each side takes. */
+static const uint32_t TAKE_SIDE[2] = { 3, 12 };
+
 /* The conversion of digits [0, n) of the value that `after` gives (side
- * -1: the division and pi_tail; 0 or 1: that side of a cut) in `pieces`
- * pieces: a cut, then each side in its share of the pieces, the sides on
- * other engines.  at[*k] is the async index of each piece's digits, in
- * order. */
-static int submit_conversion(sink *s, uint64_t *after, size_t nafter,
-                             int side, uint64_t n, unsigned pieces,
-                             size_t *at, unsigned *k, pp_error *err)
+ * -1: the division and pi_tail; 0 or 1: that side of a cut, taken alone
+ * (take)) in `pieces` pieces: a cut, then each side in its share of the
+ * pieces, the sides on other engines.  at[*k] is the async index of each
+ * piece's digits, in order. */
+static int submit_conversion(sink *s, uint64_t *after, const uint32_t *take,
+                             size_t nafter, int side, uint64_t n,
+                             unsigned pieces, size_t *at, unsigned *k,
+                             pp_error *err)
 {
     uint64_t id;
     if (pieces == 1) {
         int64_t a[2] = { (int64_t)n, side };
-        int rc = submit_as(s, "pi_decimal_side", after, nafter,
-                           PP_AFTER_COPY, a, 2, &id, err);
+        int rc = submit_take(s, "pi_decimal_side", after, take, nafter,
+                             PP_AFTER_COPY, a, 2, &id, err);
         if (!rc)
             at[(*k)++] = pp_async_len(s->a) - 1;
         return rc;
@@ -193,13 +274,57 @@ static int submit_conversion(sink *s, uint64_t *after, size_t nafter,
     unsigned left = pieces / 2;
     uint64_t h = n * left / pieces;
     int64_t a[3] = { (int64_t)n, side, (int64_t)h };
-    int rc = submit_as(s, "pi_decimal_cut", after, nafter, PP_AFTER_COPY, a,
-                       3, &id, err);
+    int rc = submit_take(s, "pi_decimal_cut", after, take, nafter,
+                         PP_AFTER_COPY, a, 3, &id, err);
+    /* Each side takes its own value alone from the cut's two. */
     if (!rc)
-        rc = submit_conversion(s, &id, 1, 0, h, left, at, k, err);
-    if (!rc)
-        rc = submit_conversion(s, &id, 1, 1, n - h, pieces - left, at, k,
+        rc = submit_conversion(s, &id, &TAKE_SIDE[0], 1, 0, h, left, at, k,
                                err);
+    if (!rc)
+        rc = submit_conversion(s, &id, &TAKE_SIDE[1], 1, 1, n - h,
+                               pieces - left, at, k, err);
+    return rc;
+}
+
+/* The finish of a graph whose left range has no top merge: the division
+ * (pi_divide) and the right range's share (pi_tail) each merge the left
+ * range's two halves themselves, taking only the numbers they read: the
+ * division P1, Q1, T1, Q2, T2 (for Q and T) and S, the share P1, T1, P2,
+ * Q2, T2 (for P and T) and the right range's Q and T.  The division then
+ * waits for no merge task and its Q and T do not travel back and forth;
+ * the share, which has time to spare, pays for the merge's products
+ * twice.  finish_ids gets the two tasks. */
+static int submit_finish_folded(sink *s, const range_ids *halves,
+                                const range_ids *right, uint64_t sqrt_id,
+                                int64_t bits, uint64_t *finish_ids,
+                                pp_error *err)
+{
+    uint64_t after[6];
+    uint32_t take[6];
+    size_t n = 0, nt = 0;
+    static const char *const divide_wants[2] = { "PQT", "QT" },
+                             *const tail_wants[2] = { "PT", "PQT" };
+    for (int k = 0; k < 2; k++) {
+        for (size_t j = 0; j < halves[k].n; j++)
+            after[n++] = halves[k].id[j];
+        nt += range_take(&halves[k], divide_wants[k], take + nt);
+    }
+    after[n++] = sqrt_id;
+    take[nt++] = 1;
+    int rc = submit_take(s, "pi_divide", after, take, n, PP_AFTER_COPY,
+                         &bits, 1, &finish_ids[0], err);
+    n = nt = 0;
+    for (int k = 0; k < 2; k++) {
+        for (size_t j = 0; j < halves[k].n; j++)
+            after[n++] = halves[k].id[j];
+        nt += range_take(&halves[k], tail_wants[k], take + nt);
+    }
+    for (size_t j = 0; j < right->n; j++)
+        after[n++] = right->id[j];
+    range_take(right, "QT", take + nt);
+    if (!rc)
+        rc = submit_take(s, "pi_tail", after, take, n, PP_AFTER_COPY, &bits,
+                         1, &finish_ids[1], err);
     return rc;
 }
 
@@ -255,13 +380,15 @@ int pp_pi_run(pp_client *c, const pp_pi_run_opts *o, char **out,
     uint64_t n = o->digits, terms = pp_pi_terms(n);
     /* Two engines: one leaf a side (the square root and the division
      * overlap the other side), so that no merge waits for its inputs to
-     * travel; more engines: two leaves each, but for the engine of the
-     * square root, which takes about as long as two leaves: the leaves
-     * and the root fill two rounds of the engines (with two leaves an
-     * engine, the last two leaves made a third round). */
-    unsigned leaves = o->leaves ? o->leaves
-                      : nengines > 2 ? (unsigned)(2 * nengines - 2)
-                                     : 2;
+     * travel; K >= 3 engines: K - 1 left leaves beside the square root,
+     * then K - (K - 1) / 2 right ones, so that the left range's first
+     * merges, (K - 1) / 2 of them, find engines free while the right
+     * leaves run (see left_cut). */
+    unsigned leaves =
+        o->leaves ? o->leaves
+        : nengines > 2
+            ? (unsigned)(2 * nengines - 1 - (nengines - 1) / 2)
+            : 2;
     if (leaves > terms)
         leaves = (unsigned)terms;
     uint64_t bits = pp_pi_work_bits(n, 0);
@@ -284,12 +411,19 @@ int pp_pi_run(pp_client *c, const pp_pi_run_opts *o, char **out,
      * merged and divided while the right half is still being computed,
      * and the right half's share of the quotient, a division of half the
      * size, in place of the last merge. */
-    unsigned cut = leaves > 1 ? pp_pi_tree_mid(0, leaves) : leaves;
+    unsigned cut = leaves >= SPLIT_MIN_LEAVES ? left_cut(leaves)
+                   : leaves > 1                ? pp_pi_tree_mid(0, leaves)
+                                               : leaves;
     /* The right side also has the square root and its share of the
      * quotient, the left one the division: the left leaves take a little
      * more of the series (1.5e8 digits on 2 engines: with 1 % more the
      * right side still ended 0.8 to 2.9 s after the left one). */
-    double left_share = (double)cut / leaves + LEFT_EXTRA;
+    /* With more engines (split merges) the left range has no top merge:
+     * the division and the share each merge its two halves themselves
+     * (submit_finish_folded). */
+    bool folded = leaves >= SPLIT_MIN_LEAVES && cut >= 2 && cut < leaves;
+    double left_share = (double)cut / leaves
+                        + (folded ? -LEFT_LESS_FOLDED : LEFT_EXTRA);
     /* The square root needs nothing from the series: it goes first and
      * runs while the leaves do. */
     int64_t bits_arg = (int64_t)bits;
@@ -297,15 +431,16 @@ int pp_pi_run(pp_client *c, const pp_pi_run_opts *o, char **out,
         g.sqrt_task = 0;
         rc = submit(&sk, "pi_sqrt", NULL, 0, &bits_arg, 1, &sqrt_id, err);
     }
-    /* Left and right leaves by turns: the left half is done first, so
-     * its division overlaps the rest of the right half. */
+    /* Left and right leaves by turns (with more engines all the left
+     * ones first: LEFT_FIRST_MIN_LEAVES): the left half is done first,
+     * so its division overlaps the rest of the right half. */
     g.first_leaf = 1;
     g.nleaves = leaves;
     unsigned order[2] = { 0, cut };
     for (unsigned k = 0; !rc && k < leaves; k++) {
         /* Left i, right i, left i + 1, ...: whichever side has leaves
          * left. */
-        int side = k % 2;
+        int side = leaves >= LEFT_FIRST_MIN_LEAVES ? 0 : k % 2;
         if (order[side] >= (side ? leaves : cut))
             side = !side;
         unsigned i = order[side]++;
@@ -317,7 +452,15 @@ int pp_pi_run(pp_client *c, const pp_pi_run_opts *o, char **out,
     g.first_merge = 1 + leaves;
     range_ids left = { { 0, 0 }, 0 }, right = { { 0, 0 }, 0 };
     unsigned split = leaves >= SPLIT_MIN_LEAVES ? SPLIT_LEVELS : 0;
-    if (!rc)
+    range_ids left_halves[2];
+    unsigned left_mid = pp_pi_tree_mid(0, cut);
+    if (!rc && folded)
+        rc = submit_tree(&sk, leaf_ids, 0, left_mid, leaves, split - 1,
+                         &left_halves[0], &g.nmerges, err);
+    if (!rc && folded)
+        rc = submit_tree(&sk, leaf_ids, left_mid, cut, leaves, split - 1,
+                         &left_halves[1], &g.nmerges, err);
+    if (!rc && !folded)
         rc = submit_tree(&sk, leaf_ids, 0, cut, leaves, split, &left,
                          &g.nmerges, err);
     if (!rc && cut < leaves)
@@ -325,6 +468,9 @@ int pp_pi_run(pp_client *c, const pp_pi_run_opts *o, char **out,
                          &g.nmerges, err);
     g.first_finish = g.first_merge + g.nmerges;
     g.nfinish = cut < leaves ? 2 : 1;
+    if (!rc && folded)
+        rc = submit_finish_folded(&sk, left_halves, &right, sqrt_id,
+                                  bits_arg, finish_ids, err);
     /* The division of the left range (the whole one with one leaf) by
      * the square root; its inputs are copied, the share of the right
      * range needs the left range too. */
@@ -335,28 +481,28 @@ int pp_pi_run(pp_client *c, const pp_pi_run_opts *o, char **out,
     for (size_t j = 0; j < right.n; j++)
         tail_after[ntail++] = right.id[j];
     divide_after[ndivide++] = sqrt_id;
-    if (!rc)
+    if (!rc && !folded)
         rc = submit_as(&sk, "pi_divide", divide_after, ndivide,
                        cut < leaves ? PP_AFTER_COPY : PP_AFTER_MOVE,
                        &bits_arg, 1, &finish_ids[0], err);
-    if (!rc && cut < leaves)
+    if (!rc && !folded && cut < leaves)
         rc = submit_as(&sk, "pi_tail", tail_after, ntail, PP_AFTER_COPY,
                        &bits_arg, 1, &finish_ids[1], err);
     g.first_decimal = g.first_finish + g.nfinish;
-    /* The conversion in pieces, one an engine of the graph's (two leaves
-     * an engine but one): two, or with more leaves (more engines) up to
+    /* The conversion in pieces, one an engine of the graph's
+     * (graph_engines): two, or with more leaves (more engines) up to
      * eight, as a tree of cuts whose sides go to other engines
      * (submit_conversion). */
     unsigned pieces = !halves     ? 1
                       : leaves < 6 ? 2
-                      : (leaves + 2) / 2 < 8 ? (leaves + 2) / 2
-                                             : 8;
+                      : graph_engines(leaves) < 8 ? graph_engines(leaves)
+                                                  : 8;
     g.ndecimals = pieces;
     size_t piece_at[8];
     unsigned npieces = 0;
     if (!rc && pieces > 2)
-        rc = submit_conversion(&sk, finish_ids, 2, -1, n, pieces, piece_at,
-                               &npieces, err);
+        rc = submit_conversion(&sk, finish_ids, NULL, 2, -1, n, pieces,
+                               piece_at, &npieces, err);
     for (unsigned j = 0; !rc && pieces <= 2 && j < pieces; j++) {
         /* Two pieces: the halves form, [n, half, h]. */
         int64_t nh[3] = { (int64_t)n, pieces == 1 ? -1 : (int64_t)j,
@@ -377,10 +523,13 @@ int pp_pi_run(pp_client *c, const pp_pi_run_opts *o, char **out,
         if (o->progress)
             fprintf(o->progress,
                     "pi: %" PRIu64 " digits on %zu engines: %u leaves, %u "
-                    "merges (%zu in two tasks), square root, division%s, "
+                    "merges (%zu in two tasks%s), square root, division%s, "
                     "conversion in %u piece%s%s\n",
                     n, nengines, leaves, leaves > 1 ? leaves - 2 : 0,
-                    g.nmerges - (leaves > 1 ? leaves - 2 : 0),
+                    g.nmerges - (leaves > 1 ? leaves - 2 : 0) + folded,
+                    folded ? "; the left range's top one in the division "
+                             "and the share"
+                           : "",
                     cut < leaves ? " before the last merge" : "", pieces,
                     pieces == 1 ? "" : "s",
                     pieces > 2 ? " (a tree of cuts)" : "");

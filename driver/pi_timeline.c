@@ -8,8 +8,8 @@
 #include "wire.h"
 
 int pp_pi_timeline_add(pp_pi_timeline *tl, const char *name, uint64_t id,
-                       const uint64_t *after, size_t nafter,
-                       uint64_t own_bytes, pp_error *err)
+                       const uint64_t *after, const uint32_t *take,
+                       size_t nafter, uint64_t own_bytes, pp_error *err)
 {
     if (nafter > PP_PI_TIMELINE_DEPS)
         return pp_error_set(err, PP_EINVAL,
@@ -39,6 +39,7 @@ int pp_pi_timeline_add(pp_pi_timeline *tl, const char *name, uint64_t id,
                                 "timeline: task %zu waits for a task it "
                                 "does not know",
                                 tl->n);
+        t->take[t->ndeps] = take ? take[k] : UINT32_MAX;
         t->deps[t->ndeps++] = i;
     }
     tl->ids[tl->n++] = id;
@@ -62,16 +63,18 @@ int pp_pi_timeline_wait(pp_pi_timeline *tl, pp_async *a, pp_error *err)
     }
 }
 
-/* The bytes of a task's result, or 0 when it has none (failed). */
-static uint64_t result_bytes(pp_async *a, size_t i)
+/* The bytes of the values of a task's result that `take` names (bit k:
+ * value k), or 0 when it has none (failed). */
+static uint64_t result_bytes(pp_async *a, size_t i, uint32_t take)
 {
     const pp_values *vals;
     pp_error err;
     if (pp_async_result(a, i, &vals, &err))
         return 0;
     uint64_t sum = 0;
-    for (size_t k = 0; k < vals->n; k++)
-        sum += vals->v[k].size;
+    for (size_t k = 0; k < vals->n && k < 32; k++)
+        if (take >> k & 1)
+            sum += vals->v[k].size;
     return sum;
 }
 
@@ -87,7 +90,7 @@ void pp_pi_timeline_print(const pp_pi_timeline *tl, pp_async *a,
             digits, engines, leaves, wall);
     uint64_t *outb = calloc(n ? n : 1, sizeof *outb);
     for (size_t i = 0; outb && i < n; i++)
-        outb[i] = result_bytes(a, i);
+        outb[i] = result_bytes(a, i, UINT32_MAX);
     for (size_t i = 0; i < n; i++) {
         const pp_task_meta *m = pp_async_meta(a, i);
         const pp_pi_timeline_task *t = &tl->t[i];
@@ -95,7 +98,9 @@ void pp_pi_timeline_print(const pp_pi_timeline *tl, pp_async *a,
         char after[64] = "-";
         size_t at = 0;
         for (size_t k = 0; k < t->ndeps; k++) {
-            in += outb ? outb[t->deps[k]] : 0;
+            in += t->take[k] == UINT32_MAX
+                      ? (outb ? outb[t->deps[k]] : 0)
+                      : result_bytes(a, t->deps[k], t->take[k]);
             at += (size_t)snprintf(after + at, sizeof after - at, "%s%zu",
                                    k ? "," : "", t->deps[k]);
         }

@@ -18,12 +18,13 @@
 
 #include "pipar/client.h"
 
-#define PP_PI_TIMELINE_DEPS 4 /* a split merge after two split ones */
+#define PP_PI_TIMELINE_DEPS 6 /* a share after two split halves and a split right range */
 
 typedef struct pp_pi_timeline_task {
     const char *name;
     size_t ndeps;
     size_t deps[PP_PI_TIMELINE_DEPS]; /* task indices */
+    uint32_t take[PP_PI_TIMELINE_DEPS]; /* the values taken of each */
     uint64_t own_bytes;               /* the task's own arguments */
     int64_t received;                 /* ns since the epoch; 0: not yet */
 } pp_pi_timeline_task;
@@ -35,12 +36,13 @@ typedef struct pp_pi_timeline {
 } pp_pi_timeline;
 
 /* Appends the task just submitted (index tl->n) with task id `id`, its
- * workload, its `after` task ids (each one a task added before) and the
+ * workload, its `after` task ids (each one a task added before), the
+ * values it takes of each (pp_task_opts.after_take; NULL: all) and the
  * bytes of its own arguments.  PP_ENOMEM or PP_EINVAL (an unknown
  * dependency, or more than PP_PI_TIMELINE_DEPS). */
 int pp_pi_timeline_add(pp_pi_timeline *tl, const char *name, uint64_t id,
-                       const uint64_t *after, size_t nafter,
-                       uint64_t own_bytes, pp_error *err);
+                       const uint64_t *after, const uint32_t *take,
+                       size_t nafter, uint64_t own_bytes, pp_error *err);
 
 /* pp_async_wait that notes when each task's result reaches the driver. */
 int pp_pi_timeline_wait(pp_pi_timeline *tl, pp_async *a, pp_error *err);

@@ -152,6 +152,14 @@ void pp_pi_divide(pp_pi_fixed *y, const mpz_t Q, const mpz_t T,
 void pp_pi_divide_own(pp_pi_fixed *y, mpz_t Q, mpz_t T, const mpz_t S,
                       uint64_t bits);
 
+/* y as pp_pi_divide_own's (within its 2 units: y.ulps is 2), by one
+ * division of S Q by T instead of Q / T then a product by S: S Q has
+ * Q's size more bits than S, where m S has S's, and the division reads
+ * only the top bits of its numerator (1e7 digits: 6 to 10 % less time).
+ * Spends Q and T. */
+void pp_pi_divide_fused_own(pp_pi_fixed *y, mpz_t Q, mpz_t T,
+                            const mpz_t S, uint64_t bits);
+
 /* ---- the division before the last merge (a cluster's finish) ----------
  *
  * With the terms cut at m into a left range [0, m), (P_L, Q_L, T_L), and a

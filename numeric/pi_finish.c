@@ -191,6 +191,42 @@ void pp_pi_divide_own(pp_pi_fixed *y, mpz_t Q, mpz_t T, const mpz_t S,
     divide(y, Q, T, S, bits, true);
 }
 
+void pp_pi_divide_fused_own(pp_pi_fixed *y, mpz_t Q, mpz_t T,
+                            const mpz_t S, uint64_t bits)
+{
+    mpfr_prec_t prec = (mpfr_prec_t)(bits + 64);
+    exp_range range = widen_exponents();
+    /* a / t = S Q / T 2^(sT - sN), each in [1/2, 1): small exponents
+     * (see widen_exponents).  Three roundings toward zero at bits + 64
+     * bits leave the quotient within 2^-(bits + 62) of S Q / T
+     * relatively: y = S Q / T / 2^8, below 2^bits, is off by less than
+     * a unit, plus the floor's, and S's own error is product()'s. */
+    mpfr_t a, t;
+    mpfr_init2(a, prec);
+    mpfr_init2(t, prec);
+    mpz_mul(Q, Q, S);
+    int64_t sN = (int64_t)mpz_sizeinbase(Q, 2);
+    int64_t sT = (int64_t)mpz_sizeinbase(T, 2);
+    mpfr_set_z_2exp(a, Q, -(mpfr_exp_t)sN, MPFR_RNDZ);
+    mpz_realloc2(Q, 64);
+    mpfr_set_z_2exp(t, T, -(mpfr_exp_t)sT, MPFR_RNDZ);
+    mpz_realloc2(T, 64);
+    mpfr_div(a, a, t, MPFR_RNDZ);
+    mpfr_clear(t);
+    int64_t ex = (int64_t)mpfr_get_z_2exp(y->v, a);
+    mpfr_clear(a);
+    restore_exponents(range);
+    /* y = floor(a 2^(sN - sT - 8)): a has bits + 64 bits and S Q / T is
+     * about 2^(bits + 8 - 1.7): the shift is down, by about 64 bits. */
+    int64_t shift = ex + sN - sT - 8;
+    if (shift < 0)
+        mpz_fdiv_q_2exp(y->v, y->v, (mp_bitcnt_t)-shift);
+    else
+        mpz_mul_2exp(y->v, y->v, (mp_bitcnt_t)shift);
+    y->bits = bits;
+    y->ulps = 2;
+}
+
 /* One try at `guard` extra bits: the division while only Q and T are
  * alive, then the root, then the conversion, so that the peaks of the
  * three do not add up. */

@@ -118,20 +118,61 @@ int pp_pi_leaf_run(const pp_value *args, size_t nargs, pp_values *out,
     return rc;
 }
 
+/* Q = Q1 Q2 and T = T1 Q2 + P1 T2 in z[0] and z[1] from z = P1, Q1, T1,
+ * Q2, T2 (pp_pi_merge's numbers: the same Q and T), the others spent as
+ * they go. */
+static void merge_qt(mpz_t *z)
+{
+    pp_pi_mul_q(z[2], z[3]);  /* T1 Q2 */
+    mpz_mul(z[0], z[0], z[4]); /* P1 T2 */
+    mpz_realloc2(z[4], 64);
+    mpz_add(z[2], z[2], z[0]);
+    mpz_realloc2(z[0], 64);
+    pp_pi_mul_q(z[1], z[3]); /* Q1 Q2 */
+    mpz_realloc2(z[3], 64);
+    mpz_swap(z[0], z[1]);
+    mpz_swap(z[1], z[2]);
+}
+
+/* P = P1 P2 and T = T1 Q2 + P1 T2 in z[0] and z[1] from z = P1, T1, P2,
+ * Q2, T2 (pp_pi_merge's numbers: the same P and T), the others spent as
+ * they go. */
+static void merge_pt(mpz_t *z)
+{
+    pp_pi_mul_q(z[1], z[3]);  /* T1 Q2 */
+    mpz_realloc2(z[3], 64);
+    mpz_mul(z[3], z[0], z[4]); /* P1 T2 */
+    mpz_realloc2(z[4], 64);
+    mpz_add(z[1], z[1], z[3]);
+    mpz_realloc2(z[3], 64);
+    mpz_mul(z[0], z[0], z[2]); /* P1 P2 */
+    mpz_realloc2(z[2], 64);
+}
+
 /* The right range's share of the quotient (pp_pi_tail_ratio) from the
- * two ranges' triples: imports only the numbers it uses. */
-static int tail_ratio(const pp_value *args, int64_t bits, pp_values *out,
-                      pp_error *err)
+ * two ranges' triples (P1, Q1, T1, P2, Q2, T2), imported as it reads them
+ * (P_L, T_L, Q_R, T_R); or from the left range's halves' P1, T1, P2, Q2,
+ * T2 and the right range's Q, T (merged: the left range's P and T first,
+ * pp_pi_merge's numbers). */
+static int tail_ratio(const pp_value *args, bool halves, int64_t bits,
+                      pp_values *out, pp_error *err)
 {
     if (bits_in_range("pi_tail", bits, err))
         return PP_EINVAL;
-    mpz_t z[4]; /* P_L, T_L, Q_R, T_R */
-    static const int from[4] = { 0, 2, 4, 5 };
-    for (int i = 0; i < 4; i++)
+    mpz_t z[5]; /* P_L, T_L, Q_R, T_R; or P1, T1, P2, Q2, T2 first */
+    for (int i = 0; i < 5; i++)
         mpz_init(z[i]);
+    static const int triples[4] = { 0, 2, 4, 5 };
     int rc = 0;
-    for (int i = 0; !rc && i < 4; i++)
-        rc = import_all(&z[i], &args[from[i]], 1, "pi_tail", err);
+    if (halves) {
+        rc = import_all(z, args, 5, "pi_tail", err);
+        if (!rc) {
+            merge_pt(z);
+            rc = import_all(&z[2], &args[5], 2, "pi_tail", err);
+        }
+    }
+    for (int i = 0; !halves && !rc && i < 4; i++)
+        rc = import_all(&z[i], &args[triples[i]], 1, "pi_tail", err);
     if (!rc && (mpz_sgn(z[0]) <= 0 || mpz_sgn(z[1]) <= 0
                 || mpz_sgn(z[2]) <= 0))
         rc = pp_error_set(err, PP_EINVAL,
@@ -150,7 +191,7 @@ static int tail_ratio(const pp_value *args, int64_t bits, pp_values *out,
     if (!rc && (pp_value_i64(&v, &dexp, 1) || pp_values_push(out, &v)))
         rc = pp_error_set(err, PP_ENOMEM, "out of memory");
     mpz_clear(dm);
-    for (int i = 0; i < 4; i++)
+    for (int i = 0; i < 5; i++)
         mpz_clear(z[i]);
     return rc;
 }
@@ -240,16 +281,19 @@ int pp_pi_merge_pq_run(const pp_value *args, size_t nargs, pp_values *out,
     return rc;
 }
 
-/* args: P1, Q1, T1, P2, Q2, T2 (Q1 and P2 unread)  ->  T = T1 Q2 + P1 T2
- *   of the two ranges merged */
+/* args: P1, Q1, T1, P2, Q2, T2 (Q1 and P2 unread), or P1, T1, Q2, T2
+ *   alone (the driver takes only those from the ranges' results)
+ *   ->  T = T1 Q2 + P1 T2 of the two ranges merged */
 int pp_pi_merge_t_run(const pp_value *args, size_t nargs, pp_values *out,
                       pp_error *err)
 {
-    if (nargs != 6)
+    if (nargs != 6 && nargs != 4)
         return pp_error_set(err, PP_EINVAL,
-                            "pi_merge_t: needs two P, Q, T triples");
+                            "pi_merge_t: needs two P, Q, T triples, or P1, "
+                            "T1, Q2, T2");
     mpz_t z[4]; /* P1, T1, Q2, T2 */
-    static const int from[4] = { 0, 2, 4, 5 };
+    static const int triples[4] = { 0, 2, 4, 5 }, alone[4] = { 0, 1, 2, 3 };
+    const int *from = nargs == 6 ? triples : alone;
     for (int i = 0; i < 4; i++)
         mpz_init(z[i]);
     int rc = 0;
@@ -270,21 +314,26 @@ int pp_pi_merge_t_run(const pp_value *args, size_t nargs, pp_values *out,
     return rc;
 }
 
-/* args: P1, Q1, T1, P2, Q2, T2, i64 [bits]  ->  d = dm 2^dexp: bigint dm,
- * i64 [dexp], the right range's share of the whole quotient
- * (pp_pi_tail_ratio), for a finish that divides the left range alone and
- * skips the last merge. */
+/* args: P1, Q1, T1, P2, Q2, T2, i64 [bits] (the left and the right
+ * range)
+ *   ->  d = dm 2^dexp: bigint dm, i64 [dexp], the right range's share of
+ *   the whole quotient (pp_pi_tail_ratio), for a finish that divides the
+ *   left range alone and skips the last merge.
+ * Or P1, T1, P2, Q2, T2 (the left range's two halves), Q3, T3 (the right
+ * range), i64 [bits]: the left range's P and T merged here first. */
 int pp_pi_tail_run(const pp_value *args, size_t nargs, pp_values *out,
                    pp_error *err)
 {
-    if (nargs != 7)
+    if (nargs != 7 && nargs != 8)
         return pp_error_set(err, PP_EINVAL,
-                            "pi_tail: needs two P, Q, T triples and "
-                            "i64 [bits]");
-    int rc = want_i64s(&args[6], 1, "pi_tail", "[bits]", err);
+                            "pi_tail: needs two P, Q, T triples, or the "
+                            "left range's halves' P1, T1, P2, Q2, T2 and "
+                            "the right range's Q, T, and i64 [bits]");
+    int rc = want_i64s(&args[nargs - 1], 1, "pi_tail", "[bits]", err);
     if (rc)
         return rc;
-    return tail_ratio(args, pp_value_i64s(&args[6])[0], out, err);
+    return tail_ratio(args, nargs == 8, pp_value_i64s(&args[nargs - 1])[0],
+                      out, err);
 }
 
 /* args: i64 [bits]  ->  S = 42688 sqrt(10005) 2^(bits+8) */
@@ -338,36 +387,48 @@ static int import_fixed(pp_pi_fixed *y, const pp_value *v, const char *task,
 }
 
 /* args: P, Q, T (of the whole series, or of the left range before the
- *   last merge; P unused), S, i64 [bits]
+ *   last merge; P unused), S, i64 [bits], or Q, T, S, i64 [bits], or P1,
+ *   Q1, T1, Q2, T2, S, i64 [bits]: the two halves of that range, merged
+ *   here (the division then waits for no merge task)
  *   ->  y = pi / 10 (of the left range: to be taken times 1 + d) as a
  *   fixed-point bigint, i64 [bits, ulps] */
 int pp_pi_divide_run(const pp_value *args, size_t nargs, pp_values *out,
                      pp_error *err)
 {
-    if (nargs != 5)
+    if (nargs != 5 && nargs != 4 && nargs != 7)
         return pp_error_set(err, PP_EINVAL,
-                            "pi_divide: needs P, Q, T, S and i64 [bits]");
-    int rc = want_i64s(&args[4], 1, "pi_divide", "[bits]", err);
+                            "pi_divide: needs P, Q, T, S, or Q, T, S, or "
+                            "P1, Q1, T1, Q2, T2, S, and i64 [bits]");
+    int rc = want_i64s(&args[nargs - 1], 1, "pi_divide", "[bits]", err);
     if (rc)
         return rc;
     /* The bound pi_sqrt has: a negative or huge count would ask MPFR for
      * that precision, and GMP aborts the engine when it cannot have it. */
-    int64_t bits = pp_value_i64s(&args[4])[0];
+    int64_t bits = pp_value_i64s(&args[nargs - 1])[0];
     if (bits_in_range("pi_divide", bits, err))
         return PP_EINVAL;
-    mpz_t z[3]; /* Q, T, S */
-    for (int i = 0; i < 3; i++)
+    mpz_t z[6]; /* Q, T, S; or P1, Q1, T1, Q2, T2, S */
+    size_t nz = nargs == 7 ? 6 : 3;
+    for (size_t i = 0; i < nz; i++)
         mpz_init(z[i]);
-    rc = import_all(z, args + 1, 3, "pi_divide", err);
+    rc = import_all(z, args + nargs - 1 - nz, nz, "pi_divide", err);
+    if (!rc && nz == 6) {
+        merge_qt(z);
+        mpz_swap(z[2], z[5]);
+    }
     pp_pi_fixed y;
     pp_pi_fixed_init(&y);
-    if (!rc) {
+    if (!rc && nz == 6) {
+        /* The form of more engines: S Q / T in one division. */
+        pp_pi_divide_fused_own(&y, z[0], z[1], z[2], (uint64_t)bits);
+        rc = push_fixed(out, &y, err);
+    } else if (!rc) {
         /* The _own form frees Q and T as it goes: a lower peak. */
         pp_pi_divide_own(&y, z[0], z[1], z[2], (uint64_t)bits);
         rc = push_fixed(out, &y, err);
     }
     pp_pi_fixed_clear(&y);
-    for (int i = 0; i < 3; i++)
+    for (size_t i = 0; i < nz; i++)
         mpz_clear(z[i]);
     return rc;
 }
@@ -557,8 +618,9 @@ int pp_pi_decimal_tail_run(const pp_value *args, size_t nargs,
  * (pp_pi_decimal_split); its children cut those again, and
  * pi_decimal_side converts one side, so that each engine of the tree's
  * bottom converts a piece while only the root pays a product of the
- * whole size.  A child gets both sides of its parent (a task takes all
- * its parent's results) and the side it works on. */
+ * whole size.  A child gets both sides of its parent and the side it
+ * works on, or (the driver taking that side alone from its parent's
+ * results) only that side's value: half the bytes. */
 
 /* The checks of a digit count n for a value of `bits` bits: n digits
  * need n log2(10) bits, so a few bits cannot ask for the powers of 5 of
@@ -578,12 +640,13 @@ static int digits_fit(const char *task, int64_t n, int64_t bits,
 
 /* The value a tree task works on: side -1, y and i64 [bits, ulps] of
  * the division then dm and i64 [dexp] of pi_tail, y taken times 1 + d;
- * side 0 or 1, that side of the parent's two (y0, m0, y1, m1).  Its n
- * digits are checked against its bits before anything is multiplied. */
-static int tree_value(const char *task, const pp_value *args, int64_t side,
-                      int64_t n, pp_pi_fixed *y, pp_error *err)
+ * side 0 or 1, that side of the parent's two (y0, m0, y1, m1), or with
+ * alone the side's own (y, m).  Its n digits are checked against its
+ * bits before anything is multiplied. */
+static int tree_value(const char *task, const pp_value *args, bool alone,
+                      int64_t side, int64_t n, pp_pi_fixed *y, pp_error *err)
 {
-    const pp_value *v = side == 1 ? &args[2] : &args[0];
+    const pp_value *v = side == 1 && !alone ? &args[2] : &args[0];
     int rc = want_i64s(&v[1], 2, task, "[bits, ulps]", err);
     if (!rc && bits_in_range(task, pp_value_i64s(&v[1])[0], err))
         rc = PP_EINVAL;
@@ -630,25 +693,29 @@ static int tree_args(const char *task, const pp_value *v, size_t count,
 
 /* args: y, i64 [bits, ulps], dm, i64 [dexp], i64 [n, -1, h]  (the root)
  *    or y0, i64 [bits, ulps], y1, i64 [bits, ulps], i64 [n, side, h]
+ *    or y, i64 [bits, ulps], i64 [n, side, h]  (the side alone)
  *   -> left, i64 [bits, ulps], right, i64 [bits, ulps]: the value's n
  *   digits cut at h (left: [0, h), right: [h, n)). */
 int pp_pi_decimal_cut_run(const pp_value *args, size_t nargs,
                           pp_values *out, pp_error *err)
 {
-    if (nargs != 5)
+    if (nargs != 5 && nargs != 3)
         return pp_error_set(err, PP_EINVAL,
                             "pi_decimal_cut: needs y, i64 [bits, ulps], "
-                            "dm, i64 [dexp], i64 [n, -1, h] or two values "
-                            "and i64 [n, side, h]");
+                            "dm, i64 [dexp], i64 [n, -1, h], two values "
+                            "and i64 [n, side, h] or one and i64 "
+                            "[n, side, h]");
     const int64_t *a;
-    int rc = tree_args("pi_decimal_cut", &args[4], 3, -1, &a, err);
+    int rc = tree_args("pi_decimal_cut", &args[nargs - 1], 3,
+                       nargs == 3 ? 0 : -1, &a, err);
     if (rc)
         return rc;
     pp_pi_fixed y, left, right;
     pp_pi_fixed_init(&y);
     pp_pi_fixed_init(&left);
     pp_pi_fixed_init(&right);
-    rc = tree_value("pi_decimal_cut", args, a[1], a[0], &y, err);
+    rc = tree_value("pi_decimal_cut", args, nargs == 3, a[1], a[0], &y,
+                    err);
     if (!rc)
         rc = pp_pi_decimal_split(&y, (uint64_t)a[0], (uint64_t)a[2], &left,
                                  &right, err);
@@ -663,22 +730,24 @@ int pp_pi_decimal_cut_run(const pp_value *args, size_t nargs,
 }
 
 /* args: y0, i64 [bits, ulps], y1, i64 [bits, ulps], i64 [n, side]
+ *    or y, i64 [bits, ulps], i64 [n, side]  (the side alone)
  *   -> bytes: the n decimal digits of that side. */
 int pp_pi_decimal_side_run(const pp_value *args, size_t nargs,
                            pp_values *out, pp_error *err)
 {
-    if (nargs != 5)
+    if (nargs != 5 && nargs != 3)
         return pp_error_set(err, PP_EINVAL,
-                            "pi_decimal_side: needs two values, each a "
-                            "bigint and i64 [bits, ulps], and i64 "
+                            "pi_decimal_side: needs two values or one, each "
+                            "a bigint and i64 [bits, ulps], and i64 "
                             "[n, side]");
     const int64_t *a;
-    int rc = tree_args("pi_decimal_side", &args[4], 2, 0, &a, err);
+    int rc = tree_args("pi_decimal_side", &args[nargs - 1], 2, 0, &a, err);
     if (rc)
         return rc;
     pp_pi_fixed y;
     pp_pi_fixed_init(&y);
-    rc = tree_value("pi_decimal_side", args, a[1], a[0], &y, err);
+    rc = tree_value("pi_decimal_side", args, nargs == 3, a[1], a[0], &y,
+                    err);
     if (!rc)
         rc = push_digits("pi_decimal_side", &y, (uint64_t)a[0], out, err);
     pp_pi_fixed_clear(&y);

@@ -91,6 +91,13 @@ typedef struct pp_task_opts {
                             (and a grace of 1 s) the engine's supervisor
                             kills the worker and restarts it: the task
                             fails naming the limit, or is retried */
+    const uint32_t *after_take; /* with after_args, nafter masks: of the
+                                   result of after[i], the values k whose
+                                   bit k is set in after_take[i] (a task
+                                   that reads a few of them: the others do
+                                   not travel); NULL: all.  A bit past the
+                                   result's values fails the task.  Moved,
+                                   the values not taken are freed too */
 } pp_task_opts;
 
 /* The longest a task may wait to start, and the longest time limit: 30

@@ -74,6 +74,7 @@ typedef enum pp_after_args {
 typedef struct pp_task_opts {
     int retries; double timeout_s; const uint64_t *after; size_t nafter;
     pp_after_args after_args; double time_limit_s;
+    const uint32_t *after_take;
 } pp_task_opts;
 typedef struct pp_task_meta {
     int32_t engine; int64_t submitted; int64_t started; int64_t completed;

@@ -4,6 +4,7 @@
  * join in the middle of a map.
  *
  * usage: balanced MODE CLIENT_JSON [ARGS]   (see main for the modes) */
+#include <inttypes.h>
 #include <jansson.h>
 #include <signal.h>
 #include <stdio.h>
@@ -296,6 +297,52 @@ static void mode_flags(void)
     pp_async_destroy(&m);
     pp_async_destroy(&k);
     pp_async_destroy(&e);
+
+    /* Some values of a result (after_take): E2 returns [5, 'k']; T takes
+     * its value 1 alone, copied; X asks for a value 2 it does not have
+     * and fails naming it; W moves value 0 and E2 is left empty. */
+    pp_view_set_flags(v, NULL, &err);
+    pp_value e2_args[2] = { five_v, k_v };
+    pp_async *e2 = pp_view_apply_async(v, "echo", e2_args, 2, &err);
+    uint64_t after_e2 = pp_async_task_id(e2, 0);
+    uint32_t take = 1u << 1;
+    pp_task_opts pick = { .after = &after_e2, .nafter = 1,
+                          .after_args = PP_AFTER_COPY, .after_take = &take };
+    CHECK(pp_view_set_flags(v, &pick, &err) == 0, "pick: %s", err.msg);
+    take = 0; /* the view keeps its own copy */
+    pp_async *tk = pp_view_apply_async(v, "echo", NULL, 0, &err);
+    CHECK(pp_async_wait(tk, 30, &err) == 0, "wait t: %s", err.msg);
+    CHECK(pp_async_result(tk, 0, &got, &err) == 0 && got->n == 1
+              && got->v[0].type == PP_T_STR && got->v[0].size == 1
+              && memcmp(got->v[0].data, "k", 1) == 0,
+          "t did not get e2's value 1 alone");
+    take = 1u << 2;
+    pp_view_set_flags(v, &pick, &err);
+    pp_async *x = pp_view_apply_async(v, "echo", NULL, 0, &err);
+    CHECK(pp_async_wait(x, 30, &err) == 0, "wait x: %s", err.msg);
+    char want[120];
+    snprintf(want, sizeof want,
+             "the task takes value 2 of the result of task %" PRIu64
+             ", which has 2",
+             after_e2);
+    CHECK(pp_async_result(x, 0, &got, &err) != 0
+              && strcmp(err.msg, want) == 0,
+          "x: '%s', not '%s'", err.msg, want);
+    take = 1u << 0;
+    pick.after_args = PP_AFTER_MOVE;
+    pp_view_set_flags(v, &pick, &err);
+    pp_async *w = pp_view_apply_async(v, "echo", NULL, 0, &err);
+    CHECK(pp_async_wait(w, 30, &err) == 0, "wait w: %s", err.msg);
+    CHECK(pp_async_result(w, 0, &got, &err) == 0 && got->n == 1
+              && got->v[0].type == PP_T_I64
+              && pp_value_i64s(&got->v[0])[0] == 5,
+          "w did not get e2's value 0 alone");
+    CHECK(pp_async_result(e2, 0, &got, &err) == 0 && got->n == 0,
+          "e2's result was not moved away");
+    pp_async_destroy(&w);
+    pp_async_destroy(&x);
+    pp_async_destroy(&tk);
+    pp_async_destroy(&e2);
 
     /* F fails; G after F fails with a message naming F. */
     pp_view_set_flags(v, NULL, &err);

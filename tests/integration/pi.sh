@@ -14,7 +14,7 @@ run pi --digits "$n" --local --print --data-dir local >local.txt 2>/dev/null
 expect_eq "local digits start" "31415926535897932384626433832795028841971" \
     "$(head -c 41 local.txt)"
 expect_eq "local digit count" "$((n + 1))" "$(wc -c <local.txt)"
-for leaves in 1 2 3 5 8 13; do
+for leaves in 1 2 3 5 6 8 13 14 30; do
     run pi --digits "$n" --leaves "$leaves" --print --data-dir "d$leaves" \
         >cluster.txt 2>err.txt
     grep -q "on 3 engines: $leaves leaves" err.txt \

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # The graph on a cluster whose engine dies: one engine runs the whole
-# graph (8 leaves: 6 merges, each side's top one split in two tasks; a
-# conversion tree of 5 pieces) and is killed while it runs one of the
-# split merges' tasks (pi_merge_pq, pi_merge_t: after the square root,
-# the 8 leaves and the 4 whole merges, 13 tasks), or, on a second
-# cluster, once the merges, the division and the share of the right range
-# are done (19 tasks), while it runs the first cut (pi_decimal_cut) or a
-# side (pi_decimal_side); a new engine joins, the task is retried there
-# and the digits are those of the one-process run.
+# graph (8 leaves, 5 on the left: the left range's two halves merged,
+# no top merge; the right range's merges, its top one split in two tasks;
+# the division and the share of the right range each merging the left
+# halves themselves; a conversion tree of 6 pieces) and is killed while it
+# runs one of them: the split merge's tasks (pi_merge_pq, pi_merge_t:
+# after the square root, the 8 leaves and the 4 whole merges, 13 tasks),
+# the division (15), the share (pi_tail: 16), or once all those are done
+# (17 tasks), the first cut (pi_decimal_cut) or a side (pi_decimal_side);
+# each time on a new cluster, a new engine joins, the task is retried
+# there and the digits are those of the one-process run.
 . "$(dirname "$0")/lib.sh"
 command -v curl >/dev/null || { echo "SKIP: no curl (scripts/deps)"; exit 77; }
 cd "$WORK"
@@ -65,7 +67,7 @@ PY
     wait "$victim" 2>/dev/null || true
     start_engine "$profile"
     wait "$drv" || fail "the run failed: $(cat err.txt)"
-    grep -q "8 leaves, 6 merges (2 in two tasks), .*conversion in 5 pieces (a tree of cuts)" err.txt \
+    grep -q "8 leaves, 6 merges (1 in two tasks; the left range's top one in the division and the share), .*conversion in 6 pieces (a tree of cuts)" err.txt \
         || fail "not the graph: $(cat err.txt)"
     cmp -s local.txt cluster.txt || fail "killed at $at: the digits differ"
     # The first engine did the DONE tasks before and not all of KINDS: it
@@ -83,7 +85,9 @@ PY
         "$(curl -s "$url/api/status" | json 'j["tasks_retried"]')"
 }
 
-# 2 merges in two tasks each; the tree: 4 cuts and 5 sides.
-kill_at pif 13 '("pi_merge_pq", "pi_merge_t")' 4
-kill_at pif2 19 '("pi_decimal_cut", "pi_decimal_side")' 9
+# 1 merge in two tasks; the tree: 5 cuts and 6 sides.
+kill_at pif 13 '("pi_merge_pq", "pi_merge_t")' 2
+kill_at pif2 15 '("pi_divide",)' 1
+kill_at pif3 16 '("pi_tail",)' 1
+kill_at pif4 17 '("pi_decimal_cut", "pi_decimal_side")' 11
 echo "ok"

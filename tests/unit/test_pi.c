@@ -450,6 +450,49 @@ static void the_square_root_is_within_two_units(void **state)
     mpz_clears(S, R, x, NULL);
 }
 
+/* The division of S Q by T in one step (pp_pi_divide_fused_own, the
+ * graph of more engines) gives pp_pi_divide_own's y within 2 units (in
+ * fact nearly always the same), and the digits of pi. */
+static void the_fused_division_gives_the_digits(void **state)
+{
+    (void)state;
+    static const uint64_t sizes[] = { 20, 1000, 4097, 20000, 100000 };
+    int same = 0;
+    for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++) {
+        uint64_t n = sizes[i], terms = pp_pi_terms(n),
+                 bits = pp_pi_work_bits(n, 0);
+        mpz_t P, Q, T, Q2, T2, S, d;
+        mpz_inits(P, Q, T, Q2, T2, S, d, NULL);
+        pp_pi_split_ex(P, Q, T, 0, terms, false);
+        mpz_set(Q2, Q);
+        mpz_set(T2, T);
+        pp_pi_sqrt_part(S, bits);
+        pp_pi_fixed y, f;
+        pp_pi_fixed_init(&y);
+        pp_pi_fixed_init(&f);
+        pp_pi_divide_own(&y, Q, T, S, bits);
+        pp_pi_divide_fused_own(&f, Q2, T2, S, bits);
+        assert_int_equal(f.bits, y.bits);
+        assert_int_equal(f.ulps, 2);
+        mpz_sub(d, f.v, y.v);
+        assert_true(mpz_cmpabs_ui(d, 2) <= 0);
+        same += mpz_sgn(d) == 0;
+        /* Spent, as the name says. */
+        assert_true(mpz_sgn(Q2) == 0 && mpz_sgn(T2) == 0);
+        char *out = malloc(n + 1), *want = mpfr_digits(n);
+        assert_non_null(out);
+        pp_error err = { 0 };
+        assert_int_equal(pp_pi_to_decimal_own(&f, n, out, &err), 0);
+        assert_memory_equal(out, want, n);
+        free(out);
+        free(want);
+        pp_pi_fixed_clear(&y);
+        pp_pi_fixed_clear(&f);
+        mpz_clears(P, Q, T, Q2, T2, S, d, NULL);
+    }
+    assert_true(same >= 4);
+}
+
 static void the_finish_pieces_give_the_digits(void **state)
 {
     (void)state;
@@ -772,6 +815,55 @@ static void run_tree(const pp_values *from, const pp_values *tail, int side,
     pp_values_free(&cut);
 }
 
+/* run_tree with each child taking only its own side's value (y,
+ * [bits, ulps]) from its parent's cut, as pi_run's graph does: the
+ * three-argument forms of pi_decimal_cut and pi_decimal_side. */
+static void run_tree_alone(const pp_values *from, const pp_values *tail,
+                           int side, uint64_t n, unsigned pieces, char *out)
+{
+    pp_value args[5];
+    size_t nargs = side < 0 ? 5 : 3;
+    if (side < 0) {
+        copy_values(args, from);
+        copy_values(args + 2, tail);
+    } else {
+        pp_values mine = { .v = from->v + 2 * side, .n = 2 };
+        copy_values(args, &mine);
+    }
+    if (pieces == 1) {
+        int64_t a[2] = { (int64_t)n, side };
+        args[nargs - 1] = i64s(a, 2);
+        pp_values digits;
+        run_task(pp_pi_decimal_side_run, args, nargs, &digits);
+        assert_int_equal(digits.n, 1);
+        assert_int_equal(digits.v[0].size, n);
+        memcpy(out, digits.v[0].data, n);
+        pp_values_free(&digits);
+        return;
+    }
+    uint64_t h = n * (pieces / 2) / pieces;
+    int64_t a[3] = { (int64_t)n, side, (int64_t)h };
+    args[nargs - 1] = i64s(a, 3);
+    pp_values cut;
+    run_task(pp_pi_decimal_cut_run, args, nargs, &cut);
+    assert_int_equal(cut.n, 4);
+    run_tree_alone(&cut, NULL, 0, h, pieces / 2, out);
+    run_tree_alone(&cut, NULL, 1, n - h, pieces - pieces / 2, out + h);
+    pp_values_free(&cut);
+}
+
+/* Every value of got equals want's, type and bytes. */
+static void assert_same_values(const pp_values *got, const pp_values *want)
+{
+    assert_int_equal(got->n, want->n);
+    for (size_t i = 0; i < got->n; i++) {
+        assert_int_equal(got->v[i].type, want->v[i].type);
+        assert_int_equal(got->v[i].size, want->v[i].size);
+        assert_memory_equal(got->v[i].data, want->v[i].data,
+                            want->v[i].size);
+    }
+}
+
 /* values[i] equals want[i] as numbers, for n of them. */
 static void assert_same_numbers(const pp_values *got, size_t at,
                                 const pp_values *want, size_t from, size_t n)
@@ -878,6 +970,129 @@ static void a_split_merge_gives_the_whole_merges_numbers(void **state)
         pp_values_free(&pq[i]);
         pp_values_free(&t[i]);
     }
+}
+
+/* The finish of pi_run's graph on more engines, by hand: the left
+ * range's two halves (8 leaves: merges of leaves 0-1 and 2-3) merged by
+ * the division itself (P1, Q1, T1, Q2, T2, S) and by the share of the
+ * right range (P1, T1, P2, Q2, T2, Q_R, T_R), pi_merge_t from the four
+ * numbers it reads, and the division from Q, T, S alone, each give the
+ * numbers of their forms from whole triples, and the tree of cuts whose
+ * children take their side alone gives the digits. */
+static void the_folded_finish_gives_the_same_numbers(void **state)
+{
+    (void)state;
+    uint64_t n = 50000, terms = pp_pi_terms(n);
+    int64_t bits = (int64_t)pp_pi_work_bits(n, 0);
+    char *want = mpfr_digits(n);
+    pp_values leaf[8], half[2], left, right4[2], right, sq;
+    for (unsigned i = 0; i < 8; i++) {
+        uint64_t a, b;
+        pp_pi_leaf_range(terms, 8, i, &a, &b);
+        int64_t r[3] = { (int64_t)a, (int64_t)b, b != terms };
+        pp_value arg = i64s(r, 3);
+        run_task(pp_pi_leaf_run, &arg, 1, &leaf[i]);
+    }
+    pp_value args[8];
+    /* half[k]: leaves 2k, 2k + 1; right4[k]: leaves 4 + 2k, 5 + 2k. */
+    for (unsigned k = 0; k < 4; k++) {
+        copy_values(args, &leaf[2 * k]);
+        copy_values(args + 3, &leaf[2 * k + 1]);
+        int64_t need_p = k < 3;
+        args[6] = i64s(&need_p, 1);
+        run_task(pp_pi_merge_run, args, 7, k < 2 ? &half[k] : &right4[k - 2]);
+    }
+    int64_t yes = 1, no = 0;
+    copy_values(args, &half[0]);
+    copy_values(args + 3, &half[1]);
+    args[6] = i64s(&yes, 1);
+    run_task(pp_pi_merge_run, args, 7, &left);
+    copy_values(args, &right4[0]);
+    copy_values(args + 3, &right4[1]);
+    args[6] = i64s(&no, 1);
+    run_task(pp_pi_merge_run, args, 7, &right);
+    pp_value arg = i64s(&bits, 1);
+    run_task(pp_pi_sqrt_run, &arg, 1, &sq);
+
+    /* pi_merge_t: P1, T1, Q2, T2 alone. */
+    pp_values t6, t4;
+    copy_values(args, &half[0]);
+    copy_values(args + 3, &half[1]);
+    run_task(pp_pi_merge_t_run, args, 6, &t6);
+    pp_values p1 = { .v = half[0].v, .n = 1 }, t1 = { .v = half[0].v + 2,
+                                                      .n = 1 },
+              qt2 = { .v = half[1].v + 1, .n = 2 };
+    copy_values(args, &p1);
+    copy_values(args + 1, &t1);
+    copy_values(args + 2, &qt2);
+    run_task(pp_pi_merge_t_run, args, 4, &t4);
+    assert_same_values(&t4, &t6);
+    assert_same_numbers(&t4, 0, &left, 2, 1);
+
+    /* pi_divide: P, Q, T, S; Q, T, S; P1, Q1, T1, Q2, T2, S. */
+    pp_values d5, d4, d7;
+    copy_values(args, &left);
+    copy_values(args + 3, &sq);
+    args[4] = i64s(&bits, 1);
+    run_task(pp_pi_divide_run, args, 5, &d5);
+    pp_values qt = { .v = left.v + 1, .n = 2 };
+    copy_values(args, &qt);
+    copy_values(args + 2, &sq);
+    args[3] = i64s(&bits, 1);
+    run_task(pp_pi_divide_run, args, 4, &d4);
+    copy_values(args, &half[0]);
+    copy_values(args + 3, &qt2);
+    copy_values(args + 5, &sq);
+    args[6] = i64s(&bits, 1);
+    run_task(pp_pi_divide_run, args, 7, &d7);
+    assert_same_values(&d4, &d5);
+    /* The folded form divides S Q by T in one step: the same y within
+     * its 2 units (the digits below). */
+    assert_int_equal(d7.n, 2);
+    assert_int_equal(d7.v[1].size, d5.v[1].size);
+    assert_memory_equal(d7.v[1].data, d5.v[1].data, d5.v[1].size);
+    mpz_t y5, y7;
+    mpz_inits(y5, y7, NULL);
+    pp_error err = { 0 };
+    assert_int_equal(pp_bigint_import(y5, &d5.v[0], &err), 0);
+    assert_int_equal(pp_bigint_import(y7, &d7.v[0], &err), 0);
+    mpz_sub(y7, y7, y5);
+    assert_true(mpz_cmpabs_ui(y7, 2) <= 0);
+    mpz_clears(y5, y7, NULL);
+
+    /* pi_tail: two triples; P1, T1, P2, Q2, T2, Q_R, T_R. */
+    pp_values s7, s8;
+    copy_values(args, &left);
+    copy_values(args + 3, &right);
+    args[6] = i64s(&bits, 1);
+    run_task(pp_pi_tail_run, args, 7, &s7);
+    pp_values qt_r = { .v = right.v + 1, .n = 2 };
+    copy_values(args, &p1);
+    copy_values(args + 1, &t1);
+    copy_values(args + 2, &half[1]);
+    copy_values(args + 5, &qt_r);
+    args[7] = i64s(&bits, 1);
+    run_task(pp_pi_tail_run, args, 8, &s8);
+    assert_same_values(&s8, &s7);
+
+    /* The digits: the tree of cuts over the folded finish's values, in
+     * 2 to 8 pieces, children taking their side alone. */
+    char *digits = malloc(n);
+    assert_non_null(digits);
+    for (unsigned pieces = 2; pieces <= 8; pieces += 3) {
+        memset(digits, 'x', n);
+        run_tree_alone(&d7, &s8, -1, n, pieces, digits);
+        assert_memory_equal(digits, want, n);
+    }
+    free(digits);
+    free(want);
+    pp_values *all[] = { &left, &right, &sq, &t6, &t4, &d5, &d4, &d7,
+                         &s7, &s8, &half[0], &half[1], &right4[0],
+                         &right4[1] };
+    for (size_t i = 0; i < sizeof all / sizeof *all; i++)
+        pp_values_free(all[i]);
+    for (int i = 0; i < 8; i++)
+        pp_values_free(&leaf[i]);
 }
 
 /* The graph pi_run submits, run by hand: leaves, a merge on each side,
@@ -1281,12 +1496,14 @@ int main(void)
         cmocka_unit_test(leaf_ranges_are_contiguous_covering_and_not_empty),
         cmocka_unit_test(the_merge_tree_halves_its_range),
         cmocka_unit_test(the_square_root_is_within_two_units),
+        cmocka_unit_test(the_fused_division_gives_the_digits),
         cmocka_unit_test(the_finish_pieces_give_the_digits),
         cmocka_unit_test(dividing_before_the_last_merge_gives_the_digits),
         cmocka_unit_test(quotients_past_mpfr_default_exponents_do_not_overflow),
         cmocka_unit_test(each_piece_of_a_cut_stands_alone),
         cmocka_unit_test(the_tasks_of_a_split_finish_give_the_digits),
         cmocka_unit_test(a_split_merge_gives_the_whole_merges_numbers),
+        cmocka_unit_test(the_folded_finish_gives_the_same_numbers),
         cmocka_unit_test(an_ambiguous_cut_is_refused_not_guessed),
         cmocka_unit_test(bad_arguments_are_refused),
         cmocka_unit_test(memory_estimates_grow_with_the_digits),

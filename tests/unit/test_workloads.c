@@ -229,6 +229,32 @@ static void pi_decimal_tree_tasks_refuse_bad_values(void **state)
                           i64s(cases[i].a, cases[i].count) };
         assert_refused(cases[i].task, c, 5, cases[i].want);
     }
+    /* A side taken alone (y, [bits, ulps], own): the same checks; the
+     * root (side -1) needs the division's and the share's values. */
+    struct {
+        const char *task;
+        int64_t a[3];
+        size_t count;
+        const char *want;
+    } alone[] = {
+        { "pi_decimal_cut", { 10, -1, 5 }, 3,
+          "pi_decimal_cut: side -1 is out of range (0 to 1)" },
+        { "pi_decimal_cut", { 10, 1, 10 }, 3,
+          "pi_decimal_cut: h 10 is out of range (1 to 9)" },
+        { "pi_decimal_side", { 1000000000, 1 }, 2,
+          "pi_decimal_side: 1000000000 digits need more than the value's "
+          "64 bits (19 digits at most)" },
+    };
+    for (size_t i = 0; i < sizeof alone / sizeof alone[0]; i++) {
+        pp_value c[3] = { big(12345), i64s((int64_t[]){ 64, 2 }, 2),
+                          i64s(alone[i].a, alone[i].count) };
+        assert_refused(alone[i].task, c, 3, alone[i].want);
+    }
+    pp_value four[4] = { big(12345), i64s((int64_t[]){ 64, 2 }, 2),
+                         big(7), i64s((int64_t[]){ 10, 0 }, 2) };
+    assert_refused("pi_decimal_side", four, 4,
+                   "pi_decimal_side: needs two values or one, each a bigint "
+                   "and i64 [bits, ulps], and i64 [n, side]");
 }
 
 static void pi_decimal_tail_refuses_dexp_out_of_range(void **state)
@@ -301,11 +327,33 @@ static void pi_merge_parts_refuse_bad_forms(void **state)
                    "pi_merge_pq: n1 2 and n2 2 need 5 arguments, not 7");
     pp_value h[5] = { big(1), big(1), big(1), big(1), big(1) };
     assert_refused("pi_merge_t", h, 5,
-                   "pi_merge_t: needs two P, Q, T triples");
+                   "pi_merge_t: needs two P, Q, T triples, or P1, T1, Q2, "
+                   "T2");
     pp_value k[7] = { big(1), big(1), big(1), big(1),
                       big(1), big(1), big(1) };
     assert_refused("pi_merge_t", k, 7,
-                   "pi_merge_t: needs two P, Q, T triples");
+                   "pi_merge_t: needs two P, Q, T triples, or P1, T1, Q2, "
+                   "T2");
+    /* The forms that take only the numbers they read, by their counts:
+     * the division and the share, other counts refused. */
+    int64_t bits = 64;
+    pp_value dv[6] = { big(1), big(1), big(1), big(1), big(1),
+                       i64s(&bits, 1) };
+    assert_refused("pi_divide", dv, 6,
+                   "pi_divide: needs P, Q, T, S, or Q, T, S, or P1, Q1, "
+                   "T1, Q2, T2, S, and i64 [bits]");
+    pp_value tv[6] = { big(1), big(1), big(1), big(1), big(1),
+                       i64s(&bits, 1) };
+    assert_refused("pi_tail", tv, 6,
+                   "pi_tail: needs two P, Q, T triples, or the left "
+                   "range's halves' P1, T1, P2, Q2, T2 and the right "
+                   "range's Q, T, and i64 [bits]");
+    /* The share from the halves checks its numbers like the other form. */
+    pp_value tz[8] = { big(0), big(0), big(1), big(1), big(1), big(1),
+                       big(1), i64s(&bits, 1) };
+    assert_refused("pi_tail", tz, 8,
+                   "pi_tail: the share of the right range needs the left "
+                   "range's P and T, and the right range's Q");
 
     /* Not a bigint where a number is read: the P, Q half's Q2 is its
      * argument 3 in the short form, 4 in the long one; the T half's T2
