@@ -166,8 +166,10 @@ int main(int argc, char **argv)
            "engine B (left leaf, divide) %.3f s; pieces %.3f and %.3f s; "
            "critical path %.3f s, half the work %.3f s\n",
            work, ea, eb, t[5], t[6], path, work / 2);
-    if (!local)
+    if (!local) {
+        free(digits);
         return 0;
+    }
     char *want = malloc(n + 1);
     if (!want) {
         fprintf(stderr, "pi_graph: no memory for the digits\n");
