@@ -215,7 +215,7 @@ int pp_pi_decimal_split(const pp_pi_fixed *y, uint64_t n, uint64_t h,
  * pp_pi_decimal_part, so that the two pieces take about as long: the
  * right one's product (and a cluster's y d) comes on top of its
  * conversion, a larger share as n grows (0.63 n up to 1e7 digits,
- * 0.68 n from 5e7 on). */
+ * 0.65 n from 5e7 on). */
 uint64_t pp_pi_decimal_halves_point(uint64_t n);
 
 /* One piece of pp_pi_decimal_split: half 0 sets part to left, half 1 to

@@ -65,14 +65,16 @@ uint64_t pp_pi_decimal_halves_point(uint64_t n)
      * pi_decimal_tail tasks, best of 3: at 1e7 digits 0.42 and 0.49 s
      * cut at 0.6 n, 0.49 and 0.48 s at 0.63 n, 0.56 and 0.42 s at
      * 0.69 n; at 5e7, 3.15 and 3.63 s at 0.6 n, 3.36 and 3.57 s at
-     * 0.65 n (the conversion's cost goes by steps, with the levels of
-     * its tree): 0.63 n up to 1e7 digits, 0.68 n from 5e7 on, linear in
-     * log10 n between. */
+     * 0.65 n.  The conversion's cost per digit goes by steps (the
+     * sizes of its products cross GMP's thresholds): 3.25e7 digits took
+     * 4.0 to 4.3 s, 3.4e7 digits 5.0 to 5.2 s, so the left piece at 5e7
+     * stays below 0.68 n (there, 4.6 s against 3.5 s).  0.63 n up to 1e7
+     * digits, 0.65 n from 5e7 on, linear in log10 n between. */
     if (n < 10)
         return n / 2;
     double x = log10((double)n);
-    double f = x <= 7 ? 0.63 : x >= 7.69897 ? 0.68
-                                            : 0.63 + 0.05 * (x - 7) / 0.69897;
+    double f = x <= 7 ? 0.63 : x >= 7.69897 ? 0.65
+                                            : 0.63 + 0.02 * (x - 7) / 0.69897;
     return (uint64_t)((double)n * f);
 }
 
