@@ -24,7 +24,8 @@ uint64_t pp_memory_available(void)
     return kb * 1024;
 }
 
-/* The left side's share of the series beyond its count of leaves. */
+/* The left side's share of the series beyond its count of leaves, with
+ * three leaves or more (two: pp_pi_two_leaf_share). */
 #define LEFT_EXTRA 0.02
 
 /* The same with more engines (the folded finish, submit_finish_folded):
@@ -415,15 +416,17 @@ int pp_pi_run(pp_client *c, const pp_pi_run_opts *o, char **out,
                    : leaves > 1                ? pp_pi_tree_mid(0, leaves)
                                                : leaves;
     /* The right side also has the square root and its share of the
-     * quotient, the left one the division: the left leaves take a little
-     * more of the series (1.5e8 digits on 2 engines: with 1 % more the
-     * right side still ended 0.8 to 2.9 s after the left one). */
+     * quotient, the left one the division: with more leaves the left
+     * leaves take a little more of the series (1.5e8 digits: with 1 %
+     * more the right side still ended 0.8 to 2.9 s after the left one);
+     * with two, it depends on the size (pp_pi_two_leaf_share). */
     /* With more engines (split merges) the left range has no top merge:
      * the division and the share each merge its two halves themselves
      * (submit_finish_folded). */
     bool folded = leaves >= SPLIT_MIN_LEAVES && cut >= 2 && cut < leaves;
-    double left_share = (double)cut / leaves
-                        + (folded ? -LEFT_LESS_FOLDED : LEFT_EXTRA);
+    double left_share = leaves == 2 ? pp_pi_two_leaf_share(n)
+                        : (double)cut / leaves
+                              + (folded ? -LEFT_LESS_FOLDED : LEFT_EXTRA);
     /* The square root needs nothing from the series: it goes first and
      * runs while the leaves do. */
     int64_t bits_arg = (int64_t)bits;

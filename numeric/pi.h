@@ -77,6 +77,14 @@ void pp_pi_leaf_range(uint64_t terms, unsigned n, unsigned i, uint64_t *a,
 void pp_pi_leaf_range_cut(uint64_t terms, unsigned n, unsigned cut,
                           double left, unsigned i, uint64_t *a, uint64_t *b);
 
+/* The left leaf's share of the estimated cost (the `left` above) for a
+ * cluster's graph of two leaves, whose left engine then divides while
+ * the right one has taken the square root first and computes pi_tail
+ * after its leaf: the share that ends the two sides together, as
+ * measured (0.495 up to 1e7 digits, 0.475 at 5e7, 0.52 from 1.5e8 on;
+ * linear in log10 digits between). */
+double pp_pi_two_leaf_share(uint64_t digits);
+
 /* The merge tree over leaves [lo, hi) (hi - lo >= 2) joins [lo, mid) and
  * [mid, hi) at this mid: a balanced binary tree, the shape pp_pi_compute
  * uses, so a cluster that follows it does the same products. */
@@ -213,7 +221,9 @@ int pp_pi_decimal_split(const pp_pi_fixed *y, uint64_t n, uint64_t h,
 
 /* Where two engines should cut n digits (n >= 2) for
  * pp_pi_decimal_part, so that the two pieces take about as long: the
- * right one's product comes on top of its conversion. */
+ * right one's product (and a cluster's y d) comes on top of its
+ * conversion, a larger share as n grows (0.63 n up to 1e7 digits,
+ * 0.65 n from 5e7 on). */
 uint64_t pp_pi_decimal_halves_point(uint64_t n);
 
 /* One piece of pp_pi_decimal_split: half 0 sets part to left, half 1 to

@@ -58,13 +58,24 @@ uint64_t pp_pi_decimal_split_point(uint64_t n)
 
 uint64_t pp_pi_decimal_halves_point(uint64_t n)
 {
-    /* The right piece costs a product by 5^h more than the left one (a
-     * shift): measured at 2e7 digits, the two take 1.16 s and 0.48 + 1.16
-     * s cut at the middle, 1.24 s and 0.47 + 0.80 s cut at 3/5 (the
-     * conversion's cost goes by steps, with the levels of its tree). */
+    /* The right piece costs more than its digits: 5^h and the product by
+     * it (the left piece's cut is a shift) and, in a cluster's finish,
+     * y d (pp_pi_apply_tail), about a third of the whole conversion at
+     * 1e7 to 5e7 digits and a growing share.  CPU time of the two
+     * pi_decimal_tail tasks, best of 3: at 1e7 digits 0.42 and 0.49 s
+     * cut at 0.6 n, 0.49 and 0.48 s at 0.63 n, 0.56 and 0.42 s at
+     * 0.69 n; at 5e7, 3.15 and 3.63 s at 0.6 n, 3.36 and 3.57 s at
+     * 0.65 n.  The conversion's cost per digit goes by steps (the
+     * sizes of its products cross GMP's thresholds): 3.25e7 digits took
+     * 4.0 to 4.3 s, 3.4e7 digits 5.0 to 5.2 s, so the left piece at 5e7
+     * stays below 0.68 n (there, 4.6 s against 3.5 s).  0.63 n up to 1e7
+     * digits, 0.65 n from 5e7 on, linear in log10 n between. */
     if (n < 10)
         return n / 2;
-    return n / 5 * 3;
+    double x = log10((double)n);
+    double f = x <= 7 ? 0.63 : x >= 7.69897 ? 0.65
+                                            : 0.63 + 0.02 * (x - 7) / 0.69897;
+    return (uint64_t)((double)n * f);
 }
 
 /* Low bits of y that the first h of its n digits do not need. */

@@ -712,3 +712,28 @@ void pp_pi_leaf_range_cut(uint64_t terms, unsigned n, unsigned cut,
     *a = leaf_bound(terms, n, i, cut_share(n, cut, left, i));
     *b = leaf_bound(terms, n, i + 1, cut_share(n, cut, left, i + 1));
 }
+
+double pp_pi_two_leaf_share(uint64_t digits)
+{
+    /* Which side is longer changes with the size (the products' sizes
+     * cross GMP's FFT steps at different digits on each side).  From the
+     * CPU time of each task run in one process (best of 2 or 3 on a
+     * shared 2-core machine) the two sides were level at 0.49 to 0.495
+     * at 1e7 digits and at 0.474 to 0.477 at 5e7 (at 0.52 the left side
+     * ran 1.8 s longer there: 18.3 s against 16.5 s); at 1.5e8 the right
+     * side was the longer one even at 0.51 (2-engine runs) and by 16 s at
+     * 0.462 (one run in one process), so 0.52 stays there.  Linear in
+     * log10 of the digits between those points, flat beyond them. */
+    static const double at[][2] = { { 7.0, 0.495 },
+                                    { 7.69897, 0.475 }, /* 5e7 */
+                                    { 8.17609, 0.52 } }; /* 1.5e8 */
+    double x = log10((double)digits);
+    if (!(x > at[0][0]))
+        return at[0][1];
+    for (int i = 1; i < 3; i++)
+        if (x <= at[i][0])
+            return at[i - 1][1] + (at[i][1] - at[i - 1][1])
+                                      * (x - at[i - 1][0])
+                                      / (at[i][0] - at[i - 1][0]);
+    return at[2][1];
+}

@@ -4,6 +4,7 @@
  * conversion's refusal of ambiguous cuts, and pp_parse_digits. */
 #include <mpfr.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -401,6 +402,38 @@ static void leaf_ranges_are_contiguous_covering_and_not_empty(void **state)
         pp_pi_leaf_range_cut(1000000, 4, 0, 0.7, k, &c, &d);
         assert_true(a == c && b == d);
     }
+}
+
+/* The two-leaf graph's left share and the two-piece conversion's cut:
+ * the measured points, linear in log10 of the digits between them, flat
+ * beyond. */
+static void two_engines_share_the_work_as_measured(void **state)
+{
+    (void)state;
+    static const struct {
+        uint64_t digits;
+        double share, cut;
+    } want[] = {
+        { 1000, 0.495, 0.63 },       { 1000000, 0.495, 0.63 },
+        { 10000000, 0.495, 0.63 },   { 20000000, 0.4864, 0.6386 },
+        { 50000000, 0.475, 0.65 },   { 100000000, 0.5034, 0.65 },
+        { 150000000, 0.52, 0.65 },   { 10000000000ull, 0.52, 0.65 },
+    };
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        uint64_t n = want[i].digits;
+        double share = pp_pi_two_leaf_share(n);
+        double cut = (double)pp_pi_decimal_halves_point(n) / (double)n;
+        if (fabs(share - want[i].share) > 1e-4
+            || fabs(cut - want[i].cut) > 1e-3)
+            fail_msg("%llu digits: share %.5f (want %.4f), cut %.5f n "
+                     "(want %.4f n)",
+                     (unsigned long long)n, share, want[i].share, cut,
+                     want[i].cut);
+    }
+    /* Small counts cut anywhere inside. */
+    assert_int_equal(pp_pi_decimal_halves_point(9), 4);
+    assert_int_equal(pp_pi_decimal_halves_point(10), 6);
+    assert_int_equal(pp_pi_decimal_halves_point(100), 63);
 }
 
 static void the_merge_tree_halves_its_range(void **state)
@@ -1494,6 +1527,7 @@ int main(void)
         cmocka_unit_test(empty_and_far_out_ranges_are_exact),
         cmocka_unit_test(terms_cover_the_digits_with_a_margin),
         cmocka_unit_test(leaf_ranges_are_contiguous_covering_and_not_empty),
+        cmocka_unit_test(two_engines_share_the_work_as_measured),
         cmocka_unit_test(the_merge_tree_halves_its_range),
         cmocka_unit_test(the_square_root_is_within_two_units),
         cmocka_unit_test(the_fused_division_gives_the_digits),
