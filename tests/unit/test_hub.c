@@ -1751,6 +1751,60 @@ static void an_abort_takes_tasks_parked_behind_a_full_outbox(void **state)
     hub_down(&fx);
 }
 
+/* Direct tasks held for an engine not connected (reach.c) never left the
+ * controller: an abort takes them like queued ones, the others held keep
+ * their order, and the engine gets only those once it is back. */
+static void an_abort_takes_direct_tasks_held_for_an_engine_not_connected(
+    void **state)
+{
+    (void)state;
+    fixture fx;
+    hub_config cfg = config(); /* 60 s beats: no tick in this test */
+    hub_up(&fx, &cfg);
+    peer e, c;
+    peer_open(&fx, &e, "engine-blip", true, 0);
+    peer_open(&fx, &c, "client", false, 0);
+    assert_int_equal(engine_up(&fx, &e, 1), 0);
+    peer_close(&e);
+    await_gone(&fx, "engine-blip");
+    uint64_t d[4];
+    for (int i = 0; i < 4; i++)
+        d[i] = client_submit(&c, 0, i, 0);
+    expect_engine(&fx, &c, "unreachable", 4, 0);
+
+    uint64_t req = client_abort(&c, &d[1], 1);
+    await_result(&fx, &c, d[1], PP_EABORTED, -1, 0, ABORTED_TEXT);
+    await_abort(&fx, &c, req, 1, 0, 0);
+    expect_engine(&fx, &c, "unreachable", 3, 0);
+    uint64_t last[2] = { d[3], d[3] };
+    req = client_abort(&c, last, 2);
+    await_result(&fx, &c, d[3], PP_EABORTED, -1, 0, ABORTED_TEXT);
+    await_abort(&fx, &c, req, 1, 0, 1);
+    expect_engine(&fx, &c, "unreachable", 2, 0);
+    assert_i64_equal(status_number(&fx, &c, "tasks_aborted"), 2);
+    assert_i64_equal(status_number(&fx, &c, "tasks_failed"), 0);
+
+    peer_open(&fx, &e, "engine-blip", true, 0);
+    e.id = 0;
+    pp_header barrier = await_barrier(&fx, &e, engine_sync_ask(&e));
+    pp_header t0 = await_task(&fx, &e, d[0]);
+    pp_header t2 = await_task(&fx, &e, d[2]);
+    engine_sync_answer(&e, &barrier);
+    assert_quiet(&fx, &e);
+    engine_answer(&e, &t0, 10);
+    engine_answer(&e, &t2, 12);
+    await_result(&fx, &c, d[0], 0, 0, 10, NULL);
+    await_result(&fx, &c, d[2], 0, 0, 12, NULL);
+    expect_engine(&fx, &c, "idle", -1, 0);
+    /* All of them ended: an abort of "all" finds nothing. */
+    req = client_abort(&c, NULL, 0);
+    await_abort(&fx, &c, req, 0, 0, 0);
+
+    peer_close(&e);
+    peer_close(&c);
+    hub_down(&fx);
+}
+
 /* A malformed abort gets a one-line refusal, and aborts nothing. */
 static void a_malformed_abort_is_refused_in_one_line(void **state)
 {
@@ -1837,6 +1891,8 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(
         an_abort_takes_a_task_handed_back_by_an_engine_that_left),
     cmocka_unit_test(an_abort_takes_tasks_parked_behind_a_full_outbox),
+    cmocka_unit_test(
+        an_abort_takes_direct_tasks_held_for_an_engine_not_connected),
     cmocka_unit_test(a_malformed_abort_is_refused_in_one_line),
 };
 
