@@ -5,6 +5,7 @@
  *
  * usage: abort map CLIENT_JSON N        a long map, aborted midway
  *        abort deps CLIENT_JSON         dependents of aborted tasks
+ *        abort split CLIENT_JSON N      N tasks on no engine, all aborted
  *        abort kill CLIENT_JSON N PID   engine PID killed as the abort goes
  *        abort gone CLIENT_JSON N FILE  submits, creates FILE, waits for
  *                                       FILE.go, then aborts with a patience
@@ -150,6 +151,34 @@ static void test_map(pp_client *c, size_t n)
     pp_view_destroy(&v);
 }
 
+/* A map longer than one ABORT names (65,536 ids) on a cluster with no
+ * engine: the client splits the abort in two requests, and the counts
+ * add up to every task, each aborted once. */
+static void test_split(pp_client *c, size_t n)
+{
+    pp_view *v;
+    pp_async *a = long_map(c, &v, n, 0);
+    if (!a)
+        return;
+    pp_abort_counts k;
+    pp_error err;
+    CHECK(pp_async_abort(a, &k, &err) == 0, "abort: %s", err.msg);
+    CHECK(k.aborted == n && k.running == 0 && k.unknown == 0,
+          "%zu aborted, %zu running, %zu unknown; want %zu aborted",
+          k.aborted, k.running, k.unknown, n);
+    CHECK(pp_async_ready(a), "not every task ended by the answer");
+    size_t ok, aborted, other;
+    count_ends(a, &ok, &aborted, &other);
+    CHECK(aborted == n && ok == 0 && other == 0,
+          "%zu ok, %zu aborted, %zu other", ok, aborted, other);
+    CHECK(status_field(c, "tasks_aborted") == (long long)n,
+          "the status's tasks_aborted is not %zu", n);
+    CHECK(status_field(c, "tasks_outstanding") == 0, "tasks outstanding");
+    printf("split: %zu tasks aborted in 2 requests\n", aborted);
+    pp_async_destroy(&a);
+    pp_view_destroy(&v);
+}
+
 /* One echo task on the balanced view into *a, with after (or none). */
 static uint64_t submit_one(pp_view *v, pp_async **a, int64_t x,
                            const uint64_t *after)
@@ -290,7 +319,8 @@ static void test_gone(pp_client *c, size_t n, const char *file)
 int main(int argc, char **argv)
 {
     if (argc < 3) {
-        fprintf(stderr, "usage: abort map|deps|kill|gone CLIENT_JSON ...\n");
+        fprintf(stderr,
+                "usage: abort map|deps|split|kill|gone CLIENT_JSON ...\n");
         return 2;
     }
     pp_error err;
@@ -307,6 +337,8 @@ int main(int argc, char **argv)
         test_deps(c);
     else if (!strcmp(mode, "kill") && argc == 5)
         test_kill(c, n, (pid_t)atol(argv[4]));
+    else if (!strcmp(mode, "split") && argc == 4)
+        test_split(c, n);
     else if (!strcmp(mode, "gone") && argc == 5)
         test_gone(c, n, argv[4]);
     else {
