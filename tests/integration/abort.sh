@@ -31,6 +31,11 @@ until_status p " 0 queued, 0 outstanding"
 # aborted once, on a controller with no engine.
 start_controller split "${HB[@]}"
 "$BIN/abort" split "$(client split)" 65537
+# A controller that takes frames of 1 KiB at most (--max-message-size): an
+# abort names 128 ids at most (a bigger frame would cost the client its
+# connection, and the abort its answer).
+start_controller small "${HB[@]}" --max-message-size 1024
+"$BIN/abort" split "$(client small)" 300
 
 # Ctrl-C to a running map: one line with the counts, exit status 130, and
 # the cluster is idle again as soon as the two running tasks finish.
