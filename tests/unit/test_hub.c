@@ -12,6 +12,7 @@
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 #include <zmq.h>
 
 #include "hub.h"
@@ -1467,6 +1468,55 @@ static void an_engine_reported_dead_while_not_connected_is_gone_at_once(
 }
 static void assert_quiet(fixture *fx, peer *p);
 
+/* The controller does not run for 0.6 s (SIGSTOP, a starved machine)
+ * while an engine is not connected, three times its patience: that time
+ * is not held against the engine, which keeps its id and its held task,
+ * and gets the task once it is back. */
+static void a_stall_of_the_controller_is_not_held_against_an_engine_not_connected(
+    void **state)
+{
+    (void)state;
+    fixture fx;
+    hub_config cfg = config();
+    cfg.heartbeat_s = 0.05; /* patience 0.2 s */
+    cfg.heartbeat_misses = 4;
+    hub_up(&fx, &cfg);
+    peer e, heart, c;
+    peer_open(&fx, &e, "engine-stall", true, 0);
+    peer_open(&fx, &heart, "engine-stall-heart", true, 0);
+    peer_open(&fx, &c, "client", false, 0);
+    heart.beats_for = "engine-stall";
+    fx.beating = &heart;
+    assert_int_equal(engine_up(&fx, &e, 1), 0);
+    heart.id = 0;
+    peer_close(&e);
+    await_gone(&fx, "engine-stall");
+    uint64_t d1 = client_submit(&c, 0, 8, 0);
+    expect_engine(&fx, &c, "unreachable", 1, 0);
+
+    struct timespec stall = { 0, 600000000 };
+    nanosleep(&stall, NULL);
+    step(&fx);
+    char ids[64];
+    client_ids(&fx, &c, ids, sizeof ids);
+    assert_string_equal(ids, "[0]");
+    expect_engine(&fx, &c, "unreachable", 1, 0);
+
+    peer_open(&fx, &e, "engine-stall", true, 0);
+    e.id = 0;
+    pp_header t = await_task(&fx, &e, d1);
+    engine_answer(&e, &t, 80);
+    await_result(&fx, &c, d1, 0, 0, 80, NULL);
+    assert_i64_equal(status_number(&fx, &c, "tasks_failed"), 0);
+
+    fx.beating = NULL;
+    peer_close(&e);
+    peer_close(&heart);
+    peer_close(&c);
+    hub_down(&fx);
+}
+
+
 /* An engine not connected that comes back only to leave (UNREGISTER):
  * the direct task held for it fails in one line and is not sent to it. */
 static void an_engine_that_unregisters_while_not_connected_gets_no_held_task(
@@ -1984,6 +2034,8 @@ static const struct CMUnitTest tests[] = {
         an_engine_reported_dead_while_not_connected_is_gone_at_once),
     cmocka_unit_test(
         an_engine_that_unregisters_while_not_connected_gets_no_held_task),
+    cmocka_unit_test(
+        a_stall_of_the_controller_is_not_held_against_an_engine_not_connected),
     cmocka_unit_test(
         a_held_task_of_a_client_that_vanished_runs_and_is_forgotten),
     cmocka_unit_test(an_abort_takes_queued_tasks_and_leaves_a_running_one),
