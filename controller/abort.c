@@ -1,10 +1,10 @@
 /* abort.c - a client's ABORT: its tasks that have not gone to an engine
  * yet are taken out (queued, parked behind a full outbox, waiting again for
  * a retry, direct ones held for an engine not connected) and fail with
- * PP_EABORTED; those an engine has are left to
- * finish (the engine has no way to skip them).  Only the client's own
- * tasks: an id of another client's task counts as not found, like an id
- * nobody knows, so an abort tells nobody anything about others' tasks. */
+ * PP_EABORTED; those an engine has are left to finish (the engine has no
+ * way to skip them).  Only the client's own tasks: an id of another
+ * client's task counts as not found, like an id nobody knows, so an abort
+ * tells nobody anything about others' tasks. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
