@@ -9,7 +9,9 @@
 #include "log.h"
 
 #define ABORTED_TEXT "aborted before it ran"
-/* Ids per ABORT: 512 KiB, far below any frame limit a controller has. */
+/* Ids per ABORT: 512 KiB at most, and no more than the controller's frame
+ * limit (--max-message-size, 1 KiB at least): a bigger frame would cost
+ * the client its connection, and the abort its answer. */
 #define IDS_PER_REQUEST 65536
 
 /* One ABORT naming n ids (ids NULL: all of the client's), its answer
@@ -82,9 +84,12 @@ int pp_async_abort(pp_async *a, pp_abort_counts *counts, pp_error *err)
     pp_abort_counts mine = { 0 };
     pp_client *c = a->client;
     mine.aborted = abort_held(c, a);
-    uint64_t *ids = malloc((a->n < IDS_PER_REQUEST ? a->n : IDS_PER_REQUEST)
-                               * sizeof *ids
-                           + 1);
+    size_t per = IDS_PER_REQUEST;
+    if (c->max_message / (int64_t)sizeof(uint64_t) < (int64_t)per)
+        per = c->max_message > (int64_t)sizeof(uint64_t)
+                  ? (size_t)(c->max_message / (int64_t)sizeof(uint64_t))
+                  : 1;
+    uint64_t *ids = malloc((a->n < per ? a->n : per) * sizeof *ids + 1);
     if (!ids)
         return pp_error_set(err, PP_ENOMEM, "out of memory");
     int rc = 0;
@@ -94,7 +99,7 @@ int pp_async_abort(pp_async *a, pp_abort_counts *counts, pp_error *err)
          * failures changes them, not their number. */
         if (i < a->n && a->slots[i].sent && !a->slots[i].done)
             ids[n++] = a->slots[i].id;
-        if (n == IDS_PER_REQUEST || (i == a->n && n)) {
+        if (n == per || (i == a->n && n)) {
             rc = abort_request(c, ids, n, &mine, err);
             n = 0;
         }

@@ -1,9 +1,10 @@
 /* abort.c - a client's ABORT: its tasks that have not gone to an engine
  * yet are taken out (queued, parked behind a full outbox, waiting again for
- * a retry) and fail with PP_EABORTED; those an engine has are left to
- * finish (the engine has no way to skip them).  Only the client's own
- * tasks: an id of another client's task counts as not found, like an id
- * nobody knows, so an abort tells nobody anything about others' tasks. */
+ * a retry, direct ones held for an engine not connected) and fail with
+ * PP_EABORTED; those an engine has are left to finish (the engine has no
+ * way to skip them).  Only the client's own tasks: an id of another
+ * client's task counts as not found, like an id nobody knows, so an abort
+ * tells nobody anything about others' tasks. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,7 +30,7 @@ static void consider(hub_task *t, const uint8_t *rid, size_t len,
 {
     if (!t || !owned_by(t, rid, len) || t->aborting)
         n->unknown++; /* unknown, another's, or named twice */
-    else if (t->engine >= 0)
+    else if (t->engine >= 0 && t->sent_seq)
         n->running++;
     else {
         t->aborting = true;
@@ -46,6 +47,28 @@ static void refuse(hub *h, const uint8_t *rid, size_t len,
         pp_warn("could not refuse an abort: %s", err.msg);
     else
         hub_client_send(h, rid, len, &fr, false);
+}
+
+/* Takes the marked tasks out of the lists of direct tasks held for
+ * engines not connected (reach.c), the others keeping their order. */
+static size_t unhold_aborting(hub *h, hub_task **out, size_t max)
+{
+    size_t n = 0;
+    for (int32_t i = 0; i < h->nengines; i++) {
+        hub_engine *e = &h->engines[i];
+        size_t kept = 0;
+        for (size_t k = 0; k < e->nheld; k++) {
+            hub_task *t = e->held[k];
+            if (t->aborting && n < max) {
+                t->engine = -1; /* it never reached one */
+                out[n++] = t;
+            } else {
+                e->held[kept++] = t;
+            }
+        }
+        e->nheld = kept;
+    }
+    return n;
 }
 
 /* Takes the marked tasks out of the client's parked list, in order. */
@@ -123,6 +146,7 @@ void hub_task_abort(hub *h, pp_frames *fr, const pp_header *hd,
         taken = hub_unqueue_aborting(h, hub_client_key(rid, len), out,
                                      n.marked);
         taken += unpark_aborting(h, rid, len, out + taken, n.marked - taken);
+        taken += unhold_aborting(h, out + taken, n.marked - taken);
     }
     if (taken < n.marked) {
         /* Not where a task without an engine waits: leave it be (it

@@ -204,9 +204,10 @@ size_t hub_unqueue_aborting(hub *h, uint64_t key, hub_task **out,
 
 /* abort.c */
 /* A client's ABORT, verified: its own tasks still held here (queued,
- * parked, waiting for a retry) fail with PP_EABORTED; those already at an
- * engine and ids not found (finished, unknown, another client's) are
- * counted in the reply.  A malformed request gets a one-line error.  rep
+ * parked, waiting for a retry, direct ones held for an engine not
+ * connected) fail with PP_EABORTED; those already at an engine and ids
+ * not found (finished, unknown, another client's) are counted in the
+ * reply.  A malformed request gets a one-line error.  rep
  * is the reply's header, filled in; the caller closes fr. */
 void hub_task_abort(hub *h, pp_frames *fr, const pp_header *hd,
                     pp_header *rep);

@@ -192,10 +192,13 @@ typedef struct pp_abort_counts {
 
 /* Aborts a's tasks that have not finished: those held in this client for
  * their `after` tasks and those the controller still holds (queued,
- * waiting for a retry) fail with PP_EABORTED; tasks already at an engine
+ * waiting for a retry, or for an engine not connected) fail with
+ * PP_EABORTED; tasks already at an engine
  * finish (no engine is interrupted).  Tasks held for an aborted one fail
  * as for any failed dependency.  Waits for the controller's answer at most
- * the client's patience (pp_client_set_patience); by then the aborted
+ * the client's patience (pp_client_set_patience) for each request (a
+ * long result's ids go in several, each within 65,536 ids and the
+ * controller's frame limit, --max-message-size); by then the aborted
  * tasks are failed in a, so a later wait ends once the running ones
  * finish.  The client's interrupt flag does not cut this wait short: it
  * is what a program does after an interrupt.  counts may be NULL.

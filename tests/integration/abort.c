@@ -5,6 +5,7 @@
  *
  * usage: abort map CLIENT_JSON N        a long map, aborted midway
  *        abort deps CLIENT_JSON         dependents of aborted tasks
+ *        abort split CLIENT_JSON N      N tasks on no engine, all aborted
  *        abort kill CLIENT_JSON N PID   engine PID killed as the abort goes
  *        abort gone CLIENT_JSON N FILE  submits, creates FILE, waits for
  *                                       FILE.go, then aborts with a patience
@@ -150,6 +151,35 @@ static void test_map(pp_client *c, size_t n)
     pp_view_destroy(&v);
 }
 
+/* A map longer than one ABORT names (65,536 ids, or fewer where the
+ * controller takes smaller frames) on a cluster with no engine: the
+ * client splits the abort in several requests, and the counts add up to
+ * every task, each aborted once. */
+static void test_split(pp_client *c, size_t n)
+{
+    pp_view *v;
+    pp_async *a = long_map(c, &v, n, 0);
+    if (!a)
+        return;
+    pp_abort_counts k;
+    pp_error err;
+    CHECK(pp_async_abort(a, &k, &err) == 0, "abort: %s", err.msg);
+    CHECK(k.aborted == n && k.running == 0 && k.unknown == 0,
+          "%zu aborted, %zu running, %zu unknown; want %zu aborted",
+          k.aborted, k.running, k.unknown, n);
+    CHECK(pp_async_ready(a), "not every task ended by the answer");
+    size_t ok, aborted, other;
+    count_ends(a, &ok, &aborted, &other);
+    CHECK(aborted == n && ok == 0 && other == 0,
+          "%zu ok, %zu aborted, %zu other", ok, aborted, other);
+    CHECK(status_field(c, "tasks_aborted") == (long long)n,
+          "the status's tasks_aborted is not %zu", n);
+    CHECK(status_field(c, "tasks_outstanding") == 0, "tasks outstanding");
+    printf("split: %zu tasks aborted\n", aborted);
+    pp_async_destroy(&a);
+    pp_view_destroy(&v);
+}
+
 /* One echo task on the balanced view into *a, with after (or none). */
 static uint64_t submit_one(pp_view *v, pp_async **a, int64_t x,
                            const uint64_t *after)
@@ -164,10 +194,15 @@ static uint64_t submit_one(pp_view *v, pp_async **a, int64_t x,
     return pp_async_task_id(*a, pp_async_len(*a) - 1);
 }
 
+#define BUSY 62
+
 static void test_deps(pp_client *c)
 {
+    /* 2 run and 60 wait ahead of q and x1 (3 s of work): a client starved
+     * of CPU for a while between its submissions and its aborts must
+     * still find them queued (with 2 waiting, 0.2 s was the margin). */
     pp_view *busy_v;
-    pp_async *busy = long_map(c, &busy_v, 4, 0); /* 2 run, 2 wait */
+    pp_async *busy = long_map(c, &busy_v, BUSY, 0);
     pp_error err;
     pp_view *v = pp_client_balanced(c, &err);
     if (!busy || !v) {
@@ -205,10 +240,16 @@ static void test_deps(pp_client *c)
         CHECK(rc == PP_EABORTED && strcmp(err.msg, ABORTED_TEXT) == 0,
               "x task %zu: %d %s", i, rc, rc ? err.msg : "ran");
     }
-    /* The others' tasks are untouched. */
-    CHECK(pp_async_wait(busy, 20, &err) == 0
-              && pp_async_first_error(busy, &err) == 0,
-          "the busy map: %s", err.msg);
+    /* The others' tasks are untouched: each ends with its item, or with
+     * the abort that ends the test without waiting for them all. */
+    CHECK(pp_async_abort(busy, &k, &err) == 0, "abort busy: %s", err.msg);
+    CHECK(pp_async_wait(busy, 20, &err) == 0, "wait busy: %s", err.msg);
+    size_t ok, aborted, other;
+    count_ends(busy, &ok, &aborted, &other);
+    CHECK(aborted == k.aborted && ok + aborted == BUSY && other == 0
+              && ok >= 2,
+          "the busy map: %zu ok, %zu aborted (the answer said %zu), %zu "
+          "other", ok, aborted, k.aborted, other);
     printf("deps: the dependent failed naming the aborted task; a held "
            "task of the aborted result was aborted too\n");
     pp_async_destroy(&q);
@@ -279,7 +320,8 @@ static void test_gone(pp_client *c, size_t n, const char *file)
 int main(int argc, char **argv)
 {
     if (argc < 3) {
-        fprintf(stderr, "usage: abort map|deps|kill|gone CLIENT_JSON ...\n");
+        fprintf(stderr,
+                "usage: abort map|deps|split|kill|gone CLIENT_JSON ...\n");
         return 2;
     }
     pp_error err;
@@ -296,6 +338,8 @@ int main(int argc, char **argv)
         test_deps(c);
     else if (!strcmp(mode, "kill") && argc == 5)
         test_kill(c, n, (pid_t)atol(argv[4]));
+    else if (!strcmp(mode, "split") && argc == 4)
+        test_split(c, n);
     else if (!strcmp(mode, "gone") && argc == 5)
         test_gone(c, n, argv[4]);
     else {

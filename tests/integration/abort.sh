@@ -22,9 +22,20 @@ aborted_of() {
 
 # The API: exact counts, the cluster idle at once, dependents.
 slow_cluster p
+engine_p=${STARTED_PIDS[-1]} # engine 1, killed below
 "$BIN/abort" map "$(client p)" 200
 "$BIN/abort" deps "$(client p)"
 until_status p " 0 queued, 0 outstanding"
+
+# More tasks than one ABORT names (65,536): two requests, every task
+# aborted once, on a controller with no engine.
+start_controller split "${HB[@]}"
+"$BIN/abort" split "$(client split)" 65537
+# A controller that takes frames of 1 KiB at most (--max-message-size): an
+# abort names 128 ids at most (a bigger frame would cost the client its
+# connection, and the abort its answer).
+start_controller small "${HB[@]}" --max-message-size 1024
+"$BIN/abort" split "$(client small)" 300
 
 # Ctrl-C to a running map: one line with the counts, exit status 130, and
 # the cluster is idle again as soon as the two running tasks finish.
@@ -66,7 +77,7 @@ until_status p " 0 queued, 0 outstanding"
 
 # An engine killed (kill -9, its worker with it) as the abort goes: its
 # running task is retried on the other engine; every task ends.
-"$BIN/abort" kill "$(client p)" 100 "${STARTED_PIDS[-1]}"
+"$BIN/abort" kill "$(client p)" 100 "$engine_p"
 expect_eq "engines after the kill" "[0]" "$(ids_of p)"
 
 # The controller killed, then hung, while the client waits for the

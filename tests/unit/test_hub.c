@@ -12,6 +12,7 @@
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 #include <zmq.h>
 
 #include "hub.h"
@@ -1465,6 +1466,152 @@ static void an_engine_reported_dead_while_not_connected_is_gone_at_once(
     not_connected_until_it_is_gone(REPORTED_DEAD,
                                    "was killed by SIGKILL between tasks");
 }
+static void assert_quiet(fixture *fx, peer *p);
+
+/* The controller does not run for 0.6 s (SIGSTOP, a starved machine)
+ * while an engine is not connected, three times its patience: that time
+ * is not held against the engine, which keeps its id and its held task,
+ * and gets the task once it is back. */
+static void a_stall_of_the_controller_is_not_held_against_an_engine_not_connected(
+    void **state)
+{
+    (void)state;
+    fixture fx;
+    hub_config cfg = config();
+    cfg.heartbeat_s = 0.05; /* patience 0.2 s */
+    cfg.heartbeat_misses = 4;
+    hub_up(&fx, &cfg);
+    peer e, heart, c;
+    peer_open(&fx, &e, "engine-stall", true, 0);
+    peer_open(&fx, &heart, "engine-stall-heart", true, 0);
+    peer_open(&fx, &c, "client", false, 0);
+    heart.beats_for = "engine-stall";
+    fx.beating = &heart;
+    assert_int_equal(engine_up(&fx, &e, 1), 0);
+    heart.id = 0;
+    peer_close(&e);
+    await_gone(&fx, "engine-stall");
+    uint64_t d1 = client_submit(&c, 0, 8, 0);
+    expect_engine(&fx, &c, "unreachable", 1, 0);
+
+    struct timespec stall = { 0, 600000000 };
+    nanosleep(&stall, NULL);
+    step(&fx);
+    char ids[64];
+    client_ids(&fx, &c, ids, sizeof ids);
+    assert_string_equal(ids, "[0]");
+    expect_engine(&fx, &c, "unreachable", 1, 0);
+
+    peer_open(&fx, &e, "engine-stall", true, 0);
+    e.id = 0;
+    pp_header t = await_task(&fx, &e, d1);
+    engine_answer(&e, &t, 80);
+    await_result(&fx, &c, d1, 0, 0, 80, NULL);
+    assert_i64_equal(status_number(&fx, &c, "tasks_failed"), 0);
+
+    fx.beating = NULL;
+    peer_close(&e);
+    peer_close(&heart);
+    peer_close(&c);
+    hub_down(&fx);
+}
+
+
+/* An engine not connected that comes back only to leave (UNREGISTER):
+ * the direct task held for it fails in one line and is not sent to it. */
+static void an_engine_that_unregisters_while_not_connected_gets_no_held_task(
+    void **state)
+{
+    (void)state;
+    fixture fx;
+    hub_config cfg = config(); /* 60 s beats: no tick, no probe */
+    hub_up(&fx, &cfg);
+    peer e, c;
+    peer_open(&fx, &e, "engine-leaving", true, 0);
+    peer_open(&fx, &c, "client", false, 0);
+    assert_int_equal(engine_up(&fx, &e, 1), 0);
+    peer_close(&e);
+    await_gone(&fx, "engine-leaving");
+    uint64_t d1 = client_submit(&c, 0, 1, 0);
+    expect_engine(&fx, &c, "unreachable", 1, 0);
+
+    peer_open(&fx, &e, "engine-leaving", true, 0);
+    e.id = 0;
+    int64_t attempts = 1;
+    pp_header bye = { .type = PP_MSG_UNREGISTER, .id = pp_msg_id_next(),
+                      .engine = 0 };
+    pp_value v;
+    assert_int_equal(pp_value_i64(&v, &attempts, 1), 0);
+    peer_send(&e, &bye, &v, 1);
+    await_result(&fx, &c, d1, PP_EREMOTE, 0, 0,
+                 "unregistered (the task waited for its connection and "
+                 "never ran)");
+    /* Its answer, and nothing before it. */
+    pp_header hd;
+    pp_values vals;
+    int i = 0;
+    while (!peer_poll(&e, &hd, &vals) && i++ < STEPS)
+        step(&fx);
+    assert_int_equal(hd.type, PP_MSG_UNREGISTER);
+    assert_true(hd.parent == bye.id);
+    pp_values_free(&vals);
+    assert_quiet(&fx, &e);
+    char ids[64];
+    client_ids(&fx, &c, ids, sizeof ids);
+    assert_string_equal(ids, "[]");
+    assert_i64_equal(status_number(&fx, &c, "tasks_failed"), 1);
+    assert_i64_equal(status_number(&fx, &c, "tasks_outstanding"), 0);
+
+    peer_close(&e);
+    peer_close(&c);
+    hub_down(&fx);
+}
+
+/* The client of a direct task held for an engine not connected vanishes:
+ * the task still goes once the engine is back, its result has nowhere to
+ * go, and the controller keeps nothing of that client. */
+static void a_held_task_of_a_client_that_vanished_runs_and_is_forgotten(
+    void **state)
+{
+    (void)state;
+    fixture fx;
+    hub_config cfg = config();
+    hub_up(&fx, &cfg);
+    peer e, gone, watcher;
+    peer_open(&fx, &e, "engine-blip", true, 0);
+    peer_open(&fx, &gone, "client-gone", false, 0);
+    peer_open(&fx, &watcher, "watcher", false, 0);
+    assert_int_equal(engine_up(&fx, &e, 1), 0);
+    peer_close(&e);
+    await_gone(&fx, "engine-blip");
+    uint64_t d1 = client_submit(&gone, 0, 7, 0);
+    expect_engine(&fx, &watcher, "unreachable", 1, 0);
+    peer_close(&gone);
+
+    peer_open(&fx, &e, "engine-blip", true, 0);
+    e.id = 0;
+    pp_header barrier = await_barrier(&fx, &e, engine_sync_ask(&e));
+    pp_header t = await_task(&fx, &e, d1);
+    engine_answer(&e, &t, 70);
+    engine_sync_answer(&e, &barrier);
+    json_int_t done = 0;
+    for (int i = 0; i < STEPS && done != 1; i++)
+        done = status_number(&fx, &watcher, "tasks_done");
+    assert_i64_equal(done, 1);
+    expect_engine(&fx, &watcher, "idle", -1, 0);
+    json_t *st = client_status(&fx, &watcher);
+    assert_i64_equal(
+        json_integer_value(json_object_get(st, "tasks_outstanding")), 0);
+    assert_i64_equal(
+        json_integer_value(json_object_get(st, "results_waiting")), 0);
+    assert_int_equal(json_array_size(json_object_get(st, "clients")), 0);
+    json_decref(st);
+
+    peer_close(&e);
+    peer_close(&watcher);
+    hub_down(&fx);
+}
+
 /* ---- aborting tasks ------------------------------------------------------- */
 
 #define ABORTED_TEXT "aborted before it ran"
@@ -1751,6 +1898,60 @@ static void an_abort_takes_tasks_parked_behind_a_full_outbox(void **state)
     hub_down(&fx);
 }
 
+/* Direct tasks held for an engine not connected (reach.c) never left the
+ * controller: an abort takes them like queued ones, the others held keep
+ * their order, and the engine gets only those once it is back. */
+static void an_abort_takes_direct_tasks_held_for_an_engine_not_connected(
+    void **state)
+{
+    (void)state;
+    fixture fx;
+    hub_config cfg = config(); /* 60 s beats: no tick in this test */
+    hub_up(&fx, &cfg);
+    peer e, c;
+    peer_open(&fx, &e, "engine-blip", true, 0);
+    peer_open(&fx, &c, "client", false, 0);
+    assert_int_equal(engine_up(&fx, &e, 1), 0);
+    peer_close(&e);
+    await_gone(&fx, "engine-blip");
+    uint64_t d[4];
+    for (int i = 0; i < 4; i++)
+        d[i] = client_submit(&c, 0, i, 0);
+    expect_engine(&fx, &c, "unreachable", 4, 0);
+
+    uint64_t req = client_abort(&c, &d[1], 1);
+    await_result(&fx, &c, d[1], PP_EABORTED, -1, 0, ABORTED_TEXT);
+    await_abort(&fx, &c, req, 1, 0, 0);
+    expect_engine(&fx, &c, "unreachable", 3, 0);
+    uint64_t last[2] = { d[3], d[3] };
+    req = client_abort(&c, last, 2);
+    await_result(&fx, &c, d[3], PP_EABORTED, -1, 0, ABORTED_TEXT);
+    await_abort(&fx, &c, req, 1, 0, 1);
+    expect_engine(&fx, &c, "unreachable", 2, 0);
+    assert_i64_equal(status_number(&fx, &c, "tasks_aborted"), 2);
+    assert_i64_equal(status_number(&fx, &c, "tasks_failed"), 0);
+
+    peer_open(&fx, &e, "engine-blip", true, 0);
+    e.id = 0;
+    pp_header barrier = await_barrier(&fx, &e, engine_sync_ask(&e));
+    pp_header t0 = await_task(&fx, &e, d[0]);
+    pp_header t2 = await_task(&fx, &e, d[2]);
+    engine_sync_answer(&e, &barrier);
+    assert_quiet(&fx, &e);
+    engine_answer(&e, &t0, 10);
+    engine_answer(&e, &t2, 12);
+    await_result(&fx, &c, d[0], 0, 0, 10, NULL);
+    await_result(&fx, &c, d[2], 0, 0, 12, NULL);
+    expect_engine(&fx, &c, "idle", -1, 0);
+    /* All of them ended: an abort of "all" finds nothing. */
+    req = client_abort(&c, NULL, 0);
+    await_abort(&fx, &c, req, 0, 0, 0);
+
+    peer_close(&e);
+    peer_close(&c);
+    hub_down(&fx);
+}
+
 /* A malformed abort gets a one-line refusal, and aborts nothing. */
 static void a_malformed_abort_is_refused_in_one_line(void **state)
 {
@@ -1831,12 +2032,20 @@ static const struct CMUnitTest tests[] = {
         an_engine_whose_heart_stops_while_not_connected_is_gone),
     cmocka_unit_test(
         an_engine_reported_dead_while_not_connected_is_gone_at_once),
+    cmocka_unit_test(
+        an_engine_that_unregisters_while_not_connected_gets_no_held_task),
+    cmocka_unit_test(
+        a_stall_of_the_controller_is_not_held_against_an_engine_not_connected),
+    cmocka_unit_test(
+        a_held_task_of_a_client_that_vanished_runs_and_is_forgotten),
     cmocka_unit_test(an_abort_takes_queued_tasks_and_leaves_a_running_one),
     cmocka_unit_test(an_abort_leaves_another_clients_tasks_alone),
     cmocka_unit_test(an_abort_of_all_counts_direct_tasks_as_running),
     cmocka_unit_test(
         an_abort_takes_a_task_handed_back_by_an_engine_that_left),
     cmocka_unit_test(an_abort_takes_tasks_parked_behind_a_full_outbox),
+    cmocka_unit_test(
+        an_abort_takes_direct_tasks_held_for_an_engine_not_connected),
     cmocka_unit_test(a_malformed_abort_is_refused_in_one_line),
 };
 
