@@ -301,8 +301,8 @@ static int gather_after_args(pp_client *c, held_task *t, pp_error *err)
             if (t->take[i] >> k & 1)
                 return pp_error_set(err, PP_EINVAL,
                                     "the task takes value %zu of the result "
-                                    "of task %" PRIu64 ", which has %zu",
-                                    k, t->after[i], n);
+                                    "of task %016llx, which has %zu",
+                                    k, (unsigned long long)t->after[i], n);
     }
     pp_values all = { 0 };
     int rc = 0;

@@ -322,9 +322,9 @@ static void mode_flags(void)
     CHECK(pp_async_wait(x, 30, &err) == 0, "wait x: %s", err.msg);
     char want[120];
     snprintf(want, sizeof want,
-             "the task takes value 2 of the result of task %" PRIu64
+             "the task takes value 2 of the result of task %016llx"
              ", which has 2",
-             after_e2);
+             (unsigned long long)after_e2);
     CHECK(pp_async_result(x, 0, &got, &err) != 0
               && strcmp(err.msg, want) == 0,
           "x: '%s', not '%s'", err.msg, want);
