@@ -254,19 +254,22 @@ static const uint32_t TAKE_SIDE[2] = { 3, 12 };
  * -1: the division and pi_tail; 0 or 1: that side of a cut, taken alone
  * (take)) in `pieces` pieces: a cut, then each side in its share of the
  * pieces, the sides on other engines.  at[*k] is the async index of each
- * piece's digits, in order. */
+ * piece's digits, in order, len[*k] its count of digits (the pieces come
+ * packed: pp_pi_digits_pack). */
 static int submit_conversion(sink *s, uint64_t *after, const uint32_t *take,
                              size_t nafter, int side, uint64_t n,
-                             unsigned pieces, size_t *at, unsigned *k,
-                             pp_error *err)
+                             unsigned pieces, size_t *at, uint64_t *len,
+                             unsigned *k, pp_error *err)
 {
     uint64_t id;
     if (pieces == 1) {
         int64_t a[2] = { (int64_t)n, side };
         int rc = submit_take(s, "pi_decimal_side", after, take, nafter,
                              PP_AFTER_COPY, a, 2, &id, err);
-        if (!rc)
+        if (!rc) {
+            len[*k] = n;
             at[(*k)++] = pp_async_len(s->a) - 1;
+        }
         return rc;
     }
     /* Digits in proportion to pieces: a side's conversion costs about
@@ -278,11 +281,11 @@ static int submit_conversion(sink *s, uint64_t *after, const uint32_t *take,
                          PP_AFTER_COPY, a, 3, &id, err);
     /* Each side takes its own value alone from the cut's two. */
     if (!rc)
-        rc = submit_conversion(s, &id, &TAKE_SIDE[0], 1, 0, h, left, at, k,
-                               err);
+        rc = submit_conversion(s, &id, &TAKE_SIDE[0], 1, 0, h, left, at,
+                               len, k, err);
     if (!rc)
         rc = submit_conversion(s, &id, &TAKE_SIDE[1], 1, 1, n - h,
-                               pieces - left, at, k, err);
+                               pieces - left, at, len, k, err);
     return rc;
 }
 
@@ -499,10 +502,11 @@ int pp_pi_run(pp_client *c, const pp_pi_run_opts *o, char **out,
                                                   : 8;
     g.ndecimals = pieces;
     size_t piece_at[8];
+    uint64_t piece_len[8];
     unsigned npieces = 0;
     if (!rc && pieces > 2)
         rc = submit_conversion(&sk, finish_ids, NULL, 2, -1, n, pieces,
-                               piece_at, &npieces, err);
+                               piece_at, piece_len, &npieces, err);
     for (unsigned j = 0; !rc && pieces <= 2 && j < pieces; j++) {
         /* Two pieces: the halves form, [n, half, h]. */
         int64_t nh[3] = { (int64_t)n, pieces == 1 ? -1 : (int64_t)j,
@@ -547,6 +551,20 @@ int pp_pi_run(pp_client *c, const pp_pi_run_opts *o, char **out,
     for (size_t i = 0; !rc && i < npieces; i++) {
         const pp_values *vals;
         rc = pp_async_result(a, piece_at[i], &vals, err);
+        if (!rc && pieces > 2) {
+            /* The tree's pieces, packed: unpacked, or refused. */
+            if (vals->n != 1 || vals->v[0].type != PP_T_BYTES
+                || piece_len[i] > n - at)
+                rc = pp_error_set(err, PP_EPROTO,
+                                  "pi_decimal_side returned the wrong "
+                                  "digits");
+            if (!rc)
+                rc = pp_pi_digits_unpack(vals->v[0].data, vals->v[0].size,
+                                         piece_len[i], digits + at,
+                                         "pi_decimal_side", err);
+            at += piece_len[i];
+            continue;
+        }
         if (!rc && (vals->n != 1 || vals->v[0].type != PP_T_BYTES
                     || at + vals->v[0].size > n))
             rc = pp_error_set(err, PP_EPROTO,

@@ -454,6 +454,36 @@ static int push_digits(const char *task, pp_pi_fixed *y, uint64_t count,
     return rc;
 }
 
+/* Appends y's first count decimal digits to out packed
+ * (pp_pi_digits_pack) as one bytes value: the pieces of the conversion's
+ * tree, which travel to the driver. */
+static int push_packed(const char *task, pp_pi_fixed *y, uint64_t count,
+                       pp_values *out, pp_error *err)
+{
+    char *text = malloc(count + 1);
+    if (!text)
+        return pp_error_set(err, PP_ENOMEM, "%s: out of memory", task);
+    int rc = pp_pi_to_decimal_own(y, count, text, err);
+    if (!rc) {
+        pp_pi_digits_pack(text, count);
+        uint64_t size = pp_pi_packed_size(count);
+        /* Gives back the tail the packing freed (smaller: cannot fail,
+         * but a NULL keeps the block). */
+        char *less = realloc(text, size ? size : 1);
+        if (less)
+            text = less;
+        pp_value v;
+        pp_value_take(&v, PP_T_BYTES, text, (size_t)size);
+        text = NULL;
+        if (pp_values_push(out, &v)) {
+            pp_value_free(&v);
+            rc = pp_error_set(err, PP_ENOMEM, "out of memory");
+        }
+    }
+    free(text);
+    return rc;
+}
+
 /* pi_decimal: y, i64 [bits, ulps], i64 [n, half[, h]]
  * pi_decimal_tail: y, i64 [bits, ulps], dm, i64 [dexp], i64 [n, half[, h]]
  *   -> bytes: the decimal digits of y, all n of them (half -1) or one half of
@@ -731,7 +761,8 @@ int pp_pi_decimal_cut_run(const pp_value *args, size_t nargs,
 
 /* args: y0, i64 [bits, ulps], y1, i64 [bits, ulps], i64 [n, side]
  *    or y, i64 [bits, ulps], i64 [n, side]  (the side alone)
- *   -> bytes: the n decimal digits of that side. */
+ *   -> bytes: the n decimal digits of that side, packed
+ *   (pp_pi_digits_pack: 4 bytes for 9 digits). */
 int pp_pi_decimal_side_run(const pp_value *args, size_t nargs,
                            pp_values *out, pp_error *err)
 {
@@ -749,7 +780,7 @@ int pp_pi_decimal_side_run(const pp_value *args, size_t nargs,
     rc = tree_value("pi_decimal_side", args, nargs == 3, a[1], a[0], &y,
                     err);
     if (!rc)
-        rc = push_digits("pi_decimal_side", &y, (uint64_t)a[0], out, err);
+        rc = push_packed("pi_decimal_side", &y, (uint64_t)a[0], out, err);
     pp_pi_fixed_clear(&y);
     return rc;
 }
