@@ -276,6 +276,28 @@ static int submit_conversion(sink *s, uint64_t *after, const uint32_t *take,
      * the same per digit wherever it is. */
     unsigned left = pieces / 2;
     uint64_t h = n * left / pieces;
+    if (side < 0) {
+        /* The root's cut in two tasks, each side alone: the left one is
+         * a short product and a shift, the right one the tail's whole
+         * product and the one by 5^h, so that the left side of the tree
+         * starts while the right one's cut still runs.  The right goes
+         * first: its arguments are on the link first. */
+        uint64_t ids[2];
+        int64_t r[4] = { (int64_t)n, -1, (int64_t)h, 1 };
+        int rc = submit_take(s, "pi_decimal_cut", after, take, nafter,
+                             PP_AFTER_COPY, r, 4, &ids[1], err);
+        r[3] = 0;
+        if (!rc)
+            rc = submit_take(s, "pi_decimal_cut", after, take, nafter,
+                             PP_AFTER_COPY, r, 4, &ids[0], err);
+        if (!rc)
+            rc = submit_conversion(s, &ids[0], &TAKE_SIDE[0], 1, 0, h, left,
+                                   at, len, k, err);
+        if (!rc)
+            rc = submit_conversion(s, &ids[1], &TAKE_SIDE[0], 1, 1, n - h,
+                                   pieces - left, at, len, k, err);
+        return rc;
+    }
     int64_t a[3] = { (int64_t)n, side, (int64_t)h };
     int rc = submit_take(s, "pi_decimal_cut", after, take, nafter,
                          PP_AFTER_COPY, a, 3, &id, err);

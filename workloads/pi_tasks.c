@@ -668,13 +668,33 @@ static int digits_fit(const char *task, int64_t n, int64_t bits,
     return 0;
 }
 
+/* The root's d (dm 2^dexp, pi_tail's share): args[2] and args[3],
+ * checked.  dm is initialised by the caller. */
+static int tree_tail(const char *task, const pp_value *args, mpz_t dm,
+                     int64_t *dexp, pp_error *err)
+{
+    int rc = want_i64s(&args[3], 1, task, "[dexp]", err);
+    /* d is below 1 (pi_tail's share is below 2^-8): dexp is never
+     * positive, and it goes into shifts and their sums. */
+    if (!rc)
+        rc = in_range(task, "dexp", pp_value_i64s(&args[3])[0], "",
+                      -4 * (int64_t)pp_pi_max_bits(), 0, err);
+    if (!rc)
+        rc = pp_bigint_import(dm, &args[2], err);
+    if (!rc)
+        *dexp = pp_value_i64s(&args[3])[0];
+    return rc;
+}
+
 /* The value a tree task works on: side -1, y and i64 [bits, ulps] of
- * the division then dm and i64 [dexp] of pi_tail, y taken times 1 + d;
- * side 0 or 1, that side of the parent's two (y0, m0, y1, m1), or with
- * alone the side's own (y, m).  Its n digits are checked against its
- * bits before anything is multiplied. */
+ * the division then dm and i64 [dexp] of pi_tail, y taken times 1 + d
+ * (unless bare: y alone, d left to the caller); side 0 or 1, that side
+ * of the parent's two (y0, m0, y1, m1), or with alone the side's own
+ * (y, m).  Its n digits are checked against its bits before anything is
+ * multiplied. */
 static int tree_value(const char *task, const pp_value *args, bool alone,
-                      int64_t side, int64_t n, pp_pi_fixed *y, pp_error *err)
+                      int64_t side, int64_t n, bool bare, pp_pi_fixed *y,
+                      pp_error *err)
 {
     const pp_value *v = side == 1 && !alone ? &args[2] : &args[0];
     int rc = want_i64s(&v[1], 2, task, "[bits, ulps]", err);
@@ -684,21 +704,51 @@ static int tree_value(const char *task, const pp_value *args, bool alone,
         rc = digits_fit(task, n, pp_value_i64s(&v[1])[0], err);
     if (!rc)
         rc = import_fixed(y, v, task, err);
-    if (rc || side >= 0)
+    if (rc || side >= 0 || bare)
         return rc;
-    rc = want_i64s(&args[3], 1, task, "[dexp]", err);
-    /* d is below 1 (pi_tail's share is below 2^-8): dexp is never
-     * positive, and it goes into shifts and their sums. */
-    if (!rc)
-        rc = in_range(task, "dexp", pp_value_i64s(&args[3])[0], "",
-                      -4 * (int64_t)pp_pi_max_bits(), 0, err);
     mpz_t dm;
     mpz_init(dm);
+    int64_t dexp = 0;
+    rc = tree_tail(task, args, dm, &dexp, err);
     if (!rc)
-        rc = pp_bigint_import(dm, &args[2], err);
-    if (!rc)
-        pp_pi_apply_tail(y, dm, pp_value_i64s(&args[3])[0]);
+        pp_pi_apply_tail(y, dm, dexp);
     mpz_clear(dm);
+    return rc;
+}
+
+/* One side of the root's cut (half 0 or 1) for a root cut in two tasks:
+ * the left one is cheap (only the bits of y d that reach its digits, and
+ * a shift: pp_pi_decimal_left_tail), so that its side of the tree starts
+ * while the right one is still multiplying by 5^h.  Pushes (part,
+ * [bits, ulps]). */
+static int root_half(const pp_value *args, const int64_t *a, pp_values *out,
+                     pp_error *err)
+{
+    const char *task = "pi_decimal_cut";
+    if (in_range(task, "half", a[3], "", 0, 1, err))
+        return PP_EINVAL;
+    pp_pi_fixed y, part;
+    pp_pi_fixed_init(&y);
+    pp_pi_fixed_init(&part);
+    mpz_t dm;
+    mpz_init(dm);
+    int64_t dexp = 0;
+    int rc = tree_value(task, args, false, -1, a[0], true, &y, err);
+    if (!rc)
+        rc = tree_tail(task, args, dm, &dexp, err);
+    if (!rc && a[3] == 0)
+        rc = pp_pi_decimal_left_tail(&y, dm, dexp, (uint64_t)a[0],
+                                     (uint64_t)a[2], &part, err);
+    if (!rc && a[3] == 1) {
+        pp_pi_apply_tail(&y, dm, dexp);
+        rc = pp_pi_decimal_part(&y, (uint64_t)a[0], (uint64_t)a[2], 1,
+                                &part, err);
+    }
+    mpz_clear(dm);
+    pp_pi_fixed_clear(&y);
+    if (!rc)
+        rc = push_fixed(out, &part, err);
+    pp_pi_fixed_clear(&part);
     return rc;
 }
 
@@ -708,20 +758,26 @@ static int tree_args(const char *task, const pp_value *v, size_t count,
                      int64_t lo_side, const int64_t **a, pp_error *err)
 {
     int rc = want_i64s(v, count, task,
-                       count == 3 ? "[n, side, h]" : "[n, side]", err);
+                       count == 4   ? "[n, -1, h, half]"
+                       : count == 3 ? "[n, side, h]"
+                                    : "[n, side]",
+                       err);
     if (rc)
         return rc;
     *a = pp_value_i64s(v);
-    if (in_range(task, "", (*a)[0], "digits", count == 3 ? 2 : 1,
+    if (in_range(task, "", (*a)[0], "digits", count >= 3 ? 2 : 1,
                  (int64_t)PP_PI_MAX_DIGITS, err)
-        || in_range(task, "side", (*a)[1], "", lo_side, 1, err)
-        || (count == 3 && in_range(task, "h", (*a)[2], "", 1, (*a)[0] - 1,
+        || in_range(task, "side", (*a)[1], "", lo_side, count == 4 ? -1 : 1,
+                    err)
+        || (count >= 3 && in_range(task, "h", (*a)[2], "", 1, (*a)[0] - 1,
                                    err)))
         return PP_EINVAL;
     return 0;
 }
 
 /* args: y, i64 [bits, ulps], dm, i64 [dexp], i64 [n, -1, h]  (the root)
+ *    or the same with i64 [n, -1, h, half]  (one side of the root's cut:
+ *       -> that side alone, part, i64 [bits, ulps])
  *    or y0, i64 [bits, ulps], y1, i64 [bits, ulps], i64 [n, side, h]
  *    or y, i64 [bits, ulps], i64 [n, side, h]  (the side alone)
  *   -> left, i64 [bits, ulps], right, i64 [bits, ulps]: the value's n
@@ -736,16 +792,23 @@ int pp_pi_decimal_cut_run(const pp_value *args, size_t nargs,
                             "and i64 [n, side, h] or one and i64 "
                             "[n, side, h]");
     const int64_t *a;
-    int rc = tree_args("pi_decimal_cut", &args[nargs - 1], 3,
+    /* The root's own [n, -1, h, half]: one side of its cut alone. */
+    size_t count = nargs == 5 && args[4].type == PP_T_I64
+                           && pp_value_count(&args[4]) == 4
+                       ? 4
+                       : 3;
+    int rc = tree_args("pi_decimal_cut", &args[nargs - 1], count,
                        nargs == 3 ? 0 : -1, &a, err);
     if (rc)
         return rc;
+    if (count == 4)
+        return root_half(args, a, out, err);
     pp_pi_fixed y, left, right;
     pp_pi_fixed_init(&y);
     pp_pi_fixed_init(&left);
     pp_pi_fixed_init(&right);
-    rc = tree_value("pi_decimal_cut", args, nargs == 3, a[1], a[0], &y,
-                    err);
+    rc = tree_value("pi_decimal_cut", args, nargs == 3, a[1], a[0], false,
+                    &y, err);
     if (!rc)
         rc = pp_pi_decimal_split(&y, (uint64_t)a[0], (uint64_t)a[2], &left,
                                  &right, err);
@@ -777,8 +840,8 @@ int pp_pi_decimal_side_run(const pp_value *args, size_t nargs,
         return rc;
     pp_pi_fixed y;
     pp_pi_fixed_init(&y);
-    rc = tree_value("pi_decimal_side", args, nargs == 3, a[1], a[0], &y,
-                    err);
+    rc = tree_value("pi_decimal_side", args, nargs == 3, a[1], a[0], false,
+                    &y, err);
     if (!rc)
         rc = push_packed("pi_decimal_side", &y, (uint64_t)a[0], out, err);
     pp_pi_fixed_clear(&y);

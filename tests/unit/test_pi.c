@@ -830,6 +830,36 @@ static void run_tree(const pp_values *from, const pp_values *tail, int side,
  * [bits, ulps]) from its parent's cut, as pi_run's graph does: the
  * three-argument forms of pi_decimal_cut and pi_decimal_side. */
 static void run_tree_alone(const pp_values *from, const pp_values *tail,
+                           int side, uint64_t n, unsigned pieces, char *out);
+
+/* run_tree_alone with the root's cut in two tasks, as pi_run submits it
+ * on many engines: [n, -1, h, half], each giving its side alone. */
+static void run_tree_split_root(const pp_values *from,
+                                const pp_values *tail, uint64_t n,
+                                unsigned pieces, char *out)
+{
+    uint64_t h = n * (pieces / 2) / pieces;
+    pp_values half[2];
+    for (int k = 0; k < 2; k++) {
+        pp_value args[5];
+        copy_values(args, from);
+        copy_values(args + 2, tail);
+        int64_t a[4] = { (int64_t)n, -1, (int64_t)h, k };
+        args[4] = i64s(a, 4);
+        run_task(pp_pi_decimal_cut_run, args, 5, &half[k]);
+        assert_int_equal(half[k].n, 2);
+    }
+    /* The two sides as one cut's four values. */
+    pp_value four[4] = { half[0].v[0], half[0].v[1], half[1].v[0],
+                         half[1].v[1] };
+    pp_values both = { .v = four, .n = 4 };
+    run_tree_alone(&both, NULL, 0, h, pieces / 2, out);
+    run_tree_alone(&both, NULL, 1, n - h, pieces - pieces / 2, out + h);
+    pp_values_free(&half[0]);
+    pp_values_free(&half[1]);
+}
+
+static void run_tree_alone(const pp_values *from, const pp_values *tail,
                            int side, uint64_t n, unsigned pieces, char *out)
 {
     pp_value args[5];
@@ -1171,6 +1201,9 @@ static void the_folded_finish_gives_the_same_numbers(void **state)
     for (unsigned pieces = 2; pieces <= 8; pieces += 3) {
         memset(digits, 'x', n);
         run_tree_alone(&d7, &s8, -1, n, pieces, digits);
+        assert_memory_equal(digits, want, n);
+        memset(digits, 'x', n);
+        run_tree_split_root(&d7, &s8, n, pieces, digits);
         assert_memory_equal(digits, want, n);
     }
     free(digits);

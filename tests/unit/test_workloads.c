@@ -193,6 +193,11 @@ static void pi_decimal_tree_tasks_refuse_bad_values(void **state)
                       i64s((int64_t[]){ 1 }, 1),
                       i64s((int64_t[]){ 10, -1, 5 }, 3) };
     assert_refused("pi_decimal_cut", a, 5, want);
+    /* One side of the root's cut ([n, -1, h, half]): the same d. */
+    pp_value ah[5] = { big(12345), i64s((int64_t[]){ 64, 2 }, 2), big(-3),
+                       i64s((int64_t[]){ 1 }, 1),
+                       i64s((int64_t[]){ 10, -1, 5, 1 }, 4) };
+    assert_refused("pi_decimal_cut", ah, 5, want);
     /* Side 1 is the third and fourth values: their bits are checked. */
     snprintf(want, sizeof want,
              "pi_decimal_side: -1 bits is out of range (1 to %s)",
@@ -203,12 +208,18 @@ static void pi_decimal_tree_tasks_refuse_bad_values(void **state)
     assert_refused("pi_decimal_side", b, 5, want);
     struct {
         const char *task;
-        int64_t a[3];
+        int64_t a[4];
         size_t count;
         const char *want;
     } cases[] = {
         { "pi_decimal_cut", { 10, 2, 5 }, 3,
           "pi_decimal_cut: side 2 is out of range (-1 to 1)" },
+        { "pi_decimal_cut", { 10, 0, 5, 0 }, 4,
+          "pi_decimal_cut: side 0 is out of range (-1 to -1)" },
+        { "pi_decimal_cut", { 10, -1, 5, 2 }, 4,
+          "pi_decimal_cut: half 2 is out of range (0 to 1)" },
+        { "pi_decimal_cut", { 10, -1, 10, 0 }, 4,
+          "pi_decimal_cut: h 10 is out of range (1 to 9)" },
         { "pi_decimal_cut", { 10, 0, 0 }, 3,
           "pi_decimal_cut: h 0 is out of range (1 to 9)" },
         { "pi_decimal_cut", { 1, 0, 1 }, 3,
