@@ -85,7 +85,7 @@ static int submit_take(sink *s, const char *workload, const uint64_t *after,
                        pp_after_args how, const int64_t *own, size_t nown,
                        uint64_t *id, pp_error *err)
 {
-    if (s->tl)
+    if (s->tl && how == PP_AFTER_MOVE)
         how = PP_AFTER_COPY;
     pp_view *v = s->v;
     pp_async **a = &s->a;
@@ -259,7 +259,8 @@ static const uint32_t TAKE_SIDE[2] = { 3, 12 };
 static int submit_conversion(sink *s, uint64_t *after, const uint32_t *take,
                              size_t nafter, int side, uint64_t n,
                              unsigned pieces, size_t *at, uint64_t *len,
-                             unsigned *k, pp_error *err)
+                             unsigned *k, const uint64_t *pow,
+                             pp_error *err)
 {
     uint64_t id;
     if (pieces == 1) {
@@ -282,20 +283,30 @@ static int submit_conversion(sink *s, uint64_t *after, const uint32_t *take,
          * product and the one by 5^h, so that the left side of the tree
          * starts while the right one's cut still runs.  The right goes
          * first: its arguments are on the link first. */
-        uint64_t ids[2];
+        uint64_t ids[2], right_after[3] = { after[0], after[1], 0 };
         int64_t r[4] = { (int64_t)n, -1, (int64_t)h, 1 };
-        int rc = submit_take(s, "pi_decimal_cut", after, take, nafter,
-                             PP_AFTER_COPY, r, 4, &ids[1], err);
+        int rc = 0;
+        if (pow) {
+            /* 5^h computed ahead (pi_pow5): the right half takes it
+             * after the division's and the share's values. */
+            int64_t hk = (int64_t)h;
+            static const uint32_t none[2] = { 0, 0 }; /* no values */
+            rc = submit_take(s, "pi_pow5", pow, none, 2, PP_AFTER_NONE,
+                             &hk, 1, &right_after[2], err);
+        }
+        if (!rc)
+            rc = submit_take(s, "pi_decimal_cut", right_after, NULL,
+                             pow ? 3 : 2, PP_AFTER_COPY, r, 4, &ids[1], err);
         r[3] = 0;
         if (!rc)
             rc = submit_take(s, "pi_decimal_cut", after, take, nafter,
                              PP_AFTER_COPY, r, 4, &ids[0], err);
         if (!rc)
             rc = submit_conversion(s, &ids[0], &TAKE_SIDE[0], 1, 0, h, left,
-                                   at, len, k, err);
+                                   at, len, k, NULL, err);
         if (!rc)
             rc = submit_conversion(s, &ids[1], &TAKE_SIDE[0], 1, 1, n - h,
-                                   pieces - left, at, len, k, err);
+                                   pieces - left, at, len, k, NULL, err);
         return rc;
     }
     int64_t a[3] = { (int64_t)n, side, (int64_t)h };
@@ -304,10 +315,10 @@ static int submit_conversion(sink *s, uint64_t *after, const uint32_t *take,
     /* Each side takes its own value alone from the cut's two. */
     if (!rc)
         rc = submit_conversion(s, &id, &TAKE_SIDE[0], 1, 0, h, left, at,
-                               len, k, err);
+                               len, k, NULL, err);
     if (!rc)
         rc = submit_conversion(s, &id, &TAKE_SIDE[1], 1, 1, n - h,
-                               pieces - left, at, len, k, err);
+                               pieces - left, at, len, k, NULL, err);
     return rc;
 }
 
@@ -526,9 +537,15 @@ int pp_pi_run(pp_client *c, const pp_pi_run_opts *o, char **out,
     size_t piece_at[8];
     uint64_t piece_len[8];
     unsigned npieces = 0;
+    /* The first cut's 5^h (pi_pow5) is released with the division, when
+     * the left range's halves are done: the leaves are over, and engines
+     * wait for the division (bench/pi_plan --trace). */
+    uint64_t pow_after[2] = { folded ? left_halves[0].id[0] : 0,
+                              folded ? left_halves[1].id[0] : 0 };
     if (!rc && pieces > 2)
         rc = submit_conversion(&sk, finish_ids, NULL, 2, -1, n, pieces,
-                               piece_at, piece_len, &npieces, err);
+                               piece_at, piece_len, &npieces,
+                               folded ? pow_after : NULL, err);
     for (unsigned j = 0; !rc && pieces <= 2 && j < pieces; j++) {
         /* Two pieces: the halves form, [n, half, h]. */
         int64_t nh[3] = { (int64_t)n, pieces == 1 ? -1 : (int64_t)j,

@@ -247,6 +247,18 @@ int pp_pi_decimal_piece(const pp_pi_fixed *y, const mpz_t dm, int64_t dexp,
                         uint64_t n, uint64_t lo, uint64_t hi,
                         pp_pi_fixed *part, pp_error *err);
 
+/* pp_pi_decimal_part's right piece (half 1) with 5^h given (pow5, from
+ * pp_pi_pow5_check'ed elsewhere): the same value, without computing the
+ * power, so that an engine idle earlier can compute it. */
+int pp_pi_decimal_right_pow(const pp_pi_fixed *y, uint64_t n, uint64_t h,
+                            const mpz_t pow5, pp_pi_fixed *part,
+                            pp_error *err);
+
+/* Whether p is 5^k as far as a cheap check sees: its count of bits and
+ * its remainders by two primes (a linear pass, no power computed).  A
+ * wrong p would give wrong digits that no later check sees. */
+bool pp_pi_pow5_check(const mpz_t p, uint64_t k);
+
 /* ---- decimal digits packed for the wire ---------------------------------
  *
  * A piece of the conversion travels packed, nine digits in four bytes

@@ -7,6 +7,7 @@
  * The task names stay those of the registry; new forms are told apart by
  * the count of their arguments. */
 #include <inttypes.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -721,30 +722,43 @@ static int tree_value(const char *task, const pp_value *args, bool alone,
  * a shift: pp_pi_decimal_left_tail), so that its side of the tree starts
  * while the right one is still multiplying by 5^h.  Pushes (part,
  * [bits, ulps]). */
-static int root_half(const pp_value *args, const int64_t *a, pp_values *out,
-                     pp_error *err)
+static int root_half(const pp_value *args, size_t nargs, const int64_t *a,
+                     pp_values *out, pp_error *err)
 {
     const char *task = "pi_decimal_cut";
     if (in_range(task, "half", a[3], "", 0, 1, err))
         return PP_EINVAL;
+    /* With 5^h (pi_pow5's, args[4]): the right half alone. */
+    if (nargs == 6 && a[3] != 1)
+        return pp_error_set(err, PP_EINVAL,
+                            "%s: 5^h is for half 1, not half %" PRId64, task,
+                            a[3]);
     pp_pi_fixed y, part;
     pp_pi_fixed_init(&y);
     pp_pi_fixed_init(&part);
-    mpz_t dm;
-    mpz_init(dm);
+    mpz_t dm, pow;
+    mpz_inits(dm, pow, NULL);
     int64_t dexp = 0;
     int rc = tree_value(task, args, false, -1, a[0], true, &y, err);
     if (!rc)
         rc = tree_tail(task, args, dm, &dexp, err);
+    if (!rc && nargs == 6)
+        rc = pp_bigint_import(pow, &args[4], err);
+    if (!rc && nargs == 6 && !pp_pi_pow5_check(pow, (uint64_t)a[2]))
+        rc = pp_error_set(err, PP_EINVAL, "%s: the power given is not 5^%" PRId64,
+                          task, a[2]);
     if (!rc && a[3] == 0)
         rc = pp_pi_decimal_left_tail(&y, dm, dexp, (uint64_t)a[0],
                                      (uint64_t)a[2], &part, err);
     if (!rc && a[3] == 1) {
         pp_pi_apply_tail(&y, dm, dexp);
-        rc = pp_pi_decimal_part(&y, (uint64_t)a[0], (uint64_t)a[2], 1,
-                                &part, err);
+        rc = nargs == 6
+                 ? pp_pi_decimal_right_pow(&y, (uint64_t)a[0],
+                                           (uint64_t)a[2], pow, &part, err)
+                 : pp_pi_decimal_part(&y, (uint64_t)a[0], (uint64_t)a[2], 1,
+                                      &part, err);
     }
-    mpz_clear(dm);
+    mpz_clears(dm, pow, NULL);
     pp_pi_fixed_clear(&y);
     if (!rc)
         rc = push_fixed(out, &part, err);
@@ -777,7 +791,8 @@ static int tree_args(const char *task, const pp_value *v, size_t count,
 
 /* args: y, i64 [bits, ulps], dm, i64 [dexp], i64 [n, -1, h]  (the root)
  *    or the same with i64 [n, -1, h, half]  (one side of the root's cut:
- *       -> that side alone, part, i64 [bits, ulps])
+ *       -> that side alone, part, i64 [bits, ulps]); half 1 may have
+ *       5^h (pi_pow5's) before its own: y, m, dm, [dexp], 5^h, own
  *    or y0, i64 [bits, ulps], y1, i64 [bits, ulps], i64 [n, side, h]
  *    or y, i64 [bits, ulps], i64 [n, side, h]  (the side alone)
  *   -> left, i64 [bits, ulps], right, i64 [bits, ulps]: the value's n
@@ -785,16 +800,17 @@ static int tree_args(const char *task, const pp_value *v, size_t count,
 int pp_pi_decimal_cut_run(const pp_value *args, size_t nargs,
                           pp_values *out, pp_error *err)
 {
-    if (nargs != 5 && nargs != 3)
+    if (nargs != 5 && nargs != 3 && nargs != 6)
         return pp_error_set(err, PP_EINVAL,
                             "pi_decimal_cut: needs y, i64 [bits, ulps], "
-                            "dm, i64 [dexp], i64 [n, -1, h], two values "
-                            "and i64 [n, side, h] or one and i64 "
-                            "[n, side, h]");
+                            "dm, i64 [dexp], (5^h,) i64 [n, -1, h(, half)], "
+                            "two values and i64 [n, side, h] or one and "
+                            "i64 [n, side, h]");
     const int64_t *a;
-    /* The root's own [n, -1, h, half]: one side of its cut alone. */
-    size_t count = nargs == 5 && args[4].type == PP_T_I64
-                           && pp_value_count(&args[4]) == 4
+    /* The root's own [n, -1, h, half]: one side of its cut alone (the
+     * right one may come with 5^h: six values). */
+    size_t count = nargs == 6 || (nargs == 5 && args[4].type == PP_T_I64
+                                  && pp_value_count(&args[4]) == 4)
                        ? 4
                        : 3;
     int rc = tree_args("pi_decimal_cut", &args[nargs - 1], count,
@@ -802,7 +818,7 @@ int pp_pi_decimal_cut_run(const pp_value *args, size_t nargs,
     if (rc)
         return rc;
     if (count == 4)
-        return root_half(args, a, out, err);
+        return root_half(args, nargs, a, out, err);
     pp_pi_fixed y, left, right;
     pp_pi_fixed_init(&y);
     pp_pi_fixed_init(&left);
@@ -845,5 +861,36 @@ int pp_pi_decimal_side_run(const pp_value *args, size_t nargs,
     if (!rc)
         rc = push_packed("pi_decimal_side", &y, (uint64_t)a[0], out, err);
     pp_pi_fixed_clear(&y);
+    return rc;
+}
+
+/* args: i64 [k] -> bigint 5^k: the power the right half of the
+ * conversion's root cut multiplies by (pi_decimal_cut [n, -1, h, 1]),
+ * computed ahead on an engine that has nothing else to do.  k 1 to
+ * 10^10 (PP_PI_MAX_DIGITS). */
+int pp_pi_pow5_run(const pp_value *args, size_t nargs, pp_values *out,
+                   pp_error *err)
+{
+    if (nargs != 1)
+        return pp_error_set(err, PP_EINVAL, "pi_pow5: needs i64 [k]");
+    int rc = want_i64s(&args[0], 1, "pi_pow5", "[k]", err);
+    if (rc)
+        return rc;
+    int64_t k = pp_value_i64s(&args[0])[0];
+    if (in_range("pi_pow5", "k", k, "", 1, (int64_t)PP_PI_MAX_DIGITS, err))
+        return PP_EINVAL;
+#if ULONG_MAX < UINT64_MAX
+    /* GMP's exponent is an unsigned long: 32 bits on armhf. */
+    if ((uint64_t)k > ULONG_MAX)
+        return pp_error_set(err, PP_EINVAL,
+                            "pi_pow5: k %" PRId64 " is past this engine's "
+                            "exponents (%lu)",
+                            k, ULONG_MAX);
+#endif
+    mpz_t p;
+    mpz_init(p);
+    mpz_ui_pow_ui(p, 5, (unsigned long)k);
+    rc = push_bigints(out, &p, 1, err);
+    mpz_clear(p);
     return rc;
 }

@@ -836,17 +836,39 @@ static void run_tree_alone(const pp_values *from, const pp_values *tail,
  * on many engines: [n, -1, h, half], each giving its side alone. */
 static void run_tree_split_root(const pp_values *from,
                                 const pp_values *tail, uint64_t n,
-                                unsigned pieces, char *out)
+                                unsigned pieces, bool with_pow, char *out)
 {
     uint64_t h = n * (pieces / 2) / pieces;
     pp_values half[2];
     for (int k = 0; k < 2; k++) {
-        pp_value args[5];
+        pp_value args[6];
         copy_values(args, from);
         copy_values(args + 2, tail);
         int64_t a[4] = { (int64_t)n, -1, (int64_t)h, k };
-        args[4] = i64s(a, 4);
-        run_task(pp_pi_decimal_cut_run, args, 5, &half[k]);
+        size_t nargs = 5;
+        if (with_pow && k == 1) {
+            /* 5^h from pi_pow5, exact. */
+            int64_t hk = (int64_t)h;
+            pp_value karg = i64s(&hk, 1);
+            pp_values pow;
+            run_task(pp_pi_pow5_run, &karg, 1, &pow);
+            assert_int_equal(pow.n, 1);
+            mpz_t got, want;
+            mpz_inits(got, want, NULL);
+            assert_int_equal(pp_bigint_import(got, &pow.v[0], NULL), 0);
+            mpz_ui_pow_ui(want, 5, (unsigned long)h);
+            assert_int_equal(mpz_cmp(got, want), 0);
+            assert_true(pp_pi_pow5_check(got, h));
+            assert_false(pp_pi_pow5_check(got, h + 1));
+            mpz_add_ui(got, got, 1);
+            assert_false(pp_pi_pow5_check(got, h));
+            mpz_clears(got, want, NULL);
+            copy_values(args + 4, &pow);
+            pp_values_free(&pow);
+            nargs = 6;
+        }
+        args[nargs - 1] = i64s(a, 4);
+        run_task(pp_pi_decimal_cut_run, args, nargs, &half[k]);
         assert_int_equal(half[k].n, 2);
     }
     /* The two sides as one cut's four values. */
@@ -1203,7 +1225,10 @@ static void the_folded_finish_gives_the_same_numbers(void **state)
         run_tree_alone(&d7, &s8, -1, n, pieces, digits);
         assert_memory_equal(digits, want, n);
         memset(digits, 'x', n);
-        run_tree_split_root(&d7, &s8, n, pieces, digits);
+        run_tree_split_root(&d7, &s8, n, pieces, false, digits);
+        assert_memory_equal(digits, want, n);
+        memset(digits, 'x', n);
+        run_tree_split_root(&d7, &s8, n, pieces, true, digits);
         assert_memory_equal(digits, want, n);
     }
     free(digits);
