@@ -86,7 +86,7 @@ static int submit_take(sink *s, const char *workload, const uint64_t *after,
                        pp_after_args how, const int64_t *own, size_t nown,
                        uint64_t *id, pp_error *err)
 {
-    if (s->tl)
+    if (s->tl && how == PP_AFTER_MOVE)
         how = PP_AFTER_COPY;
     pp_view *v = s->v;
     pp_async **a = &s->a;
@@ -248,6 +248,17 @@ static int submit_tree(sink *s, const uint64_t *leaf_ids, unsigned lo,
     return rc;
 }
 
+/* With the root's cut in two tasks (submit_conversion), the left side's
+ * share of the digits beyond its share of the pieces: it starts while
+ * the right one still multiplies by 5^h.  bench/pi_plan, 1.5e8 digits on
+ * 8 engines over the Pi LAN, the graph of 12 leaves, timelines of one
+ * engine taken in turns (the tasks before the conversion at their best
+ * of all, the messaging fitted over all), best of 5 to 10 each: 41.0 s
+ * with no extra, 41.2 s with 0.06, 40.6 s with 0.1, 40.2 s with 0.15,
+ * 41.3 s with 0.2; with pi_pow5, 40.8 s with none, 39.8 s with 0.1,
+ * 40.3 s with 0.15 (the root in one task: 42.4 s). */
+#define ROOT_LEFT_EXTRA 0.1
+
 /* The values of a cut's result (y0, m0, y1, m1) that each side takes. */
 static const uint32_t TAKE_SIDE[2] = { 3, 12 };
 
@@ -255,10 +266,12 @@ static const uint32_t TAKE_SIDE[2] = { 3, 12 };
  * -1: the division and pi_tail; 0 or 1: that side of a cut, taken alone
  * (take)) in `pieces` pieces: a cut, then each side in its share of the
  * pieces, the sides on other engines.  at[*k] is the async index of each
- * piece's digits, in order. */
+ * piece's digits, in order, len[*k] its count of digits (the pieces come
+ * packed: pp_pi_digits_pack). */
 static int submit_conversion(sink *s, uint64_t *after, const uint32_t *take,
                              size_t nafter, int side, uint64_t n,
-                             unsigned pieces, size_t *at, unsigned *k,
+                             unsigned pieces, size_t *at, uint64_t *len,
+                             unsigned *k, const uint64_t *pow,
                              pp_error *err)
 {
     uint64_t id;
@@ -266,24 +279,63 @@ static int submit_conversion(sink *s, uint64_t *after, const uint32_t *take,
         int64_t a[2] = { (int64_t)n, side };
         int rc = submit_take(s, "pi_decimal_side", after, take, nafter,
                              PP_AFTER_COPY, a, 2, &id, err);
-        if (!rc)
+        if (!rc) {
+            len[*k] = n;
             at[(*k)++] = pp_async_len(s->a) - 1;
+        }
         return rc;
     }
     /* Digits in proportion to pieces: a side's conversion costs about
      * the same per digit wherever it is. */
     unsigned left = pieces / 2;
     uint64_t h = n * left / pieces;
+    if (side < 0) {
+        /* The root's cut in two tasks, each side alone: the left one is
+         * a short product and a shift, the right one the tail's whole
+         * product and the one by 5^h, so that the left side of the tree
+         * starts while the right one's cut still runs, and takes more
+         * of the digits (ROOT_LEFT_EXTRA).  The right goes first: its
+         * arguments are on the link first. */
+        h = (uint64_t)((double)n * ((double)left / pieces
+                                    + ROOT_LEFT_EXTRA));
+        if (h >= n - (pieces - left))
+            h = n - (pieces - left);
+        uint64_t ids[2], right_after[3] = { after[0], after[1], 0 };
+        int64_t r[4] = { (int64_t)n, -1, (int64_t)h, 1 };
+        int rc = 0;
+        if (pow) {
+            /* 5^h computed ahead (pi_pow5): the right half takes it
+             * after the division's and the share's values. */
+            int64_t hk = (int64_t)h;
+            static const uint32_t none[2] = { 0, 0 }; /* no values */
+            rc = submit_take(s, "pi_pow5", pow, none, 2, PP_AFTER_NONE,
+                             &hk, 1, &right_after[2], err);
+        }
+        if (!rc)
+            rc = submit_take(s, "pi_decimal_cut", right_after, NULL,
+                             pow ? 3 : 2, PP_AFTER_COPY, r, 4, &ids[1], err);
+        r[3] = 0;
+        if (!rc)
+            rc = submit_take(s, "pi_decimal_cut", after, take, nafter,
+                             PP_AFTER_COPY, r, 4, &ids[0], err);
+        if (!rc)
+            rc = submit_conversion(s, &ids[0], &TAKE_SIDE[0], 1, 0, h, left,
+                                   at, len, k, NULL, err);
+        if (!rc)
+            rc = submit_conversion(s, &ids[1], &TAKE_SIDE[0], 1, 1, n - h,
+                                   pieces - left, at, len, k, NULL, err);
+        return rc;
+    }
     int64_t a[3] = { (int64_t)n, side, (int64_t)h };
     int rc = submit_take(s, "pi_decimal_cut", after, take, nafter,
                          PP_AFTER_COPY, a, 3, &id, err);
     /* Each side takes its own value alone from the cut's two. */
     if (!rc)
-        rc = submit_conversion(s, &id, &TAKE_SIDE[0], 1, 0, h, left, at, k,
-                               err);
+        rc = submit_conversion(s, &id, &TAKE_SIDE[0], 1, 0, h, left, at,
+                               len, k, NULL, err);
     if (!rc)
         rc = submit_conversion(s, &id, &TAKE_SIDE[1], 1, 1, n - h,
-                               pieces - left, at, k, err);
+                               pieces - left, at, len, k, NULL, err);
     return rc;
 }
 
@@ -502,10 +554,17 @@ int pp_pi_run(pp_client *c, const pp_pi_run_opts *o, char **out,
                                                   : 8;
     g.ndecimals = pieces;
     size_t piece_at[8];
+    uint64_t piece_len[8];
     unsigned npieces = 0;
+    /* The first cut's 5^h (pi_pow5) is released with the division, when
+     * the left range's halves are done: the leaves are over, and engines
+     * wait for the division (bench/pi_plan --trace). */
+    uint64_t pow_after[2] = { folded ? left_halves[0].id[0] : 0,
+                              folded ? left_halves[1].id[0] : 0 };
     if (!rc && pieces > 2)
         rc = submit_conversion(&sk, finish_ids, NULL, 2, -1, n, pieces,
-                               piece_at, &npieces, err);
+                               piece_at, piece_len, &npieces,
+                               folded ? pow_after : NULL, err);
     for (unsigned j = 0; !rc && pieces <= 2 && j < pieces; j++) {
         /* Two pieces: the halves form, [n, half, h]. */
         int64_t nh[3] = { (int64_t)n, pieces == 1 ? -1 : (int64_t)j,
@@ -550,6 +609,20 @@ int pp_pi_run(pp_client *c, const pp_pi_run_opts *o, char **out,
     for (size_t i = 0; !rc && i < npieces; i++) {
         const pp_values *vals;
         rc = pp_async_result(a, piece_at[i], &vals, err);
+        if (!rc && pieces > 2) {
+            /* The tree's pieces, packed: unpacked, or refused. */
+            if (vals->n != 1 || vals->v[0].type != PP_T_BYTES
+                || piece_len[i] > n - at)
+                rc = pp_error_set(err, PP_EPROTO,
+                                  "pi_decimal_side returned the wrong "
+                                  "digits");
+            if (!rc)
+                rc = pp_pi_digits_unpack(vals->v[0].data, vals->v[0].size,
+                                         piece_len[i], digits + at,
+                                         "pi_decimal_side", err);
+            at += piece_len[i];
+            continue;
+        }
         if (!rc && (vals->n != 1 || vals->v[0].type != PP_T_BYTES
                     || at + vals->v[0].size > n))
             rc = pp_error_set(err, PP_EPROTO,

@@ -257,6 +257,42 @@ int pp_pi_decimal_piece(const pp_pi_fixed *y, const mpz_t dm, int64_t dexp,
                         uint64_t n, uint64_t lo, uint64_t hi,
                         pp_pi_fixed *part, pp_error *err);
 
+/* pp_pi_decimal_part's right piece (half 1) with 5^h given (pow5, from
+ * pp_pi_pow5_check'ed elsewhere): the same value, without computing the
+ * power, so that an engine idle earlier can compute it. */
+int pp_pi_decimal_right_pow(const pp_pi_fixed *y, uint64_t n, uint64_t h,
+                            const mpz_t pow5, pp_pi_fixed *part,
+                            pp_error *err);
+
+/* Whether p is 5^k as far as a cheap check sees: its count of bits and
+ * its remainders by two primes (a linear pass, no power computed).  A
+ * wrong p would give wrong digits that no later check sees. */
+bool pp_pi_pow5_check(const mpz_t p, uint64_t k);
+
+/* ---- decimal digits packed for the wire ---------------------------------
+ *
+ * A piece of the conversion travels packed, nine digits in four bytes
+ * (0.44 bytes a digit instead of 1): word j, four bytes little-endian, is
+ * the whole number that digits [9j, 9j + 9) spell, the last word those
+ * that remain (1 to 9 of them, so that the count fixes the size).  Words
+ * of 32 bits: a 32-bit processor unpacks them without 64-bit divisions. */
+
+/* The bytes of n packed digits: 4 ceil(n / 9). */
+uint64_t pp_pi_packed_size(uint64_t n);
+
+/* Packs n ASCII digits ('0' to '9') in place: buf's first
+ * pp_pi_packed_size(n) bytes are then the packed form (a word is written
+ * only after the digits it replaces are read). */
+void pp_pi_digits_pack(char *buf, uint64_t n);
+
+/* Unpacks `size` bytes into n ASCII digits at out.  PP_EPROTO and a
+ * one-line message (naming `what`) when size is not
+ * pp_pi_packed_size(n) or a word is not a number of its digits (above
+ * 999999999, or the last one above 10^(its digits) - 1); out is then
+ * partly written. */
+int pp_pi_digits_unpack(const uint8_t *in, uint64_t size, uint64_t n,
+                        char *out, const char *what, pp_error *err);
+
 /* ---- one process, everything -------------------------------------------- */
 
 /* Splits [0, pp_pi_terms(digits)) into `leaves` leaf ranges, runs

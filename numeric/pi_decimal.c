@@ -336,6 +336,47 @@ int pp_pi_decimal_part(const pp_pi_fixed *y, uint64_t n, uint64_t h,
     return rc;
 }
 
+int pp_pi_decimal_right_pow(const pp_pi_fixed *y, uint64_t n, uint64_t h,
+                            const mpz_t pow5, pp_pi_fixed *part,
+                            pp_error *err)
+{
+    if (h == 0 || h >= n)
+        return pp_error_set(err, PP_EINVAL,
+                            "pi: cannot cut %llu digits at %llu",
+                            (unsigned long long)n, (unsigned long long)h);
+    return cut_right(y, n, h, pow5, part, err);
+}
+
+bool pp_pi_pow5_check(const mpz_t p, uint64_t k)
+{
+    /* 5^k has floor(k log2 5) + 1 bits; the double is off by far less
+     * than one for any k a value here can have (k < 2^40). */
+    double lg = (double)k * 2.321928094887362;
+    uint64_t bits = mpz_sizeinbase(p, 2);
+    if (mpz_sgn(p) <= 0 || (double)bits < lg || (double)bits > lg + 2)
+        return false;
+    /* Primes below 2^32: an unsigned long on every target. */
+    static const unsigned long primes[2] = { 4294967291ul, 4294967279ul };
+    mpz_t m, r, five;
+    mpz_inits(m, r, five, NULL);
+    mpz_set_ui(five, 5);
+    bool ok = true;
+    for (int i = 0; i < 2 && ok; i++) {
+        mpz_set_ui(m, primes[i]);
+        mpz_set_ui(r, 0);
+        /* k itself may be past an unsigned long (32 bits): a power of
+         * an mpz exponent. */
+        mpz_t e;
+        mpz_init(e);
+        mpz_import(e, 1, 1, sizeof k, 0, 0, &k);
+        mpz_powm(r, five, e, m);
+        mpz_clear(e);
+        ok = mpz_fdiv_ui(p, primes[i]) == mpz_get_ui(r);
+    }
+    mpz_clears(m, r, five, NULL);
+    return ok;
+}
+
 int pp_pi_decimal_left_tail(const pp_pi_fixed *y, const mpz_t dm,
                             int64_t dexp, uint64_t n, uint64_t h,
                             pp_pi_fixed *left, pp_error *err)

@@ -7,6 +7,7 @@
  * The task names stay those of the registry; new forms are told apart by
  * the count of their arguments. */
 #include <inttypes.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -454,6 +455,36 @@ static int push_digits(const char *task, pp_pi_fixed *y, uint64_t count,
     return rc;
 }
 
+/* Appends y's first count decimal digits to out packed
+ * (pp_pi_digits_pack) as one bytes value: the pieces of the conversion's
+ * tree, which travel to the driver. */
+static int push_packed(const char *task, pp_pi_fixed *y, uint64_t count,
+                       pp_values *out, pp_error *err)
+{
+    char *text = malloc(count + 1);
+    if (!text)
+        return pp_error_set(err, PP_ENOMEM, "%s: out of memory", task);
+    int rc = pp_pi_to_decimal_own(y, count, text, err);
+    if (!rc) {
+        pp_pi_digits_pack(text, count);
+        uint64_t size = pp_pi_packed_size(count);
+        /* Gives back the tail the packing freed (smaller: cannot fail,
+         * but a NULL keeps the block). */
+        char *less = realloc(text, size ? size : 1);
+        if (less)
+            text = less;
+        pp_value v;
+        pp_value_take(&v, PP_T_BYTES, text, (size_t)size);
+        text = NULL;
+        if (pp_values_push(out, &v)) {
+            pp_value_free(&v);
+            rc = pp_error_set(err, PP_ENOMEM, "out of memory");
+        }
+    }
+    free(text);
+    return rc;
+}
+
 /* pi_decimal: y, i64 [bits, ulps], i64 [n, half[, h]]
  * pi_decimal_tail: y, i64 [bits, ulps], dm, i64 [dexp], i64 [n, half[, h]]
  *   -> bytes: the decimal digits of y, all n of them (half -1) or one half of
@@ -638,13 +669,33 @@ static int digits_fit(const char *task, int64_t n, int64_t bits,
     return 0;
 }
 
+/* The root's d (dm 2^dexp, pi_tail's share): args[2] and args[3],
+ * checked.  dm is initialised by the caller. */
+static int tree_tail(const char *task, const pp_value *args, mpz_t dm,
+                     int64_t *dexp, pp_error *err)
+{
+    int rc = want_i64s(&args[3], 1, task, "[dexp]", err);
+    /* d is below 1 (pi_tail's share is below 2^-8): dexp is never
+     * positive, and it goes into shifts and their sums. */
+    if (!rc)
+        rc = in_range(task, "dexp", pp_value_i64s(&args[3])[0], "",
+                      -4 * (int64_t)pp_pi_max_bits(), 0, err);
+    if (!rc)
+        rc = pp_bigint_import(dm, &args[2], err);
+    if (!rc)
+        *dexp = pp_value_i64s(&args[3])[0];
+    return rc;
+}
+
 /* The value a tree task works on: side -1, y and i64 [bits, ulps] of
- * the division then dm and i64 [dexp] of pi_tail, y taken times 1 + d;
- * side 0 or 1, that side of the parent's two (y0, m0, y1, m1), or with
- * alone the side's own (y, m).  Its n digits are checked against its
- * bits before anything is multiplied. */
+ * the division then dm and i64 [dexp] of pi_tail, y taken times 1 + d
+ * (unless bare: y alone, d left to the caller); side 0 or 1, that side
+ * of the parent's two (y0, m0, y1, m1), or with alone the side's own
+ * (y, m).  Its n digits are checked against its bits before anything is
+ * multiplied. */
 static int tree_value(const char *task, const pp_value *args, bool alone,
-                      int64_t side, int64_t n, pp_pi_fixed *y, pp_error *err)
+                      int64_t side, int64_t n, bool bare, pp_pi_fixed *y,
+                      pp_error *err)
 {
     const pp_value *v = side == 1 && !alone ? &args[2] : &args[0];
     int rc = want_i64s(&v[1], 2, task, "[bits, ulps]", err);
@@ -654,21 +705,64 @@ static int tree_value(const char *task, const pp_value *args, bool alone,
         rc = digits_fit(task, n, pp_value_i64s(&v[1])[0], err);
     if (!rc)
         rc = import_fixed(y, v, task, err);
-    if (rc || side >= 0)
+    if (rc || side >= 0 || bare)
         return rc;
-    rc = want_i64s(&args[3], 1, task, "[dexp]", err);
-    /* d is below 1 (pi_tail's share is below 2^-8): dexp is never
-     * positive, and it goes into shifts and their sums. */
-    if (!rc)
-        rc = in_range(task, "dexp", pp_value_i64s(&args[3])[0], "",
-                      -4 * (int64_t)pp_pi_max_bits(), 0, err);
     mpz_t dm;
     mpz_init(dm);
+    int64_t dexp = 0;
+    rc = tree_tail(task, args, dm, &dexp, err);
     if (!rc)
-        rc = pp_bigint_import(dm, &args[2], err);
-    if (!rc)
-        pp_pi_apply_tail(y, dm, pp_value_i64s(&args[3])[0]);
+        pp_pi_apply_tail(y, dm, dexp);
     mpz_clear(dm);
+    return rc;
+}
+
+/* One side of the root's cut (half 0 or 1) for a root cut in two tasks:
+ * the left one is cheap (only the bits of y d that reach its digits, and
+ * a shift: pp_pi_decimal_left_tail), so that its side of the tree starts
+ * while the right one is still multiplying by 5^h.  Pushes (part,
+ * [bits, ulps]). */
+static int root_half(const pp_value *args, size_t nargs, const int64_t *a,
+                     pp_values *out, pp_error *err)
+{
+    const char *task = "pi_decimal_cut";
+    if (in_range(task, "half", a[3], "", 0, 1, err))
+        return PP_EINVAL;
+    /* With 5^h (pi_pow5's, args[4]): the right half alone. */
+    if (nargs == 6 && a[3] != 1)
+        return pp_error_set(err, PP_EINVAL,
+                            "%s: 5^h is for half 1, not half %" PRId64, task,
+                            a[3]);
+    pp_pi_fixed y, part;
+    pp_pi_fixed_init(&y);
+    pp_pi_fixed_init(&part);
+    mpz_t dm, pow;
+    mpz_inits(dm, pow, NULL);
+    int64_t dexp = 0;
+    int rc = tree_value(task, args, false, -1, a[0], true, &y, err);
+    if (!rc)
+        rc = tree_tail(task, args, dm, &dexp, err);
+    if (!rc && nargs == 6)
+        rc = pp_bigint_import(pow, &args[4], err);
+    if (!rc && nargs == 6 && !pp_pi_pow5_check(pow, (uint64_t)a[2]))
+        rc = pp_error_set(err, PP_EINVAL, "%s: the power given is not 5^%" PRId64,
+                          task, a[2]);
+    if (!rc && a[3] == 0)
+        rc = pp_pi_decimal_left_tail(&y, dm, dexp, (uint64_t)a[0],
+                                     (uint64_t)a[2], &part, err);
+    if (!rc && a[3] == 1) {
+        pp_pi_apply_tail(&y, dm, dexp);
+        rc = nargs == 6
+                 ? pp_pi_decimal_right_pow(&y, (uint64_t)a[0],
+                                           (uint64_t)a[2], pow, &part, err)
+                 : pp_pi_decimal_part(&y, (uint64_t)a[0], (uint64_t)a[2], 1,
+                                      &part, err);
+    }
+    mpz_clears(dm, pow, NULL);
+    pp_pi_fixed_clear(&y);
+    if (!rc)
+        rc = push_fixed(out, &part, err);
+    pp_pi_fixed_clear(&part);
     return rc;
 }
 
@@ -678,20 +772,27 @@ static int tree_args(const char *task, const pp_value *v, size_t count,
                      int64_t lo_side, const int64_t **a, pp_error *err)
 {
     int rc = want_i64s(v, count, task,
-                       count == 3 ? "[n, side, h]" : "[n, side]", err);
+                       count == 4   ? "[n, -1, h, half]"
+                       : count == 3 ? "[n, side, h]"
+                                    : "[n, side]",
+                       err);
     if (rc)
         return rc;
     *a = pp_value_i64s(v);
-    if (in_range(task, "", (*a)[0], "digits", count == 3 ? 2 : 1,
+    if (in_range(task, "", (*a)[0], "digits", count >= 3 ? 2 : 1,
                  (int64_t)PP_PI_MAX_DIGITS, err)
-        || in_range(task, "side", (*a)[1], "", lo_side, 1, err)
-        || (count == 3 && in_range(task, "h", (*a)[2], "", 1, (*a)[0] - 1,
+        || in_range(task, "side", (*a)[1], "", lo_side, count == 4 ? -1 : 1,
+                    err)
+        || (count >= 3 && in_range(task, "h", (*a)[2], "", 1, (*a)[0] - 1,
                                    err)))
         return PP_EINVAL;
     return 0;
 }
 
 /* args: y, i64 [bits, ulps], dm, i64 [dexp], i64 [n, -1, h]  (the root)
+ *    or the same with i64 [n, -1, h, half]  (one side of the root's cut:
+ *       -> that side alone, part, i64 [bits, ulps]); half 1 may have
+ *       5^h (pi_pow5's) before its own: y, m, dm, [dexp], 5^h, own
  *    or y0, i64 [bits, ulps], y1, i64 [bits, ulps], i64 [n, side, h]
  *    or y, i64 [bits, ulps], i64 [n, side, h]  (the side alone)
  *   -> left, i64 [bits, ulps], right, i64 [bits, ulps]: the value's n
@@ -699,23 +800,31 @@ static int tree_args(const char *task, const pp_value *v, size_t count,
 int pp_pi_decimal_cut_run(const pp_value *args, size_t nargs,
                           pp_values *out, pp_error *err)
 {
-    if (nargs != 5 && nargs != 3)
+    if (nargs != 5 && nargs != 3 && nargs != 6)
         return pp_error_set(err, PP_EINVAL,
                             "pi_decimal_cut: needs y, i64 [bits, ulps], "
-                            "dm, i64 [dexp], i64 [n, -1, h], two values "
-                            "and i64 [n, side, h] or one and i64 "
-                            "[n, side, h]");
+                            "dm, i64 [dexp], (5^h,) i64 [n, -1, h(, half)], "
+                            "two values and i64 [n, side, h] or one and "
+                            "i64 [n, side, h]");
     const int64_t *a;
-    int rc = tree_args("pi_decimal_cut", &args[nargs - 1], 3,
+    /* The root's own [n, -1, h, half]: one side of its cut alone (the
+     * right one may come with 5^h: six values). */
+    size_t count = nargs == 6 || (nargs == 5 && args[4].type == PP_T_I64
+                                  && pp_value_count(&args[4]) == 4)
+                       ? 4
+                       : 3;
+    int rc = tree_args("pi_decimal_cut", &args[nargs - 1], count,
                        nargs == 3 ? 0 : -1, &a, err);
     if (rc)
         return rc;
+    if (count == 4)
+        return root_half(args, nargs, a, out, err);
     pp_pi_fixed y, left, right;
     pp_pi_fixed_init(&y);
     pp_pi_fixed_init(&left);
     pp_pi_fixed_init(&right);
-    rc = tree_value("pi_decimal_cut", args, nargs == 3, a[1], a[0], &y,
-                    err);
+    rc = tree_value("pi_decimal_cut", args, nargs == 3, a[1], a[0], false,
+                    &y, err);
     if (!rc)
         rc = pp_pi_decimal_split(&y, (uint64_t)a[0], (uint64_t)a[2], &left,
                                  &right, err);
@@ -731,7 +840,8 @@ int pp_pi_decimal_cut_run(const pp_value *args, size_t nargs,
 
 /* args: y0, i64 [bits, ulps], y1, i64 [bits, ulps], i64 [n, side]
  *    or y, i64 [bits, ulps], i64 [n, side]  (the side alone)
- *   -> bytes: the n decimal digits of that side. */
+ *   -> bytes: the n decimal digits of that side, packed
+ *   (pp_pi_digits_pack: 4 bytes for 9 digits). */
 int pp_pi_decimal_side_run(const pp_value *args, size_t nargs,
                            pp_values *out, pp_error *err)
 {
@@ -746,10 +856,41 @@ int pp_pi_decimal_side_run(const pp_value *args, size_t nargs,
         return rc;
     pp_pi_fixed y;
     pp_pi_fixed_init(&y);
-    rc = tree_value("pi_decimal_side", args, nargs == 3, a[1], a[0], &y,
-                    err);
+    rc = tree_value("pi_decimal_side", args, nargs == 3, a[1], a[0], false,
+                    &y, err);
     if (!rc)
-        rc = push_digits("pi_decimal_side", &y, (uint64_t)a[0], out, err);
+        rc = push_packed("pi_decimal_side", &y, (uint64_t)a[0], out, err);
     pp_pi_fixed_clear(&y);
+    return rc;
+}
+
+/* args: i64 [k] -> bigint 5^k: the power the right half of the
+ * conversion's root cut multiplies by (pi_decimal_cut [n, -1, h, 1]),
+ * computed ahead on an engine that has nothing else to do.  k 1 to
+ * 10^10 (PP_PI_MAX_DIGITS). */
+int pp_pi_pow5_run(const pp_value *args, size_t nargs, pp_values *out,
+                   pp_error *err)
+{
+    if (nargs != 1)
+        return pp_error_set(err, PP_EINVAL, "pi_pow5: needs i64 [k]");
+    int rc = want_i64s(&args[0], 1, "pi_pow5", "[k]", err);
+    if (rc)
+        return rc;
+    int64_t k = pp_value_i64s(&args[0])[0];
+    if (in_range("pi_pow5", "k", k, "", 1, (int64_t)PP_PI_MAX_DIGITS, err))
+        return PP_EINVAL;
+#if ULONG_MAX < UINT64_MAX
+    /* GMP's exponent is an unsigned long: 32 bits on armhf. */
+    if ((uint64_t)k > ULONG_MAX)
+        return pp_error_set(err, PP_EINVAL,
+                            "pi_pow5: k %" PRId64 " is past this engine's "
+                            "exponents (%lu)",
+                            k, ULONG_MAX);
+#endif
+    mpz_t p;
+    mpz_init(p);
+    mpz_ui_pow_ui(p, 5, (unsigned long)k);
+    rc = push_bigints(out, &p, 1, err);
+    mpz_clear(p);
     return rc;
 }

@@ -45,6 +45,9 @@ static const pp_workload workloads[] = {
       pp_pi_decimal_cut_run },
     { "pi_decimal_side", "decimal digits of one side of a cut",
       pp_pi_decimal_side_run },
+    { "pi_pow5", "5^k, the power of the conversion's first cut, computed "
+                 "ahead",
+      pp_pi_pow5_run },
     { "workloads", "this table: a 'name<TAB>summary' line a workload",
       pp_workloads_run },
 };

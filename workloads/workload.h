@@ -29,6 +29,7 @@ pp_workload_fn pp_hello_run, pp_noop_run, pp_sleep_run, pp_echo_run,
     pp_pi_merge_pq_run, pp_pi_merge_t_run,
     pp_pi_tail_run, pp_pi_sqrt_run, pp_pi_divide_run, pp_pi_decimal_run,
     pp_pi_decimal_tail_run, pp_pi_decimal_cut_run, pp_pi_decimal_side_run,
+    pp_pi_pow5_run,
     pp_pairs_run,
     pp_pairs_local_run, pp_workloads_run;
 

@@ -3,13 +3,15 @@
 # graph (8 leaves, 5 on the left: the left range's two halves merged,
 # no top merge; the right range's merges, its top one split in two tasks;
 # the division and the share of the right range each merging the left
-# halves themselves; a conversion tree of 6 pieces) and is killed while it
+# halves themselves; a conversion tree of 6 pieces, its root cut in two
+# tasks, the right one with 5^h from pi_pow5) and is killed while it
 # runs one of them: the split merge's tasks (pi_merge_pq, pi_merge_t:
 # after the square root, the 8 leaves and the 4 whole merges, 13 tasks),
-# the division (15), the share (pi_tail: 16), or once all those are done
-# (17 tasks), the first cut (pi_decimal_cut) or a side (pi_decimal_side);
-# each time on a new cluster, a new engine joins, the task is retried
-# there and the digits are those of the one-process run.
+# the division (15), pi_pow5 (16: released with the division), the share
+# (pi_tail: 17), or once all those are done (18 tasks), the first cut
+# (pi_decimal_cut) or a side (pi_decimal_side); each time on a new
+# cluster, a new engine joins, the task is retried there and the digits
+# are those of the one-process run.
 . "$(dirname "$0")/lib.sh"
 command -v curl >/dev/null || { echo "SKIP: no curl (scripts/deps)"; exit 77; }
 cd "$WORK"
@@ -85,9 +87,10 @@ PY
         "$(curl -s "$url/api/status" | json 'j["tasks_retried"]')"
 }
 
-# 1 merge in two tasks; the tree: 5 cuts and 6 sides.
+# 1 merge in two tasks; the tree: 6 cuts (the root's two) and 6 sides.
 kill_at pif 13 '("pi_merge_pq", "pi_merge_t")' 2
 kill_at pif2 15 '("pi_divide",)' 1
-kill_at pif3 16 '("pi_tail",)' 1
-kill_at pif4 17 '("pi_decimal_cut", "pi_decimal_side")' 11
+kill_at pif5 16 '("pi_pow5",)' 1
+kill_at pif3 17 '("pi_tail",)' 1
+kill_at pif4 18 '("pi_decimal_cut", "pi_decimal_side")' 12
 echo "ok"

@@ -814,6 +814,20 @@ static void copy_values(pp_value *dst, const pp_values *src)
     }
 }
 
+/* A pi_decimal_side's result: its n digits, packed (4 bytes for 9),
+ * unpacked to out; frees it. */
+static void unpack_side(pp_values *digits, uint64_t n, char *out)
+{
+    pp_error err = { 0 };
+    assert_int_equal(digits->n, 1);
+    assert_int_equal(digits->v[0].size, pp_pi_packed_size(n));
+    assert_int_equal(pp_pi_digits_unpack(digits->v[0].data,
+                                         digits->v[0].size, n, out,
+                                         "side", &err),
+                     0);
+    pp_values_free(digits);
+}
+
 /* The conversion as pi_run submits it on many engines: a cut
  * (pi_decimal_cut) of the value `from` gives (the division's y and
  * pi_tail's d for side -1, a parent cut's two sides otherwise), each side
@@ -831,10 +845,7 @@ static void run_tree(const pp_values *from, const pp_values *tail, int side,
         args[4] = i64s(a, 2);
         pp_values digits;
         run_task(pp_pi_decimal_side_run, args, 5, &digits);
-        assert_int_equal(digits.n, 1);
-        assert_int_equal(digits.v[0].size, n);
-        memcpy(out, digits.v[0].data, n);
-        pp_values_free(&digits);
+        unpack_side(&digits, n, out);
         return;
     }
     uint64_t h = n * (pieces / 2) / pieces;
@@ -852,6 +863,58 @@ static void run_tree(const pp_values *from, const pp_values *tail, int side,
  * [bits, ulps]) from its parent's cut, as pi_run's graph does: the
  * three-argument forms of pi_decimal_cut and pi_decimal_side. */
 static void run_tree_alone(const pp_values *from, const pp_values *tail,
+                           int side, uint64_t n, unsigned pieces, char *out);
+
+/* run_tree_alone with the root's cut in two tasks, as pi_run submits it
+ * on many engines: [n, -1, h, half], each giving its side alone. */
+static void run_tree_split_root(const pp_values *from,
+                                const pp_values *tail, uint64_t n,
+                                unsigned pieces, bool with_pow, char *out)
+{
+    uint64_t h = n * (pieces / 2) / pieces;
+    pp_values half[2];
+    for (int k = 0; k < 2; k++) {
+        pp_value args[6];
+        copy_values(args, from);
+        copy_values(args + 2, tail);
+        int64_t a[4] = { (int64_t)n, -1, (int64_t)h, k };
+        size_t nargs = 5;
+        if (with_pow && k == 1) {
+            /* 5^h from pi_pow5, exact. */
+            int64_t hk = (int64_t)h;
+            pp_value karg = i64s(&hk, 1);
+            pp_values pow;
+            run_task(pp_pi_pow5_run, &karg, 1, &pow);
+            assert_int_equal(pow.n, 1);
+            mpz_t got, want;
+            mpz_inits(got, want, NULL);
+            assert_int_equal(pp_bigint_import(got, &pow.v[0], NULL), 0);
+            mpz_ui_pow_ui(want, 5, (unsigned long)h);
+            assert_int_equal(mpz_cmp(got, want), 0);
+            assert_true(pp_pi_pow5_check(got, h));
+            assert_false(pp_pi_pow5_check(got, h + 1));
+            mpz_add_ui(got, got, 1);
+            assert_false(pp_pi_pow5_check(got, h));
+            mpz_clears(got, want, NULL);
+            copy_values(args + 4, &pow);
+            pp_values_free(&pow);
+            nargs = 6;
+        }
+        args[nargs - 1] = i64s(a, 4);
+        run_task(pp_pi_decimal_cut_run, args, nargs, &half[k]);
+        assert_int_equal(half[k].n, 2);
+    }
+    /* The two sides as one cut's four values. */
+    pp_value four[4] = { half[0].v[0], half[0].v[1], half[1].v[0],
+                         half[1].v[1] };
+    pp_values both = { .v = four, .n = 4 };
+    run_tree_alone(&both, NULL, 0, h, pieces / 2, out);
+    run_tree_alone(&both, NULL, 1, n - h, pieces - pieces / 2, out + h);
+    pp_values_free(&half[0]);
+    pp_values_free(&half[1]);
+}
+
+static void run_tree_alone(const pp_values *from, const pp_values *tail,
                            int side, uint64_t n, unsigned pieces, char *out)
 {
     pp_value args[5];
@@ -868,10 +931,7 @@ static void run_tree_alone(const pp_values *from, const pp_values *tail,
         args[nargs - 1] = i64s(a, 2);
         pp_values digits;
         run_task(pp_pi_decimal_side_run, args, nargs, &digits);
-        assert_int_equal(digits.n, 1);
-        assert_int_equal(digits.v[0].size, n);
-        memcpy(out, digits.v[0].data, n);
-        pp_values_free(&digits);
+        unpack_side(&digits, n, out);
         return;
     }
     uint64_t h = n * (pieces / 2) / pieces;
@@ -883,6 +943,87 @@ static void run_tree_alone(const pp_values *from, const pp_values *tail,
     run_tree_alone(&cut, NULL, 0, h, pieces / 2, out);
     run_tree_alone(&cut, NULL, 1, n - h, pieces - pieces / 2, out + h);
     pp_values_free(&cut);
+}
+
+/* Packed digits unpack to the same digits at every length around the
+ * words' edges, leading zeros of a word included (a word of "000000007"
+ * is the number 7), and the packed form is the documented one. */
+static void packed_digits_unpack_to_the_same(void **state)
+{
+    (void)state;
+    /* Digits with runs of zeros at word starts, nines at word ends. */
+    char src[64], buf[64], back[64];
+    for (int i = 0; i < 64; i++)
+        src[i] = (char)('0' + (i % 9 < 4 ? 0 : i % 9 == 8 ? 9 : i % 7));
+    for (uint64_t n = 0; n <= 40; n++) {
+        memcpy(buf, src, 64);
+        pp_pi_digits_pack(buf, n);
+        uint64_t size = pp_pi_packed_size(n);
+        assert_int_equal(size, (n + 8) / 9 * 4);
+        memset(back, 'x', sizeof back);
+        pp_error err = { 0 };
+        assert_int_equal(pp_pi_digits_unpack((const uint8_t *)buf, size, n,
+                                             back, "t", &err),
+                         0);
+        assert_memory_equal(back, src, n);
+        assert_int_equal(back[n], 'x'); /* nothing past the n digits */
+    }
+    /* "000000007" "123456789" "05": 7, 123456789, 5, little-endian. */
+    char text[] = "00000000712345678905";
+    pp_pi_digits_pack(text, 20);
+    static const unsigned char want[12] = { 7, 0, 0, 0, 0x15, 0xcd, 0x5b,
+                                            0x07, 5, 0, 0, 0 };
+    assert_memory_equal(text, want, 12);
+    /* All nines, the largest word. */
+    char nines[19], out[19];
+    memset(nines, '9', 19);
+    pp_pi_digits_pack(nines, 19);
+    static const unsigned char top[12] = { 0xff, 0xc9, 0x9a, 0x3b, 0xff,
+                                           0xc9, 0x9a, 0x3b, 9, 0, 0, 0 };
+    assert_memory_equal(nines, top, 12);
+    pp_error err = { 0 };
+    assert_int_equal(pp_pi_digits_unpack((const uint8_t *)nines, 12, 19, out,
+                                         "t", &err),
+                     0);
+    for (int i = 0; i < 19; i++)
+        assert_int_equal(out[i], '9');
+}
+
+/* A packed piece of the wrong size, or with a word that is not a number
+ * of its digits, is refused in one line naming it. */
+static void malformed_packed_digits_are_refused(void **state)
+{
+    (void)state;
+    char out[32];
+    pp_error err = { 0 };
+    uint8_t w[12] = { 0 };
+    assert_int_equal(pp_pi_digits_unpack(w, 8, 19, out, "pi_decimal_side",
+                                         &err),
+                     PP_EPROTO);
+    assert_string_equal(err.msg, "pi_decimal_side: 8 bytes of packed "
+                                 "digits, not the 12 of 19 digits");
+    assert_int_equal(pp_pi_digits_unpack(w, 0, 1, out, "s", &err),
+                     PP_EPROTO);
+    assert_string_equal(err.msg,
+                        "s: 0 bytes of packed digits, not the 4 of 1 digits");
+    /* 10^9 in a full word. */
+    uint8_t big[8] = { 0x00, 0xca, 0x9a, 0x3b, 0, 0, 0, 0 };
+    assert_int_equal(pp_pi_digits_unpack(big, 8, 10, out, "s", &err),
+                     PP_EPROTO);
+    assert_string_equal(err.msg,
+                        "s: packed word 0 is 1000000000, more than 9 digits");
+    /* The last word of 1 digit holding 10; the top byte set. */
+    uint8_t last[8] = { 0, 0, 0, 0, 10, 0, 0, 0 };
+    assert_int_equal(pp_pi_digits_unpack(last, 8, 10, out, "s", &err),
+                     PP_EPROTO);
+    assert_string_equal(err.msg, "s: packed word 1 is 10, more than 1 digits");
+    uint8_t high[4] = { 0, 0, 0, 0xff };
+    assert_int_equal(pp_pi_digits_unpack(high, 4, 9, out, "s", &err),
+                     PP_EPROTO);
+    assert_string_equal(err.msg,
+                        "s: packed word 0 is 4278190080, more than 9 digits");
+    /* Nothing at all: 0 digits are 0 bytes. */
+    assert_int_equal(pp_pi_digits_unpack(NULL, 0, 0, out, "s", &err), 0);
 }
 
 /* Every value of got equals want's, type and bytes. */
@@ -1115,6 +1256,12 @@ static void the_folded_finish_gives_the_same_numbers(void **state)
     for (unsigned pieces = 2; pieces <= 8; pieces += 3) {
         memset(digits, 'x', n);
         run_tree_alone(&d7, &s8, -1, n, pieces, digits);
+        assert_memory_equal(digits, want, n);
+        memset(digits, 'x', n);
+        run_tree_split_root(&d7, &s8, n, pieces, false, digits);
+        assert_memory_equal(digits, want, n);
+        memset(digits, 'x', n);
+        run_tree_split_root(&d7, &s8, n, pieces, true, digits);
         assert_memory_equal(digits, want, n);
     }
     free(digits);
@@ -1535,6 +1682,8 @@ int main(void)
         cmocka_unit_test(dividing_before_the_last_merge_gives_the_digits),
         cmocka_unit_test(quotients_past_mpfr_default_exponents_do_not_overflow),
         cmocka_unit_test(each_piece_of_a_cut_stands_alone),
+        cmocka_unit_test(packed_digits_unpack_to_the_same),
+        cmocka_unit_test(malformed_packed_digits_are_refused),
         cmocka_unit_test(the_tasks_of_a_split_finish_give_the_digits),
         cmocka_unit_test(a_split_merge_gives_the_whole_merges_numbers),
         cmocka_unit_test(the_folded_finish_gives_the_same_numbers),

@@ -178,6 +178,23 @@ static void pi_decimal_refuses_counts_out_of_range(void **state)
     }
 }
 
+/* pi_pow5: k from 1 to the digits' limit, alone. */
+static void pi_pow5_refuses_bad_exponents(void **state)
+{
+    (void)state;
+    pp_value a = i64s((int64_t[]){ 0 }, 1);
+    assert_refused("pi_pow5", &a, 1,
+                   "pi_pow5: k 0 is out of range (1 to 10000000000)");
+    a = i64s((int64_t[]){ 10000000001 }, 1);
+    assert_refused("pi_pow5", &a, 1,
+                   "pi_pow5: k 10000000001 is out of range (1 to "
+                   "10000000000)");
+    a = i64s((int64_t[]){ 3, 4 }, 2);
+    assert_refused("pi_pow5", &a, 1, "pi_pow5: needs [k] (1 i64)");
+    pp_value two[2] = { i64s((int64_t[]){ 3 }, 1), i64s((int64_t[]){ 3 }, 1) };
+    assert_refused("pi_pow5", two, 2, "pi_pow5: needs i64 [k]");
+}
+
 /* The form with d = dm 2^dexp: dexp goes into shifts and their sums. */
 /* The conversion's tree: the value a task works on (the root's y and d,
  * or a side of its parent's cut) is checked as pi_decimal's y is, the
@@ -193,6 +210,26 @@ static void pi_decimal_tree_tasks_refuse_bad_values(void **state)
                       i64s((int64_t[]){ 1 }, 1),
                       i64s((int64_t[]){ 10, -1, 5 }, 3) };
     assert_refused("pi_decimal_cut", a, 5, want);
+    /* One side of the root's cut ([n, -1, h, half]): the same d. */
+    pp_value ah[5] = { big(12345), i64s((int64_t[]){ 64, 2 }, 2), big(-3),
+                       i64s((int64_t[]){ 1 }, 1),
+                       i64s((int64_t[]){ 10, -1, 5, 1 }, 4) };
+    assert_refused("pi_decimal_cut", ah, 5, want);
+    /* With 5^h: the right half alone, and a power that is 5^h. */
+    pp_value aw[6] = { big(12345), i64s((int64_t[]){ 64, 2 }, 2), big(3),
+                       i64s((int64_t[]){ -2 }, 1), big(125),
+                       i64s((int64_t[]){ 10, -1, 3, 0 }, 4) };
+    assert_refused("pi_decimal_cut", aw, 6,
+                   "pi_decimal_cut: 5^h is for half 1, not half 0");
+    static const long not_pow[3] = { 126, 25, 625 };
+    for (int i = 0; i < 3; i++) {
+        pp_value ap[6] = { big(12345), i64s((int64_t[]){ 64, 2 }, 2),
+                           big(3), i64s((int64_t[]){ -2 }, 1),
+                           big(not_pow[i]),
+                           i64s((int64_t[]){ 10, -1, 3, 1 }, 4) };
+        assert_refused("pi_decimal_cut", ap, 6,
+                       "pi_decimal_cut: the power given is not 5^3");
+    }
     /* Side 1 is the third and fourth values: their bits are checked. */
     snprintf(want, sizeof want,
              "pi_decimal_side: -1 bits is out of range (1 to %s)",
@@ -203,12 +240,18 @@ static void pi_decimal_tree_tasks_refuse_bad_values(void **state)
     assert_refused("pi_decimal_side", b, 5, want);
     struct {
         const char *task;
-        int64_t a[3];
+        int64_t a[4];
         size_t count;
         const char *want;
     } cases[] = {
         { "pi_decimal_cut", { 10, 2, 5 }, 3,
           "pi_decimal_cut: side 2 is out of range (-1 to 1)" },
+        { "pi_decimal_cut", { 10, 0, 5, 0 }, 4,
+          "pi_decimal_cut: side 0 is out of range (-1 to -1)" },
+        { "pi_decimal_cut", { 10, -1, 5, 2 }, 4,
+          "pi_decimal_cut: half 2 is out of range (0 to 1)" },
+        { "pi_decimal_cut", { 10, -1, 10, 0 }, 4,
+          "pi_decimal_cut: h 10 is out of range (1 to 9)" },
         { "pi_decimal_cut", { 10, 0, 0 }, 3,
           "pi_decimal_cut: h 0 is out of range (1 to 9)" },
         { "pi_decimal_cut", { 1, 0, 1 }, 3,
@@ -441,6 +484,7 @@ int main(void)
         cmocka_unit_test(pi_decimal_refuses_counts_out_of_range),
         cmocka_unit_test(pi_decimal_tail_refuses_dexp_out_of_range),
         cmocka_unit_test(pi_decimal_tree_tasks_refuse_bad_values),
+        cmocka_unit_test(pi_pow5_refuses_bad_exponents),
         cmocka_unit_test(other_workloads_refuse_numbers_out_of_range),
         cmocka_unit_test(pi_merge_parts_refuse_bad_forms),
         cmocka_unit_test(pairs_local_refuses_a_range_outside_its_file),
