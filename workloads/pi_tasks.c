@@ -25,6 +25,18 @@ static int want_i64s(const pp_value *v, size_t n, const char *task,
     return 0;
 }
 
+/* The one argument of a task that takes a single i64 ([bits], [k]). */
+static int only_i64(const pp_value *args, size_t nargs, const char *task,
+                    const char *what, int64_t *v, pp_error *err)
+{
+    if (nargs != 1)
+        return pp_error_set(err, PP_EINVAL, "%s: needs i64 %s", task, what);
+    int rc = want_i64s(&args[0], 1, task, what, err);
+    if (!rc)
+        *v = pp_value_i64s(&args[0])[0];
+    return rc;
+}
+
 /* A number from the wire is checked before it reaches GMP, MPFR or a
  * size: outside [lo, hi] it is refused with a message that names it and
  * the range ("pi_sqrt: -5 bits is out of range (1 to 33219281...)"). */
@@ -341,12 +353,10 @@ int pp_pi_tail_run(const pp_value *args, size_t nargs, pp_values *out,
 int pp_pi_sqrt_run(const pp_value *args, size_t nargs, pp_values *out,
                    pp_error *err)
 {
-    if (nargs != 1)
-        return pp_error_set(err, PP_EINVAL, "pi_sqrt: needs i64 [bits]");
-    int rc = want_i64s(&args[0], 1, "pi_sqrt", "[bits]", err);
+    int64_t bits = 0;
+    int rc = only_i64(args, nargs, "pi_sqrt", "[bits]", &bits, err);
     if (rc)
         return rc;
-    int64_t bits = pp_value_i64s(&args[0])[0];
     if (bits_in_range("pi_sqrt", bits, err))
         return PP_EINVAL;
     mpz_t s;
@@ -871,12 +881,10 @@ int pp_pi_decimal_side_run(const pp_value *args, size_t nargs,
 int pp_pi_pow5_run(const pp_value *args, size_t nargs, pp_values *out,
                    pp_error *err)
 {
-    if (nargs != 1)
-        return pp_error_set(err, PP_EINVAL, "pi_pow5: needs i64 [k]");
-    int rc = want_i64s(&args[0], 1, "pi_pow5", "[k]", err);
+    int64_t k = 0;
+    int rc = only_i64(args, nargs, "pi_pow5", "[k]", &k, err);
     if (rc)
         return rc;
-    int64_t k = pp_value_i64s(&args[0])[0];
     if (in_range("pi_pow5", "k", k, "", 1, (int64_t)PP_PI_MAX_DIGITS, err))
         return PP_EINVAL;
 #if ULONG_MAX < UINT64_MAX
