@@ -16,17 +16,48 @@ cleanup() {
     local status=$?
     "$DRIVER" cluster stop >/dev/null 2>&1 || true
     # Newest first: engines leave while their controller still answers.
-    local i
+    # Each gets 15 s to leave cleanly, then SIGKILL: a process left behind
+    # would hold ctest's output pipe open, and the test would hang until
+    # ctest's timeout.
+    local i pid
     for ((i = ${#STARTED_PIDS[@]} - 1; i >= 0; i--)); do
-        kill "${STARTED_PIDS[i]}" 2>/dev/null || true
+        pid=${STARTED_PIDS[i]}
+        # Only a child of this shell not yet reaped: a reaped one's PID may
+        # belong to another process by now.
+        [ "$(ps -o ppid= -p "$pid" 2>/dev/null | tr -d ' ')" == $$ ] || continue
+        kill "$pid" 2>/dev/null || true
         # One a test stopped (SIGSTOP) takes the TERM only once continued.
-        kill -CONT "${STARTED_PIDS[i]}" 2>/dev/null || true
-        wait "${STARTED_PIDS[i]}" 2>/dev/null || true
+        kill -CONT "$pid" 2>/dev/null || true
+        for _ in $(seq 300); do
+            alive "$pid" || break
+            sleep 0.05
+        done
+        if alive "$pid"; then
+            echo "cleanup: pid $pid did not stop within 15 s; killing it" >&2
+            kill -9 "$pid" 2>/dev/null || true
+        fi
+        wait "$pid" 2>/dev/null || true
+    done
+    # Last, a program of this build still running with this test's own
+    # PIPAR_DIR (a worker whose supervisor the test killed, say).
+    for pid in $(pgrep -f "^$BIN/" 2>/dev/null || true); do
+        tr '\0' '\n' <"/proc/$pid/environ" 2>/dev/null \
+            | grep -qxF "PIPAR_DIR=$PIPAR_DIR" || continue
+        echo "cleanup: pid $pid ($(ps -o args= -p "$pid" 2>/dev/null)) was left running; killing it" >&2
+        kill -9 "$pid" 2>/dev/null || true
     done
     rm -rf "$WORK"
     exit "$status"
 }
 trap cleanup EXIT
+
+# alive PID: PID runs (or is stopped); a zombie waiting to be reaped does
+# not count.
+alive() {
+    local state
+    state=$(ps -o stat= -p "$1" 2>/dev/null) || return 1
+    [ -n "$state" ] && [ "${state:0:1}" != Z ]
+}
 
 fail() {
     echo "FAIL: $*" >&2
