@@ -168,9 +168,36 @@ static void product(pp_pi_fixed *y, mpz_t m, long ex, const mpz_t S,
     y->ulps = 2;
 }
 
+/* y = floor(S Q / (T 2^8)) exactly, for a T shorter than the precision
+ * (the left range's, in a cluster's finish): GMP's division of S Q by
+ * T reads T's limbs alone, where MPFR's takes T at the whole precision,
+ * mostly zero limbs, and a product by S follows.  Measured with T of 0.6
+ * of the bits: 1e7 digits 0.59 s against 0.85, 1.5e8 10.8 s against
+ * 16.4.  The floor is within a unit, and S's 2 units move S Q / T by
+ * less than 2 Q / T < 2^-20: y.ulps 2, as product()'s.  Spends Q, and T
+ * with own. */
+static bool divide_short(pp_pi_fixed *y, mpz_t Q, mpz_t T, const mpz_t S,
+                         uint64_t bits, bool own)
+{
+    if (mpz_sizeinbase(T, 2) > bits)
+        return false;
+    mpz_mul(y->v, S, Q);
+    if (own)
+        mpz_realloc2(Q, 64);
+    mpz_fdiv_q(y->v, y->v, T);
+    if (own)
+        mpz_realloc2(T, 64);
+    mpz_fdiv_q_2exp(y->v, y->v, 8);
+    y->bits = bits;
+    y->ulps = 2;
+    return true;
+}
+
 static void divide(pp_pi_fixed *y, mpz_t Q, mpz_t T, const mpz_t S,
                    uint64_t bits, bool own)
 {
+    if (divide_short(y, Q, T, S, bits, own))
+        return;
     mpz_t m;
     long ex;
     mpz_init(m);
@@ -194,6 +221,8 @@ void pp_pi_divide_own(pp_pi_fixed *y, mpz_t Q, mpz_t T, const mpz_t S,
 void pp_pi_divide_fused_own(pp_pi_fixed *y, mpz_t Q, mpz_t T,
                             const mpz_t S, uint64_t bits)
 {
+    if (divide_short(y, Q, T, S, bits, true))
+        return;
     mpfr_prec_t prec = (mpfr_prec_t)(bits + 64);
     exp_range range = widen_exponents();
     /* a / t = S Q / T 2^(sT - sN), each in [1/2, 1): small exponents
