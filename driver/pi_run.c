@@ -42,7 +42,8 @@ typedef struct graph {
     size_t sqrt_task;
     size_t first_leaf, nleaves;
     size_t first_merge, nmerges; /* merge tasks: a split merge is two */
-    size_t first_finish, nfinish; /* the division, or its two pieces */
+    size_t first_finish, nfinish; /* the division, or it and the share's
+                                   * one or two steps */
     size_t first_decimal, ndecimals;
 } graph;
 
@@ -340,13 +341,19 @@ static int submit_conversion(sink *s, uint64_t *after, const uint32_t *take,
 }
 
 /* The finish of a graph whose left range has no top merge: the division
- * (pi_divide) and the right range's share (pi_tail) each merge the left
- * range's two halves themselves, taking only the numbers they read: the
- * division P1, Q1, T1, Q2, T2 (for Q and T) and S, the share P1, T1, P2,
- * Q2, T2 (for P and T) and the right range's Q and T.  The division then
- * waits for no merge task and its Q and T do not travel back and forth;
- * the share, which has time to spare, pays for the merge's products
- * twice.  finish_ids gets the two tasks. */
+ * (pi_divide) and the left range's step of the right range's share
+ * (pi_tail's first step) each merge the left range's two halves
+ * themselves, taking only the numbers they read: the division P1, Q1,
+ * T1, Q2, T2 (for Q and T) and S, the step P1, T1, P2, Q2, T2 (for P and
+ * T).  The division then waits for no merge task and its Q and T do not
+ * travel back and forth; the step, which has time to spare, pays for the
+ * merge's products twice.  The share's second step (pi_tail with the
+ * step's a and the right range's Q and T) is then one division and one
+ * product after the right range's last merge, where the whole share had
+ * the left range's merge, two products and the division: bench/pi_plan,
+ * 1.5e8 digits, 12 leaves on 8 engines over the Pi LAN: the share's
+ * compute on the longest path 10.5 s -> 6.2 s.  finish_ids gets the
+ * division and the share's second step. */
 static int submit_finish_folded(sink *s, const range_ids *halves,
                                 const range_ids *right, uint64_t sqrt_id,
                                 int64_t bits, uint64_t *finish_ids,
@@ -372,9 +379,17 @@ static int submit_finish_folded(sink *s, const range_ids *halves,
             after[n++] = halves[k].id[j];
         nt += range_take(&halves[k], tail_wants[k], take + nt);
     }
+    uint64_t left_id = 0;
+    if (!rc)
+        rc = submit_take(s, "pi_tail", after, take, n, PP_AFTER_COPY, &bits,
+                         1, &left_id, err);
+    /* am and [aexp], then the right range's Q and T. */
+    after[0] = left_id;
+    take[0] = 3;
+    n = 1;
     for (size_t j = 0; j < right->n; j++)
         after[n++] = right->id[j];
-    range_take(right, "QT", take + nt);
+    range_take(right, "QT", take + 1);
     if (!rc)
         rc = submit_take(s, "pi_tail", after, take, n, PP_AFTER_COPY, &bits,
                          1, &finish_ids[1], err);
@@ -522,7 +537,7 @@ int pp_pi_run(pp_client *c, const pp_pi_run_opts *o, char **out,
         rc = submit_tree(&sk, leaf_ids, cut, leaves, leaves, split, &right,
                          &g.nmerges, err);
     g.first_finish = g.first_merge + g.nmerges;
-    g.nfinish = cut < leaves ? 2 : 1;
+    g.nfinish = folded ? 3 : cut < leaves ? 2 : 1;
     if (!rc && folded)
         rc = submit_finish_folded(&sk, left_halves, &right, sqrt_id,
                                   bits_arg, finish_ids, err);
@@ -572,9 +587,10 @@ int pp_pi_run(pp_client *c, const pp_pi_run_opts *o, char **out,
                               ? (int64_t)n
                               : (int64_t)pp_pi_decimal_piece_point(n, 2, 1) };
         uint64_t id;
-        rc = submit_as(&sk, g.nfinish == 2 ? "pi_decimal_tail"
-                                             : "pi_decimal",
-                       finish_ids, g.nfinish, PP_AFTER_COPY, nh, 3, &id,
+        rc = submit_as(&sk, cut < leaves ? "pi_decimal_tail"
+                                         : "pi_decimal",
+                       finish_ids, cut < leaves ? 2 : 1, PP_AFTER_COPY, nh,
+                       3, &id,
                        err);
         if (!rc)
             piece_at[npieces++] = pp_async_len(sk.a) - 1;

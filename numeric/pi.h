@@ -188,6 +188,22 @@ void pp_pi_tail_ratio(mpz_t dm, int64_t *dexp, const mpz_t P_L,
                       const mpz_t T_L, const mpz_t Q_R, const mpz_t T_R,
                       uint64_t bits);
 
+/* The same d in two steps, for a graph whose left range is done long
+ * before its right one: the left range's a = P_L / T_L (am 2^aexp, to
+ * the precision the share needs, as soon as the left range is done),
+ * then with the right range's Q_R, T_R: d = -a T_R / (Q_R + a T_R),
+ * within 2^-(bits + e + 36) relatively as pp_pi_tail_ratio's.  The
+ * right range's step, on the graph's longest path, is one product and
+ * one division of the share's size, against pp_pi_tail_ratio's merge of
+ * the left range, two products and the division.  P_L, T_L positive; the
+ * precision of a covers |T_R / Q_R| < 2^23 (below 2^10 for every count
+ * of terms allowed).  pp_pi_tail_right is -1 when am is shorter than the
+ * precision it needs (an am of another bits or range), 0 when done. */
+void pp_pi_tail_left(mpz_t am, int64_t *aexp, const mpz_t P_L,
+                     const mpz_t T_L, uint64_t bits);
+int pp_pi_tail_right(mpz_t dm, int64_t *dexp, const mpz_t am, int64_t aexp,
+                     const mpz_t Q_R, const mpz_t T_R, uint64_t bits);
+
 /* y = y (1 + d) for y from pp_pi_divide over the left range and d from
  * pp_pi_tail_ratio at y->bits: pi / 10 in fixed point, y->ulps grown by 2
  * (the floor of y d, the bits of y below |d|'s reach, d's own error). */

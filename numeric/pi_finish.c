@@ -385,6 +385,73 @@ void pp_pi_tail_ratio(mpz_t dm, int64_t *dexp, const mpz_t P_L,
     restore_exponents(range);
 }
 
+void pp_pi_tail_left(mpz_t am, int64_t *aexp, const mpz_t P_L,
+                     const mpz_t T_L, uint64_t bits)
+{
+    /* a < 2^ea; the share's precision is bits + ea + eb + 41 with eb the
+     * right range's, log2 |T_R / Q_R| + 1 < 24 (pi.h): 64 covers it. */
+    long ea = (long)mpz_sizeinbase(P_L, 2) - (long)mpz_sizeinbase(T_L, 2)
+              + 1;
+    long w = (long)bits + ea + 64;
+    if (w < 64)
+        w = 64;
+    exp_range range = widen_exponents();
+    mpfr_t a, t;
+    mpfr_init2(a, (mpfr_prec_t)w);
+    mpfr_init2(t, (mpfr_prec_t)w);
+    /* Both scaled by 2^-s: a is the same, the exponents small. */
+    mpfr_exp_t s = (mpfr_exp_t)mpz_sizeinbase(T_L, 2);
+    mpfr_set_z_2exp(a, P_L, -s, MPFR_RNDN);
+    mpfr_set_z_2exp(t, T_L, -s, MPFR_RNDN);
+    mpfr_div(a, a, t, MPFR_RNDN);
+    mpfr_clear(t);
+    *aexp = (int64_t)mpfr_get_z_2exp(am, a);
+    mpfr_clear(a);
+    restore_exponents(range);
+}
+
+int pp_pi_tail_right(mpz_t dm, int64_t *dexp, const mpz_t am, int64_t aexp,
+                     const mpz_t Q_R, const mpz_t T_R, uint64_t bits)
+{
+    if (mpz_sgn(T_R) == 0) {
+        mpz_set_ui(dm, 0);
+        *dexp = 0;
+        return 0;
+    }
+    /* |x| = |a T_R / Q_R| < 2^e. */
+    long e = (long)mpz_sizeinbase(am, 2) + (long)aexp
+             + (long)mpz_sizeinbase(T_R, 2) - (long)mpz_sizeinbase(Q_R, 2)
+             + 1;
+    /* Seven roundings at w bits or more (a's at the left range's
+     * precision among them; the sum's is of a number 2^8 times x) leave d
+     * within 8 2^-w relatively, and |d| < 2^(e + 1): with w = bits + e +
+     * 40, y d is off by less than 2^(bits + e + 1 + 3 - w) = 2^-36 for y
+     * < 2^bits, as pp_pi_tail_ratio's. */
+    long w = (long)bits + e + 40;
+    if (w < 64)
+        w = 64;
+    if ((long)mpz_sizeinbase(am, 2) < w)
+        return -1;
+    exp_range range = widen_exponents();
+    mpfr_t x, t;
+    mpfr_inits2((mpfr_prec_t)w, x, t, (mpfr_ptr)0);
+    /* T_R and Q_R scaled by 2^-s: d is the same and the exponents small
+     * (see widen_exponents). */
+    mpfr_exp_t s = (mpfr_exp_t)mpz_sizeinbase(Q_R, 2);
+    mpfr_set_z_2exp(x, T_R, -s, MPFR_RNDN);
+    mpfr_set_z_2exp(t, am, (mpfr_exp_t)aexp, MPFR_RNDN);
+    mpfr_mul(x, x, t, MPFR_RNDN); /* a T_R */
+    /* d = -a T_R / (Q_R + a T_R): one division. */
+    mpfr_set_z_2exp(t, Q_R, -s, MPFR_RNDN);
+    mpfr_add(t, t, x, MPFR_RNDN);
+    mpfr_div(x, x, t, MPFR_RNDN);
+    mpfr_neg(x, x, MPFR_RNDN);
+    *dexp = (int64_t)mpfr_get_z_2exp(dm, x);
+    mpfr_clears(x, t, (mpfr_ptr)0);
+    restore_exponents(range);
+    return 0;
+}
+
 void pp_pi_apply_tail(pp_pi_fixed *y, const mpz_t dm, int64_t dexp)
 {
     if (mpz_sgn(dm) == 0)

@@ -334,19 +334,114 @@ int pp_pi_merge_t_run(const pp_value *args, size_t nargs, pp_values *out,
  *   left range alone and skips the last merge.
  * Or P1, T1, P2, Q2, T2 (the left range's two halves), Q3, T3 (the right
  * range), i64 [bits]: the left range's P and T merged here first. */
+/* The left range's step of the share (pp_pi_tail_left): a = am 2^aexp
+ * from its halves' P1, T1, P2, Q2, T2. */
+static int tail_left(const pp_value *args, int64_t bits, pp_values *out,
+                     pp_error *err)
+{
+    mpz_t z[5];
+    for (int i = 0; i < 5; i++)
+        mpz_init(z[i]);
+    int rc = import_all(z, args, 5, "pi_tail", err);
+    if (!rc) {
+        merge_pt(z);
+        if (mpz_sgn(z[0]) <= 0 || mpz_sgn(z[1]) <= 0)
+            rc = pp_error_set(err, PP_EINVAL,
+                              "pi_tail: the left range's P and T are "
+                              "positive");
+    }
+    int64_t aexp = 0;
+    if (!rc) {
+        mpz_t am;
+        mpz_init(am);
+        pp_pi_tail_left(am, &aexp, z[0], z[1], (uint64_t)bits);
+        rc = push_bigints(out, &am, 1, err);
+        mpz_clear(am);
+    }
+    pp_value v;
+    if (!rc && (pp_value_i64(&v, &aexp, 1) || pp_values_push(out, &v)))
+        rc = pp_error_set(err, PP_ENOMEM, "out of memory");
+    for (int i = 0; i < 5; i++)
+        mpz_clear(z[i]);
+    return rc;
+}
+
+/* The right range's step (pp_pi_tail_right): d from a = am 2^aexp (the
+ * left range's step) and the right range's Q, T. */
+static int tail_right(const pp_value *args, int64_t bits, pp_values *out,
+                      pp_error *err)
+{
+    int rc = want_i64s(&args[1], 1, "pi_tail", "the left range's [aexp]",
+                       err);
+    if (rc)
+        return rc;
+    int64_t aexp = pp_value_i64s(&args[1])[0];
+    /* a is below 1 and has at most the bits of the precision: outside
+     * this, MPFR's exponents would overflow. */
+    rc = in_range("pi_tail", "the left range's exponent", aexp, "",
+                  -(2 * bits + 4096 < LONG_MAX / 4 ? 2 * bits + 4096
+                                                   : LONG_MAX / 4),
+                  0, err);
+    if (rc)
+        return rc;
+    mpz_t z[3]; /* am, Q_R, T_R */
+    for (int i = 0; i < 3; i++)
+        mpz_init(z[i]);
+    rc = import_at(z[0], args, 0, "pi_tail", err);
+    if (!rc)
+        rc = import_all(&z[1], &args[2], 2, "pi_tail", err);
+    if (!rc && (mpz_sgn(z[0]) <= 0 || mpz_sgn(z[1]) <= 0))
+        rc = pp_error_set(err, PP_EINVAL,
+                          "pi_tail: the left range's ratio and the right "
+                          "range's Q are positive");
+    mpz_t dm;
+    mpz_init(dm);
+    int64_t dexp = 0;
+    if (!rc && pp_pi_tail_right(dm, &dexp, z[0], aexp, z[1], z[2],
+                                (uint64_t)bits))
+        rc = pp_error_set(err, PP_EINVAL,
+                          "pi_tail: the left range's ratio has %zu bits, "
+                          "fewer than the share of %" PRId64 " bits needs",
+                          mpz_sizeinbase(z[0], 2), bits);
+    for (int i = 0; i < 3; i++)
+        mpz_realloc2(z[i], 64);
+    if (!rc)
+        rc = push_bigints(out, &dm, 1, err);
+    pp_value v;
+    if (!rc && (pp_value_i64(&v, &dexp, 1) || pp_values_push(out, &v)))
+        rc = pp_error_set(err, PP_ENOMEM, "out of memory");
+    mpz_clear(dm);
+    for (int i = 0; i < 3; i++)
+        mpz_clear(z[i]);
+    return rc;
+}
+
+/* Or in two steps, for a graph whose left range is done long before its
+ * right one (pp_pi_tail_left, pp_pi_tail_right):
+ *   P1, T1, P2, Q2, T2, i64 [bits] (the left range's halves)
+ *     ->  a = am 2^aexp: bigint am, i64 [aexp];
+ *   am, i64 [aexp], Q3, T3 (the right range), i64 [bits]
+ *     ->  dm, i64 [dexp], as the forms above. */
 int pp_pi_tail_run(const pp_value *args, size_t nargs, pp_values *out,
                    pp_error *err)
 {
-    if (nargs != 7 && nargs != 8)
+    if (nargs < 5 || nargs > 8)
         return pp_error_set(err, PP_EINVAL,
                             "pi_tail: needs two P, Q, T triples, or the "
                             "left range's halves' P1, T1, P2, Q2, T2 and "
-                            "the right range's Q, T, and i64 [bits]");
+                            "the right range's Q, T, or one of these two "
+                            "steps: P1, T1, P2, Q2, T2, or am, i64 [aexp] "
+                            "and Q, T; and i64 [bits]");
     int rc = want_i64s(&args[nargs - 1], 1, "pi_tail", "[bits]", err);
     if (rc)
         return rc;
-    return tail_ratio(args, nargs == 8, pp_value_i64s(&args[nargs - 1])[0],
-                      out, err);
+    int64_t bits = pp_value_i64s(&args[nargs - 1])[0];
+    if (nargs >= 7)
+        return tail_ratio(args, nargs == 8, bits, out, err);
+    if (bits_in_range("pi_tail", bits, err))
+        return PP_EINVAL;
+    return nargs == 6 ? tail_left(args, bits, out, err)
+                      : tail_right(args, bits, out, err);
 }
 
 /* args: i64 [bits]  ->  S = 42688 sqrt(10005) 2^(bits+8) */

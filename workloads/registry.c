@@ -29,7 +29,8 @@ static const pp_workload workloads[] = {
     { "pi_merge_t", "T of a merge, from two P, Q, T triples",
       pp_pi_merge_t_run },
     { "pi_tail", "the right range's share of the quotient, from both "
-                 "ranges' P, Q, T",
+                 "ranges' P, Q, T (or in two steps, the left range's "
+                 "first)",
       pp_pi_tail_run },
     { "pi_sqrt", "42688 sqrt(10005) in fixed point, for the finish",
       pp_pi_sqrt_run },

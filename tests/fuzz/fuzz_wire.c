@@ -275,8 +275,7 @@ static bool one_i64s(const pp_value *v, size_t n)
  *   sleep S              S <= 1 ms
  *   pi_leaf [a, b, need_p]                b - a <= 64 terms
  *   pi_merge P Q T P Q T [need_p]         always: products of the input
- *   pi_tail P Q T P Q T [bits]            bits <= 2^16
- *   pi_sqrt [bits], pi_divide P Q T S [bits]  bits <= 2^16
+ *   pi_tail, pi_sqrt, pi_divide (every form: ... [bits])  bits <= 2^16
  *   pi_decimal y [bits, ulps] [n, half(, h)],
  *   pi_decimal_tail y [bits, ulps] dm [dexp] [n, half(, h)]
  *                        n <= 4096 digits (the powers of 5 and the text
@@ -299,13 +298,11 @@ static bool too_costly(const char *name, const pp_value *a, size_t n)
         return r[0] >= 0 && r[1] > r[0] && r[1] - r[0] > MAX_FUZZ_TERMS;
     }
     int64_t bits = 0;
-    if (strcmp(name, "pi_tail") == 0 && n == 7 && one_i64s(&a[6], 1))
-        bits = pp_value_i64s(&a[6])[0];
-    else if (strcmp(name, "pi_sqrt") == 0 && n == 1 && one_i64s(&a[0], 1))
-        bits = pp_value_i64s(&a[0])[0];
-    else if (strcmp(name, "pi_divide") == 0 && n == 5
-             && one_i64s(&a[4], 1))
-        bits = pp_value_i64s(&a[4])[0];
+    /* [bits] is the last argument of every form of these. */
+    if ((strcmp(name, "pi_tail") == 0 || strcmp(name, "pi_sqrt") == 0
+         || strcmp(name, "pi_divide") == 0)
+        && n >= 1 && one_i64s(&a[n - 1], 1))
+        bits = pp_value_i64s(&a[n - 1])[0];
     if (bits)
         return bits > MAX_FUZZ_BITS
                && (uint64_t)bits <= pp_pi_max_bits();
@@ -1149,6 +1146,18 @@ static void write_seeds(void)
              BIG(D), BIG(E), BIG(F), I64S((int64_t)bits));
         int64_t dexp;
         pp_pi_tail_ratio(dm, &dexp, A, C, E, F, bits);
+        /* and in two steps: the left range's a (P, T of two halves
+         * given as one and 1), then d from a and the right's Q, T */
+        mpz_t one, am;
+        mpz_init_set_ui(one, 1);
+        mpz_init(am);
+        SEED(task(PP_TASK_APPLY, "pi_tail"), BIG(A), BIG(C), BIG(one),
+             BIG(one), BIG(one), I64S((int64_t)bits));
+        int64_t aexp;
+        pp_pi_tail_left(am, &aexp, A, C, bits);
+        SEED(task(PP_TASK_APPLY, "pi_tail"), BIG(am), I64S(aexp), BIG(E),
+             BIG(F), I64S((int64_t)bits));
+        mpz_clears(one, am, NULL);
         for (int64_t half = -1; half <= 1; half++)
             SEED(task(PP_TASK_APPLY, "pi_decimal_tail"), BIG(y.v),
                  I64S((int64_t)y.bits, (int64_t)y.ulps), BIG(dm),

@@ -2,16 +2,18 @@
 # The graph on a cluster whose engine dies: one engine runs the whole
 # graph (8 leaves, 5 on the left: the left range's two halves merged,
 # no top merge; the right range's merges, its top one split in two tasks;
-# the division and the share of the right range each merging the left
-# halves themselves; a conversion tree of 6 pieces, its root cut in two
+# the division and the left step of the right range's share each merging
+# the left halves themselves, the share's right step after the right
+# range's top merge; a conversion tree of 6 pieces, its root cut in two
 # tasks, the right one with 5^h from pi_pow5) and is killed while it
 # runs one of them: the split merge's tasks (pi_merge_pq, pi_merge_t:
 # after the square root, the 8 leaves and the 4 whole merges, 13 tasks),
-# the division (15), pi_pow5 (16: released with the division), the share
-# (pi_tail: 17), or once all those are done (18 tasks), the first cut
-# (pi_decimal_cut) or a side (pi_decimal_side); each time on a new
-# cluster, a new engine joins, the task is retried there and the digits
-# are those of the one-process run.
+# the division (15), the share's left step (pi_tail: 16), pi_pow5 (17:
+# released with the division), the share's right step (pi_tail: 18), or
+# once all those are done (19 tasks), the first cut (pi_decimal_cut) or
+# a side (pi_decimal_side); each time on a new cluster, a new engine
+# joins, the task is retried there and the digits are those of the
+# one-process run.
 . "$(dirname "$0")/lib.sh"
 command -v curl >/dev/null || { echo "SKIP: no curl (scripts/deps)"; exit 77; }
 cd "$WORK"
@@ -28,12 +30,13 @@ n=4000000
 "$DRIVER" --no-embed pi --digits "$n" --local --print --data-dir local \
     >local.txt 2>/dev/null
 
-# kill_at PROFILE DONE KINDS COUNT: on a new cluster of one engine, the
-# run; the engine is killed once DONE tasks are done and it runs the
-# next.  It must have done DONE tasks of kinds other than KINDS (a Python
-# tuple of workloads) and fewer than all COUNT of KINDS.
+# kill_at PROFILE DONE KINDS COUNT [BEFORE]: on a new cluster of one
+# engine, the run; the engine is killed once DONE tasks are done and it
+# runs the next.  It must have done BEFORE (default 0) tasks of KINDS (a
+# Python tuple of workloads) and DONE - BEFORE of other kinds, and fewer
+# than all COUNT of KINDS.
 kill_at() {
-    local profile=$1 at=$2 kinds=$3 count=$4
+    local profile=$1 at=$2 kinds=$3 count=$4 before=${5:-0}
     start_controller "$profile" --http 0 --heartbeat-period 0.2 \
         --heartbeat-misses 5
     start_engine "$profile"
@@ -81,7 +84,8 @@ PY
         for t in j["tasks"] if t["engine"] == j["tasks"][0]["engine"])')
     others=$(tr ' ' '\n' <<<"$first" | { grep -c other || true; })
     mine=$(tr ' ' '\n' <<<"$first" | { grep -c mine || true; })
-    expect_eq "killed at $at: tasks before on the first engine" "$at" "$others"
+    expect_eq "killed at $at: tasks before on the first engine" \
+        "$((at - before))" "$others"
     [ "$mine" -lt "$count" ] || fail "killed at $at: the first engine did all $count"
     expect_eq "killed at $at: tasks retried" 1 \
         "$(curl -s "$url/api/status" | json 'j["tasks_retried"]')"
@@ -90,7 +94,8 @@ PY
 # 1 merge in two tasks; the tree: 6 cuts (the root's two) and 6 sides.
 kill_at pif 13 '("pi_merge_pq", "pi_merge_t")' 2
 kill_at pif2 15 '("pi_divide",)' 1
-kill_at pif5 16 '("pi_pow5",)' 1
-kill_at pif3 17 '("pi_tail",)' 1
-kill_at pif4 18 '("pi_decimal_cut", "pi_decimal_side")' 12
+kill_at pif3 16 '("pi_tail",)' 2
+kill_at pif5 17 '("pi_pow5",)' 1
+kill_at pif6 18 '("pi_tail",)' 2 1
+kill_at pif4 19 '("pi_decimal_cut", "pi_decimal_side")' 12
 echo "ok"

@@ -639,9 +639,44 @@ static void dividing_before_the_last_merge_gives_the_digits(void **state)
                 assert_same_digits(out, want, hs[j], "left piece of y d");
                 pp_pi_fixed_clear(&lp);
             }
+            /* In two steps (pp_pi_tail_left, then _right), rounded
+             * otherwise: the same y (1 + d) within a unit. */
+            pp_pi_fixed y2;
+            pp_pi_fixed_init(&y2);
+            mpz_set(y2.v, y.v);
+            y2.bits = y.bits;
+            y2.ulps = y.ulps;
+            {
+                mpz_t am, dm2;
+                mpz_inits(am, dm2, NULL);
+                int64_t aexp, dexp2;
+                pp_pi_tail_left(am, &aexp, PL, TL, bits);
+                assert_int_equal(pp_pi_tail_right(dm2, &dexp2, am, aexp, QR,
+                                                  TR, bits),
+                                 0);
+                pp_pi_apply_tail(&y2, dm2, dexp2);
+                /* a rounded to fewer bits than the share needs (the
+                 * same value) is refused */
+                mp_bitcnt_t k = mpz_sizeinbase(am, 2) / 2 + 40;
+                mpz_fdiv_q_2exp(am, am, k);
+                aexp += (int64_t)k;
+                if (mpz_sgn(am) > 0)
+                    assert_int_equal(pp_pi_tail_right(dm2, &dexp2, am,
+                                                      aexp, QR, TR, bits),
+                                     -1);
+                mpz_clears(am, dm2, NULL);
+            }
             pp_pi_apply_tail(&y, dm, dexp);
             assert_int_equal(y.bits, bits);
             assert_int_equal(y.ulps, 4);
+            assert_int_equal(y2.ulps, 4);
+            mpz_sub(y2.v, y2.v, y.v);
+            if (mpz_cmpabs_ui(y2.v, 1) > 0)
+                fail_msg("%llu digits cut at %llu: the two steps' d %s "
+                         "units off",
+                         (unsigned long long)n, (unsigned long long)m,
+                         mpz_get_str(NULL, 10, y2.v));
+            pp_pi_fixed_clear(&y2);
             mpz_t diff;
             mpz_init(diff);
             mpz_sub(diff, y.v, whole.v);
@@ -1248,6 +1283,42 @@ static void the_folded_finish_gives_the_same_numbers(void **state)
     args[7] = i64s(&bits, 1);
     run_task(pp_pi_tail_run, args, 8, &s8);
     assert_same_values(&s8, &s7);
+    /* In two steps: the left range's a from its halves, then d from a
+     * and the right range's Q, T.  Rounded otherwise, the same y (1 + d)
+     * within a unit (and the digits below). */
+    pp_values l6, r5;
+    copy_values(args, &p1);
+    copy_values(args + 1, &t1);
+    copy_values(args + 2, &half[1]);
+    args[5] = i64s(&bits, 1);
+    run_task(pp_pi_tail_run, args, 6, &l6);
+    assert_int_equal(l6.n, 2);
+    assert_int_equal(l6.v[0].type, PP_T_BIGINT);
+    assert_int_equal(l6.v[1].type, PP_T_I64);
+    copy_values(args, &l6);
+    copy_values(args + 2, &qt_r);
+    args[4] = i64s(&bits, 1);
+    run_task(pp_pi_tail_run, args, 5, &r5);
+    assert_int_equal(r5.n, 2);
+    {
+        pp_pi_fixed ya, yb;
+        pp_pi_fixed_init(&ya);
+        pp_pi_fixed_init(&yb);
+        mpz_t dm;
+        mpz_init(dm);
+        assert_int_equal(pp_bigint_import(ya.v, &d7.v[0], &err), 0);
+        mpz_set(yb.v, ya.v);
+        ya.bits = yb.bits = (uint64_t)bits;
+        assert_int_equal(pp_bigint_import(dm, &s8.v[0], &err), 0);
+        pp_pi_apply_tail(&ya, dm, pp_value_i64s(&s8.v[1])[0]);
+        assert_int_equal(pp_bigint_import(dm, &r5.v[0], &err), 0);
+        pp_pi_apply_tail(&yb, dm, pp_value_i64s(&r5.v[1])[0]);
+        mpz_sub(ya.v, ya.v, yb.v);
+        assert_true(mpz_cmpabs_ui(ya.v, 1) <= 0);
+        mpz_clear(dm);
+        pp_pi_fixed_clear(&ya);
+        pp_pi_fixed_clear(&yb);
+    }
 
     /* The digits: the tree of cuts over the folded finish's values, in
      * 2 to 8 pieces, children taking their side alone. */
@@ -1263,11 +1334,15 @@ static void the_folded_finish_gives_the_same_numbers(void **state)
         memset(digits, 'x', n);
         run_tree_split_root(&d7, &s8, n, pieces, true, digits);
         assert_memory_equal(digits, want, n);
+        memset(digits, 'x', n);
+        run_tree_split_root(&d7, &r5, n, pieces, true, digits);
+        assert_memory_equal(digits, want, n);
     }
     free(digits);
     free(want);
     pp_values *all[] = { &left, &right, &sq, &t6, &t4, &d5, &d4, &d7,
-                         &s7, &s8, &half[0], &half[1], &right4[0],
+                         &s7, &s8, &l6, &r5, &half[0], &half[1],
+                         &right4[0],
                          &right4[1] };
     for (size_t i = 0; i < sizeof all / sizeof *all; i++)
         pp_values_free(all[i]);

@@ -87,6 +87,13 @@ static void pi_sqrt_and_divide_refuse_bits_out_of_range(void **state)
                  "pi_tail: %" PRId64 " bits is out of range (1 to %s)",
                  bad[i], maxbits_text());
         assert_refused("pi_tail", m, 7, want);
+        /* and its two steps */
+        pp_value l[6] = { big(1), big(1), big(1), big(1), big(1),
+                          i64s(&bad[i], 1) };
+        assert_refused("pi_tail", l, 6, want);
+        pp_value r[5] = { big(1), i64s(&bad[i], 1), big(1), big(1),
+                          i64s(&bad[i], 1) };
+        assert_refused("pi_tail", r, 5, want);
     }
 }
 
@@ -385,12 +392,50 @@ static void pi_merge_parts_refuse_bad_forms(void **state)
     assert_refused("pi_divide", dv, 6,
                    "pi_divide: needs P, Q, T, S, or Q, T, S, or P1, Q1, "
                    "T1, Q2, T2, S, and i64 [bits]");
-    pp_value tv[6] = { big(1), big(1), big(1), big(1), big(1),
-                       i64s(&bits, 1) };
-    assert_refused("pi_tail", tv, 6,
+    pp_value tv[4] = { big(1), big(1), big(1), i64s(&bits, 1) };
+    assert_refused("pi_tail", tv, 4,
                    "pi_tail: needs two P, Q, T triples, or the left "
                    "range's halves' P1, T1, P2, Q2, T2 and the right "
-                   "range's Q, T, and i64 [bits]");
+                   "range's Q, T, or one of these two steps: P1, T1, P2, "
+                   "Q2, T2, or am, i64 [aexp] and Q, T; and i64 [bits]");
+    /* The share's steps check their numbers: the left range's P and T
+     * positive; the right step's a positive, its exponent an i64 in
+     * range, and a with the bits the share needs. */
+    pp_value tl[6] = { big(0), big(1), big(1), big(1), big(1),
+                       i64s(&bits, 1) };
+    assert_refused("pi_tail", tl, 6,
+                   "pi_tail: the left range's P and T are positive");
+    int64_t aexp = -100, huge_exp = -(2 * bits + 4097), pos_exp = 1;
+    pp_value tr[5] = { big(0), i64s(&aexp, 1), big(1), big(1),
+                       i64s(&bits, 1) };
+    assert_refused("pi_tail", tr, 5,
+                   "pi_tail: the left range's ratio and the right range's "
+                   "Q are positive");
+    pp_value tr2[5] = { big(1), big(1), big(1), big(1), i64s(&bits, 1) };
+    assert_refused("pi_tail", tr2, 5,
+                   "pi_tail: needs the left range's [aexp] (1 i64)");
+    char msg[200];
+    snprintf(msg, sizeof msg,
+             "pi_tail: the left range's exponent %" PRId64
+             " is out of range (%" PRId64 " to 0)",
+             huge_exp, huge_exp + 1);
+    pp_value tr3[5] = { big(1), i64s(&huge_exp, 1), big(1), big(1),
+                        i64s(&bits, 1) };
+    assert_refused("pi_tail", tr3, 5, msg);
+    snprintf(msg, sizeof msg,
+             "pi_tail: the left range's exponent %" PRId64
+             " is out of range (%" PRId64 " to 0)",
+             pos_exp, huge_exp + 1);
+    pp_value tr4[5] = { big(1), i64s(&pos_exp, 1), big(1), big(1),
+                        i64s(&bits, 1) };
+    assert_refused("pi_tail", tr4, 5, msg);
+    /* a = 1 2^-100 (one bit) against Q = 1, T = 1: the share needs 64
+     * bits of a. */
+    pp_value tr5[5] = { big(1), i64s(&aexp, 1), big(1), big(1),
+                        i64s(&bits, 1) };
+    assert_refused("pi_tail", tr5, 5,
+                   "pi_tail: the left range's ratio has 1 bits, fewer "
+                   "than the share of 64 bits needs");
     /* The share from the halves checks its numbers like the other form. */
     pp_value tz[8] = { big(0), big(0), big(1), big(1), big(1), big(1),
                        big(1), i64s(&bits, 1) };
