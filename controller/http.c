@@ -153,6 +153,21 @@ void hub_http_result(hub *h, hub_engine *e, pp_frames *fr,
     c->finished = !hc || hc->tasks == 0;
 }
 
+void hub_http_task_ended(hub *h, uint64_t client, bool finished)
+{
+    struct hub_http *w = h->http;
+    if (!w)
+        return;
+    http_client *c = client_slot(w, client, true);
+    if (c->finished) {
+        c->done = c->failed = 0;
+        c->finished = false;
+    }
+    c->failed++;
+    c->last_ns = pp_mono_ns();
+    c->finished = finished;
+}
+
 void hub_http_client_extend(hub *h, uint64_t key, json_t *o)
 {
     if (!h->http || !o)

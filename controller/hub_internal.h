@@ -347,6 +347,10 @@ void hub_http_run(hub *h, bool readable);
  * /api/tasks and the clients' progress. */
 void hub_http_result(hub *h, hub_engine *e, pp_frames *fr,
                      const pp_header *hd);
+/* A task the controller ended itself (hub_end_task: aborted, or failed
+ * with no engine's result): counted as failed in its client's progress,
+ * which is complete when the client has no task left (finished). */
+void hub_http_task_ended(hub *h, uint64_t client, bool finished);
 /* Adds the page's counts (rates, dropped.http) to the status, and a
  * client's done count and progress to its entry. */
 void hub_http_status_extend(hub *h, struct json_t *root);

@@ -65,8 +65,14 @@ void hub_end_task(hub *h, hub_task *t, int code, const char *why)
         pp_warn("could not report a failed task: %s", err.msg);
     else /* before the task is freed: it counts until it is sent */
         hub_client_send(h, t->client, t->client_len, &fr, true);
+    uint8_t rid[RID_MAX];
+    size_t rid_len = t->client_len;
+    memcpy(rid, t->client, rid_len);
     pp_idmap_remove(&h->tasks, t->id);
     hub_task_free(h, t);
+    /* The client's progress on the status page counts it too. */
+    const hub_client *c = hub_client_get(h, rid, rid_len, false);
+    hub_http_task_ended(h, hub_client_key(rid, rid_len), !c || c->tasks == 0);
 }
 
 void hub_fail_task(hub *h, hub_task *t, int code, const char *why)

@@ -125,6 +125,15 @@ static void test_map(pp_client *c, size_t n)
     CHECK(status_field(c, "tasks_queued") == 0, "tasks still queued");
     CHECK(status_field(c, "tasks_aborted") == (long long)k.aborted,
           "the status's tasks_aborted is not %zu", k.aborted);
+    /* This client's progress on the status page (the cluster has one):
+     * the aborted ones count as failed, the others done or running. */
+    long long done = status_field(c, "done");
+    CHECK(status_field(c, "failed") == (long long)k.aborted,
+          "the status page's failed is not %zu", k.aborted);
+    CHECK(done >= (long long)(n - k.aborted - k.running)
+              && done <= (long long)(n - k.aborted),
+          "the status page's done is %lld, not %zu to %zu", done,
+          n - k.aborted - k.running, n - k.aborted);
     double t0 = now_s();
     CHECK(pp_async_wait(a, 20, &err) == 0, "wait: %s", err.msg);
     double waited = now_s() - t0;

@@ -9,7 +9,7 @@
 HB=(--heartbeat-period 0.2 --heartbeat-misses 3)
 client() { echo "$PIPAR_DIR/profile_$1/security/client.json"; }
 slow_cluster() {
-    start_controller "$1" "${HB[@]}" --hwm 1
+    start_controller "$1" "${HB[@]}" --hwm 1 --http 0
     start_engine "$1" --task-delay 0.1
     start_engine "$1" --task-delay 0.1
 }
