@@ -196,13 +196,18 @@ void pp_pi_tail_ratio(mpz_t dm, int64_t *dexp, const mpz_t P_L,
  * right range's step, on the graph's longest path, is one product and
  * one division of the share's size, against pp_pi_tail_ratio's merge of
  * the left range, two products and the division.  P_L, T_L positive; the
- * precision of a covers |T_R / Q_R| < 2^23 (below 2^10 for every count
- * of terms allowed).  pp_pi_tail_right is -1 when am is shorter than the
- * precision it needs (an am of another bits or range), 0 when done. */
+ * precision of a covers |T_R / Q_R| < 2^21 (below 2530 for every count
+ * of terms allowed).  pp_pi_tail_right is 0 when done, -1 when am is
+ * shorter than the pp_pi_tail_right_bits it needs (an am of another bits
+ * or range), -2 when |a T_R / Q_R| may reach 2^-8 (no share of the
+ * series: Q_R positive, T_R of either sign). */
 void pp_pi_tail_left(mpz_t am, int64_t *aexp, const mpz_t P_L,
                      const mpz_t T_L, uint64_t bits);
 int pp_pi_tail_right(mpz_t dm, int64_t *dexp, const mpz_t am, int64_t aexp,
                      const mpz_t Q_R, const mpz_t T_R, uint64_t bits);
+uint64_t pp_pi_tail_right_bits(const mpz_t am, int64_t aexp,
+                               const mpz_t Q_R, const mpz_t T_R,
+                               uint64_t bits);
 
 /* y = y (1 + d) for y from pp_pi_divide over the left range and d from
  * pp_pi_tail_ratio at y->bits: pi / 10 in fixed point, y->ulps grown by 2

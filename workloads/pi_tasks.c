@@ -379,17 +379,16 @@ static int tail_right(const pp_value *args, int64_t bits, pp_values *out,
     /* a is below 1 and has at most the bits of the precision: outside
      * this, MPFR's exponents would overflow. */
     rc = in_range("pi_tail", "the left range's exponent", aexp, "",
-                  -(2 * bits + 4096 < LONG_MAX / 4 ? 2 * bits + 4096
-                                                   : LONG_MAX / 4),
+                  -(2 * bits + 4096 < LONG_MAX / 2 ? 2 * bits + 4096
+                                                   : LONG_MAX / 2),
                   0, err);
     if (rc)
         return rc;
     mpz_t z[3]; /* am, Q_R, T_R */
     for (int i = 0; i < 3; i++)
         mpz_init(z[i]);
-    rc = import_at(z[0], args, 0, "pi_tail", err);
-    if (!rc)
-        rc = import_all(&z[1], &args[2], 2, "pi_tail", err);
+    for (size_t i = 0; !rc && i < 3; i++)
+        rc = import_at(z[i], args, i ? i + 1 : 0, "pi_tail", err);
     if (!rc && (mpz_sgn(z[0]) <= 0 || mpz_sgn(z[1]) <= 0))
         rc = pp_error_set(err, PP_EINVAL,
                           "pi_tail: the left range's ratio and the right "
@@ -397,12 +396,20 @@ static int tail_right(const pp_value *args, int64_t bits, pp_values *out,
     mpz_t dm;
     mpz_init(dm);
     int64_t dexp = 0;
-    if (!rc && pp_pi_tail_right(dm, &dexp, z[0], aexp, z[1], z[2],
-                                (uint64_t)bits))
+    int share = rc ? 0
+                   : pp_pi_tail_right(dm, &dexp, z[0], aexp, z[1], z[2],
+                                      (uint64_t)bits);
+    if (share == -1)
         rc = pp_error_set(err, PP_EINVAL,
                           "pi_tail: the left range's ratio has %zu bits, "
-                          "fewer than the share of %" PRId64 " bits needs",
-                          mpz_sizeinbase(z[0], 2), bits);
+                          "fewer than the %" PRIu64 " the share needs",
+                          mpz_sizeinbase(z[0], 2),
+                          pp_pi_tail_right_bits(z[0], aexp, z[1], z[2],
+                                                (uint64_t)bits));
+    else if (share == -2)
+        rc = pp_error_set(err, PP_EINVAL,
+                          "pi_tail: a T / Q of the right range is not "
+                          "below 2^-8: not a share of the series");
     for (int i = 0; i < 3; i++)
         mpz_realloc2(z[i], 64);
     if (!rc)
@@ -522,6 +529,9 @@ int pp_pi_divide_run(const pp_value *args, size_t nargs, pp_values *out,
         merge_qt(z);
         mpz_swap(z[2], z[5]);
     }
+    /* A series' Q and T are positive; a T of 0 would divide by zero. */
+    if (!rc && (mpz_sgn(z[0]) <= 0 || mpz_sgn(z[1]) <= 0))
+        rc = pp_error_set(err, PP_EINVAL, "pi_divide: Q and T are positive");
     pp_pi_fixed y;
     pp_pi_fixed_init(&y);
     if (!rc && nz == 6) {

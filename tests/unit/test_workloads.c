@@ -435,7 +435,24 @@ static void pi_merge_parts_refuse_bad_forms(void **state)
                         i64s(&bits, 1) };
     assert_refused("pi_tail", tr5, 5,
                    "pi_tail: the left range's ratio has 1 bits, fewer "
-                   "than the share of 64 bits needs");
+                   "than the 64 the share needs");
+    /* a T / Q of 2^-1 is no share of the series (whose |x| is below
+     * 2^-11): refused, not divided by Q + a T (0 for a T of -2). */
+    int64_t zero_exp = 0;
+    pp_value tr6[5] = { big(1), i64s(&zero_exp, 1), big(2), big(-1),
+                        i64s(&bits, 1) };
+    assert_refused("pi_tail", tr6, 5,
+                   "pi_tail: a T / Q of the right range is not below "
+                   "2^-8: not a share of the series");
+    /* The division's Q and T are positive: a T of 0 is refused (it would
+     * divide by zero), in each form. */
+    pp_value dz[4] = { big(1), big(0), big(1), i64s(&bits, 1) };
+    assert_refused("pi_divide", dz, 4, "pi_divide: Q and T are positive");
+    pp_value dz7[7] = { big(0), big(1), big(0), big(1), big(0), big(1),
+                        i64s(&bits, 1) };
+    assert_refused("pi_divide", dz7, 7, "pi_divide: Q and T are positive");
+    pp_value dn[5] = { big(1), big(-3), big(5), big(1), i64s(&bits, 1) };
+    assert_refused("pi_divide", dn, 5, "pi_divide: Q and T are positive");
     /* The share from the halves checks its numbers like the other form. */
     pp_value tz[8] = { big(0), big(0), big(1), big(1), big(1), big(1),
                        big(1), i64s(&bits, 1) };
