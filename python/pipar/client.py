@@ -15,6 +15,7 @@ Where ipyparallel runs a Python function, pipar runs a workload: a C
 function the engines know by name (c.workloads() lists them).
 """
 import ast
+import contextlib
 import datetime
 import json
 import os
@@ -295,6 +296,60 @@ class _Child:
         return self._ptr
 
 
+_AFTER_ARGS = {"none": 0, "copy": 1, "move": 2}
+
+
+def _dependencies(after):
+    """[(AsyncResult or None, msg_id), ...] from an AsyncResult, a msg_id
+    or a list of them."""
+    if isinstance(after, (AsyncResult, int)) and not isinstance(after, bool):
+        after = [after]
+    if isinstance(after, (str, bytes)):
+        raise InvalidError("pipar: after takes AsyncResults or msg_ids, "
+                           "not %s" % type(after).__name__, -1)
+    try:
+        items = list(after)
+    except TypeError:
+        raise InvalidError("pipar: after takes AsyncResults or msg_ids, "
+                           "not %s" % type(after).__name__, -1) from None
+    out = []
+    for item in items:
+        if isinstance(item, AsyncResult):
+            out.extend((item, i) for i in item.msg_ids)
+        elif isinstance(item, int) and not isinstance(item, bool) \
+                and 0 < item < 1 << 64:
+            out.append((None, item))
+        else:
+            raise InvalidError("pipar: after takes AsyncResults or msg_ids "
+                               "(positive ints below 2**64), not %r"
+                               % (item,), -1)
+    return tuple(out)
+
+
+def _take_masks(take, n):
+    """after_take (one list of value indices per dependency) as bit masks."""
+    try:
+        take = [list(t) for t in take]
+    except TypeError:
+        raise InvalidError("pipar: after_take is a list, for each task of "
+                           "after, of the indices of its values to take",
+                           -1) from None
+    if len(take) != n:
+        raise InvalidError("pipar: after_take has %d entries for %d tasks "
+                           "of after" % (len(take), n), -1)
+    masks = []
+    for t in take:
+        m = 0
+        for k in t:
+            if not isinstance(k, int) or isinstance(k, bool) \
+                    or not 0 <= k < 32:
+                raise InvalidError("pipar: after_take: %r is not a value "
+                                   "index from 0 to 31" % (k,), -1)
+            m |= 1 << k
+        masks.append(m)
+    return masks
+
+
 class _View(_Child):
     """What both views share: apply, map, flags, block."""
 
@@ -303,7 +358,8 @@ class _View(_Child):
     def __init__(self, client, ptr):
         self._adopt(client, ptr)
         self.block = False
-        self._flags = {"retries": 0, "timeout": 0.0, "time_limit": 0.0}
+        self._flags = {"retries": 0, "timeout": 0.0, "time_limit": 0.0,
+                       "after": (), "after_args": None, "after_take": None}
 
     def close(self):
         if self._ptr is not None:
@@ -317,11 +373,22 @@ class _View(_Child):
         t = self._lib.pp_view_targets(self._handle(), n)
         return ffi.unpack(t, n[0]) if n[0] else []
 
-    def set_flags(self, retries=None, timeout=None, time_limit=None):
+    def set_flags(self, retries=None, timeout=None, time_limit=None,
+                  after=None, after_args=None, after_take=None):
         """retries: run a failed task again elsewhere (that many times);
         timeout: seconds a task may wait to start (0: no limit);
         time_limit: seconds a task may run before its engine's worker is
-        stopped and restarted (0: no limit)."""
+        stopped and restarted (0: no limit);
+        after: the tasks that must succeed before the next ones start
+        (ipyparallel's `after`): AsyncResults, msg_ids, or a list of them;
+        [] for none.  A task whose dependency failed fails too, naming it;
+        after_args: 'copy' or 'move' puts the dependencies' results, in
+        the order of `after`, in front of the task's own arguments
+        (pipar's; 'none', the default, only waits);
+        after_take: with after_args, for each dependency the indices of
+        its result's values to take (the others do not travel); None:
+        all.  The AsyncResults named stay alive as long as the tasks that
+        wait for them."""
         flags = dict(self._flags)
         if retries is not None:
             flags["retries"] = int(retries)
@@ -329,15 +396,62 @@ class _View(_Child):
             flags["timeout"] = float(timeout)
         if time_limit is not None:
             flags["time_limit"] = float(time_limit)
+        if after is not None:
+            flags["after"] = _dependencies(after)
+        if after_args is not None:
+            if after_args not in _AFTER_ARGS:
+                raise InvalidError("pipar: after_args is 'none', 'copy' or "
+                                   "'move', not %r" % (after_args,), -1)
+            flags["after_args"] = None if after_args == "none" \
+                else after_args
+        if after_take is not None:
+            flags["after_take"] = after_take
+        ids = [i for _, i in flags["after"]]
+        take = flags["after_take"]
+        if take is not None:
+            take = _take_masks(take, len(ids))
+            if flags["after_args"] is None:
+                raise InvalidError("pipar: after_take needs after_args "
+                                   "'copy' or 'move'", -1)
         opts = ffi.new("pp_task_opts *")
         opts.retries = flags["retries"]
         opts.timeout_s = flags["timeout"]
         opts.time_limit_s = flags["time_limit"]
+        keep = []  # alive until pp_view_set_flags has copied them
+        if ids:
+            keep.append(ffi.new("uint64_t[]", ids))
+            opts.after = keep[-1]
+            opts.nafter = len(ids)
+            opts.after_args = _AFTER_ARGS[flags["after_args"] or "none"]
+            if take is not None:
+                keep.append(ffi.new("uint32_t[]", take))
+                opts.after_take = keep[-1]
         err = ffi.new("pp_error *")
         with self.client._lock:
             _check(self._lib.pp_view_set_flags(self._handle(), opts, err),
                    err)
         self._flags = flags
+
+    @contextlib.contextmanager
+    def temp_flags(self, **flags):
+        """with view.temp_flags(after=ar): ... - the flags for the tasks
+        submitted inside, then the ones before (ipyparallel's)."""
+        saved = dict(self._flags)
+        self.set_flags(**flags)
+        try:
+            yield self
+        finally:
+            self._flags = saved
+            self.set_flags()
+
+    @property
+    def after(self):
+        """The tasks the next ones wait for (set_flags(after=...))."""
+        return [i for _, i in self._flags["after"]]
+
+    @after.setter
+    def after(self, deps):
+        self.set_flags(after=deps)
 
     @property
     def retries(self):
@@ -360,7 +474,14 @@ class _View(_Child):
             _raise(err)
         kind = "one" if self.single or isinstance(self, LoadBalancedView) \
             else "each"
-        return AsyncResult(self, ptr, kind)
+        return self._made(AsyncResult(self, ptr, kind))
+
+    def _made(self, ar):
+        """ar waits for the view's `after` tasks: their AsyncResults live
+        as long as it does (the library fails a task whose dependency's
+        result was destroyed)."""
+        ar._deps = [r for r, _ in self._flags["after"] if r is not None]
+        return ar
 
     def apply_sync(self, workload, *args):
         """apply_async(...).get(): a list, one result per engine, on a
@@ -401,7 +522,7 @@ class _View(_Child):
                     int(chunksize or 0), x.ptr, x.n, err)
             if ptr == ffi.NULL:
                 _raise(err)
-            return AsyncResult(self, ptr, "map")
+            return self._made(AsyncResult(self, ptr, "map"))
         if chunksize not in (None, 1):
             raise InvalidError("pipar: chunksize applies to arrays of ints "
                                "or floats; other items go one a task", -1)
@@ -430,7 +551,7 @@ class _View(_Child):
             raise
         if app[0] == ffi.NULL:
             raise InvalidError("pipar: map over an empty sequence", -1)
-        return AsyncResult(self, app[0], "tasks")
+        return self._made(AsyncResult(self, app[0], "tasks"))
 
     def map_sync(self, workload, seq, *extra, chunksize=None):
         return self.map_async(workload, seq, *extra,

@@ -227,3 +227,87 @@ def test_abort(client, lview):
         ar.get(0)
     assert client.status()["tasks_queued"] == 0
     assert client.abort() == {"aborted": 0, "running": 0, "unknown": 0}
+
+
+def test_after_waits_for_its_dependencies(lview):
+    # ipyparallel's `after`: the second task starts once the first is done,
+    # though an engine is free all along (2 engines).
+    first = lview.apply_async("sleep", 0.3)
+    with lview.temp_flags(after=first):
+        assert lview.after == first.msg_ids
+        second = lview.apply_async("echo", 5)
+    assert lview.after == []  # temp_flags put the flags back
+    assert second.get(10) == [5]  # echo returns its values: an i64 array
+    assert second.metadata["started"] >= first.metadata["completed"]
+    # A map waits too, every task of it: on a list of AsyncResults.
+    a, b = lview.apply_async("sleep", 0.2), lview.apply_async("sleep", 0.2)
+    lview.set_flags(after=[a, b])
+    m = lview.map_async("powers", range(8), chunksize=4)
+    lview.set_flags(after=[])
+    assert m.get(10) == [x ** 10 for x in range(8)]
+    done = max(a.metadata["completed"], b.metadata["completed"])
+    assert all(t["started"] >= done for t in m.metadata)
+
+
+def test_after_args_pass_results_on(lview):
+    # pipar's after_args: the dependency's result goes in front of the
+    # task's own arguments: powers(powers([1, 2, 3], 2), 3).
+    sq = lview.apply_async("powers", [1, 2, 3], 2)
+    with lview.temp_flags(after=sq, after_args="copy"):
+        cubed = lview.apply_async("powers", 3)
+    assert cubed.get(10) == [1, 64, 729]
+    # after_take: of echo's three values, the first and the last.
+    three = lview.apply_async("echo", 1, "two", 3.0)
+    with lview.temp_flags(after=[three], after_args="copy",
+                          after_take=[[0, 2]]):
+        two = lview.apply_async("echo")
+    assert two.get(10) == ([1], [3.0])  # two values: a tuple
+    # By msg_id, across AsyncResults; moved.
+    x = lview.apply_async("echo", 7)
+    with lview.temp_flags(after=x.msg_ids[0], after_args="move"):
+        y = lview.apply_async("echo", 8)
+    assert y.get(10) == ([7], [8])
+
+
+def test_after_a_failed_task_fails_naming_it(lview):
+    bad = lview.apply_async("fail", "no luck")
+    with lview.temp_flags(after=bad):
+        dep = lview.apply_async("hello")
+    with pytest.raises(pipar.PiparError) as e:
+        dep.get(10)
+    msg = str(e.value)
+    assert "depends on task %016x, which failed" % bad.msg_ids[0] in msg
+    assert "no luck" in msg
+
+
+def test_after_bad_flags_are_refused(lview):
+    for bad, want in [
+            ("soon", "pipar: after takes AsyncResults or msg_ids, not str"),
+            (["soon"], "pipar: after takes AsyncResults or msg_ids "
+                       "(positive ints below 2**64), not 'soon'"),
+            (3.5, "pipar: after takes AsyncResults or msg_ids, not float"),
+            ([-1], "pipar: after takes AsyncResults or msg_ids "
+                   "(positive ints below 2**64), not -1")]:
+        with pytest.raises(pipar.InvalidError) as e:
+            lview.set_flags(after=bad)
+        assert str(e.value) == want
+    with pytest.raises(pipar.InvalidError) as e:
+        lview.set_flags(after_args="sideways")
+    assert str(e.value) == ("pipar: after_args is 'none', 'copy' or 'move', "
+                            "not 'sideways'")
+    ar = lview.apply_async("hello")
+    with pytest.raises(pipar.InvalidError) as e:
+        lview.set_flags(after=ar, after_take=[[0]])
+    assert str(e.value) == ("pipar: after_take needs after_args 'copy' or "
+                            "'move'")
+    with pytest.raises(pipar.InvalidError) as e:
+        lview.set_flags(after=ar, after_args="copy", after_take=[[0], [1]])
+    assert str(e.value) == "pipar: after_take has 2 entries for 1 tasks of after"
+    with pytest.raises(pipar.InvalidError) as e:
+        lview.set_flags(after=ar, after_args="copy", after_take=[[40]])
+    assert str(e.value) == ("pipar: after_take: 40 is not a value index "
+                            "from 0 to 31")
+    # Nothing changed by the refusals: no dependency, tasks run at once.
+    assert lview.after == []
+    assert lview.apply_async("hello").get(10) == "Hello World"
+    ar.get(10)
