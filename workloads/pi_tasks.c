@@ -80,6 +80,17 @@ static int push_bigints(pp_values *out, mpz_t *z, size_t n, pp_error *err)
     return 0;
 }
 
+/* m 2^e as a result's two values: bigint m, i64 [e] (pi_tail's share d,
+ * or its left step's a). */
+static int push_scaled(pp_values *out, mpz_t *m, int64_t e, pp_error *err)
+{
+    int rc = push_bigints(out, m, 1, err);
+    pp_value v;
+    if (!rc && (pp_value_i64(&v, &e, 1) || pp_values_push(out, &v)))
+        rc = pp_error_set(err, PP_ENOMEM, "out of memory");
+    return rc;
+}
+
 static int import_all(mpz_t *z, const pp_value *v, size_t n,
                       const char *task, pp_error *err)
 {
@@ -191,6 +202,17 @@ static int tail_ratio(const pp_value *args, bool halves, int64_t bits,
         rc = pp_error_set(err, PP_EINVAL,
                           "pi_tail: the share of the right range needs the "
                           "left range's P and T, and the right range's Q");
+    /* |P_L T_R / (T_L Q_R)| below 2^-8, as pp_pi_tail_ratio needs (a
+     * series' is below 2^-40): by the sizes, which bound it within 2
+     * bits. */
+    if (!rc && mpz_sgn(z[3])
+        && (long)mpz_sizeinbase(z[0], 2) + (long)mpz_sizeinbase(z[3], 2)
+                   - (long)mpz_sizeinbase(z[1], 2)
+                   - (long)mpz_sizeinbase(z[2], 2) + 2
+               > -8)
+        rc = pp_error_set(err, PP_EINVAL,
+                          "pi_tail: P T / (T Q) of the two ranges is not "
+                          "below 2^-8: not a share of the series");
     mpz_t dm;
     mpz_init(dm);
     int64_t dexp = 0;
@@ -198,11 +220,8 @@ static int tail_ratio(const pp_value *args, bool halves, int64_t bits,
         pp_pi_tail_ratio(dm, &dexp, z[0], z[1], z[2], z[3], (uint64_t)bits);
         for (int i = 0; i < 4; i++)
             mpz_realloc2(z[i], 64);
-        rc = push_bigints(out, &dm, 1, err);
+        rc = push_scaled(out, &dm, dexp, err);
     }
-    pp_value v;
-    if (!rc && (pp_value_i64(&v, &dexp, 1) || pp_values_push(out, &v)))
-        rc = pp_error_set(err, PP_ENOMEM, "out of memory");
     mpz_clear(dm);
     for (int i = 0; i < 5; i++)
         mpz_clear(z[i]);
@@ -350,17 +369,14 @@ static int tail_left(const pp_value *args, int64_t bits, pp_values *out,
                               "pi_tail: the left range's P and T are "
                               "positive");
     }
-    int64_t aexp = 0;
     if (!rc) {
         mpz_t am;
+        int64_t aexp;
         mpz_init(am);
         pp_pi_tail_left(am, &aexp, z[0], z[1], (uint64_t)bits);
-        rc = push_bigints(out, &am, 1, err);
+        rc = push_scaled(out, &am, aexp, err);
         mpz_clear(am);
     }
-    pp_value v;
-    if (!rc && (pp_value_i64(&v, &aexp, 1) || pp_values_push(out, &v)))
-        rc = pp_error_set(err, PP_ENOMEM, "out of memory");
     for (int i = 0; i < 5; i++)
         mpz_clear(z[i]);
     return rc;
@@ -413,10 +429,7 @@ static int tail_right(const pp_value *args, int64_t bits, pp_values *out,
     for (int i = 0; i < 3; i++)
         mpz_realloc2(z[i], 64);
     if (!rc)
-        rc = push_bigints(out, &dm, 1, err);
-    pp_value v;
-    if (!rc && (pp_value_i64(&v, &dexp, 1) || pp_values_push(out, &v)))
-        rc = pp_error_set(err, PP_ENOMEM, "out of memory");
+        rc = push_scaled(out, &dm, dexp, err);
     mpz_clear(dm);
     for (int i = 0; i < 3; i++)
         mpz_clear(z[i]);

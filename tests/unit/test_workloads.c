@@ -414,21 +414,17 @@ static void pi_merge_parts_refuse_bad_forms(void **state)
     pp_value tr2[5] = { big(1), big(1), big(1), big(1), i64s(&bits, 1) };
     assert_refused("pi_tail", tr2, 5,
                    "pi_tail: needs the left range's [aexp] (1 i64)");
-    char msg[200];
-    snprintf(msg, sizeof msg,
-             "pi_tail: the left range's exponent %" PRId64
-             " is out of range (%" PRId64 " to 0)",
-             huge_exp, huge_exp + 1);
-    pp_value tr3[5] = { big(1), i64s(&huge_exp, 1), big(1), big(1),
-                        i64s(&bits, 1) };
-    assert_refused("pi_tail", tr3, 5, msg);
-    snprintf(msg, sizeof msg,
-             "pi_tail: the left range's exponent %" PRId64
-             " is out of range (%" PRId64 " to 0)",
-             pos_exp, huge_exp + 1);
-    pp_value tr4[5] = { big(1), i64s(&pos_exp, 1), big(1), big(1),
-                        i64s(&bits, 1) };
-    assert_refused("pi_tail", tr4, 5, msg);
+    int64_t bad_exps[2] = { huge_exp, pos_exp };
+    for (int i = 0; i < 2; i++) {
+        char msg[200];
+        snprintf(msg, sizeof msg,
+                 "pi_tail: the left range's exponent %" PRId64
+                 " is out of range (%" PRId64 " to 0)",
+                 bad_exps[i], huge_exp + 1);
+        pp_value tr3[5] = { big(1), i64s(&bad_exps[i], 1), big(1), big(1),
+                            i64s(&bits, 1) };
+        assert_refused("pi_tail", tr3, 5, msg);
+    }
     /* a = 1 2^-100 (one bit) against Q = 1, T = 1: the share needs 64
      * bits of a. */
     pp_value tr5[5] = { big(1), i64s(&aexp, 1), big(1), big(1),
@@ -459,6 +455,12 @@ static void pi_merge_parts_refuse_bad_forms(void **state)
     assert_refused("pi_tail", tz, 8,
                    "pi_tail: the share of the right range needs the left "
                    "range's P and T, and the right range's Q");
+    /* Two ranges whose P T / (T Q) is 1: no share of the series. */
+    pp_value t7[7] = { big(1), big(1), big(1), big(1), big(1), big(1),
+                       i64s(&bits, 1) };
+    assert_refused("pi_tail", t7, 7,
+                   "pi_tail: P T / (T Q) of the two ranges is not below "
+                   "2^-8: not a share of the series");
 
     /* Not a bigint where a number is read: the P, Q half's Q2 is its
      * argument 3 in the short form, 4 in the long one; the T half's T2
