@@ -168,37 +168,9 @@ static void product(pp_pi_fixed *y, mpz_t m, long ex, const mpz_t S,
     y->ulps = 2;
 }
 
-/* y = floor(S Q / (T 2^8)) exactly, for a T shorter than the precision
- * (the left range's, in a cluster's finish): GMP's division of S Q by
- * T reads T's limbs alone, where MPFR's takes T at the whole precision,
- * mostly zero limbs, and a product by S follows.  Measured with T of 0.6
- * of the bits: 1e7 digits 0.59 s against 0.85, 1.5e8 10.8 s against
- * 16.4.  The floor is within a unit, and S's 2 units move S Q / T by
- * less than 2 Q / T < 2^-20: y.ulps 2, as product()'s.  With own, spends
- * Q and T.  The division's own peak is about a third higher than MPFR's
- * (2e7 digits: 98 MB against 73 to 76). */
-static bool divide_short(pp_pi_fixed *y, mpz_t Q, mpz_t T, const mpz_t S,
-                         uint64_t bits, bool own)
-{
-    if (mpz_sgn(T) <= 0 || mpz_sizeinbase(T, 2) > bits)
-        return false;
-    mpz_mul(y->v, S, Q);
-    if (own)
-        mpz_realloc2(Q, 64);
-    mpz_fdiv_q(y->v, y->v, T);
-    if (own)
-        mpz_realloc2(T, 64);
-    mpz_fdiv_q_2exp(y->v, y->v, 8);
-    y->bits = bits;
-    y->ulps = 2;
-    return true;
-}
-
 static void divide(pp_pi_fixed *y, mpz_t Q, mpz_t T, const mpz_t S,
                    uint64_t bits, bool own)
 {
-    if (divide_short(y, Q, T, S, bits, own))
-        return;
     mpz_t m;
     long ex;
     mpz_init(m);
@@ -222,8 +194,6 @@ void pp_pi_divide_own(pp_pi_fixed *y, mpz_t Q, mpz_t T, const mpz_t S,
 void pp_pi_divide_fused_own(pp_pi_fixed *y, mpz_t Q, mpz_t T,
                             const mpz_t S, uint64_t bits)
 {
-    if (divide_short(y, Q, T, S, bits, true))
-        return;
     mpfr_prec_t prec = (mpfr_prec_t)(bits + 64);
     exp_range range = widen_exponents();
     /* a / t = S Q / T 2^(sT - sN), each in [1/2, 1): small exponents
@@ -389,8 +359,9 @@ void pp_pi_tail_ratio(mpz_t dm, int64_t *dexp, const mpz_t P_L,
 void pp_pi_tail_left(mpz_t am, int64_t *aexp, const mpz_t P_L,
                      const mpz_t T_L, uint64_t bits)
 {
-    /* a < 2^ea; the share's precision is bits + ea + eb + 41 with eb the
-     * right range's, log2 |T_R / Q_R| + 1 < 24 (pi.h): 64 covers it. */
+    /* a < 2^ea; the share's precision is at most bits + ea + eb + 40,
+     * eb = size(T_R) - size(Q_R) + 1 the right range's, below 23 for
+     * |T_R / Q_R| < 2^21 (pi.h): 64 covers it. */
     long ea = (long)mpz_sizeinbase(P_L, 2) - (long)mpz_sizeinbase(T_L, 2)
               + 1;
     long w = (long)bits + ea + 64;
