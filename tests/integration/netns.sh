@@ -309,7 +309,14 @@ cut_run() {
         $(($(tasks_by 0 "$dir") + $(tasks_by 1 "$dir") + $(tasks_by 2 "$dir")))
     retried=$(grep -c "queued again after engine $id" "logs/$PROFILE-controller.log" || true)
     expect_eq "$dir: tasks queued again after engine $id" "$outstanding" "$retried"
-    line=$(run cluster status) || fail "$dir: cluster status failed"
+    line=$(run cluster status) || {
+        # Twice in CI (sessions 6 and 7) `ip netns exec` could not exec the
+        # driver ("Permission denied") while integration.tutorial ran; now
+        # they take turns (RESOURCE_LOCK), and this says what it saw.
+        ls -l "$DRIVER" >&2 || true
+        findmnt -T "$DRIVER" >&2 || true
+        fail "$dir: cluster status failed"
+    }
     expect_contains "$dir: engines left" "; 2 engines:" "$line"
     if [[ "$line" =~ engines:.*\ $id\ \( ]]; then
         fail "$dir: engine $id is still listed: $line"
