@@ -182,9 +182,10 @@ void pp_pi_divide_fused_own(pp_pi_fixed *y, mpz_t Q, mpz_t T,
 /* d = dm 2^dexp with a relative error below 2^-(bits + e + 36), 2^e
  * bounding |d|: y d for any y < 2^bits is within 2^-36 of the exact
  * product.  P_L, T_L and Q_R positive (a left range's P is always
- * needed: never 0), |b| < 2^-8 (true for every m >= 1).  T_R 0 gives
- * d = 0. */
-void pp_pi_tail_ratio(mpz_t dm, int64_t *dexp, const mpz_t P_L,
+ * needed: never 0).  T_R 0 gives d = 0.  0 when done; -2 (nothing
+ * computed) when |b| may reach 2^-8 by the numbers' sizes: no share of
+ * the series (below 2^-40 for every m >= 1). */
+int pp_pi_tail_ratio(mpz_t dm, int64_t *dexp, const mpz_t P_L,
                       const mpz_t T_L, const mpz_t Q_R, const mpz_t T_R,
                       uint64_t bits);
 

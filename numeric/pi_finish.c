@@ -313,19 +313,21 @@ int pp_pi_finish(const mpz_t Q, const mpz_t T, uint64_t digits, char *out,
     return pp_pi_finish_timed(Q, T, digits, out, NULL, err);
 }
 
-void pp_pi_tail_ratio(mpz_t dm, int64_t *dexp, const mpz_t P_L,
-                      const mpz_t T_L, const mpz_t Q_R, const mpz_t T_R,
-                      uint64_t bits)
+int pp_pi_tail_ratio(mpz_t dm, int64_t *dexp, const mpz_t P_L,
+                     const mpz_t T_L, const mpz_t Q_R, const mpz_t T_R,
+                     uint64_t bits)
 {
     if (mpz_sgn(T_R) == 0) {
         mpz_set_ui(dm, 0);
         *dexp = 0;
-        return;
+        return 0;
     }
     /* |b| < 2^e: each factor x has 2^(size - 1) <= |x| < 2^size. */
     long e = (long)mpz_sizeinbase(P_L, 2) + (long)mpz_sizeinbase(T_R, 2)
              - (long)mpz_sizeinbase(T_L, 2) - (long)mpz_sizeinbase(Q_R, 2)
              + 2;
+    if (e > -8)
+        return -2; /* not a share of the series: see pi.h */
     /* Eight roundings at w bits leave d within 8 2^-w relatively, and
      * |d| < 2^(e + 1): with w = bits + e + 40, y d is off by less than
      * 2^(bits + e + 1 + 3 - w) = 2^-36 for y < 2^bits.  Operands are
@@ -354,6 +356,7 @@ void pp_pi_tail_ratio(mpz_t dm, int64_t *dexp, const mpz_t P_L,
     *dexp = (int64_t)mpfr_get_z_2exp(dm, x);
     mpfr_clears(x, y, (mpfr_ptr)0);
     restore_exponents(range);
+    return 0;
 }
 
 void pp_pi_tail_left(mpz_t am, int64_t *aexp, const mpz_t P_L,

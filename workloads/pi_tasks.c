@@ -202,26 +202,18 @@ static int tail_ratio(const pp_value *args, bool halves, int64_t bits,
         rc = pp_error_set(err, PP_EINVAL,
                           "pi_tail: the share of the right range needs the "
                           "left range's P and T, and the right range's Q");
-    /* |P_L T_R / (T_L Q_R)| below 2^-8, as pp_pi_tail_ratio needs (a
-     * series' is below 2^-40): by the sizes, which bound it within 2
-     * bits. */
-    if (!rc && mpz_sgn(z[3])
-        && (long)mpz_sizeinbase(z[0], 2) + (long)mpz_sizeinbase(z[3], 2)
-                   - (long)mpz_sizeinbase(z[1], 2)
-                   - (long)mpz_sizeinbase(z[2], 2) + 2
-               > -8)
-        rc = pp_error_set(err, PP_EINVAL,
-                          "pi_tail: P T / (T Q) of the two ranges is not "
-                          "below 2^-8: not a share of the series");
     mpz_t dm;
     mpz_init(dm);
     int64_t dexp = 0;
-    if (!rc) {
-        pp_pi_tail_ratio(dm, &dexp, z[0], z[1], z[2], z[3], (uint64_t)bits);
-        for (int i = 0; i < 4; i++)
-            mpz_realloc2(z[i], 64);
+    if (!rc && pp_pi_tail_ratio(dm, &dexp, z[0], z[1], z[2], z[3],
+                                (uint64_t)bits))
+        rc = pp_error_set(err, PP_EINVAL,
+                          "pi_tail: P T / (T Q) of the two ranges is not "
+                          "below 2^-8: not a share of the series");
+    for (int i = 0; i < 4; i++)
+        mpz_realloc2(z[i], 64);
+    if (!rc)
         rc = push_scaled(out, &dm, dexp, err);
-    }
     mpz_clear(dm);
     for (int i = 0; i < 5; i++)
         mpz_clear(z[i]);
