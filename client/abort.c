@@ -70,7 +70,7 @@ static size_t abort_held(pp_client *c, pp_async *a)
         }
         c->held[i] = c->held[--c->nheld];
         async_fail_slot(a, r->slot, PP_EABORTED, ABORTED_TEXT);
-        client_held_free(t);
+        client_held_drop(c, t);
         n++;
     }
     /* Tasks of other results held for these fail in turn. */

@@ -21,6 +21,39 @@ void client_held_free(held_task *t)
     free(t);
 }
 
+/* The slot of the result of task id, or NULL when no live async result
+ * has it. */
+static async_slot *slot_of(pp_client *c, uint64_t id)
+{
+    task_ref *r = pp_idmap_get(&c->tasks, id);
+    return r ? &r->a->slots[r->slot] : NULL;
+}
+
+/* Counts t among the takers of each result it shares. */
+static void share_takes(pp_client *c, held_task *t)
+{
+    if (t->after_args != PP_AFTER_SHARE)
+        return;
+    for (size_t i = 0; i < t->nafter; i++) {
+        async_slot *s = slot_of(c, t->after[i]);
+        if (s)
+            s->takers++;
+    }
+}
+
+void client_held_drop(pp_client *c, held_task *t)
+{
+    for (size_t i = 0; t->after_args == PP_AFTER_SHARE && i < t->nafter;
+         i++) {
+        async_slot *s = slot_of(c, t->after[i]);
+        if (s && s->takers > 0 && --s->takers == 0) {
+            pp_values_free(&s->vals);
+            s->handed_on = true;
+        }
+    }
+    client_held_free(t);
+}
+
 static void client_close(pp_client *c)
 {
     pp_signer_destroy(&c->signer);
@@ -286,14 +319,32 @@ static int send_task(pp_client *c, pp_header *h, pp_value *vals, size_t n,
     return pp_msg_send(c->sock, c->signer, NULL, 0, h, vals, n, err);
 }
 
+/* Whether held task t moves the values of result r: moved, or shared
+ * and the last task that takes them. */
+static bool moves(const held_task *t, const task_ref *r)
+{
+    return t->after_args == PP_AFTER_MOVE
+           || (t->after_args == PP_AFTER_SHARE
+               && r->a->slots[r->slot].takers == 1);
+}
+
 /* Puts the dependencies' results in front of a released task's own
  * values, copied or moved. */
 static int gather_after_args(pp_client *c, held_task *t, pp_error *err)
 {
     if (t->after_args == PP_AFTER_NONE)
         return 0;
-    /* A value taken that a result does not have fails the task before
-     * anything is moved. */
+    /* A result already handed on, or a value taken that a result does
+     * not have, fails the task before anything is moved. */
+    for (size_t i = 0; i < t->nafter; i++) {
+        task_ref *r = pp_idmap_get(&c->tasks, t->after[i]);
+        if (r->a->slots[r->slot].handed_on)
+            return pp_error_set(err, PP_EINVAL,
+                                "the result of task %016llx was already "
+                                "handed on to other tasks (after_args move "
+                                "or share)",
+                                (unsigned long long)t->after[i]);
+    }
     for (size_t i = 0; t->take && i < t->nafter; i++) {
         task_ref *r = pp_idmap_get(&c->tasks, t->after[i]);
         size_t n = r->a->slots[r->slot].vals.n;
@@ -314,7 +365,7 @@ static int gather_after_args(pp_client *c, held_task *t, pp_error *err)
             if (k >= 32 || !(take >> k & 1))
                 continue;
             pp_value v;
-            if (t->after_args == PP_AFTER_MOVE) {
+            if (moves(t, r)) {
                 v = from->v[k];
                 memset(&from->v[k], 0, sizeof from->v[k]);
             } else if ((rc = pp_value_copy(&v, &from->v[k]))) {
@@ -324,12 +375,13 @@ static int gather_after_args(pp_client *c, held_task *t, pp_error *err)
             if (rc)
                 pp_value_free(&v);
         }
-        if (t->after_args == PP_AFTER_MOVE) {
+        if (moves(t, r)) {
             /* The values went to this task (and those it does not take
              * are of no use to anyone); the result keeps none. */
             for (size_t k = 0; k < from->n; k++)
                 pp_value_free(&from->v[k]);
             from->n = 0;
+            r->a->slots[r->slot].handed_on = true;
         }
     }
     for (size_t k = 0; !rc && k < t->vals.n; k++)
@@ -382,7 +434,7 @@ void client_release_held(pp_client *c)
         } else if (r) {
             async_fail_slot(r->a, r->slot, PP_EREMOTE, why);
         }
-        client_held_free(t);
+        client_held_drop(c, t);
         /* A failure may decide other held tasks: look at all again. */
         i = 0;
     }
@@ -637,6 +689,7 @@ static int hold(pp_client *c, const pp_header *h, const pp_task_opts *o,
         return pp_error_set(err, PP_ENOMEM, "out of memory");
     }
     c->held[c->nheld++] = t;
+    share_takes(c, t);
     return 0;
 }
 
@@ -652,6 +705,18 @@ static int seconds_to_ms(const char *what, double s, int64_t *ms,
     *ms = (int64_t)llround(s * 1000);
     if (*ms == 0 && s > 0)
         *ms = 1; /* a positive limit never becomes "no limit" */
+    return 0;
+}
+
+int client_check_after_args(pp_after_args how, pp_error *err)
+{
+    /* An enum from C may hold any int: one out of range would be taken
+     * for a copy. */
+    if ((unsigned)how > PP_AFTER_SHARE)
+        return pp_error_set(err, PP_EINVAL,
+                            "after_args %d is not none, copy, move or share "
+                            "(0 to 3)",
+                            (int)how);
     return 0;
 }
 
@@ -688,6 +753,8 @@ int pp_client_submit(pp_client *c, pp_async **a_p, pp_task_kind kind,
     if (!rc && n > PP_MAX_VALUES)
         rc = pp_error_set(err, PP_EINVAL, "%zu values, at most %d", n,
                           PP_MAX_VALUES);
+    if (!rc)
+        rc = client_check_after_args(o->after_args, err);
     if (!rc)
         rc = add_slot(c, a_p, h.id, &slot, err);
     if (rc) {
@@ -741,7 +808,7 @@ void client_forget_async(pp_client *c, pp_async *a)
         for (size_t k = 0; k < a->n && !mine; k++)
             mine = a->slots[k].id == c->held[i]->h.id;
         if (mine) {
-            client_held_free(c->held[i]);
+            client_held_drop(c, c->held[i]);
             c->held[i] = c->held[--c->nheld];
         } else {
             i++;

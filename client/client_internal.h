@@ -36,6 +36,9 @@ typedef struct async_slot {
     pp_task_meta meta;
     pp_values vals;
     char *error; /* the engine's or controller's text, when failed */
+    uint32_t takers; /* held tasks sharing vals (PP_AFTER_SHARE) */
+    bool handed_on; /* vals were moved to a task or let go: later tasks
+                       that take them fail */
 } async_slot;
 
 struct pp_async {
@@ -106,6 +109,12 @@ void async_fail_slot(pp_async *a, size_t i, int code, const char *text);
  * whose dependencies failed. */
 void client_release_held(pp_client *c);
 void client_held_free(held_task *t);
+/* Refuses an after_args that is none of pp_after_args's. */
+int client_check_after_args(pp_after_args how, pp_error *err);
+/* Frees a held task taken out of the client's list, first letting go of
+ * the results it shared (PP_AFTER_SHARE): one no other held task takes
+ * is left empty. */
+void client_held_drop(pp_client *c, held_task *t);
 
 /* Forgets what the client keeps for a's tasks (before a is freed). */
 void client_forget_async(pp_client *c, pp_async *a);

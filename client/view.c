@@ -66,7 +66,8 @@ int pp_view_set_flags(pp_view *v, const pp_task_opts *opts, pp_error *err)
     /* Refused before anything changes: the flags stay as they were. */
     int64_t ms;
     if (opts && (pp_task_timeout_ms(opts->timeout_s, &ms, err)
-                 || pp_task_limit_ms(opts->time_limit_s, &ms, err)))
+                 || pp_task_limit_ms(opts->time_limit_s, &ms, err)
+                 || client_check_after_args(opts->after_args, err)))
         return err->code;
     free(v->after);
     v->after = NULL;

@@ -78,16 +78,17 @@ typedef struct sink {
 } sink;
 
 /* Submits workload(results of `after`, own); a task whose after results
- * feed only it moves them, one that shares them (copy) copies them; with
- * take, only the values of each result it reads (pp_task_opts.after_take).
- * With a timeline all copy: the sizes of the results are read at the
- * end. */
+ * feed only it moves them, one that shares them with others shares them
+ * (the last one released moves them: the driver keeps no result longer
+ * than the tasks that read it wait); with take, only the values of each
+ * result it reads (pp_task_opts.after_take).  With a timeline all copy:
+ * the sizes of the results are read at the end. */
 static int submit_take(sink *s, const char *workload, const uint64_t *after,
                        const uint32_t *take, size_t nafter,
                        pp_after_args how, const int64_t *own, size_t nown,
                        uint64_t *id, pp_error *err)
 {
-    if (s->tl && how == PP_AFTER_MOVE)
+    if (s->tl && how != PP_AFTER_NONE)
         how = PP_AFTER_COPY;
     pp_view *v = s->v;
     pp_async **a = &s->a;
@@ -237,14 +238,14 @@ static int submit_tree(sink *s, const uint64_t *leaf_ids, unsigned lo,
     int64_t pq_args[3] = { need_p, 2, 2 };
     *r = (range_ids){ { 0, 0 }, 2 };
     *nmerges += 2;
-    rc = submit_take(s, "pi_merge_pq", pq_after, pq_take, 2, PP_AFTER_COPY,
+    rc = submit_take(s, "pi_merge_pq", pq_after, pq_take, 2, PP_AFTER_SHARE,
                      pq_args, 3, &r->id[0], err);
     /* T = T1 Q2 + P1 T2: P1, T1, Q2, T2 alone. */
     uint32_t t_take[4];
     size_t nt = range_take(&kids[0], "PT", t_take);
     range_take(&kids[1], "QT", t_take + nt);
     if (!rc)
-        rc = submit_take(s, "pi_merge_t", all, t_take, nall, PP_AFTER_COPY,
+        rc = submit_take(s, "pi_merge_t", all, t_take, nall, PP_AFTER_SHARE,
                          NULL, 0, &r->id[1], err);
     return rc;
 }
@@ -279,7 +280,7 @@ static int submit_conversion(sink *s, uint64_t *after, const uint32_t *take,
     if (pieces == 1) {
         int64_t a[2] = { (int64_t)n, side };
         int rc = submit_take(s, "pi_decimal_side", after, take, nafter,
-                             PP_AFTER_COPY, a, 2, &id, err);
+                             PP_AFTER_SHARE, a, 2, &id, err);
         if (!rc) {
             len[*k] = n;
             at[(*k)++] = pp_async_len(s->a) - 1;
@@ -314,11 +315,11 @@ static int submit_conversion(sink *s, uint64_t *after, const uint32_t *take,
         }
         if (!rc)
             rc = submit_take(s, "pi_decimal_cut", right_after, NULL,
-                             pow ? 3 : 2, PP_AFTER_COPY, r, 4, &ids[1], err);
+                             pow ? 3 : 2, PP_AFTER_SHARE, r, 4, &ids[1], err);
         r[3] = 0;
         if (!rc)
             rc = submit_take(s, "pi_decimal_cut", after, take, nafter,
-                             PP_AFTER_COPY, r, 4, &ids[0], err);
+                             PP_AFTER_SHARE, r, 4, &ids[0], err);
         if (!rc)
             rc = submit_conversion(s, &ids[0], &TAKE_SIDE[0], 1, 0, h, left,
                                    at, len, k, NULL, err);
@@ -329,7 +330,7 @@ static int submit_conversion(sink *s, uint64_t *after, const uint32_t *take,
     }
     int64_t a[3] = { (int64_t)n, side, (int64_t)h };
     int rc = submit_take(s, "pi_decimal_cut", after, take, nafter,
-                         PP_AFTER_COPY, a, 3, &id, err);
+                         PP_AFTER_SHARE, a, 3, &id, err);
     /* Each side takes its own value alone from the cut's two. */
     if (!rc)
         rc = submit_conversion(s, &id, &TAKE_SIDE[0], 1, 0, h, left, at,
@@ -371,7 +372,7 @@ static int submit_finish_folded(sink *s, const range_ids *halves,
     }
     after[n++] = sqrt_id;
     take[nt++] = 1;
-    int rc = submit_take(s, "pi_divide", after, take, n, PP_AFTER_COPY,
+    int rc = submit_take(s, "pi_divide", after, take, n, PP_AFTER_SHARE,
                          &bits, 1, &finish_ids[0], err);
     n = nt = 0;
     for (int k = 0; k < 2; k++) {
@@ -381,7 +382,7 @@ static int submit_finish_folded(sink *s, const range_ids *halves,
     }
     uint64_t left_id = 0;
     if (!rc)
-        rc = submit_take(s, "pi_tail", after, take, n, PP_AFTER_COPY, &bits,
+        rc = submit_take(s, "pi_tail", after, take, n, PP_AFTER_SHARE, &bits,
                          1, &left_id, err);
     /* am and [aexp], then the right range's Q and T. */
     after[0] = left_id;
@@ -391,7 +392,7 @@ static int submit_finish_folded(sink *s, const range_ids *halves,
         after[n++] = right->id[j];
     range_take(right, "QT", take + 1);
     if (!rc)
-        rc = submit_take(s, "pi_tail", after, take, n, PP_AFTER_COPY, &bits,
+        rc = submit_take(s, "pi_tail", after, take, n, PP_AFTER_SHARE, &bits,
                          1, &finish_ids[1], err);
     return rc;
 }
@@ -553,10 +554,10 @@ int pp_pi_run(pp_client *c, const pp_pi_run_opts *o, char **out,
     divide_after[ndivide++] = sqrt_id;
     if (!rc && !folded)
         rc = submit_as(&sk, "pi_divide", divide_after, ndivide,
-                       cut < leaves ? PP_AFTER_COPY : PP_AFTER_MOVE,
+                       cut < leaves ? PP_AFTER_SHARE : PP_AFTER_MOVE,
                        &bits_arg, 1, &finish_ids[0], err);
     if (!rc && !folded && cut < leaves)
-        rc = submit_as(&sk, "pi_tail", tail_after, ntail, PP_AFTER_COPY,
+        rc = submit_as(&sk, "pi_tail", tail_after, ntail, PP_AFTER_SHARE,
                        &bits_arg, 1, &finish_ids[1], err);
     g.first_decimal = g.first_finish + g.nfinish;
     /* The conversion in pieces, one an engine of the graph's
@@ -589,7 +590,7 @@ int pp_pi_run(pp_client *c, const pp_pi_run_opts *o, char **out,
         uint64_t id;
         rc = submit_as(&sk, cut < leaves ? "pi_decimal_tail"
                                          : "pi_decimal",
-                       finish_ids, cut < leaves ? 2 : 1, PP_AFTER_COPY, nh,
+                       finish_ids, cut < leaves ? 2 : 1, PP_AFTER_SHARE, nh,
                        3, &id,
                        err);
         if (!rc)

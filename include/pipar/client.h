@@ -73,11 +73,17 @@ PP_EXPORT int pp_client_status(pp_client *c, char **json, pp_error *err);
  * done: nothing (the default), or their result values, in the order of
  * `after`, in front of its own values: copied, or moved (the dependency's
  * result is left empty: for a tree of merges, where each result feeds one
- * task and need not stay in the client). */
+ * task and need not stay in the client), or shared: copied while other
+ * held tasks that share it still wait, moved to the last of them, so the
+ * result is left empty once no held task takes it (a graph whose results
+ * feed several tasks each, none kept in the client longer than needed;
+ * one submitted after the result was let go finds it empty and fails
+ * naming the value it lacks). */
 typedef enum pp_after_args {
     PP_AFTER_NONE = 0,
     PP_AFTER_COPY,
     PP_AFTER_MOVE,
+    PP_AFTER_SHARE,
 } pp_after_args;
 
 /* How a task is run (ipyparallel's flags on a load-balanced view). */

@@ -69,7 +69,7 @@ void pp_client_set_patience(pp_client *c, double patience_s);
 int pp_client_ids(pp_client *c, int64_t **ids, size_t *n, pp_error *err);
 int pp_client_status(pp_client *c, char **json, pp_error *err);
 typedef enum pp_after_args {
-    PP_AFTER_NONE = 0, PP_AFTER_COPY, PP_AFTER_MOVE,
+    PP_AFTER_NONE = 0, PP_AFTER_COPY, PP_AFTER_MOVE, PP_AFTER_SHARE,
 } pp_after_args;
 typedef struct pp_task_opts {
     int retries; double timeout_s; const uint64_t *after; size_t nafter;

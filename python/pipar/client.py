@@ -296,7 +296,7 @@ class _Child:
         return self._ptr
 
 
-_AFTER_ARGS = {"none": 0, "copy": 1, "move": 2}
+_AFTER_ARGS = {"none": 0, "copy": 1, "move": 2, "share": 3}
 
 
 def _dependencies(after):
@@ -382,9 +382,11 @@ class _View(_Child):
         after: the tasks that must succeed before the next ones start
         (ipyparallel's `after`): AsyncResults, msg_ids, or a list of them;
         [] for none.  A task whose dependency failed fails too, naming it;
-        after_args: 'copy' or 'move' puts the dependencies' results, in
-        the order of `after`, in front of the task's own arguments
-        (pipar's; 'none', the default, only waits);
+        after_args: 'copy', 'move' or 'share' puts the dependencies'
+        results, in the order of `after`, in front of the task's own
+        arguments (pipar's; 'none', the default, only waits); 'share'
+        copies them while other tasks sharing them still wait and moves
+        them to the last one, so the results are let go once read;
         after_take: with after_args, for each dependency the indices of
         its result's values to take (the others do not travel); None:
         all.  The AsyncResults named stay alive as long as the tasks that
@@ -400,8 +402,9 @@ class _View(_Child):
             flags["after"] = _dependencies(after)
         if after_args is not None:
             if after_args not in _AFTER_ARGS:
-                raise InvalidError("pipar: after_args is 'none', 'copy' or "
-                                   "'move', not %r" % (after_args,), -1)
+                raise InvalidError("pipar: after_args is 'none', 'copy', "
+                                   "'move' or 'share', not %r"
+                                   % (after_args,), -1)
             flags["after_args"] = None if after_args == "none" \
                 else after_args
         if after_take is not None:
@@ -412,7 +415,7 @@ class _View(_Child):
             take = _take_masks(take, len(ids))
             if flags["after_args"] is None:
                 raise InvalidError("pipar: after_take needs after_args "
-                                   "'copy' or 'move'", -1)
+                                   "'copy', 'move' or 'share'", -1)
         opts = ffi.new("pp_task_opts *")
         opts.retries = flags["retries"]
         opts.timeout_s = flags["timeout"]

@@ -269,6 +269,26 @@ def test_after_args_pass_results_on(lview):
     assert y.get(10) == ([7], [8])
 
 
+def test_after_args_share_lets_the_result_go(lview):
+    # Two tasks share sq's result (held together behind a gate): each gets
+    # it, the last one takes it, and a task sharing it after that fails
+    # naming sq.
+    gate = lview.apply_async("sleep", 0.3)
+    with lview.temp_flags(after=gate):
+        sq = lview.apply_async("powers", [1, 2, 3], 2)
+    with lview.temp_flags(after=sq, after_args="share"):
+        cubed = lview.apply_async("powers", 3)
+        fifth = lview.apply_async("powers", 5)
+    assert cubed.get(10) == [1, 64, 729]
+    assert fifth.get(10) == [1, 1024, 59049]
+    with lview.temp_flags(after=sq, after_args="share"):
+        late = lview.apply_async("powers", 3)
+    with pytest.raises(pipar.PiparError) as e:
+        late.get(10)
+    assert ("the result of task %016x was already handed on to other tasks"
+            % sq.msg_ids[0]) in str(e.value)
+
+
 def test_after_a_failed_task_fails_naming_it(lview):
     bad = lview.apply_async("fail", "no luck")
     with lview.temp_flags(after=bad):
@@ -293,13 +313,13 @@ def test_after_bad_flags_are_refused(lview):
         assert str(e.value) == want
     with pytest.raises(pipar.InvalidError) as e:
         lview.set_flags(after_args="sideways")
-    assert str(e.value) == ("pipar: after_args is 'none', 'copy' or 'move', "
-                            "not 'sideways'")
+    assert str(e.value) == ("pipar: after_args is 'none', 'copy', 'move' "
+                            "or 'share', not 'sideways'")
     ar = lview.apply_async("hello")
     with pytest.raises(pipar.InvalidError) as e:
         lview.set_flags(after=ar, after_take=[[0]])
-    assert str(e.value) == ("pipar: after_take needs after_args 'copy' or "
-                            "'move'")
+    assert str(e.value) == ("pipar: after_take needs after_args 'copy', "
+                            "'move' or 'share'")
     with pytest.raises(pipar.InvalidError) as e:
         lview.set_flags(after=ar, after_args="copy", after_take=[[0], [1]])
     assert str(e.value) == "pipar: after_take has 2 entries for 1 tasks of after"

@@ -344,6 +344,65 @@ static void mode_flags(void)
     pp_async_destroy(&tk);
     pp_async_destroy(&e2);
 
+    /* Shared (after_args share): G sleeps; E, after G, returns [5, 'k'];
+     * S1 (its value 0) and S2 (all) share E's result, held together: the
+     * first one released gets a copy, the last one the values, and E
+     * keeps none; L, sharing it after that, fails naming E. */
+    pp_view_set_flags(v, NULL, &err);
+    double nap = 0.3;
+    pp_value nap_v;
+    pp_value_borrow(&nap_v, PP_T_F64, &nap, sizeof nap);
+    pp_async *g = pp_view_apply_async(v, "sleep", &nap_v, 1, &err);
+    uint64_t after_g = pp_async_task_id(g, 0);
+    pp_task_opts gate = { .after = &after_g, .nafter = 1 };
+    pp_view_set_flags(v, &gate, &err);
+    pp_async *e3 = pp_view_apply_async(v, "echo", e2_args, 2, &err);
+    uint64_t after_e3 = pp_async_task_id(e3, 0);
+    uint32_t first = 1u << 0;
+    pp_task_opts share1 = { .after = &after_e3, .nafter = 1,
+                            .after_args = PP_AFTER_SHARE,
+                            .after_take = &first };
+    CHECK(pp_view_set_flags(v, &share1, &err) == 0, "share: %s", err.msg);
+    pp_async *s1 = pp_view_apply_async(v, "echo", NULL, 0, &err);
+    pp_task_opts share2 = { .after = &after_e3, .nafter = 1,
+                            .after_args = PP_AFTER_SHARE };
+    pp_view_set_flags(v, &share2, &err);
+    pp_async *s2 = pp_view_apply_async(v, "echo", NULL, 0, &err);
+    CHECK(pp_async_wait(s1, 30, &err) == 0 && pp_async_wait(s2, 30, &err) == 0,
+          "wait s1, s2: %s", err.msg);
+    CHECK(pp_async_result(s1, 0, &got, &err) == 0 && got->n == 1
+              && got->v[0].type == PP_T_I64
+              && pp_value_i64s(&got->v[0])[0] == 5,
+          "s1 did not get e3's value 0 alone");
+    CHECK(pp_async_result(s2, 0, &got, &err) == 0 && got->n == 2
+              && pp_value_i64s(&got->v[0])[0] == 5
+              && got->v[1].type == PP_T_STR && got->v[1].size == 1
+              && memcmp(got->v[1].data, "k", 1) == 0,
+          "s2 did not get both of e3's values");
+    CHECK(pp_async_result(e3, 0, &got, &err) == 0 && got->n == 0,
+          "e3's result was kept after its last sharer was sent");
+    pp_async *late = pp_view_apply_async(v, "echo", NULL, 0, &err);
+    CHECK(pp_async_wait(late, 30, &err) == 0, "wait late: %s", err.msg);
+    snprintf(want, sizeof want,
+             "the result of task %016llx was already handed on to other "
+             "tasks (after_args move or share)",
+             (unsigned long long)after_e3);
+    CHECK(pp_async_result(late, 0, &got, &err) != 0
+              && strcmp(err.msg, want) == 0,
+          "late: '%s', not '%s'", err.msg, want);
+    /* An after_args none of the four is refused, the flags unchanged. */
+    pp_task_opts odd = { .after = &after_e3, .nafter = 1,
+                         .after_args = (pp_after_args)7 };
+    CHECK(pp_view_set_flags(v, &odd, &err) == PP_EINVAL
+              && strcmp(err.msg, "after_args 7 is not none, copy, move or "
+                                 "share (0 to 3)") == 0,
+          "after_args 7: '%s'", err.msg);
+    pp_async_destroy(&late);
+    pp_async_destroy(&s2);
+    pp_async_destroy(&s1);
+    pp_async_destroy(&e3);
+    pp_async_destroy(&g);
+
     /* F fails; G after F fails with a message naming F. */
     pp_view_set_flags(v, NULL, &err);
     pp_value why;

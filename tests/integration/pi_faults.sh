@@ -98,4 +98,50 @@ kill_at pif3 16 '("pi_tail",)' 2
 kill_at pif5 17 '("pi_pow5",)' 1
 kill_at pif6 18 '("pi_tail",)' 2 1
 kill_at pif4 19 '("pi_decimal_cut", "pi_decimal_side")' 12
+
+# Without a timeline the driver shares results among the tasks that read
+# them (after_args share: the last one sent takes them, the driver keeps
+# none): on two engines, one killed while it runs the 20th task or a
+# later one (the share's right step, the division or the conversion's,
+# whose arguments the driver has let go of by then), its task is retried
+# on the engine that joins and the digits are the one-process run's.
+start_controller pifs --http 0 --heartbeat-period 0.2 --heartbeat-misses 5
+start_engine pifs
+start_engine pifs
+url="http://127.0.0.1:$(field pifs http_port)"
+"$DRIVER" --no-embed --profile pifs pi --digits "$n" --leaves 8 --print \
+    --data-dir pifs >shared.txt 2>err.txt &
+drv=$!
+# The status names each engine's worker; the engine started here is its
+# parent.
+victim=$(python3 - "$url/api/status" "$drv" "${STARTED_PIDS[-1]}" \
+    "${STARTED_PIDS[-2]}" <<'PY') || fail "no kill: $(cat err.txt)"
+import json, os, sys, time, urllib.request
+url, drv, ours = sys.argv[1], int(sys.argv[2]), [int(p) for p in sys.argv[3:]]
+def parent(pid):
+    try:
+        return int(open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()[1])
+    except OSError:
+        return -1
+for _ in range(12000):
+    st = json.load(urllib.request.urlopen(url))
+    if st["tasks_done"] >= 19:
+        for e in st["engines"]:
+            if e["outstanding"] > 0 and parent(e["pid"]) in ours:
+                os.kill(parent(e["pid"]), 9)
+                print(parent(e["pid"]))
+                sys.exit(0)
+    try:
+        os.kill(drv, 0)
+    except ProcessLookupError:
+        sys.exit("the run ended first")
+    time.sleep(0.005)
+sys.exit("19 tasks were not done in 60 s")
+PY
+wait "$victim" 2>/dev/null || true
+start_engine pifs
+wait "$drv" || fail "the shared run failed: $(cat err.txt)"
+cmp -s local.txt shared.txt || fail "shared run: the digits differ"
+expect_eq "shared run: tasks retried" 1 \
+    "$(curl -s "$url/api/status" | json 'j["tasks_retried"]')"
 echo "ok"
