@@ -29,24 +29,31 @@ static async_slot *slot_of(pp_client *c, uint64_t id)
     return r ? &r->a->slots[r->slot] : NULL;
 }
 
-/* Counts t among the takers of each result it shares. */
+/* Counts t among the takers of each result it takes (copied, moved or
+ * shared): a sharer moves the values only when no other task waits for
+ * them, whichever way that one takes them. */
 static void share_takes(pp_client *c, held_task *t)
 {
-    if (t->after_args != PP_AFTER_SHARE)
+    if (t->after_args == PP_AFTER_NONE)
         return;
     for (size_t i = 0; i < t->nafter; i++) {
         async_slot *s = slot_of(c, t->after[i]);
-        if (s)
+        if (s) {
             s->takers++;
+            s->shared |= t->after_args == PP_AFTER_SHARE;
+        }
     }
 }
 
 void client_held_drop(pp_client *c, held_task *t)
 {
-    for (size_t i = 0; t->after_args == PP_AFTER_SHARE && i < t->nafter;
+    for (size_t i = 0; t->after_args != PP_AFTER_NONE && i < t->nafter;
          i++) {
         async_slot *s = slot_of(c, t->after[i]);
-        if (s && s->takers > 0 && --s->takers == 0) {
+        /* Let go only once in: a result that comes after its last taker
+         * left stays, as a copied one does. */
+        if (s && s->takers > 0 && --s->takers == 0 && s->shared
+            && s->done) {
             pp_values_free(&s->vals);
             s->handed_on = true;
         }
@@ -780,7 +787,7 @@ int pp_client_submit(pp_client *c, pp_async **a_p, pp_task_kind kind,
             rc = hold(c, &h, o, vals, n, err);
             if (rc)
                 async_fail_slot(a, slot, rc, err->msg);
-            else if (state > 0)
+            else if (state > 0 && !c->batch)
                 client_release_held(c);
             return rc;
         }

@@ -36,7 +36,8 @@ typedef struct async_slot {
     pp_task_meta meta;
     pp_values vals;
     char *error; /* the engine's or controller's text, when failed */
-    uint32_t takers; /* held tasks sharing vals (PP_AFTER_SHARE) */
+    uint32_t takers; /* held tasks that take vals (copy, move, share) */
+    bool shared;     /* one of them shares: let vals go with the last */
     bool handed_on; /* vals were moved to a task or let go: later tasks
                        that take them fail */
 } async_slot;
@@ -79,6 +80,8 @@ struct pp_client {
     held_task **held;
     size_t nheld;
     size_t cap_held;
+    unsigned batch; /* >0: a view's call sends several tasks; the held
+                       ones are released once, after the last */
     volatile sig_atomic_t *interrupt;
     uint64_t dropped;
     int64_t max_message; /* the controller's limit on one frame */
@@ -112,8 +115,8 @@ void client_held_free(held_task *t);
 /* Refuses an after_args that is none of pp_after_args's. */
 int client_check_after_args(pp_after_args how, pp_error *err);
 /* Frees a held task taken out of the client's list, first letting go of
- * the results it shared (PP_AFTER_SHARE): one no other held task takes
- * is left empty. */
+ * the results it took: one that a task shared (PP_AFTER_SHARE), in and
+ * taken by no other held task, is left empty. */
 void client_held_drop(pp_client *c, held_task *t);
 
 /* Forgets what the client keeps for a's tasks (before a is freed). */

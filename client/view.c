@@ -137,6 +137,7 @@ static pp_async *send_tasks(pp_view *v, size_t ntasks, pp_task_kind kind,
                             pp_error *err)
 {
     pp_async *a = NULL;
+    v->client->batch++;
     for (size_t p = 0; p < ntasks; p++) {
         pp_value vals[PP_MAX_VALUES];
         size_t n = 0;
@@ -144,6 +145,8 @@ static pp_async *send_tasks(pp_view *v, size_t ntasks, pp_task_kind kind,
         if (make(ctx, p, vals, &n, err)
             || pp_client_submit(v->client, &a, kind, name, target,
                                 &v->flags, vals, n, err)) {
+            if (--v->client->batch == 0 && v->client->nheld)
+                client_release_held(v->client);
             if (a) {
                 /* Sent tasks still run; wait, so none is left behind
                  * writing into a namespace the caller thinks unchanged. */
@@ -154,6 +157,8 @@ static pp_async *send_tasks(pp_view *v, size_t ntasks, pp_task_kind kind,
             return NULL;
         }
     }
+    if (--v->client->batch == 0 && v->client->nheld)
+        client_release_held(v->client);
     return a;
 }
 

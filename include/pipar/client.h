@@ -74,11 +74,11 @@ PP_EXPORT int pp_client_status(pp_client *c, char **json, pp_error *err);
  * `after`, in front of its own values: copied, or moved (the dependency's
  * result is left empty: for a tree of merges, where each result feeds one
  * task and need not stay in the client), or shared: copied while other
- * held tasks that share it still wait, moved to the last of them, so the
- * result is left empty once no held task takes it (a graph whose results
- * feed several tasks each, none kept in the client longer than needed;
- * one submitted after the result was let go finds it empty and fails
- * naming the value it lacks). */
+ * held tasks still wait for it (whichever way they take it), moved to
+ * the last of them, so the result is left empty once no held task takes
+ * it (a graph whose results feed several tasks each, none kept in the
+ * client longer than needed; the tasks of one view call share it alike).
+ * A task that takes a result already moved or let go fails naming it. */
 typedef enum pp_after_args {
     PP_AFTER_NONE = 0,
     PP_AFTER_COPY,

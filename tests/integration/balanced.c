@@ -397,6 +397,81 @@ static void mode_flags(void)
               && strcmp(err.msg, "after_args 7 is not none, copy, move or "
                                  "share (0 to 3)") == 0,
           "after_args 7: '%s'", err.msg);
+    /* A sharer aborted while its result still runs: the result, once
+     * in, is whole and a task copying it afterwards gets it. */
+    pp_view_set_flags(v, NULL, &err);
+    pp_async *g4 = pp_view_apply_async(v, "sleep", &nap_v, 1, &err);
+    uint64_t after_g4 = pp_async_task_id(g4, 0);
+    pp_task_opts gate4 = { .after = &after_g4, .nafter = 1 };
+    pp_view_set_flags(v, &gate4, &err);
+    pp_async *e4 = pp_view_apply_async(v, "echo", e2_args, 2, &err);
+    uint64_t after_e4 = pp_async_task_id(e4, 0);
+    pp_task_opts share4 = { .after = &after_e4, .nafter = 1,
+                            .after_args = PP_AFTER_SHARE };
+    pp_view_set_flags(v, &share4, &err);
+    pp_async *s4 = pp_view_apply_async(v, "echo", NULL, 0, &err);
+    CHECK(pp_async_abort(s4, NULL, &err) == 0, "abort s4: %s", err.msg);
+    CHECK(pp_async_wait(e4, 30, &err) == 0, "wait e4: %s", err.msg);
+    CHECK(pp_async_result(e4, 0, &got, &err) == 0 && got->n == 2,
+          "e4 has not its 2 values");
+    share4.after_args = PP_AFTER_COPY;
+    pp_view_set_flags(v, &share4, &err);
+    pp_async *c4 = pp_view_apply_async(v, "echo", NULL, 0, &err);
+    CHECK(pp_async_wait(c4, 30, &err) == 0, "wait c4: %s", err.msg);
+    CHECK(pp_async_result(c4, 0, &got, &err) == 0 && got->n == 2,
+          "c4 copying e4 after its sharer was aborted: %s", err.msg);
+    /* A result copied by one held task and shared by another: each gets
+     * it, whichever is released first, and it is let go after both. */
+    pp_view_set_flags(v, NULL, &err);
+    pp_async *g6 = pp_view_apply_async(v, "sleep", &nap_v, 1, &err);
+    uint64_t after_g6 = pp_async_task_id(g6, 0);
+    pp_task_opts gate6 = { .after = &after_g6, .nafter = 1 };
+    pp_view_set_flags(v, &gate6, &err);
+    pp_async *e6 = pp_view_apply_async(v, "echo", e2_args, 2, &err);
+    uint64_t after_e6 = pp_async_task_id(e6, 0);
+    pp_async *mix[2];
+    for (int k = 0; k < 2; k++) {
+        pp_task_opts o6 = { .after = &after_e6, .nafter = 1,
+                            .after_args = k ? PP_AFTER_COPY
+                                            : PP_AFTER_SHARE };
+        pp_view_set_flags(v, &o6, &err);
+        mix[k] = pp_view_apply_async(v, "echo", NULL, 0, &err);
+    }
+    for (int k = 0; k < 2; k++) {
+        CHECK(pp_async_wait(mix[k], 30, &err) == 0, "wait mix: %s", err.msg);
+        CHECK(pp_async_result(mix[k], 0, &got, &err) == 0 && got->n == 2,
+              "%s task after e6: %s", k ? "copying" : "sharing", err.msg);
+    }
+    CHECK(pp_async_result(e6, 0, &got, &err) == 0 && got->n == 0,
+          "e6 was kept after its sharer and its copier were sent");
+    pp_async_destroy(&mix[1]);
+    pp_async_destroy(&mix[0]);
+    pp_async_destroy(&e6);
+    pp_async_destroy(&g6);
+    /* One call that sends a task per engine, sharing a finished result:
+     * every task gets it. */
+    pp_view_set_flags(v, NULL, &err);
+    pp_async *e5 = pp_view_apply_async(v, "echo", e2_args, 2, &err);
+    CHECK(pp_async_wait(e5, 30, &err) == 0, "wait e5: %s", err.msg);
+    uint64_t after_e5 = pp_async_task_id(e5, 0);
+    pp_view *dv = pp_client_direct(client, NULL, 0, &err);
+    CHECK(dv != NULL, "direct: %s", err.msg);
+    pp_task_opts share5 = { .after = &after_e5, .nafter = 1,
+                            .after_args = PP_AFTER_SHARE };
+    pp_view_set_flags(dv, &share5, &err);
+    pp_async *d4 = pp_view_apply_async(dv, "echo", NULL, 0, &err);
+    CHECK(d4 && pp_async_len(d4) == 2, "direct apply: %s", err.msg);
+    CHECK(pp_async_wait(d4, 30, &err) == 0, "wait d4: %s", err.msg);
+    for (size_t i = 0; d4 && i < pp_async_len(d4); i++)
+        CHECK(pp_async_result(d4, i, &got, &err) == 0 && got->n == 2,
+              "direct task %zu sharing finished e5: %s", i, err.msg);
+    pp_async_destroy(&d4);
+    pp_async_destroy(&e5);
+    pp_view_destroy(&dv);
+    pp_async_destroy(&c4);
+    pp_async_destroy(&s4);
+    pp_async_destroy(&e4);
+    pp_async_destroy(&g4);
     pp_async_destroy(&late);
     pp_async_destroy(&s2);
     pp_async_destroy(&s1);
