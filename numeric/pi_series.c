@@ -720,13 +720,16 @@ double pp_pi_two_leaf_share(uint64_t digits)
      * CPU time of each task run in one process (best of 2 or 3 on a
      * shared 2-core machine) the two sides were level at 0.49 to 0.495
      * at 1e7 digits and at 0.474 to 0.477 at 5e7 (at 0.52 the left side
-     * ran 1.8 s longer there: 18.3 s against 16.5 s); at 1.5e8 the right
-     * side was the longer one even at 0.51 (2-engine runs) and by 16 s at
-     * 0.462 (one run in one process), so 0.52 stays there.  Linear in
-     * log10 of the digits between those points, flat beyond them. */
+     * ran 1.8 s longer there: 18.3 s against 16.5 s); at 1.5e8 the left
+     * side (the left leaf and the division) was the longer one by 5.5 and
+     * 10.0 s of CPU at 0.52, by 3.2 s at 0.505, and the right one by 1.3 s
+     * at 0.49 (bench/pi_graph 1.5e8 --share S, one run each but 0.52's
+     * two; the critical path 80.1 and 79.8 s, 77.8 s, 75.3 s): 0.495
+     * there.  Linear in log10 of the digits between those points, flat
+     * beyond them. */
     static const double at[][2] = { { 7.0, 0.495 },
                                     { 7.69897, 0.475 }, /* 5e7 */
-                                    { 8.17609, 0.52 } }; /* 1.5e8 */
+                                    { 8.17609, 0.495 } }; /* 1.5e8 */
     double x = log10((double)digits);
     if (!(x > at[0][0]))
         return at[0][1];

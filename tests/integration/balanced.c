@@ -234,6 +234,27 @@ static void mode_join(const char *engine_bin, const char *engine_json)
  * naming the dependency, when one failed.  timeout: a task that cannot
  * start in time fails saying so.  retries: a failing task is retried on
  * another engine, never the same one. */
+/* E, echo(5, 'k'), held behind G, a sleep of 0.3 s: tasks submitted
+ * after E now are held with it (the view's flags are cleared). */
+static pp_async *echo_behind_gate(pp_view *v, pp_async **g)
+{
+    pp_error err;
+    double nap = 0.3;
+    int64_t five = 5;
+    pp_value nap_v, args[2];
+    pp_value_borrow(&nap_v, PP_T_F64, &nap, sizeof nap);
+    pp_value_borrow(&args[0], PP_T_I64, &five, sizeof five);
+    pp_value_borrow(&args[1], PP_T_STR, "k", 1);
+    pp_view_set_flags(v, NULL, &err);
+    *g = pp_view_apply_async(v, "sleep", &nap_v, 1, &err);
+    uint64_t after_g = pp_async_task_id(*g, 0);
+    pp_task_opts gate = { .after = &after_g, .nafter = 1 };
+    pp_view_set_flags(v, &gate, &err);
+    pp_async *e = pp_view_apply_async(v, "echo", args, 2, &err);
+    pp_view_set_flags(v, NULL, &err);
+    return e;
+}
+
 static void mode_flags(void)
 {
     pp_error err = { 0 };
@@ -348,15 +369,8 @@ static void mode_flags(void)
      * S1 (its value 0) and S2 (all) share E's result, held together: the
      * first one released gets a copy, the last one the values, and E
      * keeps none; L, sharing it after that, fails naming E. */
-    pp_view_set_flags(v, NULL, &err);
-    double nap = 0.3;
-    pp_value nap_v;
-    pp_value_borrow(&nap_v, PP_T_F64, &nap, sizeof nap);
-    pp_async *g = pp_view_apply_async(v, "sleep", &nap_v, 1, &err);
-    uint64_t after_g = pp_async_task_id(g, 0);
-    pp_task_opts gate = { .after = &after_g, .nafter = 1 };
-    pp_view_set_flags(v, &gate, &err);
-    pp_async *e3 = pp_view_apply_async(v, "echo", e2_args, 2, &err);
+    pp_async *g;
+    pp_async *e3 = echo_behind_gate(v, &g);
     uint64_t after_e3 = pp_async_task_id(e3, 0);
     uint32_t first = 1u << 0;
     pp_task_opts share1 = { .after = &after_e3, .nafter = 1,
@@ -399,12 +413,8 @@ static void mode_flags(void)
           "after_args 7: '%s'", err.msg);
     /* A sharer aborted while its result still runs: the result, once
      * in, is whole and a task copying it afterwards gets it. */
-    pp_view_set_flags(v, NULL, &err);
-    pp_async *g4 = pp_view_apply_async(v, "sleep", &nap_v, 1, &err);
-    uint64_t after_g4 = pp_async_task_id(g4, 0);
-    pp_task_opts gate4 = { .after = &after_g4, .nafter = 1 };
-    pp_view_set_flags(v, &gate4, &err);
-    pp_async *e4 = pp_view_apply_async(v, "echo", e2_args, 2, &err);
+    pp_async *g4;
+    pp_async *e4 = echo_behind_gate(v, &g4);
     uint64_t after_e4 = pp_async_task_id(e4, 0);
     pp_task_opts share4 = { .after = &after_e4, .nafter = 1,
                             .after_args = PP_AFTER_SHARE };
@@ -422,12 +432,8 @@ static void mode_flags(void)
           "c4 copying e4 after its sharer was aborted: %s", err.msg);
     /* A result copied by one held task and shared by another: each gets
      * it, whichever is released first, and it is let go after both. */
-    pp_view_set_flags(v, NULL, &err);
-    pp_async *g6 = pp_view_apply_async(v, "sleep", &nap_v, 1, &err);
-    uint64_t after_g6 = pp_async_task_id(g6, 0);
-    pp_task_opts gate6 = { .after = &after_g6, .nafter = 1 };
-    pp_view_set_flags(v, &gate6, &err);
-    pp_async *e6 = pp_view_apply_async(v, "echo", e2_args, 2, &err);
+    pp_async *g6;
+    pp_async *e6 = echo_behind_gate(v, &g6);
     uint64_t after_e6 = pp_async_task_id(e6, 0);
     pp_async *mix[2];
     for (int k = 0; k < 2; k++) {
