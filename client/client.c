@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -326,6 +327,45 @@ static int send_task(pp_client *c, pp_header *h, pp_value *vals, size_t n,
     return pp_msg_send(c->sock, c->signer, NULL, 0, h, vals, n, err);
 }
 
+/* The bytes of a value that several tasks' messages hold at once: each
+ * holds a reference, and the bytes go with the last (ZeroMQ's thread lets
+ * go of a message's once it is sent, hence atomic). */
+typedef struct shared_bytes {
+    atomic_uint refs;
+    pp_release_fn *release;
+    void *hint;
+} shared_bytes;
+
+static void release_shared(void *data, void *hint)
+{
+    shared_bytes *b = hint;
+    if (atomic_fetch_sub(&b->refs, 1) == 1) {
+        b->release(data, b->hint);
+        free(b);
+    }
+}
+
+/* *out refers to v's bytes, with no copy; v holds its own reference.
+ * A value that does not own its bytes is copied. */
+static int share_value(pp_value *out, pp_value *v)
+{
+    if (!v->release || v->size == 0)
+        return pp_value_copy(out, v);
+    if (v->release != release_shared) {
+        shared_bytes *b = malloc(sizeof *b);
+        if (!b)
+            return PP_ENOMEM;
+        atomic_init(&b->refs, 1);
+        b->release = v->release;
+        b->hint = v->hint;
+        v->release = release_shared;
+        v->hint = b;
+    }
+    atomic_fetch_add(&((shared_bytes *)v->hint)->refs, 1);
+    *out = *v;
+    return 0;
+}
+
 /* Whether held task t moves the values of result r: moved, or shared
  * and the last task that takes them. */
 static bool moves(const held_task *t, const task_ref *r)
@@ -375,7 +415,9 @@ static int gather_after_args(pp_client *c, held_task *t, pp_error *err)
             if (moves(t, r)) {
                 v = from->v[k];
                 memset(&from->v[k], 0, sizeof from->v[k]);
-            } else if ((rc = pp_value_copy(&v, &from->v[k]))) {
+            } else if ((rc = t->after_args == PP_AFTER_SHARE
+                                 ? share_value(&v, &from->v[k])
+                                 : pp_value_copy(&v, &from->v[k]))) {
                 break;
             }
             rc = pp_values_push(&all, &v);
