@@ -234,6 +234,17 @@ static void mode_join(const char *engine_bin, const char *engine_json)
  * naming the dependency, when one failed.  timeout: a task that cannot
  * start in time fails saying so.  retries: a failing task is retried on
  * another engine, never the same one. */
+/* Task 0 of a ends failing with exactly the message want. */
+static void check_fails_with(pp_async *a, const char *name, const char *want)
+{
+    pp_error err;
+    const pp_values *got = NULL;
+    CHECK(pp_async_wait(a, 30, &err) == 0, "wait %s: %s", name, err.msg);
+    CHECK(pp_async_result(a, 0, &got, &err) != 0
+              && strcmp(err.msg, want) == 0,
+          "%s: '%s', not '%s'", name, err.msg, want);
+}
+
 /* E, echo(5, 'k'), held behind G, a sleep of 0.3 s: tasks submitted
  * after E now are held with it (the view's flags are cleared). */
 static pp_async *echo_behind_gate(pp_view *v, pp_async **g)
@@ -340,15 +351,12 @@ static void mode_flags(void)
     take = 1u << 2;
     pp_view_set_flags(v, &pick, &err);
     pp_async *x = pp_view_apply_async(v, "echo", NULL, 0, &err);
-    CHECK(pp_async_wait(x, 30, &err) == 0, "wait x: %s", err.msg);
     char want[120];
     snprintf(want, sizeof want,
              "the task takes value 2 of the result of task %016llx"
              ", which has 2",
              (unsigned long long)after_e2);
-    CHECK(pp_async_result(x, 0, &got, &err) != 0
-              && strcmp(err.msg, want) == 0,
-          "x: '%s', not '%s'", err.msg, want);
+    check_fails_with(x, "x", want);
     take = 1u << 0;
     pick.after_args = PP_AFTER_MOVE;
     pp_view_set_flags(v, &pick, &err);
@@ -396,14 +404,11 @@ static void mode_flags(void)
     CHECK(pp_async_result(e3, 0, &got, &err) == 0 && got->n == 0,
           "e3's result was kept after its last sharer was sent");
     pp_async *late = pp_view_apply_async(v, "echo", NULL, 0, &err);
-    CHECK(pp_async_wait(late, 30, &err) == 0, "wait late: %s", err.msg);
     snprintf(want, sizeof want,
              "the result of task %016llx was already handed on to other "
              "tasks (after_args move or share)",
              (unsigned long long)after_e3);
-    CHECK(pp_async_result(late, 0, &got, &err) != 0
-              && strcmp(err.msg, want) == 0,
-          "late: '%s', not '%s'", err.msg, want);
+    check_fails_with(late, "late", want);
     /* An after_args none of the four is refused, the flags unchanged. */
     pp_task_opts odd = { .after = &after_e3, .nafter = 1,
                          .after_args = (pp_after_args)7 };
