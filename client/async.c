@@ -178,6 +178,13 @@ int pp_async_result(pp_async *a, size_t i, const pp_values **vals,
                                 s->meta.engine, s->error);
         return pp_error_set(err, PP_EREMOTE, "%s", s->error);
     }
+    /* Its values went to the tasks after it: an empty result would read
+     * as a task that returned nothing. */
+    if (s->handed_on)
+        return pp_error_set(err, PP_ENOENT,
+                            "task %zu's result was handed on to the tasks "
+                            "after it (after_args move or share)",
+                            i);
     *vals = &s->vals;
     return 0;
 }

@@ -375,6 +375,17 @@ static bool moves(const held_task *t, const task_ref *r)
                && r->a->slots[r->slot].takers == 1);
 }
 
+/* Whether dependency i of t comes again later in t's list: a task
+ * that names a result twice moves it at its last mention only, and
+ * copies it before. */
+static bool named_again(const held_task *t, size_t i)
+{
+    for (size_t j = i + 1; j < t->nafter; j++)
+        if (t->after[j] == t->after[i])
+            return true;
+    return false;
+}
+
 /* Puts the dependencies' results in front of a released task's own
  * values, copied or moved. */
 static int gather_after_args(pp_client *c, held_task *t, pp_error *err)
@@ -408,11 +419,12 @@ static int gather_after_args(pp_client *c, held_task *t, pp_error *err)
         task_ref *r = pp_idmap_get(&c->tasks, t->after[i]);
         pp_values *from = &r->a->slots[r->slot].vals;
         uint32_t take = t->take ? t->take[i] : UINT32_MAX;
+        bool move = moves(t, r) && !named_again(t, i);
         for (size_t k = 0; !rc && k < from->n; k++) {
             if (k >= 32 || !(take >> k & 1))
                 continue;
             pp_value v;
-            if (moves(t, r)) {
+            if (move) {
                 v = from->v[k];
                 memset(&from->v[k], 0, sizeof from->v[k]);
             } else if ((rc = t->after_args == PP_AFTER_SHARE
@@ -424,7 +436,7 @@ static int gather_after_args(pp_client *c, held_task *t, pp_error *err)
             if (rc)
                 pp_value_free(&v);
         }
-        if (moves(t, r)) {
+        if (move) {
             /* The values went to this task (and those it does not take
              * are of no use to anyone); the result keeps none. */
             for (size_t k = 0; k < from->n; k++)

@@ -161,7 +161,8 @@ PP_EXPORT int pp_async_next(
 
 /* Task i's values (borrowed, valid while a lives), after it finished.  A
  * failed task returns its error, prefixed with the engine's id (PP_EREMOTE),
- * an aborted one PP_EABORTED, "aborted before it ran". */
+ * an aborted one PP_EABORTED, "aborted before it ran"; one whose values
+ * went to the tasks after it (after_args move or share) PP_ENOENT. */
 PP_EXPORT int pp_async_result(
     pp_async *a, size_t i, const pp_values **vals, pp_error *err);
 PP_EXPORT const pp_task_meta *pp_async_meta(const pp_async *a, size_t i);

@@ -267,6 +267,11 @@ def test_after_args_pass_results_on(lview):
     with lview.temp_flags(after=x.msg_ids[0], after_args="move"):
         y = lview.apply_async("echo", 8)
     assert y.get(10) == ([7], [8])
+    # x's values went to y: reading x names that, not an empty result.
+    with pytest.raises(pipar.NotFoundError) as e:
+        x.get(10)
+    assert str(e.value) == ("task 0's result was handed on to the "
+                            "tasks after it (after_args move or share)")
 
 
 def test_after_args_share_lets_the_result_go(lview):
