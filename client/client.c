@@ -19,6 +19,7 @@ void client_held_free(held_task *t)
     pp_values_free(&t->vals);
     free(t->after);
     free(t->take);
+    free(t->follow);
     free(t);
 }
 
@@ -270,19 +271,19 @@ void async_fail_slot(pp_async *a, size_t i, int code, const char *text)
     s->error = strdup(text);
 }
 
-/* Where the dependencies of a held task stand: 1 all met, 0 some still
- * running, -1 one failed or is unknown (why says which). */
-static int deps_state(pp_client *c, const held_task *t, char *why,
-                      size_t size)
+/* Where dependencies ids[0..n) stand: 1 all met, 0 some still running,
+ * -1 one failed or is unknown (why says which). */
+static int ids_state(pp_client *c, const uint64_t *ids, size_t n,
+                     char *why, size_t size)
 {
     int state = 1;
-    for (size_t i = 0; i < t->nafter; i++) {
-        task_ref *r = pp_idmap_get(&c->tasks, t->after[i]);
+    for (size_t i = 0; i < n; i++) {
+        task_ref *r = pp_idmap_get(&c->tasks, ids[i]);
         if (!r) {
             snprintf(why, size,
                      "depends on task %016llx, which this client does not "
                      "know (was its result destroyed?)",
-                     (unsigned long long)t->after[i]);
+                     (unsigned long long)ids[i]);
             return -1;
         }
         async_slot *s = &r->a->slots[r->slot];
@@ -293,17 +294,58 @@ static int deps_state(pp_client *c, const held_task *t, char *why,
                 snprintf(why, size,
                          "depends on task %016llx, which failed: engine %d: "
                          "%s",
-                         (unsigned long long)t->after[i], s->meta.engine,
+                         (unsigned long long)ids[i], s->meta.engine,
                          s->error ? s->error : "?");
             else
                 snprintf(why, size,
                          "depends on task %016llx, which failed: %s",
-                         (unsigned long long)t->after[i],
+                         (unsigned long long)ids[i],
                          s->error ? s->error : "?");
             return -1;
         }
     }
     return state;
+}
+
+/* Where the dependencies of a held task stand (its after and follow
+ * tasks), as ids_state. */
+static int deps_state(pp_client *c, const held_task *t, char *why,
+                      size_t size)
+{
+    int a = ids_state(c, t->after, t->nafter, why, size);
+    if (a < 0)
+        return a;
+    int f = ids_state(c, t->follow, t->nfollow, why, size);
+    return f < 0 ? f : a && f;
+}
+
+/* The engine where a held task's follow tasks, all done, ran: set in
+ * its header (with PP_TASK_FOLLOW), or 0 when they ran on different
+ * engines (why says which). */
+static int set_follow_engine(pp_client *c, held_task *t, char *why,
+                             size_t size)
+{
+    int32_t at = -1;
+    uint64_t first = 0;
+    for (size_t i = 0; i < t->nfollow; i++) {
+        task_ref *r = pp_idmap_get(&c->tasks, t->follow[i]);
+        int32_t e = r->a->slots[r->slot].meta.engine;
+        if (at >= 0 && e != at) {
+            snprintf(why, size,
+                     "follows tasks that ran on different engines: task "
+                     "%016llx on engine %d, task %016llx on engine %d",
+                     (unsigned long long)first, at,
+                     (unsigned long long)t->follow[i], e);
+            return 0;
+        }
+        if (at < 0) {
+            at = e;
+            first = t->follow[i];
+        }
+    }
+    t->h.engine = at;
+    t->h.flags |= PP_TASK_FOLLOW;
+    return 1;
 }
 
 static int send_task(pp_client *c, pp_header *h, pp_value *vals, size_t n,
@@ -477,6 +519,8 @@ void client_release_held(pp_client *c)
         c->held[i] = c->held[--c->nheld];
         task_ref *r = pp_idmap_get(&c->tasks, t->h.id);
         pp_error err;
+        if (state > 0 && t->nfollow)
+            state = set_follow_engine(c, t, why, sizeof why) ? 1 : -1;
         if (state > 0) {
             int rc = gather_after_args(c, t, &err);
             if (rc == 0)
@@ -712,11 +756,20 @@ static int hold(pp_client *c, const pp_header *h, const pp_task_opts *o,
         return pp_error_set(err, PP_ENOMEM, "out of memory");
     t->h = *h;
     t->after_args = o->after_args;
-    t->after = malloc(o->nafter * sizeof *t->after);
-    int rc = t->after ? 0 : PP_ENOMEM;
+    t->after = o->nafter ? malloc(o->nafter * sizeof *t->after) : NULL;
+    int rc = t->after || !o->nafter ? 0 : PP_ENOMEM;
     if (t->after) {
         memcpy(t->after, o->after, o->nafter * sizeof *t->after);
         t->nafter = o->nafter;
+    }
+    if (!rc && o->nfollow) {
+        t->follow = malloc(o->nfollow * sizeof *t->follow);
+        if (t->follow) {
+            memcpy(t->follow, o->follow, o->nfollow * sizeof *t->follow);
+            t->nfollow = o->nfollow;
+        } else {
+            rc = PP_ENOMEM;
+        }
     }
     if (!rc && o->after_take) {
         t->take = malloc(o->nafter * sizeof *t->take);
@@ -816,6 +869,11 @@ int pp_client_submit(pp_client *c, pp_async **a_p, pp_task_kind kind,
                           PP_MAX_VALUES);
     if (!rc)
         rc = client_check_after_args(o->after_args, err);
+    if (!rc && o->nfollow && engine >= 0)
+        rc = pp_error_set(err, PP_EINVAL,
+                          "follow is for load-balanced tasks (this one "
+                          "goes to engine %d)",
+                          (int)engine);
     if (!rc)
         rc = add_slot(c, a_p, h.id, &slot, err);
     if (rc) {
@@ -824,9 +882,11 @@ int pp_client_submit(pp_client *c, pp_async **a_p, pp_task_kind kind,
         return rc;
     }
     pp_async *a = *a_p;
-    if (o->nafter) {
+    if (o->nafter || o->nfollow) {
         held_task probe = { .after = (uint64_t *)o->after,
-                            .nafter = o->nafter };
+                            .nafter = o->nafter,
+                            .follow = (uint64_t *)o->follow,
+                            .nfollow = o->nfollow };
         char why[600];
         int state = deps_state(c, &probe, why, sizeof why);
         if (state < 0) {
@@ -837,7 +897,7 @@ int pp_client_submit(pp_client *c, pp_async **a_p, pp_task_kind kind,
         }
         /* Held also when its dependencies are done but it takes their
          * results: the release puts them in. */
-        if (state == 0 || o->after_args != PP_AFTER_NONE) {
+        if (state == 0 || o->after_args != PP_AFTER_NONE || o->nfollow) {
             rc = hold(c, &h, o, vals, n, err);
             if (rc)
                 async_fail_slot(a, slot, rc, err->msg);

@@ -69,6 +69,8 @@ typedef struct held_task {
     uint32_t *take; /* NULL: all values of each after task */
     size_t nafter;
     pp_after_args after_args;
+    uint64_t *follow; /* tasks it waits for too and must run beside */
+    size_t nfollow;
 } held_task;
 
 struct pp_client {

@@ -15,6 +15,7 @@ struct pp_view {
     pp_task_opts flags;
     uint64_t *after;  /* flags.after, owned */
     uint32_t *take;   /* flags.after_take, owned */
+    uint64_t *follow; /* flags.follow, owned */
 };
 
 pp_view *pp_client_direct(pp_client *c, const int64_t *targets, size_t n,
@@ -65,6 +66,13 @@ int pp_view_set_flags(pp_view *v, const pp_task_opts *opts, pp_error *err)
 {
     /* Refused before anything changes: the flags stay as they were. */
     int64_t ms;
+    if (opts && opts->nfollow && (!v->balanced || !opts->follow))
+        return pp_error_set(err, PP_EINVAL,
+                            !v->balanced
+                                ? "follow is for a load-balanced view's "
+                                  "tasks (a direct view names its engines)"
+                                : "follow names %zu tasks but gives no ids",
+                            opts->nfollow);
     if (opts && (pp_task_timeout_ms(opts->timeout_s, &ms, err)
                  || pp_task_limit_ms(opts->time_limit_s, &ms, err)
                  || client_check_after_args(opts->after_args, err)))
@@ -73,6 +81,8 @@ int pp_view_set_flags(pp_view *v, const pp_task_opts *opts, pp_error *err)
     v->after = NULL;
     free(v->take);
     v->take = NULL;
+    free(v->follow);
+    v->follow = NULL;
     memset(&v->flags, 0, sizeof v->flags);
     if (!opts)
         return 0;
@@ -80,6 +90,16 @@ int pp_view_set_flags(pp_view *v, const pp_task_opts *opts, pp_error *err)
     v->flags.after = NULL;
     v->flags.after_take = NULL;
     v->flags.nafter = 0;
+    v->flags.follow = NULL;
+    v->flags.nfollow = 0;
+    if (opts->nfollow) {
+        v->follow = malloc(opts->nfollow * sizeof *v->follow);
+        if (!v->follow)
+            return pp_error_set(err, PP_ENOMEM, "out of memory");
+        memcpy(v->follow, opts->follow, opts->nfollow * sizeof *v->follow);
+        v->flags.follow = v->follow;
+        v->flags.nfollow = opts->nfollow;
+    }
     if (opts->nafter) {
         v->after = malloc(opts->nafter * sizeof *v->after);
         v->take = opts->after_take && v->after
@@ -106,6 +126,7 @@ void pp_view_destroy(pp_view **view_p)
         return;
     free((*view_p)->after);
     free((*view_p)->take);
+    free((*view_p)->follow);
     free((*view_p)->targets);
     free(*view_p);
     *view_p = NULL;

@@ -146,9 +146,19 @@ static int send_task(hub *h, hub_task *t, hub_engine *e)
     return hub_engine_send(h, e, t->body, t->nbody, true);
 }
 
+/* Whether t may go to engine id: not one it failed on, and the one it
+ * follows if it follows one. */
+static bool allowed(const hub_task *t, int32_t id)
+{
+    return (t->follow < 0 || t->follow == id) && !excluded(t, id);
+}
+
 /* True when every alive engine is barred for t: it can never run. */
 static bool nowhere_to_run(const hub *h, const hub_task *t)
 {
+    if (t->follow >= 0)
+        return t->follow >= h->nengines || !h->engines[t->follow].alive
+               || excluded(t, t->follow);
     for (int32_t i = 0; i < h->nengines; i++)
         if (h->engines[i].alive && !excluded(t, h->engines[i].id))
             return false;
@@ -158,6 +168,20 @@ static bool nowhere_to_run(const hub *h, const hub_task *t)
 static void fail_unrunnable(hub *h, hub_task *t)
 {
     char why[400];
+    if (t->follow >= 0) {
+        /* Nowhere else to go: the engine is where its data is. */
+        snprintf(why, sizeof why,
+                 "the task follows tasks that ran on engine %d, which %s",
+                 t->follow,
+                 t->follow < h->nengines && h->engines[t->follow].alive
+                     ? "failed it"
+                     : "is gone");
+        if (t->last_error)
+            snprintf(why + strlen(why), sizeof why - strlen(why),
+                     " (last error: %.200s)", t->last_error);
+        hub_fail_task(h, t, PP_EREMOTE, why);
+        return;
+    }
     int n = snprintf(why, sizeof why, "the task failed on engine%s",
                      t->nexcluded > 1 ? "s" : "");
     for (int k = 0; k < t->nexcluded && n < 150; k++)
@@ -194,7 +218,7 @@ static hub_task *take_runnable(hub *h, hub_queue *q,
         seen++;
         if (!c)
             continue;
-        if (c->nexcluded && nowhere_to_run(h, c)) {
+        if ((c->nexcluded || c->follow >= 0) && nowhere_to_run(h, c)) {
             *queue_at(q, i) = NULL;
             q->live--;
             h->queued--;
@@ -203,7 +227,7 @@ static hub_task *take_runnable(hub *h, hub_queue *q,
         }
         *ncands = 0;
         for (size_t k = 0; k < nfree; k++)
-            if (!excluded(c, free_list[k].id))
+            if (allowed(c, free_list[k].id))
                 cands[(*ncands)++] = free_list[k];
         if (*ncands) {
             t = c;
@@ -334,6 +358,28 @@ void hub_expire_queued(hub *h, int64_t now)
     }
     /* Until a task with a timeout is queued again, the tick skips this. */
     h->timeouts_seen = waiting;
+}
+
+void hub_fail_followers(hub *h, int32_t id)
+{
+    for (size_t r = 0; r < h->nring;) {
+        hub_fairq *f = h->ring[r];
+        hub_queue *q = &f->q;
+        for (size_t i = 0; i < q->len; i++) {
+            hub_task *t = *queue_at(q, i);
+            if (!t || t->follow != id)
+                continue;
+            *queue_at(q, i) = NULL;
+            q->live--;
+            h->queued--;
+            fail_unrunnable(h, t);
+        }
+        queue_trim(q);
+        if (!q->live)
+            fairq_drop(h, r);
+        else
+            r++;
+    }
 }
 
 size_t hub_unqueue_aborting(hub *h, uint64_t key, hub_task **out,

@@ -78,6 +78,9 @@ void hub_engine_gone(hub *h, hub_engine *e, const char *how, bool clean)
     hub_engine_drop_held(h, e, how);
     e->outstanding = 0;
     e->balanced_outstanding = 0;
+    /* Tasks that may run on it alone fail now, not when an engine is
+     * next free. */
+    hub_fail_followers(h, e->id);
     hub_dispatch(h);
 }
 

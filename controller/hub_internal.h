@@ -73,6 +73,8 @@ typedef struct hub_task {
     char *last_error;       /* why it failed last, before a retry */
     bool aborting;          /* its client aborts it (abort.c): while
                                the abort is taken out of the queues */
+    int32_t follow;         /* balanced: -1, or the one engine it may run
+                               on (it follows tasks that ran there) */
 } hub_task;
 
 /* A double-ended queue of balanced tasks waiting for an engine.  Slots of
@@ -266,6 +268,8 @@ void hub_engine_died(hub *h, pp_frames *fr, const pp_header *hd);
 /* The engine left (clean) or died: its tasks are handed back, retried or
  * reported failed. */
 void hub_engine_gone(hub *h, hub_engine *e, const char *how, bool clean);
+/* Fails the queued tasks that follow engine id, which is gone. */
+void hub_fail_followers(hub *h, int32_t id);
 /* SYNC on an engine's main socket after the connection dropped: a
  * request (parent 0) is answered with a barrier; the engine's answer to
  * the barrier means every task sent before it that has no result was lost

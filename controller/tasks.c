@@ -93,6 +93,7 @@ static hub_task *task_new(hub *h, pp_frames *fr, const pp_header *hd)
     t->client_len = zmq_msg_size(client);
     memcpy(t->client, zmq_msg_data(client), t->client_len);
     t->engine = -1;
+    t->follow = -1;
     t->kind = hd->kind;
     memcpy(t->name, hd->name, sizeof t->name);
     t->t_submit = hd->t_submit;
@@ -170,10 +171,26 @@ void hub_task_submit(hub *h, pp_frames *fr, const pp_header *hd)
             return;
         }
     }
-    if (hd->engine < 0) {
+    if (hd->flags & ~PP_TASK_FOLLOW) {
+        reply_error(h, client, client_len, hd, hd->engine, PP_EINVAL,
+                    "a task's flags 0x%x name no known flag",
+                    (unsigned)hd->flags);
+        return;
+    }
+    bool follow = hd->flags & PP_TASK_FOLLOW;
+    if (follow && !hub_engine_by_id(h, hd->engine)) {
+        /* The controller's word, not the engine's: no "engine N: ". */
+        reply_error(h, client, client_len, hd, -1, PP_ENOENT,
+                    "the task follows tasks that ran on engine %d, which "
+                    "is gone",
+                    hd->engine);
+        return;
+    }
+    if (hd->engine < 0 || follow) {
         hub_task *t = task_new(h, fr, hd);
         if (t) {
             t->balanced = true;
+            t->follow = follow ? hd->engine : -1;
             if (task_keep_body(t, fr) == 0
                 && hub_enqueue(h, t, false) == 0) {
                 hub_dispatch(h);

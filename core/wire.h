@@ -66,12 +66,17 @@ typedef enum pp_task_kind {
     PP_TASK_KIND_COUNT
 } pp_task_kind;
 
+/* Header flags.  PP_TASK_FOLLOW: a load-balanced task that may run on
+ * engine `engine` alone, the one where the tasks it follows ran (a
+ * client's `follow`); the other bits are refused. */
+#define PP_TASK_FOLLOW 1u
+
 typedef struct pp_header {
     uint8_t type;      /* pp_msg_type */
     uint8_t kind;      /* pp_task_kind, for tasks and their results */
     int8_t status;     /* 0, or a negative PP_E code: value 0 is the text */
     uint8_t nvalues;   /* value frames that follow */
-    uint32_t flags;
+    uint32_t flags;    /* PP_TASK_FOLLOW or 0 */
     uint64_t id;       /* unique per sender */
     uint64_t parent;   /* a reply's request id */
     int32_t engine;    /* target or sending engine; -1 for any */

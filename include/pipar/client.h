@@ -104,6 +104,15 @@ typedef struct pp_task_opts {
                                    not travel); NULL: all.  A bit past the
                                    result's values fails the task.  Moved,
                                    the values not taken are freed too */
+    const uint64_t *follow; /* ipyparallel's follow: task ids this one
+                               must run after (as after) and on the same
+                               engine as, for what they left there (a
+                               module's state, the namespace); all must
+                               have run on one engine, or the task fails
+                               naming both.  It fails too if that engine
+                               is gone or fails it: there is nowhere else
+                               to run.  Load-balanced tasks only */
+    size_t nfollow;
 } pp_task_opts;
 
 /* The longest a task may wait to start, and the longest time limit: 30

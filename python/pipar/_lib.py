@@ -75,6 +75,7 @@ typedef struct pp_task_opts {
     int retries; double timeout_s; const uint64_t *after; size_t nafter;
     pp_after_args after_args; double time_limit_s;
     const uint32_t *after_take;
+    const uint64_t *follow; size_t nfollow;
 } pp_task_opts;
 typedef struct pp_task_meta {
     int32_t engine; int64_t submitted; int64_t started; int64_t completed;

@@ -299,19 +299,20 @@ class _Child:
 _AFTER_ARGS = {"none": 0, "copy": 1, "move": 2, "share": 3}
 
 
-def _dependencies(after):
+def _dependencies(after, flag="after"):
     """[(AsyncResult or None, msg_id), ...] from an AsyncResult, a msg_id
-    or a list of them."""
+    or a list of them (for the flag named, after or follow)."""
     if isinstance(after, (AsyncResult, int)) and not isinstance(after, bool):
         after = [after]
     if isinstance(after, (str, bytes)):
-        raise InvalidError("pipar: after takes AsyncResults or msg_ids, "
-                           "not %s" % type(after).__name__, -1)
+        raise InvalidError("pipar: %s takes AsyncResults or msg_ids, "
+                           "not %s" % (flag, type(after).__name__), -1)
     try:
         items = list(after)
     except TypeError:
-        raise InvalidError("pipar: after takes AsyncResults or msg_ids, "
-                           "not %s" % type(after).__name__, -1) from None
+        raise InvalidError("pipar: %s takes AsyncResults or msg_ids, "
+                           "not %s" % (flag, type(after).__name__),
+                           -1) from None
     out = []
     for item in items:
         if isinstance(item, AsyncResult):
@@ -320,9 +321,9 @@ def _dependencies(after):
                 and 0 < item < 1 << 64:
             out.append((None, item))
         else:
-            raise InvalidError("pipar: after takes AsyncResults or msg_ids "
+            raise InvalidError("pipar: %s takes AsyncResults or msg_ids "
                                "(positive ints below 2**64), not %r"
-                               % (item,), -1)
+                               % (flag, item), -1)
     return tuple(out)
 
 
@@ -359,7 +360,8 @@ class _View(_Child):
         self._adopt(client, ptr)
         self.block = False
         self._flags = {"retries": 0, "timeout": 0.0, "time_limit": 0.0,
-                       "after": (), "after_args": None, "after_take": None}
+                       "after": (), "after_args": None, "after_take": None,
+                       "follow": ()}
 
     def close(self):
         if self._ptr is not None:
@@ -374,7 +376,8 @@ class _View(_Child):
         return ffi.unpack(t, n[0]) if n[0] else []
 
     def set_flags(self, retries=None, timeout=None, time_limit=None,
-                  after=None, after_args=None, after_take=None):
+                  after=None, after_args=None, after_take=None,
+                  follow=None):
         """retries: run a failed task again elsewhere (that many times);
         timeout: seconds a task may wait to start (0: no limit);
         time_limit: seconds a task may run before its engine's worker is
@@ -389,8 +392,13 @@ class _View(_Child):
         them to the last one, so the results are let go once read;
         after_take: with after_args, for each dependency the indices of
         its result's values to take (the others do not travel); None:
-        all.  The AsyncResults named stay alive as long as the tasks that
-        wait for them."""
+        all;
+        follow (ipyparallel's, load-balanced views): tasks the next ones
+        wait for, as after, and must run beside: on the engine where they
+        all ran (what they left there, a module's state or the namespace,
+        is there).  Tasks that ran on different engines, or an engine gone
+        since, fail the task naming them.  The AsyncResults named stay
+        alive as long as the tasks that wait for them."""
         flags = dict(self._flags)
         if retries is not None:
             flags["retries"] = int(retries)
@@ -409,7 +417,10 @@ class _View(_Child):
                 else after_args
         if after_take is not None:
             flags["after_take"] = after_take
+        if follow is not None:
+            flags["follow"] = _dependencies(follow, "follow")
         ids = [i for _, i in flags["after"]]
+        follow_ids = [i for _, i in flags["follow"]]
         take = flags["after_take"]
         if take is not None:
             take = _take_masks(take, len(ids))
@@ -429,6 +440,10 @@ class _View(_Child):
             if take is not None:
                 keep.append(ffi.new("uint32_t[]", take))
                 opts.after_take = keep[-1]
+        if follow_ids:
+            keep.append(ffi.new("uint64_t[]", follow_ids))
+            opts.follow = keep[-1]
+            opts.nfollow = len(follow_ids)
         err = ffi.new("pp_error *")
         with self.client._lock:
             _check(self._lib.pp_view_set_flags(self._handle(), opts, err),
@@ -457,6 +472,15 @@ class _View(_Child):
         self.set_flags(after=deps)
 
     @property
+    def follow(self):
+        """The tasks the next ones run beside (set_flags(follow=...))."""
+        return [i for _, i in self._flags["follow"]]
+
+    @follow.setter
+    def follow(self, deps):
+        self.set_flags(follow=deps)
+
+    @property
     def retries(self):
         return self._flags["retries"]
 
@@ -483,7 +507,8 @@ class _View(_Child):
         """ar waits for the view's `after` tasks: their AsyncResults live
         as long as it does (the library fails a task whose dependency's
         result was destroyed)."""
-        ar._deps = [r for r, _ in self._flags["after"] if r is not None]
+        ar._deps = [r for r, _ in self._flags["after"] + self._flags["follow"]
+                    if r is not None]
         return ar
 
     def apply_sync(self, workload, *args):

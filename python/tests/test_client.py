@@ -294,6 +294,37 @@ def test_after_args_share_lets_the_result_go(lview):
             % sq.msg_ids[0]) in str(e.value)
 
 
+def test_follow_runs_beside_the_tasks_followed(lview, client):
+    # Four followers of one task run on its engine (two engines: they
+    # would spread otherwise); tasks of both engines cannot be followed.
+    first = lview.apply_async("echo", 1)
+    first.get(10)
+    at = first.metadata["engine_id"]
+    with lview.temp_flags(follow=first):
+        followers = [lview.apply_async("hello") for _ in range(4)]
+    assert [f.get(10) and f.metadata["engine_id"] for f in followers] \
+        == [at] * 4
+    assert lview.follow == []
+    on = [client[e].apply_async("echo", 2) for e in client.ids[:2]]
+    with lview.temp_flags(follow=on):
+        split = lview.apply_async("hello")
+    with pytest.raises(pipar.PiparError) as e:
+        split.get(10)
+    assert str(e.value) == (
+        "follows tasks that ran on different engines: task %016x on "
+        "engine %d, task %016x on engine %d"
+        % (on[0].msg_ids[0], client.ids[0], on[1].msg_ids[0],
+           client.ids[1]))
+    with pytest.raises(pipar.InvalidError) as e:
+        client[:].set_flags(follow=first)
+    assert str(e.value) == ("follow is for a load-balanced view's tasks "
+                            "(a direct view names its engines)")
+    with pytest.raises(pipar.InvalidError) as e:
+        lview.set_flags(follow="first")
+    assert str(e.value) == ("pipar: follow takes AsyncResults or msg_ids, "
+                            "not str")
+
+
 def test_after_a_failed_task_fails_naming_it(lview):
     bad = lview.apply_async("fail", "no luck")
     with lview.temp_flags(after=bad):

@@ -656,6 +656,115 @@ static void mode_requeue_timeout(void)
     pp_view_destroy(&v);
 }
 
+/* follow: tasks run on the engine where the tasks they follow ran (3
+ * engines: without it, six at once would spread), and fail by name when
+ * those ran on two engines, failed, or their engine is gone. */
+static pp_async *submit_following(pp_view *v, const uint64_t *ids, size_t n,
+                                  const char *workload, pp_value *arg)
+{
+    pp_error err = { 0 };
+    pp_task_opts f = { .follow = ids, .nfollow = n };
+    CHECK(pp_view_set_flags(v, &f, &err) == 0, "follow: %s", err.msg);
+    pp_async *a = pp_view_apply_async(v, workload, arg, arg ? 1 : 0, &err);
+    CHECK(a != NULL, "submit %s: %s", workload, err.msg);
+    pp_view_set_flags(v, NULL, &err);
+    return a;
+}
+
+static void mode_follow(void)
+{
+    pp_error err = { 0 };
+    pp_view *v = pp_client_balanced(client, &err);
+    int64_t one = 1;
+    pp_value one_v;
+    pp_value_borrow(&one_v, PP_T_I64, &one, sizeof one);
+    pp_async *a = pp_view_apply_async(v, "echo", &one_v, 1, &err);
+    CHECK(pp_async_wait(a, 30, &err) == 0, "wait a: %s", err.msg);
+    int32_t at = pp_async_meta(a, 0)->engine;
+    uint64_t a_id = pp_async_task_id(a, 0);
+    pp_async *f[6];
+    for (int k = 0; k < 6; k++)
+        f[k] = submit_following(v, &a_id, 1, "hello", NULL);
+    for (int k = 0; k < 6; k++) {
+        CHECK(pp_async_wait(f[k], 30, &err) == 0
+                  && pp_async_first_error(f[k], &err) == 0,
+              "follower %d: %s", k, err.msg);
+        CHECK(pp_async_meta(f[k], 0)->engine == at,
+              "follower %d ran on engine %d, not %d", k,
+              pp_async_meta(f[k], 0)->engine, at);
+        pp_async_destroy(&f[k]);
+    }
+    printf("6 tasks following a task of engine %d ran there\n", at);
+
+    /* Tasks of two engines: nowhere to run both. */
+    int64_t t0 = 0, t1 = 1;
+    pp_view *d0 = pp_client_direct(client, &t0, 1, &err);
+    pp_view *d1 = pp_client_direct(client, &t1, 1, &err);
+    pp_async *on0 = pp_view_apply_async(d0, "echo", &one_v, 1, &err);
+    pp_async *on1 = pp_view_apply_async(d1, "echo", &one_v, 1, &err);
+    uint64_t both[2] = { pp_async_task_id(on0, 0), pp_async_task_id(on1, 0) };
+    pp_async *split = submit_following(v, both, 2, "hello", NULL);
+    char want[300];
+    snprintf(want, sizeof want,
+             "follows tasks that ran on different engines: task %016llx "
+             "on engine 0, task %016llx on engine 1",
+             (unsigned long long)both[0], (unsigned long long)both[1]);
+    check_fails_with(split, "split", want);
+    /* A direct view names its engines: follow is refused there. */
+    pp_task_opts fd = { .follow = both, .nfollow = 1 };
+    CHECK(pp_view_set_flags(d0, &fd, &err) == PP_EINVAL
+              && strcmp(err.msg, "follow is for a load-balanced view's "
+                                 "tasks (a direct view names its engines)")
+                     == 0,
+          "direct follow: '%s'", err.msg);
+    pp_async_destroy(&split);
+
+    /* A failed task: its followers fail naming it. */
+    pp_value why_v;
+    pp_value_borrow(&why_v, PP_T_STR, "no luck", 7);
+    pp_async *bad = pp_view_apply_async(v, "fail", &why_v, 1, &err);
+    uint64_t bad_id = pp_async_task_id(bad, 0);
+    pp_async *after_bad = submit_following(v, &bad_id, 1, "hello", NULL);
+    CHECK(pp_async_wait(after_bad, 30, &err) == 0, "wait: %s", err.msg);
+    const pp_values *got;
+    CHECK(pp_async_result(after_bad, 0, &got, &err) != 0
+              && strstr(err.msg, "which failed") && strstr(err.msg, "no luck"),
+          "after a failed task: '%s'", err.msg);
+    pp_async_destroy(&after_bad);
+    pp_async_destroy(&bad);
+
+    /* The engine gone: a follower queued behind its running task fails
+     * when it goes, and one submitted afterwards at once. */
+    double nap = 30;
+    pp_value nap_v;
+    pp_value_borrow(&nap_v, PP_T_F64, &nap, sizeof nap);
+    pp_async *busy = submit_following(v, &a_id, 1, "sleep", &nap_v);
+    pp_async *queued = submit_following(v, &a_id, 1, "hello", NULL);
+    sleep_s(0.3);
+    long pid = engine_pid(at);
+    CHECK(pid > 0, "no pid for engine %d", at);
+    kill((pid_t)pid, SIGKILL);
+    snprintf(want, sizeof want,
+             "the task follows tasks that ran on engine %d, which is gone",
+             at);
+    check_fails_with(queued, "queued follower", want);
+    CHECK(pp_async_wait(busy, 30, &err) == 0, "wait busy: %s", err.msg);
+    CHECK(pp_async_first_error(busy, &err) != 0,
+          "the running follower did not fail with its engine");
+    pp_async *late = submit_following(v, &a_id, 1, "hello", NULL);
+    check_fails_with(late, "late follower", want);
+    printf("followers of engine %d failed when it went: '%s'\n", at, want);
+    pp_async_destroy(&late);
+    pp_async_destroy(&queued);
+    pp_async_destroy(&busy);
+    pp_async_destroy(&on1);
+    pp_async_destroy(&on0);
+    pp_view_destroy(&d1);
+    pp_view_destroy(&d0);
+    pp_async_destroy(&a);
+    pp_view_destroy(&v);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 3) {
@@ -685,6 +794,8 @@ int main(int argc, char **argv)
         mode_many();
     else if (strcmp(mode, "flags") == 0)
         mode_flags();
+    else if (strcmp(mode, "follow") == 0)
+        mode_follow();
     else {
         fprintf(stderr, "unknown mode %s\n", mode);
         failures++;

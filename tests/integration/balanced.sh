@@ -39,6 +39,11 @@ start_engine flags
 start_engine flags
 "$BIN/balanced" flags "$(client flags)"
 
+# follow: 3 engines, so that followers could spread; one is killed.
+start_controller follow "${HB[@]}"
+for _ in 1 2 3; do start_engine follow; done
+"$BIN/balanced" follow "$(client follow)"
+
 start_controller requeue "${HB[@]}"
 start_engine requeue
 start_engine requeue

@@ -852,6 +852,87 @@ static void a_time_limit_reaches_the_engine_and_a_bad_one_is_refused(
     hub_down(&fx);
 }
 
+/* follow (PP_TASK_FOLLOW): a balanced task goes to the engine named
+ * alone, even while another is free; one naming no registered engine,
+ * and a flag no one knows, are refused in one line. */
+static pp_header follow_task(peer *c, int32_t engine, uint32_t flags)
+{
+    pp_header hd = { .type = PP_MSG_TASK, .kind = PP_TASK_APPLY,
+                     .id = pp_msg_id_next(), .engine = engine,
+                     .flags = flags, .t_submit = pp_now_ns() };
+    assert_int_equal(pp_header_set_name(&hd, "echo", NULL), 0);
+    int64_t value = 7;
+    pp_value v;
+    assert_int_equal(pp_value_i64(&v, &value, 1), 0);
+    peer_send(c, &hd, &v, 1);
+    return hd;
+}
+
+static void a_follow_task_goes_to_its_engine_alone(void **state)
+{
+    (void)state;
+    fixture fx;
+    hub_config cfg = config();
+    hub_up(&fx, &cfg);
+    peer e0, e1, c;
+    peer_open(&fx, &e0, "engine-f0", true, 0);
+    peer_open(&fx, &e1, "engine-f1", true, 0);
+    peer_open(&fx, &c, "client", false, 0);
+    int32_t id0 = engine_up(&fx, &e0, 1), id1 = engine_up(&fx, &e1, 1);
+    pp_header got;
+    pp_values vals;
+    /* Two tasks for engine 1: the first takes it (hwm 1), the second
+     * waits for it while engine 0 is free. */
+    pp_header t1 = follow_task(&c, id1, PP_TASK_FOLLOW);
+    await(&fx, &e1, PP_MSG_TASK, 0, &got, &vals);
+    assert_true(got.id == t1.id);
+    pp_values_free(&vals);
+    pp_header t2 = follow_task(&c, id1, PP_TASK_FOLLOW);
+    for (int i = 0; i < 20; i++) {
+        step(&fx);
+        pp_header stray;
+        pp_values sv;
+        assert_false(peer_poll(&e0, &stray, &sv));
+    }
+    engine_answer(&e1, &got, 1);
+    await(&fx, &c, PP_MSG_RESULT, t1.id, &got, &vals);
+    pp_values_free(&vals);
+    await(&fx, &e1, PP_MSG_TASK, 0, &got, &vals);
+    assert_true(got.id == t2.id);
+    pp_values_free(&vals);
+    engine_answer(&e1, &got, 2);
+    await(&fx, &c, PP_MSG_RESULT, t2.id, &got, &vals);
+    assert_int_equal(got.status, 0);
+    pp_values_free(&vals);
+    (void)id0;
+
+    static const struct {
+        int32_t engine;
+        uint32_t flags;
+        int status;
+        const char *want;
+    } refused[] = {
+        { 7, PP_TASK_FOLLOW, PP_ENOENT,
+          "the task follows tasks that ran on engine 7, which is gone" },
+        { -1, PP_TASK_FOLLOW, PP_ENOENT,
+          "the task follows tasks that ran on engine -1, which is gone" },
+        { -1, 2, PP_EINVAL, "a task's flags 0x2 name no known flag" },
+    };
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        pp_header t = follow_task(&c, refused[i].engine, refused[i].flags);
+        await(&fx, &c, PP_MSG_RESULT, t.id, &got, &vals);
+        assert_int_equal(got.status, refused[i].status);
+        char *text = text_of(&vals);
+        assert_string_equal(text, refused[i].want);
+        free(text);
+        pp_values_free(&vals);
+    }
+    peer_close(&e0);
+    peer_close(&e1);
+    peer_close(&c);
+    hub_down(&fx);
+}
+
 /* ---- SYNC: what a dropped connection lost (docs/protocol.md) ------------ */
 
 /* The engine's request for a barrier, after its connection dropped. */
@@ -2018,6 +2099,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(two_clients_are_served_in_turn),
     cmocka_unit_test(
         a_time_limit_reaches_the_engine_and_a_bad_one_is_refused),
+    cmocka_unit_test(a_follow_task_goes_to_its_engine_alone),
     cmocka_unit_test(
         the_hub_forwards_task_and_result_values_unread_and_checks_the_rest),
     cmocka_unit_test(a_barrier_finds_what_a_dropped_connection_lost),
