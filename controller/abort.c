@@ -1,8 +1,11 @@
 /* abort.c - a client's ABORT: its tasks that have not gone to an engine
  * yet are taken out (queued, parked behind a full outbox, waiting again for
  * a retry, direct ones held for an engine not connected) and fail with
- * PP_EABORTED; those an engine has are left to finish (the engine has no
- * way to skip them).  Only the client's own tasks: an id of another
+ * PP_EABORTED; those an engine has are counted as running, and each such
+ * engine is sent an ABORT naming them: one that waits there behind
+ * another (--hwm above 1, or a direct view's several) is skipped and
+ * comes back PP_EABORTED, the running one finishes; neither runs again
+ * elsewhere.  Only the client's own tasks: an id of another
  * client's task counts as not found, like an id nobody knows, so an abort
  * tells nobody anything about others' tasks. */
 #include <stdio.h>
@@ -17,6 +20,7 @@
 typedef struct abort_counts {
     int64_t aborted, running, unknown;
     size_t marked;
+    hub_task **at_engine; /* the running ones, for their engines' ABORT */
 } abort_counts;
 
 static bool owned_by(const hub_task *t, const uint8_t *rid, size_t len)
@@ -30,12 +34,57 @@ static void consider(hub_task *t, const uint8_t *rid, size_t len,
 {
     if (!t || !owned_by(t, rid, len) || t->aborting)
         n->unknown++; /* unknown, another's, or named twice */
-    else if (t->engine >= 0 && t->sent_seq)
+    else if (t->engine >= 0 && t->sent_seq) {
+        if (!t->abort_sent)
+            n->at_engine[n->running] = t;
         n->running++;
-    else {
+        t->abort_sent = true;
+    } else {
         t->aborting = true;
         n->marked++;
     }
+}
+
+/* Tells each engine of tasks[0..n) (NULL: one told before) to skip them
+ * if they have not started: an ABORT with their ids, one i64 array. */
+static void tell_engines(hub *h, hub_task **tasks, size_t n)
+{
+    int64_t *ids = malloc(n * sizeof *ids + 1);
+    if (!ids)
+        return;
+    for (size_t i = 0; i < n; i++) {
+        if (!tasks[i])
+            continue;
+        int32_t engine = tasks[i]->engine;
+        size_t k = 0;
+        for (size_t j = i; j < n; j++)
+            if (tasks[j] && tasks[j]->engine == engine) {
+                ids[k++] = (int64_t)tasks[j]->id;
+                if (j > i)
+                    tasks[j] = NULL;
+            }
+        hub_engine *e = hub_engine_by_id(h, engine);
+        pp_header hd = { .type = PP_MSG_ABORT, .id = pp_msg_id_next(),
+                         .engine = engine };
+        pp_value v;
+        pp_frames fr;
+        pp_error err;
+        if (!e || pp_value_i64(&v, ids, k))
+            continue;
+        if (pp_msg_build(h->signer, &hd, &v, 1, &fr, &err))
+            pp_warn("could not build an abort for engine %d: %s", engine,
+                    err.msg);
+        else {
+            /* Not connected now: the tasks run, as before aborts went to
+             * engines. */
+            if (hub_engine_send(h, e, fr.body, fr.nbody, false))
+                pp_info("engine %d could not be told of an abort",
+                        engine);
+            pp_frames_close(&fr);
+        }
+        pp_value_free(&v);
+    }
+    free(ids);
 }
 
 static void refuse(hub *h, const uint8_t *rid, size_t len,
@@ -120,12 +169,15 @@ void hub_task_abort(hub *h, pp_frames *fr, const pp_header *hd,
     size_t room = hd->nvalues ? (nids < h->tasks.n ? nids : h->tasks.n)
                               : h->tasks.n;
     hub_task **out = malloc(room * sizeof *out + 1);
-    if (!out) {
+    hub_task **at_engine = calloc(room + 1, sizeof *at_engine);
+    if (!out || !at_engine) {
+        free(out);
+        free(at_engine);
         refuse(h, rid, len, hd, "the controller has no memory for the "
                                 "abort");
         return;
     }
-    abort_counts n = { 0 };
+    abort_counts n = { .at_engine = at_engine };
     if (hd->nvalues) {
         for (size_t i = 0; i < nids; i++) {
             uint64_t id;
@@ -167,6 +219,8 @@ void hub_task_abort(hub *h, pp_frames *fr, const pp_header *hd,
     for (size_t i = 0; i < taken; i++)
         hub_end_task(h, out[i], PP_EABORTED, ABORTED_TEXT);
     free(out);
+    tell_engines(h, at_engine, (size_t)n.running);
+    free(at_engine);
     n.aborted = (int64_t)taken;
     h->tasks_aborted += taken;
     if (taken)

@@ -69,9 +69,18 @@ void hub_engine_gone(hub *h, hub_engine *e, const char *how, bool clean)
         for (size_t i = 0; i < n; i++) {
             free(lost[i]->last_error);
             lost[i]->last_error = strdup(why);
-            if (clean ? !hub_hand_back(h, lost[i])
-                      : !hub_retry(h, lost[i], e->id))
+            if (lost[i]->abort_sent) {
+                /* Its client aborted it: not run again elsewhere. */
+                char gone[200];
+                snprintf(gone, sizeof gone,
+                         "aborted (engine %d %s before it finished)", e->id,
+                         how);
+                h->tasks_aborted++;
+                hub_end_task(h, lost[i], PP_EABORTED, gone);
+            } else if (clean ? !hub_hand_back(h, lost[i])
+                             : !hub_retry(h, lost[i], e->id)) {
                 hub_fail_task(h, lost[i], PP_EREMOTE, why);
+            }
         }
         free(lost);
     }

@@ -73,6 +73,9 @@ typedef struct hub_task {
     char *last_error;       /* why it failed last, before a retry */
     bool aborting;          /* its client aborts it (abort.c): while
                                the abort is taken out of the queues */
+    bool abort_sent;        /* at its engine when its client aborted it:
+                               the engine was told to skip it; it is not
+                               run again elsewhere */
     int32_t follow;         /* balanced: -1, or the one engine it may run
                                on (it follows tasks that ran there) */
 } hub_task;

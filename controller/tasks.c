@@ -268,7 +268,12 @@ void hub_task_result(hub *h, hub_engine *e, pp_frames *fr,
     if (t->balanced)
         e->balanced_outstanding--;
     e->last_done_ns = pp_mono_ns();
-    if (hd->status && t->balanced && t->retries_left > 0) {
+    /* Skipped by its engine, or failed after its client aborted it: the
+     * client wants it no more, nowhere. */
+    if (hd->status == PP_EABORTED)
+        h->tasks_aborted++;
+    if (hd->status && t->balanced && t->retries_left > 0
+        && !t->abort_sent) {
         char *text = NULL;
         if (hd->nvalues >= 1 && hd->types[0] == PP_T_STR) {
             size_t n = zmq_msg_size(&fr->body[3]);

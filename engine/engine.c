@@ -62,7 +62,25 @@ typedef struct engine {
     void *monitor;             /* PAIR: the main socket's events */
     atomic_bool sync_wanted;
     uint64_t sync_asked;       /* the last SYNC request's id; 0: none */
+    /* Messages read ahead of the one being handled, in order (inbox.c's
+     * reason: an ABORT from the controller comes behind the tasks it
+     * names, which wait here and are skipped). */
+    struct inbox_item **inbox;
+    size_t inbox_n;
 } engine;
+
+/* One message read ahead: its frames stay where they were received (a
+ * zmq_msg_t is not moved), with its checked header. */
+typedef struct inbox_item {
+    pp_frames fr;
+    pp_header h;
+    bool bad_values; /* a genuine task header over values changed on the
+                        way: answered with an error, never run */
+} inbox_item;
+
+/* The most messages read ahead: beyond it they wait in ZeroMQ's queue,
+ * and an abort of them waits with them. */
+#define INBOX_MAX 1024
 
 static volatile sig_atomic_t engine_stop;
 
@@ -264,23 +282,94 @@ static void open_monitor(engine *en)
     }
 }
 
-static void on_message(engine *en)
+/* Answers task `task` without running it: status code, the text. */
+static void answer_unrun(engine *en, const pp_header *task, int code,
+                         const char *text)
 {
-    pp_frames fr;
-    pp_header h;
-    pp_error err = { 0 };
-    if (pp_frames_recv(en->sock, &fr, ZMQ_DONTWAIT, &err))
+    pp_header rep = {
+        .type = PP_MSG_RESULT,
+        .kind = task->kind,
+        .id = pp_msg_id_next(),
+        .parent = task->id,
+        .engine = atomic_load(&en->id),
+        .t_submit = task->t_submit,
+        .t_done = pp_now_ns(),
+        .status = (int8_t)code,
+    };
+    memcpy(rep.name, task->name, sizeof rep.name);
+    pp_value v;
+    pp_error err;
+    if (pp_value_str(&v, text))
         return;
+    if (pp_msg_send(en->sock, en->signer, NULL, 0, &rep, &v, 1, &err))
+        pp_warn("could not send a result: %s", err.msg);
+    pp_value_free(&v);
+}
+
+static void inbox_item_free(inbox_item *it)
+{
+    pp_frames_close(&it->fr);
+    free(it);
+}
+
+/* The controller's ABORT: the tasks it names that wait here are answered
+ * "aborted before it ran" and never run.  They are all here already: the
+ * controller sent them before the abort, on the same connection, in
+ * order.  A named task not here has run (or runs) and is left alone. */
+static void skip_aborted(engine *en, inbox_item *abort)
+{
+    pp_values ids = { 0 };
+    pp_error err;
+    if (abort->h.nvalues != 1 || abort->h.types[0] != PP_T_I64
+        || pp_frames_take_values(&abort->fr, &abort->h, &ids, &err)) {
+        pp_warn("dropped an abort without its task ids");
+        pp_values_free(&ids);
+        return;
+    }
+    const int64_t *id = pp_value_i64s(&ids.v[0]);
+    size_t nid = pp_value_count(&ids.v[0]), kept = 0, skipped = 0;
+    for (size_t i = 0; i < en->inbox_n; i++) {
+        inbox_item *it = en->inbox[i];
+        bool named = false;
+        for (size_t k = 0; it->h.type == PP_MSG_TASK && k < nid && !named;
+             k++)
+            named = (uint64_t)id[k] == it->h.id;
+        if (named) {
+            answer_unrun(en, &it->h, PP_EABORTED, "aborted before it ran");
+            inbox_item_free(it);
+            skipped++;
+        } else {
+            en->inbox[kept++] = it;
+        }
+    }
+    en->inbox_n = kept;
+    if (skipped)
+        pp_info("skipped %zu aborted task%s", skipped,
+                skipped == 1 ? "" : "s");
+    pp_values_free(&ids);
+}
+
+/* Reads one message into a new inbox item, checked.  0: *out is set; 1:
+ * read and done with (dropped, or an abort applied); -1: none waiting. */
+static int read_one(engine *en, inbox_item **out)
+{
+    inbox_item *it = calloc(1, sizeof *it);
+    if (!it)
+        return -1;
+    pp_error err = { 0 };
+    if (pp_frames_recv(en->sock, &it->fr, ZMQ_DONTWAIT, &err)) {
+        free(it);
+        return -1;
+    }
     /* A task whose seal holds but whose values do not match it was
      * changed on the way (the controller forwards values unread): the
      * header is genuine, so the task is answered, with an error, and its
      * values never read.  Anything else that fails is dropped. */
-    int bad = pp_frames_verify_seal(&fr, en->signer, &h, &err);
-    bool bad_values = false;
-    if (!bad && pp_frames_verify_values(&fr, en->signer, &err)) {
-        bad_values = h.type == PP_MSG_TASK;
-        bad = !bad_values;
-        if (bad_values && atomic_fetch_add(&en->dropped, 1) == 0)
+    int bad = pp_frames_verify_seal(&it->fr, en->signer, &it->h, &err);
+    if (!bad && pp_frames_verify_values(&it->fr, en->signer, &err)) {
+        it->bad_values = it->h.type == PP_MSG_TASK;
+        bad = !it->bad_values;
+        if (it->bad_values && atomic_fetch_add(&en->dropped, 1) == 0)
             pp_warn("refused a task: %s; further ones are counted "
                     "silently", err.msg);
     }
@@ -297,21 +386,60 @@ static void on_message(engine *en)
         if ((replay ? replays : atomic_load(&en->dropped)) == 1)
             pp_warn("dropped a message: %s; further ones are counted "
                     "silently", err.msg);
-        pp_frames_close(&fr);
-        return;
+        inbox_item_free(it);
+        return 1;
     }
+    if (it->h.type == PP_MSG_ABORT) {
+        skip_aborted(en, it);
+        inbox_item_free(it);
+        return 1;
+    }
+    *out = it;
+    return 0;
+}
+
+/* Reads what waits on the socket into the inbox, in order, applying
+ * aborts as they come. */
+static void read_ahead(engine *en)
+{
+    while (en->inbox_n < INBOX_MAX) {
+        inbox_item *it = NULL;
+        int rc = read_one(en, &it);
+        if (rc < 0)
+            return;
+        if (rc > 0)
+            continue;
+        if (!en->inbox) {
+            en->inbox = malloc(INBOX_MAX * sizeof *en->inbox);
+            if (!en->inbox) {
+                inbox_item_free(it);
+                return;
+            }
+        }
+        en->inbox[en->inbox_n++] = it;
+    }
+}
+
+/* Handles the oldest message read ahead. */
+static void on_message(engine *en)
+{
+    inbox_item *it = en->inbox[0];
+    memmove(en->inbox, en->inbox + 1, --en->inbox_n * sizeof *en->inbox);
+    pp_header h = it->h;
+    bool bad_values = it->bad_values;
+    pp_error err = { 0 };
     if (h.type == PP_MSG_STOP) {
         engine_stop = 1;
-        pp_frames_close(&fr);
+        inbox_item_free(it);
         return;
     }
     if (h.type == PP_MSG_SYNC) {
-        pp_frames_close(&fr);
+        inbox_item_free(it);
         answer_barrier(en, &h);
         return;
     }
     if (h.type != PP_MSG_TASK) {
-        pp_frames_close(&fr);
+        inbox_item_free(it);
         return;
     }
     pp_values in = { 0 }, out = { 0 };
@@ -329,8 +457,8 @@ static void on_message(engine *en)
                  ? pp_error_set(&err, PP_EPROTO,
                                 "the task's values do not match its "
                                 "signature (changed on the way?); not run")
-                 : pp_frames_take_values(&fr, &h, &in, &err);
-    pp_frames_close(&fr);
+                 : pp_frames_take_values(&it->fr, &h, &in, &err);
+    inbox_item_free(it);
     if (en->task_delay_s > 0) {
         struct timespec ts = { (time_t)en->task_delay_s, 0 };
         ts.tv_nsec = (long)((en->task_delay_s - (double)ts.tv_sec) * 1e9);
@@ -532,6 +660,13 @@ static void heart_stop(engine *en)
 static void engine_close(engine *en)
 {
     heart_stop(en);
+    /* What was read ahead and not run: the controller hands it back or
+     * retries it when this engine goes. */
+    for (size_t i = 0; i < en->inbox_n; i++)
+        inbox_item_free(en->inbox[i]);
+    free(en->inbox);
+    en->inbox = NULL;
+    en->inbox_n = 0;
     if (en->monitor) {
         zmq_socket_monitor(en->sock, NULL, 0);
         zmq_close(en->monitor);
@@ -620,7 +755,8 @@ int engine_run(const engine_config *cfg, pp_error *err)
     while (!engine_stop) {
         zmq_pollitem_t items[2] = { { en.sock, 0, ZMQ_POLLIN, 0 },
                                     { en.monitor, 0, ZMQ_POLLIN, 0 } };
-        int n = zmq_poll(items, en.monitor ? 2 : 1, 100);
+        /* Messages read ahead are handled without waiting. */
+        int n = zmq_poll(items, en.monitor ? 2 : 1, en.inbox_n ? 0 : 100);
         if (n < 0 && zmq_errno() != EINTR) {
             pp_err("poll: %s", zmq_strerror(zmq_errno()));
             break;
@@ -631,7 +767,8 @@ int engine_run(const engine_config *cfg, pp_error *err)
             on_monitor(&en);
         if (atomic_exchange(&en.sync_wanted, false))
             ask_barrier(&en);
-        if (n > 0 && (items[0].revents & ZMQ_POLLIN))
+        read_ahead(&en);
+        if (en.inbox_n)
             on_message(&en);
     }
     heart_stop(&en);

@@ -200,8 +200,10 @@ PP_EXPORT int pp_async_gather(pp_async *a, pp_value *out, pp_error *err);
 typedef struct pp_abort_counts {
     size_t aborted; /* had not gone to an engine: they failed with
                        PP_EABORTED, "aborted before it ran" */
-    size_t running; /* already at an engine (running, or queued there):
-                       they finish, and their results come as usual */
+    size_t running; /* already at an engine: the running one finishes
+                       and its result comes as usual; those queued there
+                       (--hwm above 1) are skipped by the engine and fail
+                       with PP_EABORTED; none runs again elsewhere */
     size_t unknown; /* the controller did not have them (finished
                        meanwhile, or lost with a restarted controller) */
 } pp_abort_counts;
@@ -209,8 +211,9 @@ typedef struct pp_abort_counts {
 /* Aborts a's tasks that have not finished: those held in this client for
  * their `after` tasks and those the controller still holds (queued,
  * waiting for a retry, or for an engine not connected) fail with
- * PP_EABORTED; tasks already at an engine
- * finish (no engine is interrupted).  Tasks held for an aborted one fail
+ * PP_EABORTED; of those already at an engine, the running ones finish
+ * (no engine is interrupted) and those queued there are skipped by it
+ * (PP_EABORTED too, a little later).  Tasks held for an aborted one fail
  * as for any failed dependency.  Waits for the controller's answer at most
  * the client's patience (pp_client_set_patience) for each request (a
  * long result's ids go in several, each within 65,536 ids and the

@@ -145,8 +145,9 @@ class Client:
     def abort(self, jobs=None):
         """Aborts tasks that have not started (ipyparallel's
         Client.abort): jobs is an AsyncResult, a list of them, or None for
-        every task of this client the controller still holds.  Tasks
-        already at an engine finish.  Returns the counts, as
+        every task of this client the controller still holds.  Of the
+        tasks already at an engine, the running ones finish and those
+        waiting there (hwm above 1) are skipped.  Returns the counts, as
         AsyncResult.abort does (summed over jobs)."""
         if jobs is not None:
             if isinstance(jobs, AsyncResult):
@@ -795,10 +796,11 @@ class AsyncResult(_Child):
     def abort(self):
         """Aborts the tasks that have not started (ipyparallel's
         AsyncResult.abort): they fail with pipar.AbortedError, "aborted
-        before it ran"; tasks already at an engine finish.  Waits for the
-        controller's answer (at most the client's patience) and returns
-        {"aborted": n, "running": m, "unknown": k} (unknown: finished
-        meanwhile)."""
+        before it ran"; of the tasks already at an engine ("running"),
+        the running ones finish and those waiting there (hwm above 1) are
+        skipped and fail the same way.  Waits for the controller's answer
+        (at most the client's patience) and returns {"aborted": n,
+        "running": m, "unknown": k} (unknown: finished meanwhile)."""
         err = ffi.new("pp_error *")
         counts = ffi.new("pp_abort_counts *")
         with self.client._lock:

@@ -80,6 +80,13 @@ until_status p " 0 queued, 0 outstanding"
 "$BIN/abort" kill "$(client p)" 100 "$engine_p"
 expect_eq "engines after the kill" "[0]" "$(ids_of p)"
 
+# Tasks waiting at an engine (--hwm 3) are skipped there, never started;
+# with retries they are not run again elsewhere.
+start_controller queued "${HB[@]}" --hwm 3 --http 0
+start_engine queued --task-delay 0.5
+"$BIN/abort" queued "$(client queued)" 8
+until_status queued " 0 queued, 0 outstanding"
+
 # The controller killed, then hung, while the client waits for the
 # answer: the abort fails in one line within its patience (2 s).
 for how in KILL STOP; do

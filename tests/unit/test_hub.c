@@ -1732,6 +1732,37 @@ static void await_abort(fixture *fx, peer *c, uint64_t req, int64_t aborted,
     pp_values_free(&vals);
 }
 
+/* The engine's ABORT: the ids of the tasks it has, to skip if they wait
+ * there (want[0..n), in any order). */
+static void await_engine_abort(fixture *fx, peer *e, const uint64_t *want,
+                               size_t n)
+{
+    pp_header hd;
+    pp_values vals;
+    await(fx, e, PP_MSG_ABORT, 0, &hd, &vals);
+    assert_true(vals.n == 1 && vals.v[0].type == PP_T_I64);
+    assert_int_equal(pp_value_count(&vals.v[0]), n);
+    const int64_t *ids = pp_value_i64s(&vals.v[0]);
+    for (size_t i = 0; i < n; i++) {
+        bool found = false;
+        for (size_t k = 0; k < n; k++)
+            found |= (uint64_t)ids[k] == want[i];
+        assert_true(found);
+    }
+    pp_values_free(&vals);
+}
+
+/* An engine's answer "skipped": status PP_EABORTED, the text. */
+static void engine_skips(peer *e, const pp_header *task)
+{
+    pp_header hd = { .type = PP_MSG_RESULT, .kind = task->kind,
+                     .id = pp_msg_id_next(), .parent = task->id,
+                     .engine = e->id, .status = PP_EABORTED };
+    pp_value v;
+    assert_int_equal(pp_value_str(&v, ABORTED_TEXT), 0);
+    peer_send(e, &hd, &v, 1);
+}
+
 /* Nothing more for p within a few steps of the hub. */
 static void assert_quiet(fixture *fx, peer *p)
 {
@@ -1773,6 +1804,7 @@ static void an_abort_takes_queued_tasks_and_leaves_a_running_one(
     await_result(&fx, &c, t[1], PP_EABORTED, -1, 0, ABORTED_TEXT);
     await_result(&fx, &c, t[2], PP_EABORTED, -1, 0, ABORTED_TEXT);
     await_abort(&fx, &c, req, 2, 1, 2);
+    await_engine_abort(&fx, &e, &t[0], 1);
     assert_i64_equal(status_number(&fx, &c, "tasks_queued"), 0);
     assert_i64_equal(status_number(&fx, &c, "tasks_aborted"), 2);
     assert_i64_equal(status_number(&fx, &c, "tasks_failed"), 0);
@@ -1786,6 +1818,46 @@ static void an_abort_takes_queued_tasks_and_leaves_a_running_one(
     req = client_abort(&c, t, 3);
     await_abort(&fx, &c, req, 0, 0, 3);
 
+    peer_close(&e);
+    peer_close(&c);
+    hub_down(&fx);
+}
+
+/* hwm 2, retries 1: the engine holds two tasks when they are aborted.
+ * It is told to skip both; the one it skips comes back PP_EABORTED to
+ * the client and is not run again on the other engine, the one it ran
+ * comes back as usual. */
+static void an_engine_is_told_to_skip_the_aborted_tasks_it_holds(
+    void **state)
+{
+    (void)state;
+    fixture fx;
+    hub_config cfg = config();
+    cfg.hwm = 2;
+    hub_up(&fx, &cfg);
+    peer e, other, c;
+    peer_open(&fx, &e, "engine", true, 0);
+    peer_open(&fx, &c, "client", false, 0);
+    assert_int_equal(engine_up(&fx, &e, 1), 0);
+    uint64_t t[2];
+    for (int i = 0; i < 2; i++)
+        t[i] = client_submit(&c, -1, 10 + i, 1);
+    pp_header running = await_task(&fx, &e, t[0]);
+    pp_header waiting = await_task(&fx, &e, t[1]);
+    /* A second engine, free, where a retry would go. */
+    peer_open(&fx, &other, "engine-other", true, 0);
+    assert_int_equal(engine_up(&fx, &other, 1), 1);
+    uint64_t req = client_abort(&c, t, 2);
+    await_abort(&fx, &c, req, 0, 2, 0);
+    await_engine_abort(&fx, &e, t, 2);
+    engine_answer(&e, &running, 100);
+    await_result(&fx, &c, t[0], 0, e.id, 100, NULL);
+    engine_skips(&e, &waiting);
+    await_result(&fx, &c, t[1], PP_EABORTED, e.id, 0, ABORTED_TEXT);
+    assert_quiet(&fx, &other);
+    assert_i64_equal(status_number(&fx, &c, "tasks_aborted"), 1);
+    assert_i64_equal(status_number(&fx, &c, "tasks_outstanding"), 0);
+    peer_close(&other);
     peer_close(&e);
     peer_close(&c);
     hub_down(&fx);
@@ -2125,6 +2197,7 @@ static const struct CMUnitTest tests[] = {
         a_held_task_of_a_client_that_vanished_runs_and_is_forgotten),
     cmocka_unit_test(an_abort_takes_queued_tasks_and_leaves_a_running_one),
     cmocka_unit_test(an_abort_leaves_another_clients_tasks_alone),
+    cmocka_unit_test(an_engine_is_told_to_skip_the_aborted_tasks_it_holds),
     cmocka_unit_test(an_abort_of_all_counts_direct_tasks_as_running),
     cmocka_unit_test(
         an_abort_takes_a_task_handed_back_by_an_engine_that_left),
