@@ -330,6 +330,15 @@ static int set_follow_engine(pp_client *c, held_task *t, char *why,
     for (size_t i = 0; i < t->nfollow; i++) {
         task_ref *r = pp_idmap_get(&c->tasks, t->follow[i]);
         int32_t e = r->a->slots[r->slot].meta.engine;
+        if (r->a->slots[r->slot].epoch != c->epoch) {
+            /* A restarted controller numbers its engines anew. */
+            snprintf(why, size,
+                     "follows task %016llx, which ran before the "
+                     "controller restarted: its engine's id may name "
+                     "another engine now",
+                     (unsigned long long)t->follow[i]);
+            return 0;
+        }
         if (at >= 0 && e != at) {
             snprintf(why, size,
                      "follows tasks that ran on different engines: task "
@@ -563,6 +572,7 @@ static void file_result(pp_client *c, pp_frames *fr, const pp_header *h,
     s->done = true;
     a->order[a->done++] = r->slot;
     s->meta.engine = h->engine;
+    s->epoch = c->epoch;
     s->meta.started = h->t_start;
     s->meta.completed = h->t_done ? h->t_done : pp_now_ns();
     s->meta.status = h->status;
@@ -935,4 +945,8 @@ void client_forget_async(pp_client *c, pp_async *a)
             i++;
         }
     }
+    /* Others that wait for a's tasks fail now, naming them, rather than
+     * wait for results that will never be filed. */
+    if (!c->batch)
+        client_release_held(c);
 }

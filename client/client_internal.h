@@ -40,6 +40,8 @@ typedef struct async_slot {
     bool shared;     /* one of them shares: let vals go with the last */
     bool handed_on; /* vals were moved to a task or let go: later tasks
                        that take them fail */
+    int64_t epoch;  /* the controller's run when the result came: a
+                       follower's engine id means nothing in another */
 } async_slot;
 
 struct pp_async {

@@ -215,9 +215,10 @@ static hub_task *take_runnable(hub *h, hub_queue *q,
             h->queued--;
             continue;
         }
-        seen++;
-        if (!c)
+        if (!c) {
+            seen++;
             continue;
+        }
         if ((c->nexcluded || c->follow >= 0) && nowhere_to_run(h, c)) {
             *queue_at(q, i) = NULL;
             q->live--;
@@ -236,6 +237,12 @@ static hub_task *take_runnable(hub *h, hub_queue *q,
             h->queued--;
             break;
         }
+        /* A follower waiting for its one engine costs no scan: a queue
+         * may hold many, and a task behind them that any free engine
+         * can run must not wait for them (the price: a walk past them
+         * at each dispatch). */
+        if (c->follow < 0)
+            seen++;
     }
     queue_trim(q);
     return t;
@@ -358,6 +365,11 @@ void hub_expire_queued(hub *h, int64_t now)
     }
     /* Until a task with a timeout is queued again, the tick skips this. */
     h->timeouts_seen = waiting;
+}
+
+void hub_fail_follower(hub *h, hub_task *t)
+{
+    fail_unrunnable(h, t);
 }
 
 void hub_fail_followers(hub *h, int32_t id)

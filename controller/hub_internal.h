@@ -271,8 +271,11 @@ void hub_engine_died(hub *h, pp_frames *fr, const pp_header *hd);
 /* The engine left (clean) or died: its tasks are handed back, retried or
  * reported failed. */
 void hub_engine_gone(hub *h, hub_engine *e, const char *how, bool clean);
-/* Fails the queued tasks that follow engine id, which is gone. */
+/* Fails the queued tasks that follow engine id, which is gone (parked
+ * ones fail when unparked: hub_fail_follower). */
 void hub_fail_followers(hub *h, int32_t id);
+/* Fails t, a follower that cannot run (its engine gone or failed it). */
+void hub_fail_follower(hub *h, hub_task *t);
 /* SYNC on an engine's main socket after the connection dropped: a
  * request (parent 0) is answered with a barrier; the engine's answer to
  * the barrier means every task sent before it that has no result was lost

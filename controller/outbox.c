@@ -193,6 +193,12 @@ static void unpark(hub *h, hub_client *c)
     /* In their order, in front of the queue where they were taken. */
     while (c->nparked) {
         hub_task *t = c->parked[--c->nparked];
+        /* A follower whose engine went while it was parked: failed now
+         * (hub_fail_followers did not see it), not queued for ever. */
+        if (t->follow >= 0 && !hub_engine_by_id(h, t->follow)) {
+            hub_fail_follower(h, t);
+            continue;
+        }
         if (hub_enqueue(h, t, true)) {
             pp_idmap_remove(&h->tasks, t->id);
             hub_fail_task(h, t, PP_ENOMEM,

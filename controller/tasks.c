@@ -144,15 +144,18 @@ void hub_task_submit(hub *h, pp_frames *fr, const pp_header *hd)
                     (unsigned long long)hd->id);
         return;
     }
+    /* The engine a refusal names: a follower's is the one it follows,
+     * which has said nothing. */
+    int32_t named = hd->flags & PP_TASK_FOLLOW ? -1 : hd->engine;
     /* Checked before it is multiplied into nanoseconds. */
     if (hd->timeout_ms < 0 || hd->timeout_ms > HUB_TIMEOUT_MAX_MS) {
-        reply_error(h, client, client_len, hd, hd->engine, PP_EINVAL,
+        reply_error(h, client, client_len, hd, named, PP_EINVAL,
                     "a task's start timeout must be 0 to %lld ms, not %lld",
                     (long long)HUB_TIMEOUT_MAX_MS, (long long)hd->timeout_ms);
         return;
     }
     if (hd->limit_ms < 0 || hd->limit_ms > HUB_TIMEOUT_MAX_MS) {
-        reply_error(h, client, client_len, hd, hd->engine, PP_EINVAL,
+        reply_error(h, client, client_len, hd, named, PP_EINVAL,
                     "a task's time limit must be 0 to %lld ms, not %lld",
                     (long long)HUB_TIMEOUT_MAX_MS, (long long)hd->limit_ms);
         return;
@@ -163,7 +166,7 @@ void hub_task_submit(hub *h, pp_frames *fr, const pp_header *hd)
         if (hub_client_load(h, client, client_len)
             >= (size_t)h->cfg->backlog) {
             h->drops.over_backlog++;
-            reply_error(h, client, client_len, hd, hd->engine, PP_EINVAL,
+            reply_error(h, client, client_len, hd, named, PP_EINVAL,
                         "the controller already holds %lld tasks of this "
                         "client (its --backlog); wait for results before "
                         "submitting more",
@@ -172,7 +175,7 @@ void hub_task_submit(hub *h, pp_frames *fr, const pp_header *hd)
         }
     }
     if (hd->flags & ~PP_TASK_FOLLOW) {
-        reply_error(h, client, client_len, hd, hd->engine, PP_EINVAL,
+        reply_error(h, client, client_len, hd, -1, PP_EINVAL,
                     "a task's flags 0x%x name no known flag",
                     (unsigned)hd->flags);
         return;

@@ -733,6 +733,33 @@ static void mode_follow(void)
     pp_async_destroy(&after_bad);
     pp_async_destroy(&bad);
 
+    /* The result followed destroyed while the follower waits (and the
+     * same with after): it fails naming it, at once, not never. */
+    double half = 0.5;
+    pp_value half_v;
+    pp_value_borrow(&half_v, PP_T_F64, &half, sizeof half);
+    for (int k = 0; k < 2; k++) {
+        pp_async *d = pp_view_apply_async(v, "sleep", &half_v, 1, &err);
+        uint64_t d_id = pp_async_task_id(d, 0);
+        pp_async *w;
+        if (k == 0) {
+            w = submit_following(v, &d_id, 1, "hello", NULL);
+        } else {
+            pp_task_opts o = { .after = &d_id, .nafter = 1 };
+            pp_view_set_flags(v, &o, &err);
+            w = pp_view_apply_async(v, "hello", NULL, 0, &err);
+            pp_view_set_flags(v, NULL, &err);
+        }
+        pp_async_destroy(&d);
+        snprintf(want, sizeof want,
+                 "depends on task %016llx, which this client does not know "
+                 "(was its result destroyed?)",
+                 (unsigned long long)d_id);
+        check_fails_with(w, k ? "after a destroyed result"
+                              : "follower of a destroyed result", want);
+        pp_async_destroy(&w);
+    }
+
     /* The engine gone: a follower queued behind its running task fails
      * when it goes, and one submitted afterwards at once. */
     double nap = 30;

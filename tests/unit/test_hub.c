@@ -873,6 +873,7 @@ static void a_follow_task_goes_to_its_engine_alone(void **state)
     (void)state;
     fixture fx;
     hub_config cfg = config();
+    cfg.hwm = 1;
     hub_up(&fx, &cfg);
     peer e0, e1, c;
     peer_open(&fx, &e0, "engine-f0", true, 0);
@@ -930,6 +931,184 @@ static void a_follow_task_goes_to_its_engine_alone(void **state)
     peer_close(&e0);
     peer_close(&e1);
     peer_close(&c);
+    hub_down(&fx);
+}
+
+/* Followers of a busy engine 1, more than the dispatcher scans (64), in
+ * front of one plain task: engine 0 is free and gets it. */
+static void followers_of_a_busy_engine_do_not_hold_up_other_tasks(void **state)
+{
+    (void)state;
+    fixture fx;
+    hub_config cfg = config();
+    cfg.hwm = 1;
+    hub_up(&fx, &cfg);
+    peer e0, e1, c;
+    peer_open(&fx, &e0, "engine-r0", true, 0);
+    peer_open(&fx, &e1, "engine-r1", true, 0);
+    peer_open(&fx, &c, "client", false, 0);
+    int32_t id0 = engine_up(&fx, &e0, 1), id1 = engine_up(&fx, &e1, 1);
+    (void)id0;
+    pp_header got;
+    pp_values vals;
+    pp_header t1 = follow_task(&c, id1, PP_TASK_FOLLOW);
+    await(&fx, &e1, PP_MSG_TASK, 0, &got, &vals);
+    assert_true(got.id == t1.id);
+    pp_values_free(&vals);
+    for (int i = 0; i < 100; i++)
+        follow_task(&c, id1, PP_TASK_FOLLOW);
+    uint64_t plain = client_submit(&c, -1, 5, 0);
+    bool seen = false;
+    for (int i = 0; i < 200 && !seen; i++) {
+        step(&fx);
+        while (peer_poll(&e0, &got, &vals)) {
+            seen = seen || got.id == plain;
+            pp_values_free(&vals);
+        }
+    }
+    peer_close(&e0);
+    peer_close(&e1);
+    peer_close(&c);
+    hub_down(&fx);
+    if (!seen)
+        fail_msg("the plain task never reached the free engine 0 (stuck "
+                 "behind 100 followers of engine 1)");
+}
+
+/* A follower parked behind a full outbox when its engine (the only one)
+ * leaves fails, naming it, once the client reads. */
+static void a_parked_follower_of_a_gone_engine_fails_when_unparked(void **state)
+{
+    (void)state;
+    enum { ASKS = 8 };
+    fixture fx;
+    hub_config cfg = config();
+    cfg.backlog = 4;
+    hub_up(&fx, &cfg);
+    peer e, c, watcher;
+    peer_open(&fx, &e, "engine-p0", true, 0);
+    peer_open(&fx, &c, "client-slow", false, 1);
+    peer_open(&fx, &watcher, "client-watcher", false, 0);
+    int32_t id = engine_up(&fx, &e, 1);
+    for (int i = 0; i < ASKS; i++)
+        client_ask(&c, PP_MSG_IDS);
+    pp_header ft = follow_task(&c, id, PP_TASK_FOLLOW);
+    json_int_t parked = 0;
+    for (int i = 0; i < STEPS && parked != 1; i++) {
+        json_t *st = client_status(&fx, &watcher);
+        json_t *cl = json_object_get(st, "clients");
+        parked = 0;
+        for (size_t k = 0; k < json_array_size(cl); k++)
+            parked += json_integer_value(
+                json_object_get(json_array_get(cl, k), "parked"));
+        json_decref(st);
+    }
+    assert_i64_equal(parked, 1);
+    int64_t attempts = 1;
+    pp_header bye = { .type = PP_MSG_UNREGISTER, .id = pp_msg_id_next(),
+                      .engine = id };
+    pp_value v;
+    assert_int_equal(pp_value_i64(&v, &attempts, 1), 0);
+    peer_send(&e, &bye, &v, 1);
+    pp_header hd;
+    pp_values vals;
+    await(&fx, &e, PP_MSG_UNREGISTER, bye.id, &hd, &vals);
+    pp_values_free(&vals);
+    bool answered = false;
+    for (int i = 0; i < STEPS && !answered; i++) {
+        step(&fx);
+        while (peer_poll(&c, &hd, &vals)) {
+            if (hd.type == PP_MSG_RESULT && hd.parent == ft.id) {
+                answered = true;
+                assert_int_equal(hd.status, PP_EREMOTE);
+                char *text = text_of(&vals);
+                char want[120];
+                snprintf(want, sizeof want,
+                         "the task follows tasks that ran on engine %d, "
+                         "which is gone", id);
+                assert_string_equal(text, want);
+                free(text);
+            }
+            pp_values_free(&vals);
+        }
+    }
+    json_int_t queued = status_number(&fx, &watcher, "tasks_queued");
+    peer_close(&e);
+    peer_close(&c);
+    peer_close(&watcher);
+    hub_down(&fx);
+    if (!answered)
+        fail_msg("the parked follower of gone engine %d never failed "
+                 "(status 'queued': %lld)", id, (long long)queued);
+}
+
+/* Followers of engine 1 queued in two clients' queues, among plain
+ * tasks, when engine 1 leaves: all followers fail, the plain ones stay. */
+static void the_followers_of_a_gone_engine_fail_in_every_queue(void **state)
+{
+    (void)state;
+    fixture fx;
+    hub_config cfg = config();
+    cfg.hwm = 1;
+    hub_up(&fx, &cfg);
+    peer e0, e1, a, b;
+    peer_open(&fx, &e0, "engine-q0", true, 0);
+    peer_open(&fx, &e1, "engine-q1", true, 0);
+    peer_open(&fx, &a, "client-a", false, 0);
+    peer_open(&fx, &b, "client-b", false, 0);
+    int32_t id0 = engine_up(&fx, &e0, 1);
+    (void)id0;
+    pp_header got;
+    pp_values vals;
+    client_submit(&b, -1, 1, 0);
+    await(&fx, &e0, PP_MSG_TASK, 0, &got, &vals);
+    pp_values_free(&vals);
+    int32_t id1 = engine_up(&fx, &e1, 1);
+    pp_header t1 = follow_task(&a, id1, PP_TASK_FOLLOW);
+    await(&fx, &e1, PP_MSG_TASK, 0, &got, &vals);
+    assert_true(got.id == t1.id);
+    pp_values_free(&vals);
+    uint64_t fa[3], fb[2], plain[2];
+    fa[0] = follow_task(&a, id1, PP_TASK_FOLLOW).id;
+    plain[0] = client_submit(&a, -1, 2, 0);
+    fa[1] = follow_task(&a, id1, PP_TASK_FOLLOW).id;
+    fb[0] = follow_task(&b, id1, PP_TASK_FOLLOW).id;
+    fb[1] = follow_task(&b, id1, PP_TASK_FOLLOW).id;
+    fa[2] = follow_task(&a, id1, PP_TASK_FOLLOW).id;
+    plain[1] = client_submit(&a, -1, 3, 0);
+    for (int i = 0; i < 20; i++)
+        step(&fx);
+    assert_i64_equal(status_number(&fx, &b, "tasks_queued"), 7);
+    int64_t attempts = 1;
+    pp_header bye = { .type = PP_MSG_UNREGISTER, .id = pp_msg_id_next(),
+                      .engine = id1 };
+    pp_value v;
+    assert_int_equal(pp_value_i64(&v, &attempts, 1), 0);
+    peer_send(&e1, &bye, &v, 1);
+    await(&fx, &e1, PP_MSG_UNREGISTER, bye.id, &got, &vals);
+    pp_values_free(&vals);
+    int failed = 0;
+    for (int i = 0; i < 3; i++) {
+        await(&fx, &a, PP_MSG_RESULT, fa[i], &got, &vals);
+        assert_true(got.status != 0);
+        pp_values_free(&vals);
+        failed++;
+    }
+    for (int i = 0; i < 2; i++) {
+        await(&fx, &b, PP_MSG_RESULT, fb[i], &got, &vals);
+        assert_true(got.status != 0);
+        pp_values_free(&vals);
+        failed++;
+    }
+    /* t1 was running there: handed back, then failed as a follower. */
+    (void)plain;
+    json_int_t q = status_number(&fx, &b, "tasks_queued");
+    assert_int_equal(failed, 5);
+    assert_i64_equal(q, 2);
+    peer_close(&e0);
+    peer_close(&e1);
+    peer_close(&a);
+    peer_close(&b);
     hub_down(&fx);
 }
 
@@ -2172,6 +2351,9 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(
         a_time_limit_reaches_the_engine_and_a_bad_one_is_refused),
     cmocka_unit_test(a_follow_task_goes_to_its_engine_alone),
+    cmocka_unit_test(followers_of_a_busy_engine_do_not_hold_up_other_tasks),
+    cmocka_unit_test(a_parked_follower_of_a_gone_engine_fails_when_unparked),
+    cmocka_unit_test(the_followers_of_a_gone_engine_fail_in_every_queue),
     cmocka_unit_test(
         the_hub_forwards_task_and_result_values_unread_and_checks_the_rest),
     cmocka_unit_test(a_barrier_finds_what_a_dropped_connection_lost),
