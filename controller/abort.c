@@ -19,7 +19,7 @@
 
 typedef struct abort_counts {
     int64_t aborted, running, unknown;
-    size_t marked;
+    size_t marked, nat;
     hub_task **at_engine; /* the running ones, for their engines' ABORT */
 } abort_counts;
 
@@ -30,13 +30,18 @@ static bool owned_by(const hub_task *t, const uint8_t *rid, size_t len)
 
 /* Counts task t (NULL: not found) and marks it when it is still here. */
 static void consider(hub_task *t, const uint8_t *rid, size_t len,
-                     abort_counts *n)
+                     uint64_t req, abort_counts *n)
 {
-    if (!t || !owned_by(t, rid, len) || t->aborting)
+    if (!t || !owned_by(t, rid, len) || t->aborting
+        || t->abort_req == req) {
         n->unknown++; /* unknown, another's, or named twice */
-    else if (t->engine >= 0 && t->sent_seq) {
+        return;
+    }
+    t->abort_req = req;
+    if (t->engine >= 0 && t->sent_seq) {
+        /* Its engine is told once, by the first abort that names it. */
         if (!t->abort_sent)
-            n->at_engine[n->running] = t;
+            n->at_engine[n->nat++] = t;
         n->running++;
         t->abort_sent = true;
     } else {
@@ -183,13 +188,13 @@ void hub_task_abort(hub *h, pp_frames *fr, const pp_header *hd,
             uint64_t id;
             /* Unaligned; little-endian, as every value (docs/protocol.md) */
             memcpy(&id, ids + i * sizeof id, sizeof id);
-            consider(pp_idmap_get(&h->tasks, id), rid, len, &n);
+            consider(pp_idmap_get(&h->tasks, id), rid, len, hd->id, &n);
         }
     } else {
         for (size_t i = 0; i < h->tasks.cap; i++) {
             hub_task *t = h->tasks.vals[i];
             if (t && owned_by(t, rid, len))
-                consider(t, rid, len, &n);
+                consider(t, rid, len, hd->id, &n);
         }
         n.unknown = 0; /* all of its own: none named, none unknown */
     }
@@ -219,7 +224,7 @@ void hub_task_abort(hub *h, pp_frames *fr, const pp_header *hd,
     for (size_t i = 0; i < taken; i++)
         hub_end_task(h, out[i], PP_EABORTED, ABORTED_TEXT);
     free(out);
-    tell_engines(h, at_engine, (size_t)n.running);
+    tell_engines(h, at_engine, n.nat);
     free(at_engine);
     n.aborted = (int64_t)taken;
     h->tasks_aborted += taken;

@@ -140,7 +140,13 @@ void hub_engine_died(hub *h, pp_frames *fr, const pp_header *hd)
             e->outstanding--;
             if (t->balanced)
                 e->balanced_outstanding--;
-            if (!hub_retry(h, t, e->id))
+            if (t->abort_sent) {
+                char gone[400];
+                snprintf(gone, sizeof gone, "aborted (engine %d %s)", e->id,
+                         how);
+                h->tasks_aborted++;
+                hub_end_task(h, t, PP_EABORTED, gone);
+            } else if (!hub_retry(h, t, e->id))
                 hub_fail_task(h, t, PP_EREMOTE, how);
         }
         hub_engine_gone(h, e, how, true);
@@ -448,7 +454,13 @@ void hub_engine_sync(hub *h, hub_engine *e, const pp_header *hd)
             e->balanced_outstanding--;
         free(t->last_error);
         t->last_error = strdup(why);
-        if (!t->balanced || !t->body) {
+        if (t->abort_sent) {
+            h->tasks_aborted++;
+            hub_end_task(h, t, PP_EABORTED,
+                         "aborted (its connection dropped before it "
+                         "finished)");
+            lost[i] = NULL;
+        } else if (!t->balanced || !t->body) {
             hub_fail_task(h, t, PP_EREMOTE, why);
             lost[i] = NULL;
         }

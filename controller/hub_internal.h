@@ -73,6 +73,8 @@ typedef struct hub_task {
     char *last_error;       /* why it failed last, before a retry */
     bool aborting;          /* its client aborts it (abort.c): while
                                the abort is taken out of the queues */
+    uint64_t abort_req;     /* the last ABORT request that named it: a
+                               second mention in one counts as not found */
     bool abort_sent;        /* at its engine when its client aborted it:
                                the engine was told to skip it; it is not
                                run again elsewhere */

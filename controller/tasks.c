@@ -273,8 +273,7 @@ void hub_task_result(hub *h, hub_engine *e, pp_frames *fr,
     e->last_done_ns = pp_mono_ns();
     /* Skipped by its engine, or failed after its client aborted it: the
      * client wants it no more, nowhere. */
-    if (hd->status == PP_EABORTED)
-        h->tasks_aborted++;
+    bool skipped = hd->status == PP_EABORTED && t->abort_sent;
     if (hd->status && t->balanced && t->retries_left > 0
         && !t->abort_sent) {
         char *text = NULL;
@@ -293,8 +292,12 @@ void hub_task_result(hub *h, hub_engine *e, pp_frames *fr,
         }
     }
     pp_idmap_remove(&h->tasks, t->id);
-    e->tasks_done++;
-    h->tasks_done++;
+    if (skipped) {
+        h->tasks_aborted++; /* not done: it never ran */
+    } else {
+        e->tasks_done++;
+        h->tasks_done++;
+    }
     pp_error err;
     if (pp_seal_renew(fr->body, fr->nbody, h->signer, &err))
         pp_warn("could not pass a result to its client: %s", err.msg);

@@ -2042,6 +2042,127 @@ static void an_engine_is_told_to_skip_the_aborted_tasks_it_holds(
     hub_down(&fx);
 }
 
+/* Tasks at an engine named several times in one abort, more ids than
+ * tasks: each counts once as at an engine, the rest as not found (as
+ * docs/protocol.md says of an id named twice), and the engine is told of
+ * each once.  (An overflow of the controller's list of them before.) */
+static void an_abort_naming_a_task_at_an_engine_twice_counts_it_once(
+    void **state)
+{
+    (void)state;
+    fixture fx;
+    hub_config cfg = config();
+    cfg.hwm = 2;
+    hub_up(&fx, &cfg);
+    peer e, c;
+    peer_open(&fx, &e, "engine", true, 0);
+    peer_open(&fx, &c, "client", false, 0);
+    assert_int_equal(engine_up(&fx, &e, 1), 0);
+    uint64_t t[2];
+    for (int i = 0; i < 2; i++)
+        t[i] = client_submit(&c, -1, 10 + i, 0);
+    pp_header h0 = await_task(&fx, &e, t[0]);
+    pp_header h1 = await_task(&fx, &e, t[1]);
+    uint64_t ids[9] = { t[0], t[0], t[0], t[0], t[0], t[0], t[0], t[0],
+                        t[1] };
+    uint64_t req = client_abort(&c, ids, 9);
+    await_abort(&fx, &c, req, 0, 2, 7);
+    await_engine_abort(&fx, &e, t, 2);
+    engine_answer(&e, &h0, 1);
+    engine_answer(&e, &h1, 2);
+    peer_close(&e);
+    peer_close(&c);
+    hub_down(&fx);
+}
+
+/* A running task its client aborted kills the worker (or runs past its
+ * time limit): the supervisor's DIED names it.  It must not run again
+ * elsewhere (docs/protocol.md: "no retry after an abort"). */
+static void an_aborted_task_that_killed_its_worker_is_not_retried(
+    void **state)
+{
+    (void)state;
+    fixture fx;
+    hub_config cfg = config();
+    hub_up(&fx, &cfg);
+    peer e, sup, other, c;
+    peer_open(&fx, &e, "engine-dies", true, 0);
+    peer_open(&fx, &sup, "supervisor", true, 0);
+    peer_open(&fx, &c, "client", false, 0);
+    assert_int_equal(engine_up(&fx, &e, 1), 0);
+    uint64_t t = client_submit(&c, -1, 1, 1); /* one retry */
+    await_task(&fx, &e, t);
+    peer_open(&fx, &other, "engine-other", true, 0);
+    assert_int_equal(engine_up(&fx, &other, 1), 1);
+    uint64_t req = client_abort(&c, &t, 1);
+    await_abort(&fx, &c, req, 0, 1, 0);
+    await_engine_abort(&fx, &e, &t, 1);
+    /* The supervisor: killed by SIGSEGV while running t. */
+    pp_header hd = { .type = PP_MSG_DIED, .id = pp_msg_id_next(),
+                     .engine = 0 };
+    int64_t nums[4] = { 0, 11, (int64_t)t, -1 };
+    pp_value v[3];
+    assert_int_equal(pp_value_bytes(&v[0], PP_T_BYTES, "engine-dies", 11),
+                     0);
+    assert_int_equal(pp_value_i64(&v[1], nums, 4), 0);
+    assert_int_equal(pp_value_str(&v[2], "was killed by SIGSEGV while "
+                                         "running 'x'"), 0);
+    peer_send(&sup, &hd, v, 3);
+    assert_quiet(&fx, &other); /* not retried there */
+    pp_header rep;
+    pp_values vals;
+    await(&fx, &c, PP_MSG_RESULT, t, &rep, &vals);
+    pp_values_free(&vals);
+    assert_int_equal(rep.status, PP_EABORTED);
+    peer_close(&other);
+    peer_close(&sup);
+    peer_close(&e);
+    peer_close(&c);
+    hub_down(&fx);
+}
+
+/* hwm 2: the engine holds t0 (running) and t1 (waiting) when both are
+ * aborted; its connection drops and t1 is lost on the way.  At the
+ * barrier's answer t1 fails aborted: it is not handed back to run on
+ * another engine after its client aborted it. */
+static void an_aborted_task_lost_in_a_drop_is_not_run_again(
+    void **state)
+{
+    (void)state;
+    fixture fx;
+    hub_config cfg = config();
+    cfg.hwm = 2;
+    hub_up(&fx, &cfg);
+    peer e, other, c;
+    peer_open(&fx, &e, "engine-sync", true, 0);
+    peer_open(&fx, &c, "client", false, 0);
+    assert_int_equal(engine_up(&fx, &e, 1), 0);
+    uint64_t t[2];
+    for (int i = 0; i < 2; i++)
+        t[i] = client_submit(&c, -1, 10 + i, 0);
+    pp_header h0 = await_task(&fx, &e, t[0]);
+    await_task(&fx, &e, t[1]); /* "lost": the engine never sees it */
+    peer_open(&fx, &other, "engine-other", true, 0);
+    assert_int_equal(engine_up(&fx, &other, 1), 1);
+    uint64_t req = client_abort(&c, t, 2);
+    await_abort(&fx, &c, req, 0, 2, 0);
+    await_engine_abort(&fx, &e, t, 2); /* lost too */
+    pp_header barrier = await_barrier(&fx, &e, engine_sync_ask(&e));
+    engine_answer(&e, &h0, 100);
+    engine_sync_answer(&e, &barrier);
+    await_result(&fx, &c, t[0], 0, e.id, 100, NULL);
+    assert_quiet(&fx, &other); /* not handed back */
+    pp_header rep;
+    pp_values vals;
+    await(&fx, &c, PP_MSG_RESULT, t[1], &rep, &vals);
+    pp_values_free(&vals);
+    assert_int_equal(rep.status, PP_EABORTED);
+    peer_close(&other);
+    peer_close(&e);
+    peer_close(&c);
+    hub_down(&fx);
+}
+
 /* Another client's tasks are not the asker's to abort: named, they count
  * as not found, as an unknown id does (nothing is told about them); its
  * abort of "all" finds none of them; the owner's task still runs. */
@@ -2379,6 +2500,12 @@ static const struct CMUnitTest tests[] = {
         a_held_task_of_a_client_that_vanished_runs_and_is_forgotten),
     cmocka_unit_test(an_abort_takes_queued_tasks_and_leaves_a_running_one),
     cmocka_unit_test(an_abort_leaves_another_clients_tasks_alone),
+    cmocka_unit_test(
+        an_abort_naming_a_task_at_an_engine_twice_counts_it_once),
+    cmocka_unit_test(
+        an_aborted_task_that_killed_its_worker_is_not_retried),
+    cmocka_unit_test(
+        an_aborted_task_lost_in_a_drop_is_not_run_again),
     cmocka_unit_test(an_engine_is_told_to_skip_the_aborted_tasks_it_holds),
     cmocka_unit_test(an_abort_of_all_counts_direct_tasks_as_running),
     cmocka_unit_test(
