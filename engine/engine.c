@@ -409,13 +409,6 @@ static void read_ahead(engine *en)
             return;
         if (rc > 0)
             continue;
-        if (!en->inbox) {
-            en->inbox = malloc(INBOX_MAX * sizeof *en->inbox);
-            if (!en->inbox) {
-                inbox_item_free(it);
-                return;
-            }
-        }
         en->inbox[en->inbox_n++] = it;
     }
 }
@@ -711,6 +704,14 @@ int engine_run(const engine_config *cfg, pp_error *err)
     en.rid[0] |= 1; /* ZeroMQ reserves identities starting with a zero */
     if (en.shared)
         memcpy(en.shared->rid, en.rid, sizeof en.rid);
+    /* Made before anything is read: a message taken from the socket
+     * always has its place. */
+    en.inbox = malloc(INBOX_MAX * sizeof *en.inbox);
+    if (!en.inbox) {
+        engine_close(&en);
+        return pp_error_set(err, PP_ENOMEM, "no memory for the engine's "
+                                            "inbox");
+    }
     if ((rc = open_socket(&en, err))) {
         engine_close(&en);
         return rc;
