@@ -222,7 +222,10 @@ def test_abort(client, lview):
             assert str(e) == "aborted before it ran"
             assert e.code == -11
             aborted += 1
-    assert aborted == counts["aborted"]
+    # A task at an engine that had not started when the engine read the
+    # abort is skipped there: aborted too.
+    assert counts["aborted"] <= aborted \
+        <= counts["aborted"] + counts["running"]
     with pytest.raises(pipar.AbortedError):
         ar.get(0)
     assert client.status()["tasks_queued"] == 0

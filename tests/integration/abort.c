@@ -124,13 +124,22 @@ static void test_map(pp_client *c, size_t n)
           "%zu done after the abort; %zu expected at least",
           pp_async_progress(a), n - k.running);
     CHECK(status_field(c, "tasks_queued") == 0, "tasks still queued");
-    CHECK(status_field(c, "tasks_aborted") == (long long)k.aborted,
-          "the status's tasks_aborted is not %zu", k.aborted);
+    /* A task sent to an engine just before the abort, not started yet
+     * when the engine read the abort, is skipped there: aborted too (up
+     * to k.running more than the answer's count). */
+    long long st_aborted = status_field(c, "tasks_aborted");
+    CHECK(st_aborted >= (long long)k.aborted
+              && st_aborted <= (long long)(k.aborted + k.running),
+          "the status's tasks_aborted is %lld, not %zu to %zu", st_aborted,
+          k.aborted, k.aborted + k.running);
     /* This client's progress on the status page (the cluster has one):
      * the aborted ones count as failed, the others done or running. */
     long long done = status_field(c, "done");
-    CHECK(status_field(c, "failed") == (long long)k.aborted,
-          "the status page's failed is not %zu", k.aborted);
+    long long failed = status_field(c, "failed");
+    CHECK(failed >= (long long)k.aborted
+              && failed <= (long long)(k.aborted + k.running),
+          "the status page's failed is %lld, not %zu to %zu", failed,
+          k.aborted, k.aborted + k.running);
     CHECK(done >= (long long)(n - k.aborted - k.running)
               && done <= (long long)(n - k.aborted),
           "the status page's done is %lld, not %zu to %zu", done,
@@ -140,9 +149,10 @@ static void test_map(pp_client *c, size_t n)
     double waited = now_s() - t0;
     size_t ok, aborted, other;
     count_ends(a, &ok, &aborted, &other);
-    CHECK(aborted == k.aborted && ok == n - k.aborted && other == 0,
-          "%zu ok, %zu aborted, %zu other; want %zu ok, %zu aborted", ok,
-          aborted, other, n - k.aborted, k.aborted);
+    CHECK(aborted >= k.aborted && aborted <= k.aborted + k.running
+              && ok == n - aborted && other == 0,
+          "%zu ok, %zu aborted, %zu other; want %zu to %zu aborted, the "
+          "rest ok", ok, aborted, other, k.aborted, k.aborted + k.running);
     CHECK(status_field(c, "tasks_outstanding") == 0, "tasks outstanding");
     /* Nothing left: a second abort sends nothing and finds nothing. */
     pp_abort_counts again;
@@ -256,8 +266,8 @@ static void test_deps(pp_client *c)
     CHECK(pp_async_wait(busy, 20, &err) == 0, "wait busy: %s", err.msg);
     size_t ok, aborted, other;
     count_ends(busy, &ok, &aborted, &other);
-    CHECK(aborted == k.aborted && ok + aborted == BUSY && other == 0
-              && ok >= 2,
+    CHECK(aborted >= k.aborted && aborted <= k.aborted + k.running
+              && ok + aborted == BUSY && other == 0 && ok >= 2,
           "the busy map: %zu ok, %zu aborted (the answer said %zu), %zu "
           "other", ok, aborted, k.aborted, other);
     printf("deps: the dependent failed naming the aborted task; a held "

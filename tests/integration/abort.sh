@@ -57,7 +57,11 @@ n=${BASH_REMATCH[1]}
 [ "$n" -gt 100 ] || fail "only $n tasks aborted of 200"
 expect_eq "lines about the abort" 1 "$(grep -c abort "$WORK/map.err")"
 expect_contains "interrupted" "driver: interrupted" "$(cat "$WORK/map.err")"
-expect_eq "tasks aborted in the status" $((before + n)) "$(aborted_of p)"
+# (up to 2 more: a task sent to an engine and not started when the engine
+# read the abort is skipped there)
+after=$(aborted_of p)
+[ "$after" -ge $((before + n)) ] && [ "$after" -le $((before + n + 2)) ] \
+    || fail "tasks aborted in the status: $after, not $((before + n)) to $((before + n + 2))"
 until_status p " 0 queued, 0 outstanding"
 
 # The client killed right after it sent its abort: the controller goes
