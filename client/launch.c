@@ -486,6 +486,27 @@ fail:
     return rc;
 }
 
+/* Whether process pid has PIPAR_DIR=dir in its environment (as spawn
+ * gives it): not readable (another user's), not ours. */
+static bool has_pipar_dir(pid_t pid, const char *dir)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%ld/environ", (long)pid);
+    char *text = NULL;
+    size_t size = 0;
+    pp_error ignored;
+    if (pp_file_read(path, &text, &size, 1 << 20, &ignored))
+        return false;
+    size_t want = strlen("PIPAR_DIR=") + strlen(dir);
+    bool found = false;
+    for (size_t i = 0; i < size && !found; i += strlen(text + i) + 1)
+        found = strlen(text + i) == want
+                && strncmp(text + i, "PIPAR_DIR=", 10) == 0
+                && strcmp(text + i + 10, dir) == 0;
+    free(text);
+    return found;
+}
+
 static bool gone(const pp_cluster *cl, pid_t pid, const char *program)
 {
     if (pid <= 0)
@@ -494,7 +515,11 @@ static bool gone(const pp_cluster *cl, pid_t pid, const char *program)
         pid_t r = waitpid(pid, NULL, WNOHANG);
         return r == pid || (r < 0 && errno == ECHILD);
     }
-    return !pp_pid_runs(pid, program);
+    /* A PID from the state file names our process only while it runs our
+     * program with this cluster's PIPAR_DIR: once that one has ended, its
+     * PID may be another's, even another cluster's engine (PIDs wrap at
+     * 32768 on many systems, a Pi's among them). */
+    return !pp_pid_runs(pid, program) || !has_pipar_dir(pid, cl->pipar_dir);
 }
 
 /* After the signal: gone once the process is, not once its program is
