@@ -65,8 +65,8 @@ typedef struct engine {
     /* Messages read ahead of the one being handled, in order (inbox.c's
      * reason: an ABORT from the controller comes behind the tasks it
      * names, which wait here and are skipped). */
-    struct inbox_item **inbox;
-    size_t inbox_n;
+    struct inbox_item **inbox; /* a ring of INBOX_MAX */
+    size_t inbox_head, inbox_n;
 } engine;
 
 /* One message read ahead: its frames stay where they were received (a
@@ -81,6 +81,9 @@ typedef struct inbox_item {
 /* The most messages read ahead: beyond it they wait in ZeroMQ's queue,
  * and an abort of them waits with them. */
 #define INBOX_MAX 1024
+
+/* Item k of the inbox, oldest first. */
+#define INBOX_AT(en, k) ((en)->inbox[((en)->inbox_head + (k)) % INBOX_MAX])
 
 static volatile sig_atomic_t engine_stop;
 
@@ -329,7 +332,7 @@ static void skip_aborted(engine *en, inbox_item *abort)
     const int64_t *id = pp_value_i64s(&ids.v[0]);
     size_t nid = pp_value_count(&ids.v[0]), kept = 0, skipped = 0;
     for (size_t i = 0; i < en->inbox_n; i++) {
-        inbox_item *it = en->inbox[i];
+        inbox_item *it = INBOX_AT(en, i);
         bool named = false;
         for (size_t k = 0; it->h.type == PP_MSG_TASK && k < nid && !named;
              k++)
@@ -339,7 +342,7 @@ static void skip_aborted(engine *en, inbox_item *abort)
             inbox_item_free(it);
             skipped++;
         } else {
-            en->inbox[kept++] = it;
+            INBOX_AT(en, kept++) = it;
         }
     }
     en->inbox_n = kept;
@@ -409,15 +412,16 @@ static void read_ahead(engine *en)
             return;
         if (rc > 0)
             continue;
-        en->inbox[en->inbox_n++] = it;
+        INBOX_AT(en, en->inbox_n++) = it;
     }
 }
 
 /* Handles the oldest message read ahead. */
 static void on_message(engine *en)
 {
-    inbox_item *it = en->inbox[0];
-    memmove(en->inbox, en->inbox + 1, --en->inbox_n * sizeof *en->inbox);
+    inbox_item *it = INBOX_AT(en, 0);
+    en->inbox_head = (en->inbox_head + 1) % INBOX_MAX;
+    en->inbox_n--;
     pp_header h = it->h;
     bool bad_values = it->bad_values;
     pp_error err = { 0 };
@@ -655,8 +659,8 @@ static void engine_close(engine *en)
     heart_stop(en);
     /* What was read ahead and not run: the controller hands it back or
      * retries it when this engine goes. */
-    for (size_t i = 0; i < en->inbox_n; i++)
-        inbox_item_free(en->inbox[i]);
+    for (size_t i = 0; en->inbox && i < en->inbox_n; i++)
+        inbox_item_free(INBOX_AT(en, i));
     free(en->inbox);
     en->inbox = NULL;
     en->inbox_n = 0;
