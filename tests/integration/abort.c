@@ -8,12 +8,16 @@
  *        abort split CLIENT_JSON N      N tasks on no engine, all aborted
  *        abort kill CLIENT_JSON N PID   engine PID killed as the abort goes
  *        abort queued CLIENT_JSON N     one engine holding 3 (--hwm 3)
+ *        abort stopped-brief|stopped-long CLIENT_JSON N
+ *                                       the same, the engine hung as the
+ *                                       abort goes (0.3 s, 2 s)
  *        abort gone CLIENT_JSON N FILE  submits, creates FILE, waits for
  *                                       FILE.go, then aborts with a patience
  *                                       of 2 s (abort.sh stops or kills the
  *                                       controller in between) */
 #include <pipar.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,6 +90,8 @@ static void count_ends(pp_async *a, size_t *ok, size_t *aborted,
     }
 }
 
+/* A count of the whole cluster's in the status (the engines' own, such
+ * as their tasks_done, come before tasks_queued). */
 static long long status_field(pp_client *c, const char *key)
 {
     char *json = NULL;
@@ -96,7 +102,8 @@ static long long status_field(pp_client *c, const char *key)
     }
     char needle[64];
     snprintf(needle, sizeof needle, "\"%s\":", key);
-    const char *at = strstr(json, needle);
+    const char *whole = strstr(json, "\"tasks_queued\":");
+    const char *at = whole ? strstr(whole, needle) : NULL;
     long long v = at ? atoll(at + strlen(needle)) : -1;
     free(json);
     return v;
@@ -381,6 +388,100 @@ static void test_queued(pp_client *c, size_t n)
     pp_view_destroy(&v);
 }
 
+/* The pid of the status's first engine; -1 without. */
+static long first_engine_pid(pp_client *c)
+{
+    char *json = NULL;
+    pp_error err;
+    if (pp_client_status(c, &json, &err))
+        return -1;
+    const char *engines = strstr(json, "\"engines\":");
+    const char *at = engines ? strstr(engines, "\"pid\":") : NULL;
+    long pid = at ? atol(at + strlen("\"pid\":")) : -1;
+    free(json);
+    return pid;
+}
+
+/* As queued, with the engine hung (SIGSTOP) as the abort goes.
+ * Briefly (0.3 s, within the heartbeats' patience): it reads the ABORT
+ * when it goes on and skips the two it holds, as in queued.  Past the
+ * patience (2 s): the controller ends the three it holds as aborted with
+ * the engine, not retried; continued, the engine registers again under a
+ * new id, its late results count for nothing, and it runs what comes
+ * next. */
+static void test_stopped(pp_client *c, size_t n, bool brief)
+{
+    /* The engine's worker, which holds the tasks (the process started is
+     * its supervisor). */
+    pid_t pid = (pid_t)first_engine_pid(c);
+    CHECK(pid > 0, "no engine's pid in the status");
+    if (pid <= 0)
+        return;
+    pp_view *v;
+    pp_async *a = long_map(c, &v, n, 1);
+    if (!a)
+        return;
+    await_done(a, 1);
+    usleep(50000); /* the engine has started the next: 0.5 s long */
+    long long aborted_before = status_field(c, "tasks_aborted");
+    long long done_before = status_field(c, "tasks_done");
+    CHECK(kill(pid, SIGSTOP) == 0, "stop %d", (int)pid);
+    pp_abort_counts k;
+    pp_error err;
+    CHECK(pp_async_abort(a, &k, &err) == 0, "abort: %s", err.msg);
+    CHECK(k.running == 3 && k.aborted == n - 4,
+          "the answer: %zu aborted, %zu running", k.aborted, k.running);
+    usleep(brief ? 300000 : 2000000);
+    CHECK(kill(pid, SIGCONT) == 0, "continue %d", (int)pid);
+    CHECK(pp_async_wait(a, 20, &err) == 0, "wait: %s", err.msg);
+    size_t ok, aborted, other, with_engine = 0;
+    for (size_t i = 0; i < pp_async_len(a); i++) {
+        const pp_values *vals;
+        if (pp_async_result(a, i, &vals, &err) == PP_EABORTED
+            && strncmp(err.msg, "aborted (engine ", 16) == 0
+            && strstr(err.msg, " died (no heartbeat for ")
+            && strstr(err.msg, " before it finished)"))
+            with_engine++;
+    }
+    count_ends(a, &ok, &aborted, &other);
+    if (brief)
+        CHECK(ok == 2 && aborted == n - 2 && other == 0,
+              "brief: %zu ok, %zu aborted, %zu other", ok, aborted, other);
+    else
+        CHECK(ok == 1 && aborted == n - 4 && with_engine == 3
+                  && other == 3,
+              "long: %zu ok, %zu aborted, %zu with the engine, %zu other",
+              ok, aborted, with_engine, other);
+    /* The engine's late answers (long: one result, two skipped) have
+     * come by the time a new task's result does. */
+    int64_t x = 7;
+    pp_value arg;
+    pp_value_borrow(&arg, PP_T_I64, &x, sizeof x);
+    pp_async *next = pp_view_apply_async(v, "echo", &arg, 1, &err);
+    const pp_values *vals = NULL;
+    CHECK(next && pp_async_wait(next, 20, &err) == 0
+              && pp_async_result(next, 0, &vals, &err) == 0
+              && pp_value_i64s(&vals->v[0])[0] == 7,
+          "a task after the hang: %s", err.msg);
+    if (next)
+        CHECK(pp_async_meta(next, 0)->engine == (brief ? 0 : 1),
+              "the task after the hang ran on engine %d",
+              pp_async_meta(next, 0)->engine);
+    pp_async_destroy(&next);
+    CHECK(status_field(c, "tasks_outstanding") == 0, "tasks outstanding");
+    CHECK(status_field(c, "tasks_aborted") - aborted_before
+              == (long long)(brief ? n - 2 : n - 1),
+          "tasks aborted in the status: %lld more",
+          status_field(c, "tasks_aborted") - aborted_before);
+    CHECK(status_field(c, "tasks_done") - done_before == (brief ? 2 : 1),
+          "tasks done in the status: %lld more (the new one counted)",
+          status_field(c, "tasks_done") - done_before);
+    printf("stopped %s: %zu ran, %zu aborted, %zu with the engine\n",
+           brief ? "0.3 s" : "2 s", ok, aborted, with_engine);
+    pp_async_destroy(&a);
+    pp_view_destroy(&v);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 3) {
@@ -406,6 +507,10 @@ int main(int argc, char **argv)
         test_split(c, n);
     else if (!strcmp(mode, "queued") && argc == 4)
         test_queued(c, n);
+    else if (!strcmp(mode, "stopped-brief") && argc == 4)
+        test_stopped(c, n, true);
+    else if (!strcmp(mode, "stopped-long") && argc == 4)
+        test_stopped(c, n, false);
     else if (!strcmp(mode, "gone") && argc == 5)
         test_gone(c, n, argv[4]);
     else {

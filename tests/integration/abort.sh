@@ -90,6 +90,16 @@ start_controller queued "${HB[@]}" --hwm 3 --http 0
 start_engine queued --task-delay 0.5
 "$BIN/abort" queued "$(client queued)" 8
 until_status queued " 0 queued, 0 outstanding"
+# The same with the engine hung (SIGSTOP) as the abort goes: 0.3 s, within
+# the heartbeats' patience of 1.5 s, then 2 s, past a patience of 0.6 s.
+start_controller stop_brief --heartbeat-period 0.5 --heartbeat-misses 3 \
+    --hwm 3 --http 0
+start_engine stop_brief --task-delay 0.5
+"$BIN/abort" stopped-brief "$(client stop_brief)" 8
+start_controller stop_long "${HB[@]}" --hwm 3 --http 0
+start_engine stop_long --task-delay 0.5
+"$BIN/abort" stopped-long "$(client stop_long)" 8
+until_status stop_long " 0 queued, 0 outstanding"
 
 # The controller killed, then hung, while the client waits for the
 # answer: the abort fails in one line within its patience (2 s).

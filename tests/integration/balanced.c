@@ -792,6 +792,119 @@ static void mode_follow(void)
     pp_view_destroy(&v);
 }
 
+/* The engines' ids in the status, up to max; the count. */
+static size_t engine_ids(int32_t *ids, size_t max)
+{
+    char *json = NULL;
+    pp_error err;
+    if (pp_client_status(client, &json, &err))
+        return 0;
+    json_t *root = json_loads(json, 0, NULL);
+    free(json);
+    json_t *engines = json_object_get(root, "engines");
+    size_t n = 0;
+    for (size_t i = 0; i < json_array_size(engines) && n < max; i++)
+        ids[n++] = (int32_t)json_integer_value(
+            json_object_get(json_array_get(engines, i), "id"));
+    json_decref(root);
+    return n;
+}
+
+/* follow-stop: the engine followed hangs (SIGSTOP).  Briefly (0.3 s,
+ * within the heartbeats' patience of 1.5 s): the followers submitted
+ * meanwhile wait for it, though two other engines are free, and run there
+ * when it goes on.  Past the patience (3 s): the follower it runs and the
+ * one queued for it fail; continued, it registers again under a new id
+ * and its late result is not taken for the failed follower's; a task
+ * following the old id fails, others run. */
+static void mode_follow_stop(void)
+{
+    pp_error err = { 0 };
+    pp_view *v = pp_client_balanced(client, &err);
+    int64_t one = 1;
+    pp_value one_v;
+    pp_value_borrow(&one_v, PP_T_I64, &one, sizeof one);
+    pp_async *a = pp_view_apply_async(v, "echo", &one_v, 1, &err);
+    CHECK(pp_async_wait(a, 30, &err) == 0, "wait a: %s", err.msg);
+    int32_t at = pp_async_meta(a, 0)->engine;
+    uint64_t a_id = pp_async_task_id(a, 0);
+    long pid = engine_pid(at);
+    CHECK(pid > 0, "no pid for engine %d", at);
+    if (pid <= 0)
+        return;
+
+    kill((pid_t)pid, SIGSTOP);
+    pp_async *f[3];
+    for (int k = 0; k < 3; k++)
+        f[k] = submit_following(v, &a_id, 1, "hello", NULL);
+    sleep_s(0.3);
+    for (int k = 0; k < 3; k++)
+        CHECK(!pp_async_ready(f[k]),
+              "follower %d ended while its engine was stopped", k);
+    kill((pid_t)pid, SIGCONT);
+    for (int k = 0; k < 3; k++) {
+        CHECK(pp_async_wait(f[k], 30, &err) == 0
+                  && pp_async_first_error(f[k], &err) == 0,
+              "follower %d after the brief hang: %s", k, err.msg);
+        CHECK(pp_async_meta(f[k], 0)->engine == at,
+              "follower %d ran on engine %d, not %d", k,
+              pp_async_meta(f[k], 0)->engine, at);
+        pp_async_destroy(&f[k]);
+    }
+    printf("3 followers of engine %d, hung 0.3 s, ran there\n", at);
+
+    double nap = 1;
+    pp_value nap_v;
+    pp_value_borrow(&nap_v, PP_T_F64, &nap, sizeof nap);
+    pp_async *running = submit_following(v, &a_id, 1, "sleep", &nap_v);
+    pp_async *queued = submit_following(v, &a_id, 1, "hello", NULL);
+    sleep_s(0.2);
+    kill((pid_t)pid, SIGSTOP);
+    char want[200];
+    snprintf(want, sizeof want,
+             "the task follows tasks that ran on engine %d, which is gone",
+             at);
+    check_fails_with(queued, "follower queued for the hung engine", want);
+    CHECK(pp_async_wait(running, 30, &err) == 0, "wait: %s", err.msg);
+    CHECK(pp_async_first_error(running, &err) != 0
+              && strstr(err.msg, "died (no heartbeat"),
+          "the follower running on the hung engine: '%s'",
+          pp_async_first_error(running, &err) ? err.msg : "no error");
+    sleep_s(1);
+    kill((pid_t)pid, SIGCONT);
+    /* Back: a fourth id, the old one gone. */
+    int32_t ids[8];
+    size_t n = 0;
+    for (int i = 0; i < 1000; i++) {
+        n = engine_ids(ids, 8);
+        if (n == 3)
+            break;
+        sleep_s(0.01);
+    }
+    CHECK(n == 3, "%zu engines after the hung one went on", n);
+    for (size_t i = 0; i < n; i++)
+        CHECK(ids[i] != at, "engine %d is listed again", at);
+    /* Its result of the nap, 1 s after it went on, reaches no one. */
+    sleep_s(1.2);
+    CHECK(pp_async_first_error(running, &err) != 0
+              && strstr(err.msg, "died (no heartbeat"),
+          "the failed follower became '%s'",
+          pp_async_first_error(running, &err) ? err.msg : "a success");
+    pp_async *late = submit_following(v, &a_id, 1, "hello", NULL);
+    check_fails_with(late, "follower of the old id", want);
+    pp_async *plain = pp_view_apply_async(v, "echo", &one_v, 1, &err);
+    CHECK(pp_async_wait(plain, 30, &err) == 0
+              && pp_async_first_error(plain, &err) == 0,
+          "a task after the hang: %s", err.msg);
+    printf("engine %d hung 3 s: its followers failed: '%s'\n", at, want);
+    pp_async_destroy(&plain);
+    pp_async_destroy(&late);
+    pp_async_destroy(&queued);
+    pp_async_destroy(&running);
+    pp_async_destroy(&a);
+    pp_view_destroy(&v);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 3) {
@@ -823,6 +936,8 @@ int main(int argc, char **argv)
         mode_flags();
     else if (strcmp(mode, "follow") == 0)
         mode_follow();
+    else if (strcmp(mode, "follow-stop") == 0)
+        mode_follow_stop();
     else {
         fprintf(stderr, "unknown mode %s\n", mode);
         failures++;

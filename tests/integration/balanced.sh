@@ -43,6 +43,11 @@ start_engine flags
 start_controller follow "${HB[@]}"
 for _ in 1 2 3; do start_engine follow; done
 "$BIN/balanced" follow "$(client follow)"
+# follow with the engine hung (SIGSTOP) briefly, then past its patience
+# (1.5 s: heartbeats 0.5 s, 3 misses).
+start_controller follow_stop --heartbeat-period 0.5 --heartbeat-misses 3
+for _ in 1 2 3; do start_engine follow_stop; done
+"$BIN/balanced" follow-stop "$(client follow_stop)"
 
 start_controller requeue "${HB[@]}"
 start_engine requeue
