@@ -50,6 +50,30 @@ static void consider(hub_task *t, const uint8_t *rid, size_t len,
     }
 }
 
+/* Sends engine e an ABORT naming ids[0..n): those of its tasks that wait
+ * there are skipped.  Not connected now, it is not told here; its next
+ * connection asks for a barrier, and hub_abort_tell_again tells it then. */
+static void send_abort(hub *h, hub_engine *e, const int64_t *ids, size_t n)
+{
+    pp_header hd = { .type = PP_MSG_ABORT, .id = pp_msg_id_next(),
+                     .engine = e->id };
+    pp_value v;
+    pp_frames fr;
+    pp_error err;
+    if (pp_value_i64(&v, ids, n))
+        return;
+    if (pp_msg_build(h->signer, &hd, &v, 1, &fr, &err))
+        pp_warn("could not build an abort for engine %d: %s", e->id,
+                err.msg);
+    else {
+        if (hub_engine_send(h, e, fr.body, fr.nbody, false))
+            pp_info("engine %d could not be told of an abort now; it "
+                    "will be when it is connected again", e->id);
+        pp_frames_close(&fr);
+    }
+    pp_value_free(&v);
+}
+
 /* Tells each engine of tasks[0..n) (NULL: one told before) to skip them
  * if they have not started: an ABORT with their ids, one i64 array. */
 static void tell_engines(hub *h, hub_task **tasks, size_t n)
@@ -69,26 +93,24 @@ static void tell_engines(hub *h, hub_task **tasks, size_t n)
                     tasks[j] = NULL;
             }
         hub_engine *e = hub_engine_by_id(h, engine);
-        pp_header hd = { .type = PP_MSG_ABORT, .id = pp_msg_id_next(),
-                         .engine = engine };
-        pp_value v;
-        pp_frames fr;
-        pp_error err;
-        if (!e || pp_value_i64(&v, ids, k))
-            continue;
-        if (pp_msg_build(h->signer, &hd, &v, 1, &fr, &err))
-            pp_warn("could not build an abort for engine %d: %s", engine,
-                    err.msg);
-        else {
-            /* Not connected now: the tasks run, as before aborts went to
-             * engines. */
-            if (hub_engine_send(h, e, fr.body, fr.nbody, false))
-                pp_info("engine %d could not be told of an abort",
-                        engine);
-            pp_frames_close(&fr);
-        }
-        pp_value_free(&v);
+        if (e)
+            send_abort(h, e, ids, k);
     }
+    free(ids);
+}
+
+void hub_abort_tell_again(hub *h, hub_engine *e)
+{
+    size_t n = 0;
+    int64_t *ids = malloc((size_t)e->outstanding * sizeof *ids + 1);
+    for (size_t i = 0; ids && i < h->tasks.cap; i++) {
+        hub_task *t = h->tasks.vals[i];
+        if (t && t->engine == e->id && t->sent_seq && t->abort_sent
+            && n < (size_t)e->outstanding)
+            ids[n++] = (int64_t)t->id;
+    }
+    if (n)
+        send_abort(h, e, ids, n);
     free(ids);
 }
 

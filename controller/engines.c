@@ -413,6 +413,7 @@ void hub_engine_sync(hub *h, hub_engine *e, const pp_header *hd)
         }
         e->barrier_id = rep.id;
         e->barrier_seq = h->sent_seq;
+        hub_abort_tell_again(h, e);
         pp_debug("engine %d: its connection dropped; barrier sent after "
                  "%d outstanding task%s", e->id, e->outstanding,
                  e->outstanding == 1 ? "" : "s");

@@ -218,6 +218,13 @@ size_t hub_unqueue_aborting(hub *h, uint64_t key, hub_task **out,
  * is the reply's header, filled in; the caller closes fr. */
 void hub_task_abort(hub *h, pp_frames *fr, const pp_header *hd,
                     pp_header *rep);
+/* Engine e's connection dropped and it is connected again (its SYNC
+ * request): an ABORT sent before may have been lost with the connection,
+ * or never sent while it was not connected, so it is sent again, naming
+ * every task of e's that its client aborted and whose result is still
+ * to come.  Those that wait at the engine, in its memory through the
+ * drop, are skipped; it ignores the others. */
+void hub_abort_tell_again(hub *h, hub_engine *e);
 
 /* curve.c */
 /* With --curve: the keys (made, or read back with --reuse) into ci and

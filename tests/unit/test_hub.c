@@ -2163,6 +2163,52 @@ static void an_aborted_task_lost_in_a_drop_is_not_run_again(
     hub_down(&fx);
 }
 
+/* An ABORT lost with a dropped connection (or never sent: not connected)
+ * is sent again after the barrier of the engine's next connection: the
+ * task that waited at the engine through the drop is skipped there, not
+ * run.  (ZeroMQ discards what was queued on a connection that closes.) */
+static void an_abort_lost_in_a_drop_is_sent_again(void **state)
+{
+    (void)state;
+    fixture fx;
+    hub_config cfg = config();
+    cfg.hwm = 2;
+    hub_up(&fx, &cfg);
+    peer e, c;
+    peer_open(&fx, &e, "engine-sync", true, 0);
+    peer_open(&fx, &c, "client", false, 0);
+    assert_int_equal(engine_up(&fx, &e, 1), 0);
+    uint64_t t[2];
+    for (int i = 0; i < 2; i++)
+        t[i] = client_submit(&c, -1, 10 + i, 0);
+    pp_header h0 = await_task(&fx, &e, t[0]);
+    pp_header h1 = await_task(&fx, &e, t[1]); /* waits at the engine */
+    uint64_t req = client_abort(&c, t, 2);
+    await_abort(&fx, &c, req, 0, 2, 0);
+    await_engine_abort(&fx, &e, t, 2); /* lost with the connection */
+    pp_header barrier = await_barrier(&fx, &e, engine_sync_ask(&e));
+    await_engine_abort(&fx, &e, t, 2); /* again, on the new one */
+    engine_answer(&e, &h0, 100);
+    engine_skips(&e, &h1);
+    engine_sync_answer(&e, &barrier);
+    await_result(&fx, &c, t[0], 0, e.id, 100, NULL);
+    pp_header rep;
+    pp_values vals;
+    await(&fx, &c, PP_MSG_RESULT, t[1], &rep, &vals);
+    assert_int_equal(rep.status, PP_EABORTED);
+    char *text = text_of(&vals);
+    assert_string_equal(text, ABORTED_TEXT);
+    free(text);
+    pp_values_free(&vals);
+    assert_i64_equal(status_number(&fx, &c, "tasks_aborted"), 1);
+    assert_i64_equal(status_number(&fx, &c, "tasks_done"), 1);
+    assert_i64_equal(status_number(&fx, &c, "tasks_lost"), 0);
+    assert_i64_equal(status_number(&fx, &c, "tasks_outstanding"), 0);
+    peer_close(&e);
+    peer_close(&c);
+    hub_down(&fx);
+}
+
 /* Another client's tasks are not the asker's to abort: named, they count
  * as not found, as an unknown id does (nothing is told about them); its
  * abort of "all" finds none of them; the owner's task still runs. */
@@ -2506,6 +2552,7 @@ static const struct CMUnitTest tests[] = {
         an_aborted_task_that_killed_its_worker_is_not_retried),
     cmocka_unit_test(
         an_aborted_task_lost_in_a_drop_is_not_run_again),
+    cmocka_unit_test(an_abort_lost_in_a_drop_is_sent_again),
     cmocka_unit_test(an_engine_is_told_to_skip_the_aborted_tasks_it_holds),
     cmocka_unit_test(an_abort_of_all_counts_direct_tasks_as_running),
     cmocka_unit_test(
