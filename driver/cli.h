@@ -42,7 +42,7 @@ int cli_open(const cli_opts *o, cli_session *s, pp_error *err);
 /* Disconnects and stops what cli_open started.  Safe to call twice.
  * After Ctrl-C (cli_interrupted) it first aborts the client's tasks the
  * controller still holds, saying how many in one line on stderr: "aborted
- * N tasks not yet started (M already running will finish)". */
+ * N tasks not yet started (M already at engines: ...)". */
 void cli_close(cli_session *s);
 
 /* --view balanced|direct into *balanced; PP_EINVAL with a one-line

@@ -147,7 +147,8 @@ int cli_parse_view(const char *arg, bool *balanced, pp_error *err)
 
 /* After Ctrl-C: the tasks this run left in the controller are aborted,
  * so a cluster shared by a class is not kept busy for a client that is
- * gone (its results would be dropped).  Those at an engine finish.  An
+ * gone (its results would be dropped).  Those running at an engine
+ * finish; those waiting there (--hwm above 1) are skipped.  An
  * embedded cluster is stopped anyway, its tasks with it. */
 static void abort_left(cli_session *s)
 {
@@ -159,7 +160,8 @@ static void abort_left(cli_session *s)
                         "controller: %s\n", err.msg);
     else if (k.aborted || k.running)
         fprintf(stderr, "driver: aborted %zu task%s not yet started (%zu "
-                        "already running will finish)\n",
+                        "already at engines: those running there finish, "
+                        "the others are skipped)\n",
                 k.aborted, k.aborted == 1 ? "" : "s", k.running);
 }
 

@@ -51,7 +51,7 @@ status=$?
 set -e
 expect_eq "map's exit status after Ctrl-C" 130 "$status"
 line=$(grep '^driver: aborted' "$WORK/map.err" || true)
-[[ "$line" =~ ^driver:\ aborted\ ([0-9]+)\ tasks\ not\ yet\ started\ \(2\ already\ running\ will\ finish\)$ ]] \
+[[ "$line" =~ ^driver:\ aborted\ ([0-9]+)\ tasks\ not\ yet\ started\ \(2\ already\ at\ engines:\ those\ running\ there\ finish,\ the\ others\ are\ skipped\)$ ]] \
     || fail "the abort line: [$(cat "$WORK/map.err")]"
 n=${BASH_REMATCH[1]}
 [ "$n" -gt 100 ] || fail "only $n tasks aborted of 200"
