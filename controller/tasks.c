@@ -257,6 +257,24 @@ void hub_task_submit(hub *h, pp_frames *fr, const pp_header *hd)
     e->outstanding++;
 }
 
+/* A result's header names the engine as the engine knew itself.  Just
+ * after it registered again under a new id (its heart thread did, after
+ * the controller gave it up), it may answer a task sent to the new id
+ * before it has read that id: the controller's own record is the one the
+ * client gets (a follower of the task must go where it ran).  The seal,
+ * renewed after this, covers the new header. */
+static void name_engine(pp_frames *fr, const pp_header *hd, int32_t id)
+{
+    pp_header fixed = *hd;
+    fixed.engine = id;
+    zmq_msg_t m;
+    if (zmq_msg_init_size(&m, PP_HEADER_SIZE))
+        return;
+    pp_header_encode(&fixed, zmq_msg_data(&m));
+    zmq_msg_move(&fr->body[2], &m); /* releases the old header */
+    zmq_msg_close(&m);
+}
+
 void hub_task_result(hub *h, hub_engine *e, pp_frames *fr,
                       const pp_header *hd)
 {
@@ -299,6 +317,8 @@ void hub_task_result(hub *h, hub_engine *e, pp_frames *fr,
         h->tasks_done++;
     }
     pp_error err;
+    if (hd->engine != e->id)
+        name_engine(fr, hd, e->id);
     if (pp_seal_renew(fr->body, fr->nbody, h->signer, &err))
         pp_warn("could not pass a result to its client: %s", err.msg);
     else /* before the task is freed: it counts until it is sent */

@@ -2163,6 +2163,33 @@ static void an_aborted_task_lost_in_a_drop_is_not_run_again(
     hub_down(&fx);
 }
 
+/* An engine that registered again under a new id (its heart thread did)
+ * may answer a task sent to that id before it has read it: the result
+ * reaches the client naming the engine the task was sent to, not the id
+ * the engine still used, with a seal that holds over the new header. */
+static void a_result_names_the_engine_its_task_was_sent_to(void **state)
+{
+    (void)state;
+    fixture fx;
+    hub_config cfg = config();
+    hub_up(&fx, &cfg);
+    peer gone, e, c;
+    peer_open(&fx, &gone, "engine-gone", true, 0);
+    peer_open(&fx, &e, "engine", true, 0);
+    peer_open(&fx, &c, "client", false, 0);
+    assert_int_equal(engine_up(&fx, &gone, 1), 0);
+    assert_int_equal(engine_up(&fx, &e, 1), 1);
+    peer_close(&gone);
+    uint64_t t = client_submit(&c, 1, 42, 0);
+    pp_header task = await_task(&fx, &e, t);
+    e.id = 0; /* its old id */
+    engine_answer(&e, &task, 42);
+    await_result(&fx, &c, t, 0, 1, 42, NULL);
+    peer_close(&e);
+    peer_close(&c);
+    hub_down(&fx);
+}
+
 /* An ABORT lost with a dropped connection (or never sent: not connected)
  * is sent again after the barrier of the engine's next connection: the
  * task that waited at the engine through the drop is skipped there, not
@@ -2553,6 +2580,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(
         an_aborted_task_lost_in_a_drop_is_not_run_again),
     cmocka_unit_test(an_abort_lost_in_a_drop_is_sent_again),
+    cmocka_unit_test(a_result_names_the_engine_its_task_was_sent_to),
     cmocka_unit_test(an_engine_is_told_to_skip_the_aborted_tasks_it_holds),
     cmocka_unit_test(an_abort_of_all_counts_direct_tasks_as_running),
     cmocka_unit_test(
