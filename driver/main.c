@@ -205,6 +205,12 @@ int main(int argc, char **argv)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    /* The terminal closed (an ssh session to the head Pi that dropped):
+     * as Ctrl-C, the run's tasks left in the controller are aborted, not
+     * run for nobody.  Under nohup it stays ignored. */
+    struct sigaction hup;
+    if (sigaction(SIGHUP, NULL, &hup) == 0 && hup.sa_handler != SIG_IGN)
+        sigaction(SIGHUP, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
 
     const char *cmd = argv[optind];

@@ -64,6 +64,34 @@ after=$(aborted_of p)
     || fail "tasks aborted in the status: $after, not $((before + n)) to $((before + n + 2))"
 until_status p " 0 queued, 0 outstanding"
 
+# The terminal closed (SIGHUP: an ssh session that dropped): as Ctrl-C,
+# the run's tasks left in the controller are aborted, not run for nobody.
+before=$(aborted_of p)
+"$DRIVER" --no-embed --profile p map echo --range 0:200 \
+    >/dev/null 2>"$WORK/hup.err" &
+map=$!
+until_status p " [1-9][0-9]* queued"
+kill -HUP "$map"
+set +e
+wait "$map"
+status=$?
+set -e
+expect_eq "map's exit status after SIGHUP" 130 "$status"
+grep -q '^driver: aborted [0-9]* tasks not yet started (2 already at engines' \
+    "$WORK/hup.err" || fail "no abort after SIGHUP: [$(cat "$WORK/hup.err")]"
+[ "$(aborted_of p)" -gt $((before + 100)) ] \
+    || fail "tasks aborted after SIGHUP: $(aborted_of p), before $before"
+until_status p " 0 queued, 0 outstanding"
+# Under nohup (SIGHUP ignored) the run goes on.
+nohup "$DRIVER" --no-embed --profile p map echo --range 0:20 \
+    >"$WORK/nohup.out" 2>"$WORK/nohup.err" &
+map=$!
+until_status p " [1-9][0-9]* queued"
+kill -HUP "$map"
+wait "$map" || fail "the map under nohup: $(cat "$WORK/nohup.err")"
+expect_eq "the map under nohup" "[$(seq -s ', ' 0 19)]" \
+    "$(head -1 "$WORK/nohup.out")"
+
 # The client killed right after it sent its abort: the controller goes
 # on, other clients are served, and the cluster is idle again.
 "$DRIVER" --no-embed --profile p map echo --range 0:40 \
