@@ -354,6 +354,7 @@ static int set_follow_engine(pp_client *c, held_task *t, char *why,
     }
     t->h.engine = at;
     t->h.flags |= PP_TASK_FOLLOW;
+    t->h.t_start = c->epoch; /* the run the followed tasks ran in */
     return 1;
 }
 
@@ -855,7 +856,7 @@ int pp_task_limit_ms(double limit_s, int64_t *ms, pp_error *err)
 }
 
 int pp_client_submit(pp_client *c, pp_async **a_p, pp_task_kind kind,
-                     const char *workload, int32_t engine,
+                     const char *workload, int32_t engine, int64_t run,
                      const pp_task_opts *opts, pp_value *vals, size_t n,
                      pp_error *err)
 {
@@ -867,6 +868,8 @@ int pp_client_submit(pp_client *c, pp_async **a_p, pp_task_kind kind,
         .id = pp_msg_id_next(),
         .engine = engine,
         .retries = o->retries > 0 ? o->retries : 0,
+        /* In a task, the run whose numbering engine is in (protocol.md). */
+        .t_start = engine >= 0 ? run : 0,
     };
     size_t slot = 0;
     int rc = pp_task_timeout_ms(o->timeout_s, &h.timeout_ms, err);

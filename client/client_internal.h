@@ -18,14 +18,15 @@ int pp_task_timeout_ms(double timeout_s, int64_t *ms, pp_error *err);
 int pp_task_limit_ms(double limit_s, int64_t *ms, pp_error *err);
 
 /* Sends one task (or holds it until its `after` tasks succeed).  vals are
- * consumed.  engine is the target, or -1 for the balanced scheduler; opts
- * may be NULL.  The task joins async *a, created when *a is NULL; the
+ * consumed.  engine is the target, or -1 for the balanced scheduler; run
+ * the controller's run whose numbering engine is in (0: unknown), which
+ * the controller checks against its own; opts may be NULL.  The task joins async *a, created when *a is NULL; the
  * caller owns *a.  A task that could not be sent is recorded as failed
  * in *a (nothing is lost) and its error returned.  Options out of range
  * (pp_task_timeout_ms) are refused before the task joins *a.  Views call
  * this; a program uses the views. */
 int pp_client_submit(pp_client *c, pp_async **a, pp_task_kind kind,
-                     const char *workload, int32_t engine,
+                     const char *workload, int32_t engine, int64_t run,
                      const pp_task_opts *opts, pp_value *vals, size_t n,
                      pp_error *err);
 

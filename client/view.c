@@ -1,6 +1,8 @@
 /* view.c - the direct view. */
 #include "client_internal.h"
 
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,22 +14,59 @@ struct pp_view {
     int64_t *targets; /* direct views */
     size_t n;
     double timeout_s; /* how long blocking calls wait */
+    int64_t run;      /* the controller's run whose engine ids targets
+                         holds (client.c, note_epoch); 0: unknown */
     pp_task_opts flags;
     uint64_t *after;  /* flags.after, owned */
     uint32_t *take;   /* flags.after_take, owned */
     uint64_t *follow; /* flags.follow, owned */
 };
 
+/* Whether every one of targets[0..n) is among ids[0..nids); names the
+ * first that is not in err. */
+static int check_targets(const int64_t *targets, size_t n,
+                         const int64_t *ids, size_t nids, pp_error *err)
+{
+    for (size_t i = 0; i < n; i++) {
+        bool found = false;
+        for (size_t k = 0; k < nids && !found; k++)
+            found = ids[k] == targets[i];
+        if (found)
+            continue;
+        char list[200] = "";
+        size_t len = 0;
+        for (size_t k = 0; k < nids && len < sizeof list - 24; k++)
+            len += (size_t)snprintf(list + len, sizeof list - len, "%s%lld",
+                                    k ? ", " : "", (long long)ids[k]);
+        return pp_error_set(err, PP_ENOENT,
+                            "no engine %lld is registered (engines: %s)",
+                            (long long)targets[i], nids ? list : "none");
+    }
+    return 0;
+}
+
 pp_view *pp_client_direct(pp_client *c, const int64_t *targets, size_t n,
                           pp_error *err)
 {
-    int64_t *ids = NULL;
+    /* The engines registered now, and the controller's run that numbered
+     * them: after a restart the same id may name another engine, and the
+     * controller refuses a task that names an id of an earlier run. */
+    int64_t *ids = NULL, *now = NULL;
+    size_t nnow = 0;
+    if (pp_client_ids(c, &now, &nnow, err))
+        return NULL;
     if (targets) {
+        if (check_targets(targets, n, now, nnow, err)) {
+            free(now);
+            return NULL;
+        }
         ids = malloc(n * sizeof *ids + 1);
         if (ids)
             memcpy(ids, targets, n * sizeof *ids);
-    } else if (pp_client_ids(c, &ids, &n, err)) {
-        return NULL;
+        free(now);
+    } else {
+        ids = now;
+        n = nnow;
     }
     if (!ids) {
         pp_error_set(err, PP_ENOMEM, "out of memory");
@@ -44,7 +83,8 @@ pp_view *pp_client_direct(pp_client *c, const int64_t *targets, size_t n,
         pp_error_set(err, PP_ENOMEM, "out of memory");
         return NULL;
     }
-    *v = (pp_view){ .client = c, .targets = ids, .n = n, .timeout_s = -1 };
+    *v = (pp_view){ .client = c, .targets = ids, .n = n, .timeout_s = -1,
+                    .run = c->epoch };
     return v;
 }
 
@@ -165,7 +205,8 @@ static pp_async *send_tasks(pp_view *v, size_t ntasks, pp_task_kind kind,
         int32_t target = v->balanced ? -1 : (int32_t)v->targets[p];
         if (make(ctx, p, vals, &n, err)
             || pp_client_submit(v->client, &a, kind, name, target,
-                                &v->flags, vals, n, err)) {
+                                v->balanced ? 0 : v->run, &v->flags, vals,
+                                n, err)) {
             if (--v->client->batch == 0 && v->client->nheld)
                 client_release_held(v->client);
             if (a) {
@@ -188,7 +229,8 @@ int pp_view_submit(pp_view *v, pp_async **a, const char *workload,
 {
     int32_t target = v->balanced ? -1 : (int32_t)v->targets[0];
     return pp_client_submit(v->client, a, PP_TASK_APPLY, workload, target,
-                            &v->flags, vals, n, err);
+                            v->balanced ? 0 : v->run, &v->flags, vals, n,
+                            err);
 }
 
 /* One task per engine of a direct view; one task on a balanced view. */

@@ -181,6 +181,19 @@ void hub_task_submit(hub *h, pp_frames *fr, const pp_header *hd)
         return;
     }
     bool follow = hd->flags & PP_TASK_FOLLOW;
+    /* A task naming an engine carries the run whose numbering the client
+     * had (protocol.md, t_start): after a restart, engines register again
+     * in any order and an id may name another engine, whose namespace
+     * the task would change. */
+    if ((hd->engine >= 0 || follow) && hd->t_start
+        && hd->t_start != h->run_ns) {
+        reply_error(h, client, client_len, hd, -1, PP_ENOENT,
+                    "the task names engine %d as numbered before the "
+                    "controller restarted: the id may name another engine "
+                    "now (make the view again)",
+                    hd->engine);
+        return;
+    }
     if (follow && !hub_engine_by_id(h, hd->engine)) {
         /* The controller's word, not the engine's: no "engine N: ". */
         reply_error(h, client, client_len, hd, -1, PP_ENOENT,

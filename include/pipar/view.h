@@ -16,8 +16,13 @@
 typedef struct pp_view pp_view;
 
 /* A direct view over the given engine ids, or, with targets NULL, over
- * every engine registered now (in id order).  A view over no engines is
- * an error.  Caller owns the view. */
+ * every engine registered now (in id order).  Asks the controller (one
+ * round trip): an id no engine has is refused ("no engine 5 is registered
+ * (engines: 0, 1)"), and so is a view over no engines.  A restarted
+ * controller numbers its engines anew, in the order they come back: the
+ * view's tasks are then refused ("... numbered before the controller
+ * restarted ... (make the view again)") rather than sent to the engine
+ * that has the id now.  Caller owns the view. */
 PP_EXPORT pp_view *pp_client_direct(
     pp_client *c, const int64_t *targets, size_t n, pp_error *err);
 /* A load-balanced view: each task goes to an engine the controller's

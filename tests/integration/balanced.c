@@ -574,7 +574,7 @@ static void mode_flags(void)
     pp_async *never = NULL;
     pp_value one;
     CHECK(pp_value_str(&one, "x") == 0, "out of memory");
-    CHECK(pp_client_submit(client, &never, PP_TASK_APPLY, "echo", -1,
+    CHECK(pp_client_submit(client, &never, PP_TASK_APPLY, "echo", -1, 0,
                            &month, &one, 1, &err)
                   == PP_EINVAL
               && strcmp(err.msg, "task timeout: 2.6784e+06 s is out of "
