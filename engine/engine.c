@@ -744,6 +744,18 @@ int engine_run(const engine_config *cfg, pp_error *err)
         }
     }
     rc = engine_register(&en, en.sock, en.signer, cfg->timeout_s, err);
+    /* Restarted while the controller is away (rebooting, hung, its
+     * network down): given up on, the engine would be lost for good
+     * while the ones that did not crash come back. */
+    if (rc == PP_ETIMEDOUT && cfg->restarted && !engine_stop) {
+        pp_warn("%s: %s; the restarted worker waits for it", cfg->file,
+                err->msg);
+        while (rc == PP_ETIMEDOUT && !engine_stop)
+            rc = engine_register(&en, en.sock, en.signer, cfg->timeout_s,
+                                 err);
+        if (engine_stop && rc)
+            rc = PP_EINTR;
+    }
     if (rc) {
         pp_error_prefix(err, "%s: ", cfg->file);
         engine_close(&en);

@@ -3,6 +3,7 @@
 #ifndef PP_ENGINE_H
 #define PP_ENGINE_H
 
+#include <stdbool.h>
 #include <stdatomic.h>
 #include <stdint.h>
 
@@ -43,6 +44,11 @@ typedef struct engine_config {
                                engine id (int32) here, and each task with
                                a time limit ENGINE_LIMITED_TASK; -1 when
                                not */
+    bool restarted;         /* a worker its supervisor started again (after
+                               a crash or a time limit): it registers
+                               however long the controller takes, as the
+                               heart of one that did not crash would, not
+                               within timeout_s */
 } engine_config;
 
 /* Runs until SIGINT/SIGTERM (then unregisters) or a fatal error. */

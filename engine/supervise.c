@@ -96,7 +96,7 @@ static limit_watch watch_task(engine_shared *sh, const limit_watch *old)
 }
 
 static pid_t start_worker(const engine_config *cfg, engine_shared *sh,
-                          const int ready[2], pp_error *err)
+                          const int ready[2], bool again, pp_error *err)
 {
     atomic_store(&sh->id, -1);
     atomic_store(&sh->task, 0);
@@ -125,6 +125,7 @@ static pid_t start_worker(const engine_config *cfg, engine_shared *sh,
     engine_config c = *cfg;
     c.shared = sh;
     c.ready_fd = ready[1];
+    c.restarted = again;
     pp_error e = { 0 };
     int rc = engine_run(&c, &e);
     if (rc)
@@ -283,7 +284,7 @@ int engine_supervise(const engine_config *cfg, bool restart, pp_error *err)
     int nrestarts = 0;
     death d = { 0 };
     limit_watch lw = { 0 };
-    pid_t worker = start_worker(cfg, sh, ready, err);
+    pid_t worker = start_worker(cfg, sh, ready, false, err);
     if (worker < 0) {
         rc = err->code;
         goto out;
@@ -411,7 +412,7 @@ int engine_supervise(const engine_config *cfg, bool restart, pp_error *err)
             nrestarts++;
         }
         d.deadline_ns = now + (int64_t)((cfg->timeout_s + 1) * 1e9);
-        worker = start_worker(cfg, sh, ready, err);
+        worker = start_worker(cfg, sh, ready, true, err);
         if (worker < 0) {
             report(cfg, &d, -1, "restarting it failed");
             rc = err->code;

@@ -18,8 +18,10 @@ cp "$HERE/modules/spin.c" spin.c
 P=t
 D=("$DRIVER" --no-embed --profile "$P")
 start_controller "$P" --log-level info 2>"$WORK/controller.log"
-start_engine "$P" --allow-root-modules 2>>"$WORK/engines.log"
-start_engine "$P" --allow-root-modules 2>>"$WORK/engines.log"
+# --timeout 1: a worker restarted while the controller is hung (below)
+# waits longer than that for it, and must not give up.
+start_engine "$P" --allow-root-modules --timeout 1 2>>"$WORK/engines.log"
+start_engine "$P" --allow-root-modules --timeout 1 2>>"$WORK/engines.log"
 "${D[@]}" load spin.c >/dev/null
 
 # --- In time: untouched ------------------------------------------------
@@ -81,6 +83,8 @@ expect_error 2 "driver: apply: unknown or incomplete option '--time-limt'" \
     "${D[@]}" apply --time-limt 1 spin 1
 
 # --- The controller hung when the worker is stopped --------------------
+# (3 s: the restarted worker waits for it past its --timeout of 1 s, and
+# the engine is back with both after the hang)
 ctl=${STARTED_PIDS[0]}
 "${D[@]}" --timeout 30 apply --time-limit 0.3 spin -1 >hung.out 2>&1 &
 client=$!
