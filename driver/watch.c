@@ -1,9 +1,13 @@
 /* watch.c - `driver cluster watch`: the controller's events (engines
  * registering and going), a line each, as they happen, from its PUB
- * socket; the messages are checked like any other. */
+ * socket; the messages are checked like any other.  A controller that
+ * stops answering is said to, in a line, and one that answers again. */
 #include <getopt.h>
 #include <jansson.h>
+#include <pipar.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "args.h"
@@ -28,8 +32,16 @@ static void print_event(const char *text, size_t len)
     json_decref(root);
 }
 
-static int watch(const char *file, int64_t count, double seconds,
-                 pp_error *err)
+/* The events socket of the controller that file names now. */
+typedef struct events {
+    void *sock;
+    pp_signer *signer;
+    int events_port, client_port;
+    char endpoint[300]; /* the controller's, for the liveness lines */
+} events;
+
+static int events_open(events *ev, void *ctx, const char *file,
+                       pp_error *err)
 {
     pp_conninfo ci;
     int rc = pp_conninfo_read(file, &ci, err);
@@ -39,38 +51,122 @@ static int watch(const char *file, int64_t count, double seconds,
         return pp_error_set(err, PP_EINVAL, "%s names no events_port", file);
     char ep[300];
     pp_conninfo_endpoint(&ci, ci.events_port, ep, sizeof ep);
-    pp_signer *signer = pp_signer_new(ci.key, sizeof ci.key, err);
-    if (!signer)
+    pp_conninfo_endpoint(&ci, ci.client_port, ev->endpoint,
+                         sizeof ev->endpoint);
+    ev->events_port = ci.events_port;
+    ev->client_port = ci.client_port;
+    ev->signer = pp_signer_new(ci.key, sizeof ci.key, err);
+    if (!ev->signer)
         return err->code;
-    pp_signer_set_clock_window(signer, ci.clock_window_s);
-    void *ctx = zmq_ctx_new();
-    void *sock = zmq_socket(ctx, ZMQ_SUB);
+    pp_signer_set_clock_window(ev->signer, ci.clock_window_s);
+    ev->sock = zmq_socket(ctx, ZMQ_SUB);
     int linger = 0;
-    zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof linger);
-    zmq_setsockopt(sock, ZMQ_SUBSCRIBE, "", 0);
-    rc = pp_conninfo_secure(&ci, sock, err);
-    if (!rc && zmq_connect(sock, ep))
+    zmq_setsockopt(ev->sock, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_setsockopt(ev->sock, ZMQ_SUBSCRIBE, "", 0);
+    rc = pp_conninfo_secure(&ci, ev->sock, err);
+    if (!rc && zmq_connect(ev->sock, ep))
         rc = pp_error_set(err, PP_EZMQ, "cannot connect to %s: %s", ep,
                           zmq_strerror(zmq_errno()));
+    return rc;
+}
+
+static void events_close(events *ev)
+{
+    if (ev->sock)
+        zmq_close(ev->sock);
+    pp_signer_destroy(&ev->signer);
+    memset(ev, 0, sizeof *ev);
+}
+
+/* Every LIVE_NS without an event the controller is asked for its ids:
+ * a watcher of a controller that died (a head Pi that went down) says
+ * so, rather than showing a quiet cluster for ever; and of one started
+ * again on other ports (no --reuse), follows it there. */
+#define LIVE_NS 2000000000LL
+#define LIVE_PATIENCE_S 2.0
+
+typedef struct liveness {
+    pp_client *client;
+    int64_t next_ns;
+    bool silent; /* said it does not answer */
+} liveness;
+
+static void check_alive(liveness *lv, events *ev, void *ctx,
+                        const char *file)
+{
+    pp_error err = { 0 };
+    int64_t *ids = NULL;
+    size_t n = 0;
+    if (!lv->client) {
+        lv->client = pp_client_connect(file, LIVE_PATIENCE_S, &err);
+        if (lv->client)
+            pp_client_set_patience(lv->client, LIVE_PATIENCE_S);
+    }
+    int rc = lv->client ? pp_client_ids(lv->client, &ids, &n, &err)
+                        : err.code ? err.code : PP_ETIMEDOUT;
+    free(ids);
+    if (rc == 0) {
+        if (lv->silent)
+            printf("controller at %s: answers again\n", ev->endpoint);
+        lv->silent = false;
+    } else {
+        if (!lv->silent && rc == PP_ETIMEDOUT)
+            printf("controller at %s: no answer within %.0f s; watching "
+                   "on\n",
+                   ev->endpoint, LIVE_PATIENCE_S);
+        else if (!lv->silent)
+            printf("controller at %s: %s; watching on\n", ev->endpoint,
+                   err.msg);
+        lv->silent = true;
+        pp_client_destroy(&lv->client);
+        /* Started again on other ports: its file says where. */
+        pp_conninfo ci;
+        pp_error e2;
+        if (pp_conninfo_read(file, &ci, &e2) == 0
+            && (ci.events_port != ev->events_port
+                || ci.client_port != ev->client_port)) {
+            events fresh = { 0 };
+            if (events_open(&fresh, ctx, file, &e2) == 0) {
+                events_close(ev);
+                *ev = fresh;
+            } else {
+                events_close(&fresh);
+            }
+        }
+    }
+    fflush(stdout);
+    lv->next_ns = pp_mono_ns() + LIVE_NS;
+}
+
+static int watch(const char *file, int64_t count, double seconds,
+                 pp_error *err)
+{
+    void *ctx = zmq_ctx_new();
+    events ev = { 0 };
+    int rc = events_open(&ev, ctx, file, err);
+    liveness lv = { .next_ns = pp_mono_ns() + LIVE_NS };
     int64_t end = seconds > 0 ? pp_mono_ns() + (int64_t)(seconds * 1e9)
                               : INT64_MAX;
     int64_t seen = 0;
     while (!rc && !cli_interrupted && (count == 0 || seen < count)
            && pp_mono_ns() < end) {
-        zmq_pollitem_t item = { sock, 0, ZMQ_POLLIN, 0 };
+        if (pp_mono_ns() >= lv.next_ns)
+            check_alive(&lv, &ev, ctx, file);
+        zmq_pollitem_t item = { ev.sock, 0, ZMQ_POLLIN, 0 };
         if (zmq_poll(&item, 1, 200) <= 0)
             continue;
         pp_frames fr;
         pp_header h;
         pp_error e2;
-        if (pp_frames_recv(sock, &fr, ZMQ_DONTWAIT, &e2))
+        if (pp_frames_recv(ev.sock, &fr, ZMQ_DONTWAIT, &e2))
             continue;
         /* What does not verify is not the controller's: not shown. */
-        if (pp_frames_verify(&fr, signer, &h, &e2) == 0
+        if (pp_frames_verify(&fr, ev.signer, &h, &e2) == 0
             && h.type == PP_MSG_EVENT && h.nvalues == 1
             && h.types[0] == PP_T_STR) {
             print_event(zmq_msg_data(&fr.body[3]), zmq_msg_size(&fr.body[3]));
             seen++;
+            lv.next_ns = pp_mono_ns() + LIVE_NS;
         }
         pp_frames_close(&fr);
     }
@@ -78,9 +174,9 @@ static int watch(const char *file, int64_t count, double seconds,
         rc = pp_error_set(err, PP_ETIMEDOUT,
                           "cluster watch: %lld of %lld events in %g s",
                           (long long)seen, (long long)count, seconds);
-    zmq_close(sock);
+    pp_client_destroy(&lv.client);
+    events_close(&ev);
     zmq_ctx_term(ctx);
-    pp_signer_destroy(&signer);
     return rc;
 }
 

@@ -99,8 +99,12 @@ touch "$WORK/views.go"
 wait "$views" || fail "views across the restart"
 cat "$WORK/views.out"
 
-# The controller dies and stays dead: the waiting driver gives up after
-# its patience (10 s), naming the controller.
+# The controller dies and stays dead for a while: the waiting driver gives
+# up after its patience (10 s), naming the controller; someone watching
+# the cluster is told, once, and again when it is back.
+"${D[@]}" cluster watch --for 60 >"$WORK/watch.out" 2>"$WORK/watch.err" &
+watcher=$!
+STARTED_PIDS+=("$watcher")
 "${D[@]}" apply sleep 30 >"$WORK/out2" 2>"$WORK/err2" &
 waiter=$!
 sleep 0.5
@@ -110,4 +114,18 @@ t0=$(date +%s%N)
 driver_fails_within "$waiter" 25 "$WORK/err2" \
     "no answer from the controller at" "after the controller died"
 echo "driver without a controller gave up after $(( ($(date +%s%N) - t0) / 1000000 )) ms: $(tail -1 "$WORK/err2")"
+port=$(sed -n 's/.*"client_port": \([0-9]*\).*/\1/p' "$sec/client.json")
+expect_eq "watch's line about the dead controller" \
+    "controller at tcp://127.0.0.1:$port: no answer within 2 s; watching on" \
+    "$(grep 'no answer' "$WORK/watch.out")"
+start_controller "$P" "${opts[@]}"
+for _ in $(seq 500); do
+    grep -q "answers again" "$WORK/watch.out" && break
+    sleep 0.02
+done
+kill -INT "$watcher"
+wait "$watcher" || true
+expect_contains "watch after the restart" \
+    "controller at tcp://127.0.0.1:$port: answers again" "$(cat "$WORK/watch.out")"
+expect_eq "watch's errors" "" "$(cat "$WORK/watch.err")"
 echo "ok"
