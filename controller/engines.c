@@ -327,7 +327,8 @@ void hub_engine_unregister(hub *h, hub_engine *e, pp_frames *fr,
 
 /* The controller did not run for late ns (stopped with SIGSTOP, starved
  * of CPU): the beats that engines sent meanwhile wait unread, so that time
- * is not held against them.  (Engines that gave up on the controller
+ * is not held against them, nor against the start timeouts of the tasks
+ * queued.  (Engines that gave up on the controller
  * meanwhile register again in place: hub_engine_register.) */
 static void forgive_stall(hub *h, int64_t late, int64_t now)
 {
@@ -343,8 +344,16 @@ static void forgive_stall(hub *h, int64_t late, int64_t now)
                                     ? e->unreachable_ns + late
                                     : now;
     }
-    pp_info("this controller did not run for %.1f s; engines get that "
-            "time back",
+    /* And so do the tasks queued with a start timeout: an engine may
+     * have been free all along. */
+    for (size_t i = 0; i < h->tasks.cap; i++) {
+        hub_task *t = h->tasks.vals[i];
+        if (t && t->queued_ns)
+            t->queued_ns = t->queued_ns + late < now ? t->queued_ns + late
+                                                     : now;
+    }
+    pp_info("this controller did not run for %.1f s; engines and queued "
+            "tasks get that time back",
             (double)late / 1e9);
 }
 

@@ -1780,6 +1780,72 @@ static void a_stall_of_the_controller_is_not_held_against_an_engine_not_connecte
 }
 
 
+/* The controller does not run for 0.6 s while a task with a start
+ * timeout of 0.3 s waits for the one engine (busy, --hwm 1): that time is
+ * not held against the task either, which starts once the engine is
+ * free, and no later than that. */
+static void a_stall_of_the_controller_is_not_held_against_a_queued_task(
+    void **state)
+{
+    (void)state;
+    fixture fx;
+    hub_config cfg = config();
+    cfg.hwm = 1;
+    cfg.heartbeat_s = 0.05; /* ticks of 12.5 ms, stalls from 50 ms */
+    cfg.heartbeat_misses = 4;
+    hub_up(&fx, &cfg);
+    peer e, heart, c;
+    peer_open(&fx, &e, "engine-busy", true, 0);
+    peer_open(&fx, &heart, "engine-busy-heart", true, 0);
+    peer_open(&fx, &c, "client", false, 0);
+    heart.beats_for = "engine-busy";
+    fx.beating = &heart;
+    assert_int_equal(engine_up(&fx, &e, 1), 0);
+    heart.id = 0;
+    uint64_t t1 = client_submit(&c, -1, 1, 0);
+    pp_header running = await_task(&fx, &e, t1);
+    pp_header hd = { .type = PP_MSG_TASK, .kind = PP_TASK_APPLY,
+                     .id = pp_msg_id_next(), .engine = -1,
+                     .t_submit = pp_now_ns(), .timeout_ms = 300 };
+    assert_int_equal(pp_header_set_name(&hd, "echo", NULL), 0);
+    int64_t two = 2;
+    pp_value v;
+    assert_int_equal(pp_value_i64(&v, &two, 1), 0);
+    peer_send(&c, &hd, &v, 1);
+    await_queued(&fx, &c, 1);
+
+    struct timespec stall = { 0, 600000000 };
+    nanosleep(&stall, NULL);
+    step(&fx);
+    engine_answer(&e, &running, 1);
+    await_result(&fx, &c, t1, 0, 0, 1, NULL);
+    pp_header t2 = await_task(&fx, &e, hd.id);
+    engine_answer(&e, &t2, 2);
+    await_result(&fx, &c, hd.id, 0, 0, 2, NULL);
+    assert_i64_equal(status_number(&fx, &c, "tasks_failed"), 0);
+
+    /* Not waived: without a stall, the same wait times out. */
+    t1 = client_submit(&c, -1, 3, 0);
+    running = await_task(&fx, &e, t1);
+    hd.id = pp_msg_id_next();
+    assert_int_equal(pp_value_i64(&v, &two, 1), 0);
+    peer_send(&c, &hd, &v, 1);
+    await_queued(&fx, &c, 1);
+    pp_header rep;
+    pp_values vals;
+    await(&fx, &c, PP_MSG_RESULT, hd.id, &rep, &vals);
+    assert_int_equal(rep.status, PP_ETIMEDOUT);
+    pp_values_free(&vals);
+    engine_answer(&e, &running, 3);
+    await_result(&fx, &c, t1, 0, 0, 3, NULL);
+
+    fx.beating = NULL;
+    peer_close(&e);
+    peer_close(&heart);
+    peer_close(&c);
+    hub_down(&fx);
+}
+
 /* An engine not connected that comes back only to leave (UNREGISTER):
  * the direct task held for it fails in one line and is not sent to it. */
 static void an_engine_that_unregisters_while_not_connected_gets_no_held_task(
@@ -2580,6 +2646,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(
         an_aborted_task_lost_in_a_drop_is_not_run_again),
     cmocka_unit_test(an_abort_lost_in_a_drop_is_sent_again),
+    cmocka_unit_test(a_stall_of_the_controller_is_not_held_against_a_queued_task),
     cmocka_unit_test(a_result_names_the_engine_its_task_was_sent_to),
     cmocka_unit_test(an_engine_is_told_to_skip_the_aborted_tasks_it_holds),
     cmocka_unit_test(an_abort_of_all_counts_direct_tasks_as_running),
