@@ -539,10 +539,15 @@ static int end_all(const pp_cluster *cl, pid_t *pids, int n,
                    const char *program, double grace_s)
 {
     for (int i = 0; i < n; i++) {
-        if (gone(cl, pids[i], program))
+        if (gone(cl, pids[i], program)) {
             pids[i] = 0; /* not ours (any more): left alone */
-        else
+        } else {
             kill(pids[i], SIGTERM);
+            /* One stopped (SIGSTOP: hung for a test, or by hand) acts on
+             * it now, not when the grace runs out and SIGKILL leaves its
+             * files behind. */
+            kill(pids[i], SIGCONT);
+        }
     }
     int64_t deadline = pp_mono_ns() + (int64_t)(grace_s * 1e9);
     int killed = 0;

@@ -236,6 +236,9 @@ static void stop_worker(pid_t pid)
     if (pid <= 0)
         return;
     kill(pid, SIGTERM);
+    /* A worker stopped (SIGSTOP, a debugger let go) acts on it now, not
+     * when the deadline kills it. */
+    kill(pid, SIGCONT);
     int64_t deadline = pp_mono_ns() + 10000000000LL;
     for (;;) {
         pid_t r = waitpid(pid, NULL, WNOHANG);

@@ -41,6 +41,31 @@ done
     || fail "connection file left behind after a clean stop"
 expect_error 1 "no cluster was started" "$DRIVER" cluster stop
 
+# A hung engine (its worker) and a hung controller (SIGSTOP: a Pi that
+# swaps, a process someone stopped): stop ends them at once (SIGCONT after
+# the SIGTERM), not after the grace and SIGKILL, and the controller still
+# removes its files.
+"$DRIVER" --profile hung cluster start -n 2 >/dev/null
+pids=$(cluster_pids hung)
+status=$("$DRIVER" --profile hung cluster status)
+worker=$(echo "$status" | grep -o '\b0 ([^)]* pid [0-9]*)' | grep -o '[0-9]*)$' | tr -d ')')
+ctl=$(echo "$status" | sed -n 's/^controller pid \([0-9]*\),.*/\1/p')
+[ -n "$worker" ] && [ -n "$ctl" ] || fail "no pids in [$status]"
+kill -STOP "$worker" "$ctl"
+t0=$(date +%s%N)
+out=$("$DRIVER" --profile hung cluster stop)
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+expect_contains "stop of a hung cluster" "3 processes ended" "$out"
+[ "$ms" -lt 4000 ] || fail "stopping a hung cluster took $ms ms"
+for pid in $pids $worker; do
+    if [ -e "/proc/$pid" ] && ! grep -q '^State:.*Z' "/proc/$pid/status"; then
+        fail "process $pid still runs after cluster stop of a hung cluster"
+    fi
+done
+[ ! -e "$PIPAR_DIR/profile_hung/security/client.json" ] \
+    || fail "the hung controller's connection file was left behind"
+echo "a hung engine and controller stopped in $ms ms"
+
 # Programs rebuilt (or reinstalled) while their cluster runs: the kernel
 # shows them as "PATH (deleted)", and stop still ends every one of them.
 mkdir "$WORK/bin"

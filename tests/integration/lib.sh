@@ -124,12 +124,14 @@ our_processes() {
     done
 }
 
+# cluster_pids [PROFILE]: the PIDs the state file of the profile's cluster
+# names (default: default).
 cluster_pids() {
     awk '/"controller":/ { gsub(/[^0-9]/, ""); print }
          /"engines":/ { inside = 1; next }
          inside && /\]/ { inside = 0 }
          inside { gsub(/[^0-9]/, ""); if ($0 != "") print }' \
-        "$PIPAR_DIR/profile_default/pid/cluster.json"
+        "$PIPAR_DIR/profile_${1:-default}/pid/cluster.json"
 }
 
 # start_controller PROFILE [OPTIONS...]: a controller of our own, stopped
