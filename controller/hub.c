@@ -182,6 +182,9 @@ void hub_handle_client(hub *h, pp_frames *fr)
     case PP_MSG_ABORT:
         hub_task_abort(h, fr, &hd, &rep);
         break;
+    case PP_MSG_STOP:
+        hub_shutdown(h, fr, &hd, &rep);
+        break;
     default: {
         pp_error e2;
         pp_error_set(&e2, PP_EPROTO, "type %u is not for clients", hd.type);
@@ -295,7 +298,7 @@ int hub_run(const hub_config *cfg, pp_error *err)
     int rc = hub_open(cfg, NULL, &h, err);
     if (rc)
         return rc;
-    while (!hub_stop)
+    while (!hub_stop && !hub_stopped(h))
         if (hub_step(h, -1))
             break;
     pp_info("stopping (%llu tasks done)", (unsigned long long)h->tasks_done);

@@ -26,6 +26,7 @@
 typedef struct hub_engine {
     int32_t id;
     bool alive;
+    bool stop_sent; /* a client's STOP was passed on to it (shutdown.c) */
     uint8_t rid[RID_MAX];
     size_t rid_len;
     char host[64];
@@ -175,6 +176,8 @@ struct hub {
     int64_t started_ns;  /* monotonic: for the uptime */
     int64_t awake_ns;       /* monotonic: when it last looked */
     int64_t stall_limit_ns; /* not running longer than this is a stall */
+    int64_t stop_at_ns;     /* a client asked it to stop (shutdown.c):
+                               by then at the latest; 0: not asked */
     int64_t run_ns;      /* wall clock at the start: names this run to
                             clients, which see a restart as a change */
     int64_t tick_ns;      /* how often hearts are checked */
@@ -225,6 +228,15 @@ void hub_task_abort(hub *h, pp_frames *fr, const pp_header *hd,
  * to come.  Those that wait at the engine, in its memory through the
  * drop, are skipped; it ignores the others. */
 void hub_abort_tell_again(hub *h, hub_engine *e);
+
+/* shutdown.c */
+/* A client's STOP, verified: each engine named (none: every engine) is
+ * sent a STOP; the reply carries one i64, how many were told.  With
+ * PP_STOP_CONTROLLER, hub_stopped turns true once the engines have gone
+ * or after a grace.  An unknown id refuses it all in one line. */
+void hub_shutdown(hub *h, pp_frames *fr, const pp_header *hd,
+                  pp_header *rep);
+bool hub_stopped(hub *h);
 
 /* curve.c */
 /* With --curve: the keys (made, or read back with --reuse) into ci and

@@ -70,6 +70,8 @@ typedef enum pp_task_kind {
  * engine `engine` alone, the one where the tasks it follows ran (a
  * client's `follow`); the other bits are refused. */
 #define PP_TASK_FOLLOW 1u
+/* In a client's STOP: the controller stops too, after its engines. */
+#define PP_STOP_CONTROLLER 1u
 
 typedef struct pp_header {
     uint8_t type;      /* pp_msg_type */

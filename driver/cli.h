@@ -70,6 +70,10 @@ const char *cli_client_json(const cli_opts *o, char path[PP_PATH_MAX],
 /* `cluster watch [--count N] [--for S]`: engines registering and going, a
  * line each, until N events, S seconds or Ctrl-C (watch.c). */
 int cli_cluster_watch(const cli_opts *o, int argc, char **argv);
+/* `cluster shutdown [--engines 0,2] [--controller]`: engines (every one by
+ * default) and the controller stopped through the controller, wherever
+ * they run (shutdown.c). */
+int cli_cluster_shutdown(const cli_opts *o, int argc, char **argv);
 
 /* driver load FILE.c / unload NAME / map NAME --range A:B
  * (cmd_modules.c) */

@@ -758,13 +758,16 @@ int cli_cluster(const cli_opts *o, int argc, char **argv)
 {
     if (argc < 2) {
         fprintf(stderr,
-                "driver: cluster needs start, stop, status or watch\n");
+                "driver: cluster needs start, stop, status, watch or "
+                "shutdown\n");
         return CLI_USAGE;
     }
     if (strcmp(argv[1], "start") == 0)
         return cluster_start(o, argc - 1, argv + 1);
     if (strcmp(argv[1], "watch") == 0)
         return cli_cluster_watch(o, argc - 1, argv + 1);
+    if (strcmp(argv[1], "shutdown") == 0)
+        return cli_cluster_shutdown(o, argc - 1, argv + 1);
     if (argc > 2) {
         fprintf(stderr, "driver: cluster %s: unexpected argument '%s'\n",
                 argv[1], argv[2]);
@@ -775,8 +778,8 @@ int cli_cluster(const cli_opts *o, int argc, char **argv)
     if (strcmp(argv[1], "status") == 0)
         return cluster_status(o);
     fprintf(stderr,
-            "driver: cluster: unknown action '%s' (start, stop, status or "
-            "watch)\n",
+            "driver: cluster: unknown action '%s' (start, stop, status, "
+            "watch or shutdown)\n",
             argv[1]);
     return CLI_USAGE;
 }

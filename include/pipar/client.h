@@ -237,4 +237,16 @@ PP_EXPORT int pp_client_abort_all(
 
 PP_EXPORT void pp_async_destroy(pp_async **a_p);
 
+/* Stops engines (ipyparallel's Client.shutdown): those named in ids[0..n)
+ * or, with ids NULL, every engine.  Each finishes the tasks it already
+ * holds, then leaves as on SIGTERM (its balanced tasks still queued go to
+ * the others; its supervisor does not restart it).  With controller, the
+ * controller stops too, once its engines have gone (3 s at most).  *told
+ * (may be NULL): how many engines were told.  An id no engine has:
+ * PP_ENOENT ("no engine 5 is registered (engines: 0, 1); nothing was
+ * stopped").  PP_ETIMEDOUT if the controller does not answer within the
+ * client's patience. */
+PP_EXPORT int pp_client_shutdown(pp_client *c, const int64_t *ids,
+    size_t n, bool controller, size_t *told, pp_error *err);
+
 #endif

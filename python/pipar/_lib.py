@@ -105,6 +105,8 @@ typedef struct pp_abort_counts {
 int pp_async_abort(pp_async *a, pp_abort_counts *counts, pp_error *err);
 int pp_client_abort_all(pp_client *c, pp_abort_counts *counts,
                         pp_error *err);
+int pp_client_shutdown(pp_client *c, const int64_t *ids, size_t n,
+                       bool controller, size_t *told, pp_error *err);
 void pp_async_destroy(pp_async **a_p);
 
 /* view.h */

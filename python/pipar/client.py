@@ -164,6 +164,30 @@ class Client:
                                                  err), err)
         return _counts(counts)
 
+    def shutdown(self, targets="all", restart=False, hub=False, block=None):
+        """Stops engines (targets: "all", an id or a list of ids), each
+        after the tasks it already holds, and with hub=True the
+        controller too, once they have gone: ipyparallel's shutdown,
+        for engines wherever they run.  An id no engine has raises
+        NotFoundError and stops nothing.  Returns how many engines were
+        told.  restart is not supported (start engines again with
+        `engine --file`, or `driver cluster start`)."""
+        del block  # the controller answers at once; the engines follow
+        if restart:
+            raise InvalidError("pipar: shutdown(restart=True) is not "
+                               "supported: start the engines again", -1)
+        ids = None
+        if targets not in ("all", None):
+            ids = [targets] if isinstance(targets, int) else list(targets)
+        err = ffi.new("pp_error *")
+        told = ffi.new("size_t *")
+        arr = ffi.new("int64_t[]", ids) if ids is not None else ffi.NULL
+        with self._lock:
+            _check(self._lib.pp_client_shutdown(
+                self._handle(), arr, len(ids) if ids is not None else 0,
+                bool(hub), told, err), err)
+        return told[0]
+
     def set_patience(self, seconds):
         """How long waits tolerate a silent controller (10 s default)."""
         self._lib.pp_client_set_patience(self._handle(), float(seconds))

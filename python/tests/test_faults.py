@@ -1,8 +1,9 @@
 """The Python client when a peer vanishes: an engine killed during a map
 (its tasks run again elsewhere, with retries), an engine hung (SIGSTOP)
 under a direct task (it fails naming the engine, and the engine comes back
-when it goes on), and the controller killed (a call fails within the
-client's patience, naming it).  A cluster of its own (profile pyfaults,
+when it goes on), an engine shut down (Client.shutdown), and the
+controller killed (a call fails within the client's patience, naming
+it).  A cluster of its own (profile pyfaults,
 3 engines, heartbeats 0.2 s x 3), so the other tests' cluster is not
 touched; these tests run in order, the last one ends its controller."""
 import os
@@ -87,6 +88,31 @@ def test_a_hung_engine_fails_its_task_and_comes_back(faulty):
         one.apply_sync("hello")
     assert "no engine %d is registered" % target in str(e.value)
     one.close()
+
+
+def test_shutdown_stops_an_engine_wherever_it_runs(faulty):
+    ids = faulty.ids
+    with pytest.raises(pipar.NotFoundError) as e:
+        faulty.shutdown(targets=[ids[0], 99])
+    assert str(e.value) == ("no engine 99 is registered (engines: %s); "
+                            "nothing was stopped"
+                            % ", ".join(str(i) for i in ids))
+    assert faulty.ids == ids
+    victim = ids[-1]
+    pid = engine_pid(faulty, victim)
+    assert faulty.shutdown(targets=victim) == 1
+    wait_for(lambda: victim not in faulty.ids, 10, "the engine gone")
+
+    def ended():
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        with open("/proc/%d/stat" % pid) as f:  # a zombie has ended
+            return f.read().split(") ")[1].startswith("Z")
+    wait_for(ended, 10, "the engine's process ended")
+    with pytest.raises(pipar.InvalidError):
+        faulty.shutdown(restart=True)
 
 
 def test_the_controller_killed_fails_a_call_in_time(faulty):
