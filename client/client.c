@@ -327,11 +327,17 @@ static int set_follow_engine(pp_client *c, held_task *t, char *why,
 {
     int32_t at = -1;
     uint64_t first = 0;
+    int64_t run = 0;
     for (size_t i = 0; i < t->nfollow; i++) {
         task_ref *r = pp_idmap_get(&c->tasks, t->follow[i]);
-        int32_t e = r->a->slots[r->slot].meta.engine;
-        if (r->a->slots[r->slot].epoch != c->epoch) {
-            /* A restarted controller numbers its engines anew. */
+        const async_slot *s = &r->a->slots[r->slot];
+        int32_t e = s->meta.engine;
+        /* A restarted controller numbers its engines anew.  A run other
+         * than the client's is an earlier one when the client has heard
+         * from its own run since that result; otherwise the result is
+         * the client's first word of a restarted controller, which the
+         * controller checks (t_start). */
+        if (s->epoch != c->epoch && s->heard != c->epoch) {
             snprintf(why, size,
                      "follows task %016llx, which ran before the "
                      "controller restarted: its engine's id may name "
@@ -339,6 +345,17 @@ static int set_follow_engine(pp_client *c, held_task *t, char *why,
                      (unsigned long long)t->follow[i]);
             return 0;
         }
+        if (run && s->epoch != run) {
+            snprintf(why, size,
+                     "follows tasks %016llx and %016llx, which ran in "
+                     "different runs of the controller (it restarted "
+                     "between them): an engine's id may name another "
+                     "engine now",
+                     (unsigned long long)first,
+                     (unsigned long long)t->follow[i]);
+            return 0;
+        }
+        run = s->epoch;
         if (at >= 0 && e != at) {
             snprintf(why, size,
                      "follows tasks that ran on different engines: task "
@@ -354,7 +371,7 @@ static int set_follow_engine(pp_client *c, held_task *t, char *why,
     }
     t->h.engine = at;
     t->h.flags |= PP_TASK_FOLLOW;
-    t->h.t_start = c->epoch; /* the run the followed tasks ran in */
+    t->h.t_start = run; /* the run the followed tasks ran in */
     return 1;
 }
 
@@ -573,7 +590,11 @@ static void file_result(pp_client *c, pp_frames *fr, const pp_header *h,
     s->done = true;
     a->order[a->done++] = r->slot;
     s->meta.engine = h->engine;
-    s->epoch = c->epoch;
+    /* The controller names its run in the RESULTs it passes on: the
+     * client may not have heard any other reply of a restarted one yet. */
+    s->epoch = h->type == PP_MSG_RESULT && h->timeout_ms > 0 ? h->timeout_ms
+                                                              : c->epoch;
+    s->heard = c->epoch;
     s->meta.started = h->t_start;
     s->meta.completed = h->t_done ? h->t_done : pp_now_ns();
     s->meta.status = h->status;

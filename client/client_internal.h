@@ -41,8 +41,11 @@ typedef struct async_slot {
     bool shared;     /* one of them shares: let vals go with the last */
     bool handed_on; /* vals were moved to a task or let go: later tasks
                        that take them fail */
-    int64_t epoch;  /* the controller's run when the result came: a
-                       follower's engine id means nothing in another */
+    int64_t epoch;  /* the controller's run the result came from (its
+                       RESULT's timeout_ms; else the client's epoch then):
+                       a follower's engine id means nothing in another */
+    int64_t heard;  /* the client's epoch when the result came: another
+                       one now, and the client has heard a later run */
 } async_slot;
 
 struct pp_async {

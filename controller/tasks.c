@@ -274,12 +274,16 @@ void hub_task_submit(hub *h, pp_frames *fr, const pp_header *hd)
  * after it registered again under a new id (its heart thread did, after
  * the controller gave it up), it may answer a task sent to the new id
  * before it has read that id: the controller's own record is the one the
- * client gets (a follower of the task must go where it ran).  The seal,
- * renewed after this, covers the new header. */
-static void name_engine(pp_frames *fr, const pp_header *hd, int32_t id)
+ * client gets (a follower of the task must go where it ran).  It gets this
+ * run too, in timeout_ms (protocol.md): a client that has heard nothing
+ * else from a restarted controller yet knows which numbering the engine id
+ * is in.  The seal, renewed after this, covers the new header. */
+static void name_engine(pp_frames *fr, const pp_header *hd, int32_t id,
+                        int64_t run)
 {
     pp_header fixed = *hd;
     fixed.engine = id;
+    fixed.timeout_ms = run;
     zmq_msg_t m;
     if (zmq_msg_init_size(&m, PP_HEADER_SIZE))
         return;
@@ -330,8 +334,7 @@ void hub_task_result(hub *h, hub_engine *e, pp_frames *fr,
         h->tasks_done++;
     }
     pp_error err;
-    if (hd->engine != e->id)
-        name_engine(fr, hd, e->id);
+    name_engine(fr, hd, e->id, h->run_ns);
     if (pp_seal_renew(fr->body, fr->nbody, h->signer, &err))
         pp_warn("could not pass a result to its client: %s", err.msg);
     else /* before the task is freed: it counts until it is sent */

@@ -82,6 +82,34 @@ int main(int argc, char **argv)
         usleep(10000);
     CHECK(access(go, F_OK) == 0, "never told to go on");
 
+    /* First words with the restarted controller: a task on the balanced
+     * view and a follower of it.  The task ran in this run, so its
+     * follower is legitimate, though the client has had no reply but
+     * the task's result from this run yet. */
+    pp_async *first = pp_view_apply_async(lb, "echo", &x, 1, &err);
+    CHECK(first && pp_async_wait(first, 10, &err) == 0, "first echo: %s",
+          err.msg);
+    uint64_t first_id = pp_async_task_id(first, 0);
+    const pp_task_meta *fm = first ? pp_async_meta(first, 0) : NULL;
+    int32_t first_engine = fm ? fm->engine : -1;
+    pp_task_opts fn = { .follow = &first_id, .nfollow = 1 };
+    pp_view *lbf = pp_client_balanced(c, &err);
+    CHECK(lbf && pp_view_set_flags(lbf, &fn, &err) == 0, "follow: %s",
+          err.msg);
+    pp_async *next = pp_view_apply_async(lbf, "echo", &x, 1, &err);
+    const pp_values *nv;
+    int rc = next ? pp_async_wait(next, 10, &err) : -1;
+    if (!rc)
+        rc = pp_async_result(next, 0, &nv, &err);
+    const pp_task_meta *nm = next ? pp_async_meta(next, 0) : NULL;
+    CHECK(!rc && nm && nm->engine == first_engine,
+          "a follower of the first task after the restart: %d '%s' "
+          "(engine %d, followed %d)", rc, rc ? err.msg : "",
+          nm ? nm->engine : -1, first_engine);
+    pp_async_destroy(&next);
+    pp_async_destroy(&first);
+    pp_view_destroy(&lbf);
+
     /* Views of before: refused by the controller, not run elsewhere. */
     check_refused(v0, "a view of engine 0", 0);
     check_refused(all, "a view of every engine", 0);

@@ -2258,6 +2258,63 @@ static void a_result_names_the_engine_its_task_was_sent_to(void **state)
     hub_down(&fx);
 }
 
+/* A result passed on names the controller's run (timeout_ms), as its
+ * other replies do in t_start: a client whose first word of a restarted
+ * controller is a result still knows whose numbering its engine id is in,
+ * and a follower of it carrying that run is taken. */
+static void a_result_names_the_controllers_run(void **state)
+{
+    (void)state;
+    fixture fx;
+    hub_config cfg = config();
+    hub_up(&fx, &cfg);
+    peer e, c;
+    peer_open(&fx, &e, "engine", true, 0);
+    peer_open(&fx, &c, "client", false, 0);
+    assert_int_equal(engine_up(&fx, &e, 1), 0);
+    pp_header ids;
+    pp_values vals;
+    await(&fx, &c, PP_MSG_IDS, client_ask(&c, PP_MSG_IDS), &ids, &vals);
+    pp_values_free(&vals);
+    assert_true(ids.t_start > 0);
+
+    uint64_t t = client_submit(&c, -1, 7, 0);
+    pp_header task = await_task(&fx, &e, t);
+    engine_answer(&e, &task, 7);
+    pp_header res;
+    await(&fx, &c, PP_MSG_RESULT, t, &res, &vals);
+    assert_int_equal(res.status, 0);
+    assert_int_equal(res.engine, 0);
+    assert_true(res.timeout_ms == ids.t_start);
+    assert_i64_equal(i64_of(&vals), 7);
+    pp_values_free(&vals);
+
+    /* Its follower, with that run: taken; with another: refused. */
+    pp_header f = { .type = PP_MSG_TASK, .kind = PP_TASK_APPLY,
+                    .id = pp_msg_id_next(), .engine = 0,
+                    .flags = PP_TASK_FOLLOW, .t_start = res.timeout_ms,
+                    .t_submit = pp_now_ns() };
+    assert_int_equal(pp_header_set_name(&f, "echo", NULL), 0);
+    int64_t eight = 8;
+    pp_value v;
+    assert_int_equal(pp_value_i64(&v, &eight, 1), 0);
+    peer_send(&c, &f, &v, 1);
+    task = await_task(&fx, &e, f.id);
+    engine_answer(&e, &task, 8);
+    await_result(&fx, &c, f.id, 0, 0, 8, NULL);
+    f.id = pp_msg_id_next();
+    f.t_start = res.timeout_ms - 1;
+    assert_int_equal(pp_value_i64(&v, &eight, 1), 0);
+    peer_send(&c, &f, &v, 1);
+    await_result(&fx, &c, f.id, PP_ENOENT, -1, 0,
+                 "the task names engine 0 as numbered before the "
+                 "controller restarted: the id may name another engine "
+                 "now (make the view again)");
+    peer_close(&e);
+    peer_close(&c);
+    hub_down(&fx);
+}
+
 /* An ABORT lost with a dropped connection (or never sent: not connected)
  * is sent again after the barrier of the engine's next connection: the
  * task that waited at the engine through the drop is skipped there, not
@@ -2734,6 +2791,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(an_abort_lost_in_a_drop_is_sent_again),
     cmocka_unit_test(a_stall_of_the_controller_is_not_held_against_a_queued_task),
     cmocka_unit_test(a_result_names_the_engine_its_task_was_sent_to),
+    cmocka_unit_test(a_result_names_the_controllers_run),
     cmocka_unit_test(an_engine_is_told_to_skip_the_aborted_tasks_it_holds),
     cmocka_unit_test(an_abort_of_all_counts_direct_tasks_as_running),
     cmocka_unit_test(
