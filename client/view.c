@@ -178,6 +178,31 @@ const int64_t *pp_view_targets(const pp_view *v, size_t *n)
     return v->targets;
 }
 
+pp_view *pp_view_one(const pp_view *v, size_t i, pp_error *err)
+{
+    if (v->balanced) {
+        pp_error_set(err, PP_EINVAL, "a load-balanced view names no engines");
+        return NULL;
+    }
+    if (i >= v->n) {
+        pp_error_set(err, PP_EINVAL, "no engine %zu in a view of %zu", i,
+                     v->n);
+        return NULL;
+    }
+    int64_t *id = malloc(sizeof *id);
+    pp_view *one = malloc(sizeof *one);
+    if (!id || !one) {
+        free(id);
+        free(one);
+        pp_error_set(err, PP_ENOMEM, "out of memory");
+        return NULL;
+    }
+    *id = v->targets[i];
+    *one = (pp_view){ .client = v->client, .targets = id, .n = 1,
+                      .timeout_s = v->timeout_s, .run = v->run };
+    return one;
+}
+
 pp_client *pp_view_client(const pp_view *v)
 {
     return v->client;

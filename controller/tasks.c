@@ -187,11 +187,18 @@ void hub_task_submit(hub *h, pp_frames *fr, const pp_header *hd)
      * the task would change. */
     if ((hd->engine >= 0 || follow) && hd->t_start
         && hd->t_start != h->run_ns) {
-        reply_error(h, client, client_len, hd, -1, PP_ENOENT,
-                    "the task names engine %d as numbered before the "
-                    "controller restarted: the id may name another engine "
-                    "now (make the view again)",
-                    hd->engine);
+        if (follow)
+            reply_error(h, client, client_len, hd, -1, PP_ENOENT,
+                        "the task follows tasks that ran on engine %d as "
+                        "numbered before the controller restarted: the id "
+                        "may name another engine now",
+                        hd->engine);
+        else
+            reply_error(h, client, client_len, hd, -1, PP_ENOENT,
+                        "the task names engine %d as numbered before the "
+                        "controller restarted: the id may name another "
+                        "engine now (make the view again)",
+                        hd->engine);
         return;
     }
     if (follow && !hub_engine_by_id(h, hd->engine)) {

@@ -112,10 +112,7 @@ static int count_pairs(pp_view *v, size_t nengines, pp_digits *d,
             rc = submit_range(v, &r->a, d, o, chunk, lo, hi - lo, err);
         else {
             /* A direct view's task goes to its own engine. */
-            size_t nt;
-            const int64_t *ids = pp_view_targets(v, &nt);
-            pp_view *one = pp_client_direct(pp_view_client(v), &ids[t], 1,
-                                            err);
+            pp_view *one = pp_view_one(v, t, err);
             rc = one ? pp_view_set_flags(one, &flags, err) : err->code;
             if (!rc)
                 rc = submit_range(one, &r->a, d, o, chunk, lo, hi - lo, err);

@@ -39,6 +39,12 @@ PP_EXPORT int pp_view_set_flags(
 
 PP_EXPORT const int64_t *pp_view_targets(const pp_view *v, size_t *n);
 
+/* A direct view of the i-th engine of direct view v, as v names it (the
+ * same controller run: no round trip, and a restart since v was made is
+ * still refused); NULL with err when v is balanced or i out of range.
+ * Caller owns the view. */
+PP_EXPORT pp_view *pp_view_one(const pp_view *v, size_t i, pp_error *err);
+
 /* The client the view sends through (borrowed). */
 PP_EXPORT pp_client *pp_view_client(const pp_view *v);
 

@@ -72,6 +72,16 @@ int main(int argc, char **argv)
     CHECK(before && pp_async_wait(before, 10, &err) == 0, "echo: %s",
           err.msg);
     uint64_t before_id = pp_async_task_id(before, 0);
+    /* One engine of a view, as that view names it (pp_view_one). */
+    pp_view *sub = pp_view_one(all, 1, &err);
+    CHECK(sub != NULL, "pp_view_one: %s", err.msg);
+    CHECK(!pp_view_one(all, 2, &err)
+              && strcmp(err.msg, "no engine 2 in a view of 2") == 0,
+          "pp_view_one past the end: '%s'", err.msg);
+    CHECK(!pp_view_one(lb, 0, &err)
+              && strcmp(err.msg, "a load-balanced view names no engines")
+                     == 0,
+          "pp_view_one of a balanced view: '%s'", err.msg);
 
     FILE *f = fopen(argv[2], "w");
     if (f)
@@ -113,6 +123,8 @@ int main(int argc, char **argv)
     /* Views of before: refused by the controller, not run elsewhere. */
     check_refused(v0, "a view of engine 0", 0);
     check_refused(all, "a view of every engine", 0);
+    check_refused(sub, "one engine of a view of before", 1);
+    pp_view_destroy(&sub);
 
     /* Made again: the engines as numbered now (engine 1 came back
      * first, so it is 0 now). */

@@ -2307,9 +2307,9 @@ static void a_result_names_the_controllers_run(void **state)
     assert_int_equal(pp_value_i64(&v, &eight, 1), 0);
     peer_send(&c, &f, &v, 1);
     await_result(&fx, &c, f.id, PP_ENOENT, -1, 0,
-                 "the task names engine 0 as numbered before the "
-                 "controller restarted: the id may name another engine "
-                 "now (make the view again)");
+                 "the task follows tasks that ran on engine 0 as numbered "
+                 "before the controller restarted: the id may name another "
+                 "engine now");
     peer_close(&e);
     peer_close(&c);
     hub_down(&fx);
