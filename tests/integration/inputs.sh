@@ -75,8 +75,8 @@ expect_error 2 "powers: unexpected argument 'extra'" "$DRIVER" powers extra
 expect_error 2 "powers: unknown or incomplete option '--view'" "$DRIVER" powers --view
 
 # cluster
-expect_error 2 "cluster needs start, stop, status or watch" "$DRIVER" cluster
-expect_error 2 "cluster: unknown action 'frob' (start, stop, status or watch)" "$DRIVER" cluster frob
+expect_error 2 "cluster needs start, stop, status, watch or shutdown" "$DRIVER" cluster
+expect_error 2 "cluster: unknown action 'frob' (start, stop, status, watch or shutdown)" "$DRIVER" cluster frob
 expect_error 2 "--count: 0 is out of range (1 to 1000000)" "$DRIVER" cluster watch --count 0
 expect_error 2 "--for: 'x' is not a number" "$DRIVER" cluster watch --for x
 expect_error 2 "cluster watch: unexpected argument 'y'" "$DRIVER" cluster watch y
