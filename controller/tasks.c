@@ -291,11 +291,19 @@ static void name_engine(pp_frames *fr, const pp_header *hd, int32_t id,
     pp_header fixed = *hd;
     fixed.engine = id;
     fixed.timeout_ms = run;
+    zmq_msg_t *frame = &fr->body[2];
+    /* A frame received is this process's alone: written in place, as
+     * every result passes here (no allocation per result). */
+    if (zmq_msg_size(frame) == PP_HEADER_SIZE
+        && !zmq_msg_get(frame, ZMQ_SHARED)) {
+        pp_header_encode(&fixed, zmq_msg_data(frame));
+        return;
+    }
     zmq_msg_t m;
     if (zmq_msg_init_size(&m, PP_HEADER_SIZE))
         return;
     pp_header_encode(&fixed, zmq_msg_data(&m));
-    zmq_msg_move(&fr->body[2], &m); /* releases the old header */
+    zmq_msg_move(frame, &m); /* releases the old header */
     zmq_msg_close(&m);
 }
 
