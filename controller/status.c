@@ -63,9 +63,10 @@ struct json_t *hub_status_engines(hub *h)
             continue;
         int64_t age = now - e->last_beat_ns;
         json_t *o = json_pack(
-            "{s:i, s:s, s:I, s:s, s:i, s:I, s:f, s:{s:I, s:I, s:I}}", "id",
-            e->id, "host", e->host, "pid", (json_int_t)e->pid, "state",
+            "{s:i, s:s, s:I, s:s, s:i, s:i, s:I, s:f, s:{s:I, s:I, s:I}}",
+            "id", e->id, "host", e->host, "pid", (json_int_t)e->pid, "state",
             engine_state(h, e, age), "outstanding", e->outstanding,
+            "balanced_outstanding", e->balanced_outstanding,
             "tasks_done", (json_int_t)e->tasks_done, "last_beat_age_s",
             (double)age / 1e9, "dropped", "replayed",
             (json_int_t)e->refused[0], "stale", (json_int_t)e->refused[1],

@@ -27,8 +27,8 @@ import weakref
 from . import _lib
 from ._lib import ffi
 from ._values import Args, decode, decode_values, encode
-from .errors import (InvalidError, PiparError, RemoteError, TimeoutError,
-                     error_for)
+from .errors import (InvalidError, NotFoundError, PiparError, RemoteError,
+                     TimeoutError, error_for)
 
 # How long one C wait may block before Python gets control back (to run
 # signal handlers: Ctrl-C, and to update progress displays).
@@ -141,6 +141,34 @@ class Client:
             return json.loads(ffi.string(out[0]).decode("utf-8"))
         finally:
             self._lib.free(out[0])
+
+    def queue_status(self, targets=None, verbose=False):
+        """ipyparallel's queue_status: {engine id: {"queue": direct tasks
+        sent to it and not answered, "tasks": load-balanced ones, the
+        same, "completed": tasks it finished}, "unassigned": load-balanced
+        tasks waiting in the controller for an engine}, for every engine
+        or those of targets (an id or a list).  verbose (message ids) is
+        not supported: the counts only."""
+        if verbose:
+            raise InvalidError("pipar: queue_status(verbose=True) is not "
+                               "supported: the counts only", -1)
+        st = self.status()
+        want = None
+        if targets is not None:
+            want = {targets} if isinstance(targets, int) else set(targets)
+        out = {}
+        for e in st["engines"]:
+            if want is not None and e["id"] not in want:
+                continue
+            balanced = e.get("balanced_outstanding", 0)
+            out[e["id"]] = {"queue": e["outstanding"] - balanced,
+                            "completed": e["tasks_done"],
+                            "tasks": balanced}
+        if want is not None and want - set(out):
+            raise NotFoundError("no engine %s is registered"
+                                % sorted(want - set(out))[0], -6)
+        out["unassigned"] = st["tasks_queued"]
+        return out
 
     def abort(self, jobs=None):
         """Aborts tasks that have not started (ipyparallel's

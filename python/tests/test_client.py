@@ -4,6 +4,7 @@ import datetime
 import os
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -204,6 +205,41 @@ def test_library_not_found_names_what_was_tried(tmp_path):
 def test_library_found():
     path = pipar.library_path()
     assert os.path.basename(path).startswith("libpipar.so")
+
+
+def test_queue_status(client, lview):
+    ids = client.ids
+    before = client.queue_status()
+    assert set(before) == set(ids) | {"unassigned"}
+    assert before["unassigned"] == 0
+    for i in ids:
+        assert before[i]["queue"] == 0 and before[i]["tasks"] == 0
+    # 2 engines, one task each at a time (--hwm 1): in one snapshot each
+    # of the 6 tasks is waiting, at an engine or done.
+    ar = lview.map_async("sleep", [0.3] * 6)
+
+    def where(qs):
+        done = sum(qs[i]["completed"] - before[i]["completed"] for i in ids)
+        return qs["unassigned"], sum(qs[i]["tasks"] for i in ids), done
+    deadline = time.monotonic() + 10
+    while True:
+        waiting, running, done = where(client.queue_status())
+        if (running == 2 and waiting + running + done == 6) or \
+                time.monotonic() > deadline:
+            break
+        time.sleep(0.01)
+    assert running == 2 and waiting + running + done == 6
+    ar.get(10)
+    after = client.queue_status(targets=ids)
+    assert sum(after[i]["completed"] - before[i]["completed"]
+               for i in ids) == 6
+    assert client.queue_status(targets=ids[0]).keys() == \
+        {ids[0], "unassigned"}
+    with pytest.raises(pipar.NotFoundError) as e:
+        client.queue_status(targets=[99])
+    assert str(e.value) == "no engine 99 is registered"
+    with pytest.raises(pipar.InvalidError):
+        client.queue_status(verbose=True)
 
 
 def test_abort(client, lview):
