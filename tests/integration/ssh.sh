@@ -333,6 +333,50 @@ run cluster stop >/dev/null || fail "cluster stop after a dead host"
 left=$(for pid in $(our_processes); do alive "$pid" && echo "$pid"; done)
 expect_eq "processes left" "" "$left"
 
+# --- a host that goes dark while its engines run (a Pi unplugged) ------------
+# Its switch port goes down: cluster stop ends the other host's engines,
+# names the dark host's, which may still run, in one line, exits 1, and
+# does not hang on it.
+if [ "$MODE" == netns ]; then
+    # engines_of DIR: our engines that run with PIPAR_DIR=DIR.
+    engines_of() {
+        local pid
+        for pid in $(our_processes); do
+            tr '\0' '\n' <"/proc/$pid/environ" 2>/dev/null \
+                | grep -qx "PIPAR_DIR=$1" && alive "$pid" && echo "$pid"
+        done
+        return 0
+    }
+    { host_line pi1; host_line pi2; } >hosts-dark
+    out=$(start --hosts hosts-dark 2>err.txt) || fail "cluster start: $(cat err.txt)"
+    expect_contains "cluster start" "4 engines registered" "$out"
+    dark=$(engines_of "$TMPDIR/pi2")
+    [ -n "$dark" ] || fail "no engines of pi2 found"
+    ip -n "$(ns sw)" link set port-pi2 down
+    t3=$(now)
+    set +e
+    out=$(run cluster stop 2>err.txt)
+    st=$?
+    set -e
+    DARK_S=$(since "$t3")
+    ip -n "$(ns sw)" link set port-pi2 up
+    expect_eq "cluster stop with a dark host: exit status" 1 "$st"
+    expect_eq "lines about the dark host" 1 "$(wc -l <err.txt)"
+    expect_contains "the dark host" "driver: host ${ADDR[pi2]}: engines (pids" \
+        "$(cat err.txt)"
+    expect_contains "the dark host" ") may still run: " "$(cat err.txt)"
+    # The pids it names: the dark Pi's engines (their supervisors).
+    named=$(sed -n 's/.*engines (pids \([0-9 ]*\)) may still run.*/\1/p' err.txt)
+    expect_eq "pids named" 2 "$(echo "$named" | wc -w)"
+    for pid in $named; do
+        case " $(echo $dark) " in *" $pid "*) ;; *) fail "pid $pid is not a dark engine's ($dark)" ;; esac
+    done
+    expect_eq "pi1's engines after the stop" "" "$(engines_of "$TMPDIR/pi1")"
+    echo "cluster stop with a dark host: ${DARK_S} s: $(cat err.txt)"
+    # The dark Pi's engines, ours, still run there: ended by their PIDs.
+    for pid in $dark; do kill "$pid" 2>/dev/null || true; done
+fi
+
 # --- an engine program that is not there ---------------------------------------
 host_line pi1 >hosts1
 set +e
