@@ -114,17 +114,6 @@ void hub_abort_tell_again(hub *h, hub_engine *e)
     free(ids);
 }
 
-static void refuse(hub *h, const uint8_t *rid, size_t len,
-                   const pp_header *req, const char *why)
-{
-    pp_error err;
-    pp_frames fr;
-    if (pp_msg_build_error(h->signer, req, -1, PP_EINVAL, why, &fr, &err))
-        pp_warn("could not refuse an abort: %s", err.msg);
-    else
-        hub_client_send(h, rid, len, &fr, false);
-}
-
 /* Takes the marked tasks out of the lists of direct tasks held for
  * engines not connected (reach.c), the others keeping their order. */
 static size_t unhold_aborting(hub *h, hub_task **out, size_t max)
@@ -181,7 +170,7 @@ void hub_task_abort(hub *h, pp_frames *fr, const pp_header *hd,
         || (hd->nvalues == 1
             && (hd->types[0] != PP_T_I64
                 || zmq_msg_size(&fr->body[3]) % sizeof(uint64_t)))) {
-        refuse(h, rid, len, hd,
+        hub_reply_error(h, rid, len, hd, -1, PP_EINVAL, "%s",
                "an abort names its tasks in one i64 array of task ids "
                "(or none, for all of the client's)");
         return;
@@ -200,7 +189,8 @@ void hub_task_abort(hub *h, pp_frames *fr, const pp_header *hd,
     if (!out || !at_engine) {
         free(out);
         free(at_engine);
-        refuse(h, rid, len, hd, "the controller has no memory for the "
+        hub_reply_error(h, rid, len, hd, -1, PP_EINVAL, "%s",
+                        "the controller has no memory for the "
                                 "abort");
         return;
     }

@@ -229,6 +229,15 @@ void hub_task_abort(hub *h, pp_frames *fr, const pp_header *hd,
  * drop, are skipped; it ignores the others. */
 void hub_abort_tell_again(hub *h, hub_engine *e);
 
+/* tasks.c: the refusal of a client's request req, one line (fmt), with
+ * status code, naming engine (-1: the controller's own word).  The routing
+ * id is bytes the caller owns, never a frame of the request: sending the
+ * request on consumes its frames. */
+void hub_reply_error(hub *h, const uint8_t *rid, size_t rid_len,
+                     const pp_header *req, int32_t engine, int code,
+                     const char *fmt, ...)
+    __attribute__((format(printf, 7, 8)));
+
 /* shutdown.c */
 /* A client's STOP, verified: each engine named (none: every engine) is
  * sent a STOP; the reply carries one i64, how many were told.  With

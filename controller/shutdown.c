@@ -16,18 +16,6 @@
 /* How long a stopping controller waits for its engines to leave. */
 #define STOP_GRACE_NS 3000000000LL
 
-static void refuse(hub *h, zmq_msg_t *client, const pp_header *req,
-                   int code, const char *why)
-{
-    pp_error err;
-    pp_frames fr;
-    if (pp_msg_build_error(h->signer, req, -1, code, why, &fr, &err))
-        pp_warn("could not refuse a stop: %s", err.msg);
-    else
-        hub_client_send(h, zmq_msg_data(client), zmq_msg_size(client), &fr,
-                        false);
-}
-
 /* Names the engines alive now into buf: "0, 1" or "none". */
 static void alive_list(const hub *h, char *buf, size_t size)
 {
@@ -60,19 +48,27 @@ static void tell_engine(hub *h, hub_engine *e)
 void hub_shutdown(hub *h, pp_frames *fr, const pp_header *hd,
                   pp_header *rep)
 {
-    zmq_msg_t *client = &fr->route[0];
+    /* Copied: a reply must not borrow a frame of the request. */
+    uint8_t rid[RID_MAX];
+    size_t len = zmq_msg_size(&fr->route[0]);
+    if (len == 0 || len > RID_MAX) {
+        pp_error e2 = { .msg = "a routing id longer than the controller "
+                               "keeps" };
+        hub_count_drop(&h->drops.malformed, "from a client", &e2);
+        return;
+    }
+    memcpy(rid, zmq_msg_data(&fr->route[0]), len);
     if (hd->flags & ~PP_STOP_CONTROLLER) {
-        char why[120];
-        snprintf(why, sizeof why, "a stop's flags 0x%x name no known flag",
-                 (unsigned)hd->flags);
-        refuse(h, client, hd, PP_EINVAL, why);
+        hub_reply_error(h, rid, len, hd, -1, PP_EINVAL,
+                        "a stop's flags 0x%x name no known flag",
+                        (unsigned)hd->flags);
         return;
     }
     if (hd->nvalues > 1
         || (hd->nvalues == 1
             && (hd->types[0] != PP_T_I64
                 || zmq_msg_size(&fr->body[3]) % sizeof(int64_t)))) {
-        refuse(h, client, hd, PP_EINVAL,
+        hub_reply_error(h, rid, len, hd, -1, PP_EINVAL, "%s",
                "a stop names its engines in one i64 array of engine ids "
                "(or none, for every engine)");
         return;
@@ -84,13 +80,12 @@ void hub_shutdown(hub *h, pp_frames *fr, const pp_header *hd,
         int64_t id;
         memcpy(&id, ids + i * sizeof id, sizeof id);
         if (id < 0 || id > INT32_MAX || !hub_engine_by_id(h, (int32_t)id)) {
-            char list[200], why[300];
+            char list[200];
             alive_list(h, list, sizeof list);
-            snprintf(why, sizeof why,
-                     "no engine %lld is registered (engines: %s); nothing "
-                     "was stopped",
-                     (long long)id, list);
-            refuse(h, client, hd, PP_ENOENT, why);
+            hub_reply_error(h, rid, len, hd, -1, PP_ENOENT,
+                            "no engine %lld is registered (engines: %s); "
+                            "nothing was stopped",
+                            (long long)id, list);
             return;
         }
     }
@@ -114,8 +109,7 @@ void hub_shutdown(hub *h, pp_frames *fr, const pp_header *hd,
             told == 1 ? "" : "s", controller ? " and the controller" : "");
     pp_value v;
     if (pp_value_i64(&v, &told, 1) == 0)
-        hub_client_reply(h, zmq_msg_data(client), zmq_msg_size(client), rep,
-                         &v, 1);
+        hub_client_reply(h, rid, len, rep, &v, 1);
     if (controller && !h->stop_at_ns)
         h->stop_at_ns = pp_mono_ns() + STOP_GRACE_NS;
 }

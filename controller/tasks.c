@@ -10,14 +10,7 @@
 #include "hub_internal.h"
 #include "log.h"
 
-/* The client's routing id is passed as bytes the caller owns, never as a
- * frame of the request: sending the request on consumes its frames. */
-static void reply_error(hub *h, const uint8_t *rid, size_t rid_len,
-                        const pp_header *req, int32_t engine, int code,
-                        const char *fmt, ...)
-    __attribute__((format(printf, 7, 8)));
-
-static void reply_error(hub *h, const uint8_t *rid, size_t rid_len,
+void hub_reply_error(hub *h, const uint8_t *rid, size_t rid_len,
                         const pp_header *req, int32_t engine, int code,
                         const char *fmt, ...)
 {
@@ -139,7 +132,7 @@ void hub_task_submit(hub *h, pp_frames *fr, const pp_header *hd)
     }
     memcpy(client, zmq_msg_data(&fr->route[0]), client_len);
     if (pp_idmap_get(&h->tasks, hd->id)) {
-        reply_error(h, client, client_len, hd, -1, PP_EINVAL,
+        hub_reply_error(h, client, client_len, hd, -1, PP_EINVAL,
                     "task id %016llx is already in use",
                     (unsigned long long)hd->id);
         return;
@@ -149,13 +142,13 @@ void hub_task_submit(hub *h, pp_frames *fr, const pp_header *hd)
     int32_t named = hd->flags & PP_TASK_FOLLOW ? -1 : hd->engine;
     /* Checked before it is multiplied into nanoseconds. */
     if (hd->timeout_ms < 0 || hd->timeout_ms > HUB_TIMEOUT_MAX_MS) {
-        reply_error(h, client, client_len, hd, named, PP_EINVAL,
+        hub_reply_error(h, client, client_len, hd, named, PP_EINVAL,
                     "a task's start timeout must be 0 to %lld ms, not %lld",
                     (long long)HUB_TIMEOUT_MAX_MS, (long long)hd->timeout_ms);
         return;
     }
     if (hd->limit_ms < 0 || hd->limit_ms > HUB_TIMEOUT_MAX_MS) {
-        reply_error(h, client, client_len, hd, named, PP_EINVAL,
+        hub_reply_error(h, client, client_len, hd, named, PP_EINVAL,
                     "a task's time limit must be 0 to %lld ms, not %lld",
                     (long long)HUB_TIMEOUT_MAX_MS, (long long)hd->limit_ms);
         return;
@@ -166,7 +159,7 @@ void hub_task_submit(hub *h, pp_frames *fr, const pp_header *hd)
         if (hub_client_load(h, client, client_len)
             >= (size_t)h->cfg->backlog) {
             h->drops.over_backlog++;
-            reply_error(h, client, client_len, hd, named, PP_EINVAL,
+            hub_reply_error(h, client, client_len, hd, named, PP_EINVAL,
                         "the controller already holds %lld tasks of this "
                         "client (its --backlog); wait for results before "
                         "submitting more",
@@ -175,7 +168,7 @@ void hub_task_submit(hub *h, pp_frames *fr, const pp_header *hd)
         }
     }
     if (hd->flags & ~PP_TASK_FOLLOW) {
-        reply_error(h, client, client_len, hd, -1, PP_EINVAL,
+        hub_reply_error(h, client, client_len, hd, -1, PP_EINVAL,
                     "a task's flags 0x%x name no known flag",
                     (unsigned)hd->flags);
         return;
@@ -188,13 +181,13 @@ void hub_task_submit(hub *h, pp_frames *fr, const pp_header *hd)
     if ((hd->engine >= 0 || follow) && hd->t_start
         && hd->t_start != h->run_ns) {
         if (follow)
-            reply_error(h, client, client_len, hd, -1, PP_ENOENT,
+            hub_reply_error(h, client, client_len, hd, -1, PP_ENOENT,
                         "the task follows tasks that ran on engine %d as "
                         "numbered before the controller restarted: the id "
                         "may name another engine now",
                         hd->engine);
         else
-            reply_error(h, client, client_len, hd, -1, PP_ENOENT,
+            hub_reply_error(h, client, client_len, hd, -1, PP_ENOENT,
                         "the task names engine %d as numbered before the "
                         "controller restarted: the id may name another "
                         "engine now (make the view again)",
@@ -203,7 +196,7 @@ void hub_task_submit(hub *h, pp_frames *fr, const pp_header *hd)
     }
     if (follow && !hub_engine_by_id(h, hd->engine)) {
         /* The controller's word, not the engine's: no "engine N: ". */
-        reply_error(h, client, client_len, hd, -1, PP_ENOENT,
+        hub_reply_error(h, client, client_len, hd, -1, PP_ENOENT,
                     "the task follows tasks that ran on engine %d, which "
                     "is gone",
                     hd->engine);
@@ -222,19 +215,19 @@ void hub_task_submit(hub *h, pp_frames *fr, const pp_header *hd)
             pp_idmap_remove(&h->tasks, t->id);
             hub_task_free(h, t);
         }
-        reply_error(h, client, client_len, hd, -1, PP_ENOMEM,
+        hub_reply_error(h, client, client_len, hd, -1, PP_ENOMEM,
                     "the controller could not take the task");
         return;
     }
     hub_engine *e = hub_engine_by_id(h, hd->engine);
     if (!e) {
-        reply_error(h, client, client_len, hd, hd->engine, PP_ENOENT,
+        hub_reply_error(h, client, client_len, hd, hd->engine, PP_ENOENT,
                     "no engine %d is registered", hd->engine);
         return;
     }
     hub_task *t = task_new(h, fr, hd);
     if (!t) {
-        reply_error(h, client, client_len, hd, e->id, PP_ENOMEM,
+        hub_reply_error(h, client, client_len, hd, e->id, PP_ENOMEM,
                     "the controller could not take the task");
         return;
     }
@@ -243,7 +236,7 @@ void hub_task_submit(hub *h, pp_frames *fr, const pp_header *hd)
     if (pp_seal_renew(fr->body, fr->nbody, h->signer, &err)) {
         pp_idmap_remove(&h->tasks, t->id);
         hub_task_free(h, t);
-        reply_error(h, client, client_len, hd, e->id, PP_EPROTO,
+        hub_reply_error(h, client, client_len, hd, e->id, PP_EPROTO,
                     "the controller could not seal the task: %s", err.msg);
         return;
     }
@@ -258,7 +251,7 @@ void hub_task_submit(hub *h, pp_frames *fr, const pp_header *hd)
         if (task_keep_body(t, fr)) {
             pp_idmap_remove(&h->tasks, t->id);
             hub_task_free(h, t);
-            reply_error(h, client, client_len, hd, e->id, PP_ENOMEM,
+            hub_reply_error(h, client, client_len, hd, e->id, PP_ENOMEM,
                         "the controller could not take the task");
             return;
         }
@@ -269,7 +262,7 @@ void hub_task_submit(hub *h, pp_frames *fr, const pp_header *hd)
     if (rc) {
         pp_idmap_remove(&h->tasks, t->id);
         hub_task_free(h, t);
-        reply_error(h, client, client_len, hd, e->id, PP_EZMQ,
+        hub_reply_error(h, client, client_len, hd, e->id, PP_EZMQ,
                     "the controller could not send the task");
         return;
     }
