@@ -2657,6 +2657,20 @@ static void a_stop_reaches_the_engines_named_and_then_the_controller(
                 "stopped");
     client_stop(&fx, &c, NULL, 0, 0x2,
                 "a stop's flags 0x2 name no known flag");
+    pp_header bad_hd = { .type = PP_MSG_STOP, .id = pp_msg_id_next(),
+                         .engine = -1 };
+    pp_value str;
+    assert_int_equal(pp_value_str(&str, "all"), 0);
+    peer_send(&c, &bad_hd, &str, 1);
+    pp_header rep;
+    pp_values got;
+    await(&fx, &c, PP_MSG_STOP, bad_hd.id, &rep, &got);
+    assert_int_equal(rep.status, PP_EINVAL);
+    char *why = text_of(&got);
+    assert_string_equal(why, "a stop names its engines in one i64 array of "
+                             "engine ids (or none, for every engine)");
+    free(why);
+    pp_values_free(&got);
     assert_quiet(&fx, &e0);
     assert_quiet(&fx, &e1);
     int64_t one = 1;
