@@ -188,21 +188,33 @@ static void mark_sent(pp_client *c, uint64_t id)
     }
 }
 
-/* Fails every task in flight with why: the controller that had them is
- * gone.  Their dependents fail in turn, naming them. */
-static void fail_in_flight(pp_client *c, const char *why)
+/* Fails every task in flight with why (only those named in the PENDING
+ * request when asked_only): the controller that had them is gone.  Their
+ * dependents fail in turn, naming them. */
+static void fail_lost(pp_client *c, const char *why, bool asked_only)
 {
     for (size_t i = 0; i < c->tasks.cap; i++) {
         task_ref *r = c->tasks.vals[i];
         if (!r)
             continue;
         async_slot *s = &r->a->slots[r->slot];
-        if (s->sent && !s->done)
+        if (s->sent && !s->done && (s->asked || !asked_only)) {
             async_fail_slot(r->a, r->slot, PP_ETIMEDOUT, why);
+            if (c->in_flight)
+                c->in_flight--;
+        }
+        s->asked = false;
     }
-    c->in_flight = 0;
+    if (!asked_only)
+        c->in_flight = 0;
+    c->pending_req = 0;
     if (c->nheld)
         client_release_held(c);
+}
+
+static void fail_in_flight(pp_client *c, const char *why)
+{
+    fail_lost(c, why, false);
 }
 
 /* Called by the pump when nothing arrived: ping a quiet controller, give
@@ -235,19 +247,84 @@ static bool check_controller(pp_client *c, int64_t now)
     return false;
 }
 
+static void restarted_why(const pp_client *c, char *why, size_t size)
+{
+    snprintf(why, size,
+             "the controller at %s restarted while the task was in flight: "
+             "submit it again",
+             c->endpoint);
+}
+
+/* The controller restarted while tasks were in flight: those sent to the
+ * one that died were lost with it, but those still in the socket's queue
+ * when the new one came reached it and run there.  The client asks it
+ * which it has (PENDING; it has seen every task sent before the request)
+ * and fails the others when the answer comes (pending_answered). */
+static void ask_pending(pp_client *c)
+{
+    int64_t *ids = malloc(c->in_flight * sizeof *ids + 1);
+    size_t n = 0;
+    for (size_t i = 0; ids && i < c->tasks.cap; i++) {
+        task_ref *r = c->tasks.vals[i];
+        if (!r)
+            continue;
+        async_slot *s = &r->a->slots[r->slot];
+        if (s->sent && !s->done && n < c->in_flight) {
+            s->asked = true;
+            ids[n++] = (int64_t)s->id;
+        }
+    }
+    pp_header h = { .type = PP_MSG_PENDING, .id = pp_msg_id_next(),
+                    .engine = -1, .t_submit = pp_now_ns() };
+    pp_value v;
+    pp_error err;
+    char why[400];
+    restarted_why(c, why, sizeof why);
+    pp_info("%s", why);
+    int rc = !ids || pp_value_i64(&v, ids, n);
+    free(ids);
+    /* Not asked: none can be known to run, so none is waited for. */
+    if (rc || pp_msg_send(c->sock, c->signer, NULL, 0, &h, &v, 1, &err)) {
+        fail_in_flight(c, why);
+        return;
+    }
+    c->pending_req = h.id;
+}
+
+/* The restarted controller's answer: the tasks asked about that it does
+ * not have (and that have not ended since) were lost. */
+static void pending_answered(pp_client *c, const pp_header *h,
+                             pp_values *vals)
+{
+    for (size_t k = 0; !h->status && k < vals->n; k++) {
+        if (vals->v[k].type != PP_T_I64)
+            break;
+        const int64_t *held = pp_value_i64s(&vals->v[k]);
+        for (size_t i = 0; i < pp_value_count(&vals->v[k]); i++) {
+            task_ref *r = pp_idmap_get(&c->tasks, (uint64_t)held[i]);
+            if (r)
+                r->a->slots[r->slot].asked = false; /* it runs there */
+        }
+    }
+    char why[400];
+    restarted_why(c, why, sizeof why);
+    fail_lost(c, why, true);
+}
+
 /* Every reply of the controller carries its run's start time. */
 static void note_epoch(pp_client *c, int64_t epoch)
 {
     if (epoch == 0)
         return;
     if (c->epoch && epoch != c->epoch && c->in_flight) {
-        char why[400];
-        snprintf(why, sizeof why,
-                 "the controller at %s restarted while the task was in "
-                 "flight: submit it again",
-                 c->endpoint);
-        pp_info("%s", why); /* the tasks carry it to the caller */
-        fail_in_flight(c, why);
+        if (c->pending_req) {
+            /* Restarted again before it answered: nothing is known. */
+            char why[400];
+            restarted_why(c, why, sizeof why);
+            fail_in_flight(c, why);
+        } else {
+            ask_pending(c);
+        }
     }
     c->epoch = epoch;
 }
@@ -658,7 +735,15 @@ int client_pump(pp_client *c, int64_t deadline, uint64_t want_id,
         c->last_heard_ns = pp_mono_ns();
         if (h.type != PP_MSG_RESULT)
             note_epoch(c, h.t_start);
-        if (h.type == PP_MSG_RESULT) {
+        if (h.type == PP_MSG_PENDING && c->pending_req
+            && h.parent == c->pending_req) {
+            pp_values vals = { 0 };
+            pp_error e3;
+            if (pp_frames_take_values(&fr, &h, &vals, &e3))
+                h.status = PP_EPROTO; /* unreadable: as if none held */
+            pending_answered(c, &h, &vals);
+            pp_values_free(&vals);
+        } else if (h.type == PP_MSG_RESULT) {
             if (bad_values) {
                 c->dropped++;
                 pp_error_set(&e2, PP_EPROTO,

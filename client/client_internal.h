@@ -46,6 +46,8 @@ typedef struct async_slot {
                        a follower's engine id means nothing in another */
     int64_t heard;  /* the client's epoch when the result came: another
                        one now, and the client has heard a later run */
+    bool asked;     /* in flight when the controller was found restarted:
+                       named in the PENDING request pending_req */
 } async_slot;
 
 struct pp_async {
@@ -100,6 +102,9 @@ struct pp_client {
     int64_t epoch;
     int64_t ping_sent_ns;
     int64_t patience_ns;
+    /* The PENDING request asking a restarted controller which of the
+     * tasks in flight it has (0: none asked). */
+    uint64_t pending_req;
     /* The IDS reply of the connect's own check, and when it came: the
      * first pp_client_ids right after connecting answers from it instead
      * of asking again (a command's first step, one round trip less). */

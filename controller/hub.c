@@ -185,6 +185,9 @@ void hub_handle_client(hub *h, pp_frames *fr)
     case PP_MSG_STOP:
         hub_shutdown(h, fr, &hd, &rep);
         break;
+    case PP_MSG_PENDING:
+        hub_reply_pending(h, fr, &hd, &rep);
+        break;
     default: {
         pp_error e2;
         pp_error_set(&e2, PP_EPROTO, "type %u is not for clients", hd.type);

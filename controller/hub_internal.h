@@ -229,6 +229,14 @@ void hub_task_abort(hub *h, pp_frames *fr, const pp_header *hd,
  * drop, are skipped; it ignores the others. */
 void hub_abort_tell_again(hub *h, hub_engine *e);
 
+/* pending.c */
+/* A client's PENDING, verified: the reply carries those of the ids it
+ * names (one i64 array) that are the client's tasks held here, queued or
+ * at an engine, in the order named.  A malformed request gets a one-line
+ * error.  rep is the reply's header, filled in; the caller closes fr. */
+void hub_reply_pending(hub *h, pp_frames *fr, const pp_header *hd,
+                       pp_header *rep);
+
 /* tasks.c: the refusal of a client's request req, one line (fmt), with
  * status code, naming engine (-1: the controller's own word).  The routing
  * id is bytes the caller owns, never a frame of the request: sending the

@@ -54,6 +54,11 @@ typedef enum pp_msg_type {
                               i64 array of ids; none: all of the client's)
                               before they run; the reply carries i64[3]:
                               aborted, already at an engine, not found */
+    PP_MSG_PENDING,        /* client -> controller: which of these tasks
+                              (an i64 array of ids) do you hold?  The reply
+                              carries those, an i64 array: ipyparallel's
+                              result_status, asked by a client that finds
+                              its controller restarted */
     PP_MSG_TYPE_COUNT
 } pp_msg_type;
 

@@ -507,7 +507,8 @@ static void hub_fresh(void)
 static bool for_engines_side(pp_msg_type type)
 {
     return type != PP_MSG_TASK && type != PP_MSG_IDS
-           && type != PP_MSG_STATUS && type != PP_MSG_ABORT;
+           && type != PP_MSG_STATUS && type != PP_MSG_ABORT
+           && type != PP_MSG_PENDING;
 }
 
 /* A copy of fr, every frame in a heap block of its own size. */
@@ -703,7 +704,7 @@ static void received(pp_frames *fr, uint8_t flags)
             ns_free(&ns);
         } else if (h.type == PP_MSG_RESULT || h.type == PP_MSG_IDS
                    || h.type == PP_MSG_STATUS || h.type == PP_MSG_EVENT
-                   || h.type == PP_MSG_ABORT) {
+                   || h.type == PP_MSG_ABORT || h.type == PP_MSG_PENDING) {
             client_reply(&h, &vals);
         }
     }

@@ -90,6 +90,15 @@ done
 kill -STOP "$worker0"
 kill -9 "$ctl"
 wait "$ctl" 2>/dev/null || true
+# The client's connection has seen the controller go (a margin for
+# ZeroMQ's I/O thread), then restart_views sends a task into its queue.
+sleep 0.5
+touch "$WORK/views.dead"
+for _ in $(seq 1000); do
+    [ -e "$WORK/views.sent" ] && break
+    sleep 0.01
+done
+[ -e "$WORK/views.sent" ] || fail "restart_views sent nothing while the controller was dead"
 start_controller "$P" "${opts[@]}"
 ctl=${STARTED_PIDS[-1]}
 await_ids "$P" "[0]"

@@ -5,10 +5,17 @@
  * refused rather than sent to the wrong engine's namespace; a view made
  * again names the engines as they are numbered now.
  *
+ * Tasks in flight when the controller died were lost with it, and fail;
+ * one sent while it was dead waited in the client's queue, reached the
+ * restarted one and runs there: it is not failed as lost (the client asks
+ * the controller which it has), and comes back.
+ *
  * usage: restart_views CLIENT_JSON FILE
  *   pushes who = 0 to engine 0 and who = 1 to engine 1, runs one task on
- *   the balanced view, creates FILE, waits for FILE.go (restart.sh has
- *   restarted the controller, engine 1 registering first), then checks. */
+ *   the balanced view, starts a long one, creates FILE, waits for
+ *   FILE.dead (restart.sh has killed the controller), sends a task,
+ *   creates FILE.sent, waits for FILE.go (restart.sh has restarted the
+ *   controller, engine 1 registering first), then checks. */
 #include <pipar.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +24,26 @@
 #include <unistd.h>
 
 #include "check.h"
+
+/* Creates BASE + SUFFIX (restart.sh waits for it). */
+static void touch(const char *base, const char *suffix)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s%s", base, suffix);
+    FILE *f = fopen(path, "w");
+    if (f)
+        fclose(f);
+}
+
+/* Waits up to 60 s for BASE + SUFFIX (restart.sh's word). */
+static void await_file(const char *base, const char *suffix)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s%s", base, suffix);
+    for (int i = 0; i < 6000 && access(path, F_OK) != 0; i++)
+        usleep(10000);
+    CHECK(access(path, F_OK) == 0, "never told %s", suffix);
+}
 
 static void push_who(pp_client *c, int64_t id)
 {
@@ -83,14 +110,39 @@ int main(int argc, char **argv)
                      == 0,
           "pp_view_one of a balanced view: '%s'", err.msg);
 
-    FILE *f = fopen(argv[2], "w");
-    if (f)
-        fclose(f);
-    char go[512];
-    snprintf(go, sizeof go, "%s.go", argv[2]);
-    for (int i = 0; i < 6000 && access(go, F_OK) != 0; i++)
-        usleep(10000);
-    CHECK(access(go, F_OK) == 0, "never told to go on");
+    /* At an engine when the controller dies: lost with it. */
+    double seconds = 3;
+    pp_value secs;
+    pp_value_borrow(&secs, PP_T_F64, &seconds, sizeof seconds);
+    pp_async *lost = pp_view_apply_async(lb, "sleep", &secs, 1, &err);
+    CHECK(lost != NULL, "sleep: %s", err.msg);
+
+    touch(argv[2], "");
+    await_file(argv[2], ".dead");
+    /* Sent while no controller listens: it waits in the client's queue
+     * and goes to the restarted one. */
+    seconds = 2;
+    pp_async *queued = pp_view_apply_async(lb, "sleep", &secs, 1, &err);
+    CHECK(queued != NULL, "sleep: %s", err.msg);
+    touch(argv[2], ".sent");
+    await_file(argv[2], ".go");
+
+    /* The restarted controller answers the client's first ping: the
+     * task it never had fails, the one it has is waited for. */
+    CHECK(lost && pp_async_wait(lost, 10, &err) == 0, "wait: %s", err.msg);
+    const pp_values *lv;
+    int lrc = lost ? pp_async_result(lost, 0, &lv, &err) : -1;
+    CHECK(lrc != 0 && strstr(err.msg, "restarted while the task was in "
+                                      "flight: submit it again"),
+          "a task lost with the controller: %d '%s'", lrc, err.msg);
+    CHECK(queued && pp_async_wait(queued, 10, &err) == 0, "wait: %s",
+          err.msg);
+    int qrc = queued ? pp_async_result(queued, 0, &lv, &err) : -1;
+    CHECK(qrc == 0, "a task sent while the controller was dead, which "
+                    "reached the restarted one: %d '%s'",
+          qrc, qrc ? err.msg : "");
+    pp_async_destroy(&lost);
+    pp_async_destroy(&queued);
 
     /* First words with the restarted controller: a task on the balanced
      * view and a follower of it.  The task ran in this run, so its

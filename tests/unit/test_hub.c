@@ -2705,6 +2705,80 @@ static void a_stop_reaches_the_engines_named_and_then_the_controller(
     hub_down(&fx);
 }
 
+/* PENDING (a client that found its controller restarted): of the ids it
+ * names, the reply carries its own tasks held here, running or queued, in
+ * the order named; not one done, one unknown, or another client's.  No
+ * values, or not one i64 array: refused in one line. */
+static void a_pending_request_names_the_clients_tasks_held_here(
+    void **state)
+{
+    (void)state;
+    fixture fx;
+    hub_config cfg = config();
+    cfg.hwm = 1;
+    hub_up(&fx, &cfg);
+    peer e, c, other;
+    peer_open(&fx, &e, "engine", true, 0);
+    peer_open(&fx, &c, "client", false, 0);
+    peer_open(&fx, &other, "other", false, 0);
+    assert_int_equal(engine_up(&fx, &e, 1), 0);
+    uint64_t done = client_submit(&c, -1, 1, 0);
+    pp_header t = await_task(&fx, &e, done);
+    engine_answer(&e, &t, 1);
+    await_result(&fx, &c, done, 0, e.id, 1, NULL);
+    uint64_t running = client_submit(&c, -1, 2, 0);
+    await_task(&fx, &e, running);
+    uint64_t queued = client_submit(&c, -1, 3, 0);
+    await_queued(&fx, &c, 1);
+    uint64_t others = client_submit(&other, -1, 4, 0);
+    await_queued(&fx, &other, 2);
+
+    uint64_t ids[5] = { queued, done, 0x5eed5eed5eed5eedULL, others,
+                        running };
+    pp_header hd = { .type = PP_MSG_PENDING, .id = pp_msg_id_next(),
+                     .engine = -1 };
+    pp_value v;
+    assert_int_equal(pp_value_i64(&v, (const int64_t *)ids, 5), 0);
+    peer_send(&c, &hd, &v, 1);
+    pp_header rep;
+    pp_values vals;
+    await(&fx, &c, PP_MSG_PENDING, hd.id, &rep, &vals);
+    assert_int_equal(rep.status, 0);
+    assert_true(rep.t_start != 0); /* the run, as in every reply */
+    assert_true(vals.n == 1 && vals.v[0].type == PP_T_I64);
+    assert_int_equal(pp_value_count(&vals.v[0]), 2);
+    assert_true((uint64_t)pp_value_i64s(&vals.v[0])[0] == queued);
+    assert_true((uint64_t)pp_value_i64s(&vals.v[0])[1] == running);
+    pp_values_free(&vals);
+
+    const char *want = "a pending request names its tasks in one i64 array "
+                       "of task ids";
+    for (int k = 0; k < 2; k++) {
+        pp_header bad = { .type = PP_MSG_PENDING, .id = pp_msg_id_next(),
+                          .engine = -1 };
+        double x = 1;
+        if (k == 0) {
+            peer_send(&c, &bad, NULL, 0);
+        } else {
+            assert_int_equal(pp_value_f64(&v, &x, 1), 0);
+            peer_send(&c, &bad, &v, 1);
+        }
+        await(&fx, &c, PP_MSG_PENDING, bad.id, &rep, &vals);
+        assert_int_equal(rep.status, PP_EINVAL);
+        char *text = text_of(&vals);
+        assert_string_equal(text, want);
+        free(text);
+        pp_values_free(&vals);
+    }
+    /* Asking changes nothing. */
+    assert_i64_equal(status_number(&fx, &c, "tasks_outstanding"), 3);
+
+    peer_close(&e);
+    peer_close(&c);
+    peer_close(&other);
+    hub_down(&fx);
+}
+
 static void a_malformed_abort_is_refused_in_one_line(void **state)
 {
     (void)state;
@@ -2814,6 +2888,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(
         an_abort_takes_direct_tasks_held_for_an_engine_not_connected),
     cmocka_unit_test(a_malformed_abort_is_refused_in_one_line),
+    cmocka_unit_test(a_pending_request_names_the_clients_tasks_held_here),
     cmocka_unit_test(
         a_stop_reaches_the_engines_named_and_then_the_controller),
 };

@@ -102,7 +102,8 @@ static void message_types_keep_their_numbers(void **state)
                                 PP_MSG_IDS, 7, PP_MSG_STATUS, 8,
                                 PP_MSG_STOP, 9, PP_MSG_EVENT, 10,
                                 PP_MSG_DIED, 11, PP_MSG_SYNC, 12,
-                                PP_MSG_ABORT, 13, PP_MSG_TYPE_COUNT, 14 };
+                                PP_MSG_ABORT, 13, PP_MSG_PENDING, 14,
+                                PP_MSG_TYPE_COUNT, 15 };
     for (size_t i = 0; i < sizeof want / sizeof *want; i += 2)
         assert_int_equal(want[i], want[i + 1]);
     assert_int_equal(PP_EABORTED, -11);
