@@ -353,6 +353,21 @@ if [ "$MODE" == netns ]; then
     dark=$(engines_of "$TMPDIR/pi2")
     [ -n "$dark" ] || fail "no engines of pi2 found"
     ip -n "$(ns sw)" link set port-pi2 down
+    # cluster status says which host cannot be reached, in one line, and
+    # still reports the other one and the controller.
+    t3=$(now)
+    set +e
+    out=$(run cluster status 2>err.txt)
+    st=$?
+    set -e
+    expect_eq "cluster status with a dark host: exit status" 0 "$st"
+    expect_eq "cluster status with a dark host: errors" "" "$(cat err.txt)"
+    expect_contains "cluster status with a dark host" \
+        "host ${ADDR[pi1]}: 2 of 2 engine processes running, pids" "$out"
+    expect_eq "the dark host's line" 1 \
+        "$(grep -c "^host ${ADDR[pi2]}: cannot be reached: " <<<"$out")"
+    expect_contains "cluster status with a dark host" "controller pid " "$out"
+    echo "cluster status with a dark host: $(since "$t3") s: $(grep "^host ${ADDR[pi2]}" <<<"$out")"
     t3=$(now)
     set +e
     out=$(run cluster stop 2>err.txt)
