@@ -7,6 +7,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <unistd.h>
 
 #include "client_internal.h"
@@ -66,6 +67,7 @@ void client_held_drop(pp_client *c, held_task *t)
 static void client_close(pp_client *c)
 {
     pp_signer_destroy(&c->signer);
+    client_monitor_close(c);
     if (c->sock) {
         int linger = 0;
         zmq_setsockopt(c->sock, ZMQ_LINGER, &linger, sizeof linger);
@@ -84,6 +86,21 @@ static void client_close(pp_client *c)
 
 static int request(pp_client *c, pp_msg_type type, double timeout_s,
                    pp_values *out, pp_error *err);
+
+/* A routing id of the client's own, kept when ZeroMQ dials again after a
+ * drop: the controller then knows the new connection as the same client,
+ * sends the results of its tasks there, and answers which of them it
+ * still has (pending.c).  ZeroMQ's own would be a new one each time.  Not
+ * set (ZeroMQ's then) when the system has no randomness to give. */
+static void set_routing_id(void *sock)
+{
+    uint8_t id[16];
+    if (getrandom(id + 1, sizeof id - 1, GRND_NONBLOCK)
+        != (ssize_t)(sizeof id - 1))
+        return;
+    id[0] = 'c'; /* ZeroMQ keeps ids that begin with a zero byte */
+    zmq_setsockopt(sock, ZMQ_ROUTING_ID, id, sizeof id);
+}
 
 pp_client *pp_client_connect(const char *client_json, double timeout_s,
                              pp_error *err)
@@ -105,8 +122,10 @@ pp_client *pp_client_connect(const char *client_json, double timeout_s,
     c->patience_ns = 10 * (int64_t)1000000000;
     c->ctx = c->signer ? zmq_ctx_new() : NULL;
     c->sock = c->ctx ? zmq_socket(c->ctx, ZMQ_DEALER) : NULL;
-    if (c->sock)
+    if (c->sock) {
         pp_socket_unbounded(c->sock);
+        set_routing_id(c->sock);
+    }
     if (c->sock && pp_conninfo_secure(&ci, c->sock, err)) {
         client_close(c);
         free(c);
@@ -120,6 +139,7 @@ pp_client *pp_client_connect(const char *client_json, double timeout_s,
         free(c);
         return NULL;
     }
+    client_monitor_open(c);
     int rc = request(c, PP_MSG_IDS, timeout_s, &c->connect_ids, err);
     c->connect_ids_ns = pp_mono_ns();
     if (rc) {
@@ -188,10 +208,7 @@ static void mark_sent(pp_client *c, uint64_t id)
     }
 }
 
-/* Fails every task in flight with why (only those named in the PENDING
- * request when asked_only): the controller that had them is gone.  Their
- * dependents fail in turn, naming them. */
-static void fail_lost(pp_client *c, const char *why, bool asked_only)
+void client_fail_lost(pp_client *c, const char *why, bool asked_only)
 {
     for (size_t i = 0; i < c->tasks.cap; i++) {
         task_ref *r = c->tasks.vals[i];
@@ -214,7 +231,7 @@ static void fail_lost(pp_client *c, const char *why, bool asked_only)
 
 static void fail_in_flight(pp_client *c, const char *why)
 {
-    fail_lost(c, why, false);
+    client_fail_lost(c, why, false);
 }
 
 /* Called by the pump when nothing arrived: ping a quiet controller, give
@@ -225,6 +242,8 @@ static bool check_controller(pp_client *c, int64_t now)
         c->last_heard_ns = now;
         return false;
     }
+    if (client_pending_expired(c, now))
+        return true;
     int64_t quiet = now - c->last_heard_ns;
     if (quiet > c->patience_ns) {
         char why[400];
@@ -247,86 +266,21 @@ static bool check_controller(pp_client *c, int64_t now)
     return false;
 }
 
-static void restarted_why(const pp_client *c, char *why, size_t size)
-{
-    snprintf(why, size,
-             "the controller at %s restarted while the task was in flight: "
-             "submit it again",
-             c->endpoint);
-}
-
-/* The controller restarted while tasks were in flight: those sent to the
- * one that died were lost with it, but those still in the socket's queue
- * when the new one came reached it and run there.  The client asks it
- * which it has (PENDING; it has seen every task sent before the request)
- * and fails the others when the answer comes (pending_answered). */
-static void ask_pending(pp_client *c)
-{
-    int64_t *ids = malloc(c->in_flight * sizeof *ids + 1);
-    size_t n = 0;
-    for (size_t i = 0; ids && i < c->tasks.cap; i++) {
-        task_ref *r = c->tasks.vals[i];
-        if (!r)
-            continue;
-        async_slot *s = &r->a->slots[r->slot];
-        if (s->sent && !s->done && n < c->in_flight) {
-            s->asked = true;
-            ids[n++] = (int64_t)s->id;
-        }
-    }
-    pp_header h = { .type = PP_MSG_PENDING, .id = pp_msg_id_next(),
-                    .engine = -1, .t_submit = pp_now_ns() };
-    pp_value v;
-    pp_error err;
-    char why[400];
-    restarted_why(c, why, sizeof why);
-    pp_info("%s", why);
-    int rc = !ids || pp_value_i64(&v, ids, n);
-    free(ids);
-    /* Not asked: none can be known to run, so none is waited for. */
-    if (rc || pp_msg_send(c->sock, c->signer, NULL, 0, &h, &v, 1, &err)) {
-        fail_in_flight(c, why);
-        return;
-    }
-    c->pending_req = h.id;
-}
-
-/* The restarted controller's answer: the tasks asked about that it does
- * not have (and that have not ended since) were lost. */
-static void pending_answered(pp_client *c, const pp_header *h,
-                             pp_values *vals)
-{
-    for (size_t k = 0; !h->status && k < vals->n; k++) {
-        if (vals->v[k].type != PP_T_I64)
-            break;
-        const int64_t *held = pp_value_i64s(&vals->v[k]);
-        for (size_t i = 0; i < pp_value_count(&vals->v[k]); i++) {
-            task_ref *r = pp_idmap_get(&c->tasks, (uint64_t)held[i]);
-            if (r)
-                r->a->slots[r->slot].asked = false; /* it runs there */
-        }
-    }
-    char why[400];
-    restarted_why(c, why, sizeof why);
-    fail_lost(c, why, true);
-}
-
-/* Every reply of the controller carries its run's start time. */
+/* Every reply of the controller carries its run's start time: another
+ * run, and the tasks in flight may have been lost with the one before
+ * (pending.c). */
 static void note_epoch(pp_client *c, int64_t epoch)
 {
     if (epoch == 0)
         return;
-    if (c->epoch && epoch != c->epoch && c->in_flight) {
-        if (c->pending_req) {
-            /* Restarted again before it answered: nothing is known. */
-            char why[400];
-            restarted_why(c, why, sizeof why);
-            fail_in_flight(c, why);
-        } else {
-            ask_pending(c);
-        }
-    }
+    int64_t before = c->epoch;
     c->epoch = epoch;
+    if (!before || epoch == before)
+        return;
+    if (c->in_flight)
+        client_ask_pending(c, before);
+    else
+        c->pending_req = 0; /* nothing left to ask about */
 }
 
 static int64_t deadline_after(double timeout_s)
@@ -702,11 +656,20 @@ int client_pump(pp_client *c, int64_t deadline, uint64_t want_id,
         /* Wake up now and then to see the interrupt flag, in case the
          * signal arrived between the check above and the poll. */
         long wait = left_ms > 500 ? 500 : (long)left_ms;
-        zmq_pollitem_t item = { c->sock, 0, ZMQ_POLLIN, 0 };
-        int n = zmq_poll(&item, 1, wait);
+        zmq_pollitem_t items[2] = { { c->sock, 0, ZMQ_POLLIN, 0 },
+                                    { c->monitor, 0, ZMQ_POLLIN, 0 } };
+        int n = zmq_poll(items, c->monitor ? 2 : 1, wait);
         if (n < 0 && zmq_errno() != EINTR)
             return pp_error_set(err, PP_EZMQ, "poll: %s",
                                 zmq_strerror(zmq_errno()));
+        if (n > 0 && c->monitor && (items[1].revents & ZMQ_POLLIN)) {
+            size_t before = c->in_flight;
+            client_monitor_read(c);
+            if (c->in_flight < before)
+                return 0; /* tasks failed: the caller must look again */
+            if (!(items[0].revents & ZMQ_POLLIN))
+                continue;
+        }
         if (n <= 0) {
             if (check_controller(c, pp_mono_ns()))
                 return 0;
@@ -733,15 +696,16 @@ int client_pump(pp_client *c, int64_t deadline, uint64_t want_id,
             continue;
         }
         c->last_heard_ns = pp_mono_ns();
-        if (h.type != PP_MSG_RESULT)
+        bool answer = h.type == PP_MSG_PENDING && c->pending_req
+                      && h.parent == c->pending_req;
+        if (h.type != PP_MSG_RESULT && !answer)
             note_epoch(c, h.t_start);
-        if (h.type == PP_MSG_PENDING && c->pending_req
-            && h.parent == c->pending_req) {
+        if (answer) {
             pp_values vals = { 0 };
             pp_error e3;
             if (pp_frames_take_values(&fr, &h, &vals, &e3))
                 h.status = PP_EPROTO; /* unreadable: as if none held */
-            pending_answered(c, &h, &vals);
+            client_pending_answered(c, &h, &vals);
             pp_values_free(&vals);
         } else if (h.type == PP_MSG_RESULT) {
             if (bad_values) {

@@ -102,9 +102,13 @@ struct pp_client {
     int64_t epoch;
     int64_t ping_sent_ns;
     int64_t patience_ns;
-    /* The PENDING request asking a restarted controller which of the
-     * tasks in flight it has (0: none asked). */
+    /* The PENDING request asking the controller which of the tasks in
+     * flight it still has (0: none asked), when it was sent, and the run
+     * the client knew before the drop or restart that made it ask. */
     uint64_t pending_req;
+    int64_t pending_sent_ns;
+    int64_t pending_run;
+    void *monitor; /* PAIR: the socket's drops (pending.c); may be NULL */
     /* The IDS reply of the connect's own check, and when it came: the
      * first pp_client_ids right after connecting answers from it instead
      * of asking again (a command's first step, one round trip less). */
@@ -117,6 +121,27 @@ struct pp_client {
  * its values go to out and *got is set.  0, PP_ETIMEDOUT or PP_EINTR. */
 int client_pump(pp_client *c, int64_t deadline, uint64_t want_id,
                 bool *got, pp_values *out, pp_error *err);
+
+/* Fails every task in flight with why (only those named in the PENDING
+ * request when asked_only): the controller that had them is gone, or
+ * their results.  Their dependents fail in turn, naming them. */
+void client_fail_lost(pp_client *c, const char *why, bool asked_only);
+
+/* pending.c: tasks in flight across a dropped connection or a restarted
+ * controller.  client_ask_pending asks the controller which of them it
+ * still has (known_run: the controller's run the client knew before);
+ * client_pending_answered fails the others when the answer comes;
+ * client_pending_expired (true: tasks failed) gives up on an answer after
+ * the client's patience.  The monitor reports the socket's drops: open
+ * after connecting, read when the pump's poll says so, closed before the
+ * socket. */
+void client_ask_pending(pp_client *c, int64_t known_run);
+void client_pending_answered(pp_client *c, const pp_header *h,
+                             pp_values *vals);
+bool client_pending_expired(pp_client *c, int64_t now);
+void client_monitor_open(pp_client *c);
+void client_monitor_read(pp_client *c);
+void client_monitor_close(pp_client *c);
 
 /* Marks slot i of a finished with an error text (nothing is lost). */
 void async_fail_slot(pp_async *a, size_t i, int code, const char *text);

@@ -174,6 +174,10 @@ static int open_sockets(hub *h, void *ctx, pp_error *err)
     zmq_setsockopt(h->clients_sock, ZMQ_RCVHWM, &zero, sizeof zero);
     zmq_setsockopt(h->clients_sock, ZMQ_SNDTIMEO, &zero, sizeof zero);
     zmq_setsockopt(h->clients_sock, ZMQ_ROUTER_MANDATORY, &one, sizeof one);
+    /* A client keeps its routing id when it dials again after a drop
+     * (client/pending.c): the new connection takes it over, even before
+     * the old one is seen to be gone. */
+    zmq_setsockopt(h->clients_sock, ZMQ_ROUTER_HANDOVER, &one, sizeof one);
     /* ZeroMQ refuses a larger frame from its header, before reading it,
      * and drops that peer's connection. */
     zmq_setsockopt(h->engines_sock, ZMQ_MAXMSGSIZE, &cfg->max_message,
