@@ -656,8 +656,14 @@ int client_pump(pp_client *c, int64_t deadline, uint64_t want_id,
         /* Wake up now and then to see the interrupt flag, in case the
          * signal arrived between the check above and the poll. */
         long wait = left_ms > 500 ? 500 : (long)left_ms;
+        /* A PENDING past its patience expires even while other messages
+         * keep coming, once none is waiting to be read (its answer could
+         * be that one). */
         zmq_pollitem_t items[2] = { { c->sock, 0, ZMQ_POLLIN, 0 },
                                     { c->monitor, 0, ZMQ_POLLIN, 0 } };
+        if (c->pending_req && now - c->pending_sent_ns > c->patience_ns
+            && zmq_poll(items, 1, 0) == 0 && client_pending_expired(c, now))
+            return 0;
         int n = zmq_poll(items, c->monitor ? 2 : 1, wait);
         if (n < 0 && zmq_errno() != EINTR)
             return pp_error_set(err, PP_EZMQ, "poll: %s",
@@ -667,10 +673,12 @@ int client_pump(pp_client *c, int64_t deadline, uint64_t want_id,
             client_monitor_read(c);
             if (c->in_flight < before)
                 return 0; /* tasks failed: the caller must look again */
-            if (!(items[0].revents & ZMQ_POLLIN))
-                continue;
         }
-        if (n <= 0) {
+        /* Nothing to read: also after the monitor's events alone, which
+         * come every reconnection when a port accepts and closes (a
+         * tunnel whose controller is gone) and must not put the
+         * patience off for ever. */
+        if (n <= 0 || !(items[0].revents & ZMQ_POLLIN)) {
             if (check_controller(c, pp_mono_ns()))
                 return 0;
             if (pp_mono_ns() >= deadline)

@@ -108,6 +108,7 @@ struct pp_client {
     uint64_t pending_req;
     int64_t pending_sent_ns;
     int64_t pending_run;
+    bool ask_again; /* another drop or restart while it was unanswered */
     void *monitor; /* PAIR: the socket's drops (pending.c); may be NULL */
     /* The IDS reply of the connect's own check, and when it came: the
      * first pp_client_ids right after connecting answers from it instead

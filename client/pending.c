@@ -39,8 +39,15 @@ static void why_lost(const pp_client *c, bool restarted, char *why,
 
 void client_ask_pending(pp_client *c, int64_t known_run)
 {
-    if (!c->pending_req)
-        c->pending_run = known_run;
+    if (c->pending_req) {
+        /* One question at a time, its patience counted from when it was
+         * sent: another drop or restart meanwhile asks again once it is
+         * answered or has expired (tasks sent since were not named). */
+        c->ask_again = true;
+        return;
+    }
+    c->pending_run = known_run;
+    c->ask_again = false;
     char why[512];
     why_lost(c, c->pending_run != c->epoch, why, sizeof why);
     /* One request, one frame: past the controller's limit on a frame it
@@ -87,6 +94,18 @@ void client_ask_pending(pp_client *c, int64_t known_run)
     c->pending_sent_ns = pp_mono_ns();
 }
 
+/* The question is settled: the tasks it named and still marked fail with
+ * why, and a drop or restart since asks about those in flight now. */
+static void ask_on(pp_client *c, const char *why)
+{
+    bool again = c->ask_again;
+    int64_t run = c->pending_run;
+    client_fail_lost(c, why, true);
+    c->ask_again = false;
+    if (again && c->in_flight)
+        client_ask_pending(c, run);
+}
+
 void client_pending_answered(pp_client *c, const pp_header *h,
                              pp_values *vals)
 {
@@ -104,7 +123,7 @@ void client_pending_answered(pp_client *c, const pp_header *h,
     }
     char why[512];
     why_lost(c, c->pending_run != c->epoch, why, sizeof why);
-    client_fail_lost(c, why, true);
+    ask_on(c, why);
 }
 
 bool client_pending_expired(pp_client *c, int64_t now)
@@ -118,7 +137,7 @@ bool client_pending_expired(pp_client *c, int64_t now)
              "restarted): submit it again",
              c->endpoint, (double)c->patience_ns / 1e9);
     pp_info("%s", why);
-    client_fail_lost(c, why, true);
+    ask_on(c, why);
     return true;
 }
 

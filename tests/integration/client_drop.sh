@@ -15,7 +15,10 @@
 #      task fails with one line saying so, at once;
 #   3. the controller hung (SIGSTOP) when the client asks: no answer
 #      within the client's patience (10 s), and the task fails in one line
-#      instead of waiting for ever.
+#      instead of waiting for ever;
+#   4. the controller gone and its port taken by a listener that accepts
+#      and closes (a tunnel whose controller died): a drop at every
+#      reconnection, and still the patience runs out.
 # Connections are destroyed with ss -K: needs root (CAP_NET_ADMIN) and a
 # kernel with CONFIG_INET_DIAG_DESTROY; without them "SKIP: <reason>",
 # exit 77.
@@ -124,4 +127,32 @@ echo "a drop with the controller hung: the driver gave up after $waited_ms ms: $
 
 # Still one controller, still serving.
 expect_eq "hello after the drops" "['Hello World']" "$("${D[@]}" hello)"
+
+# --- 4. the controller gone, its port answered by a listener that closes
+# each connection at once (an ssh tunnel or a container's proxy whose
+# controller died): every reconnection drops again, and the client still
+# gives up after its patience.
+"${D[@]}" apply sleep 30 >out4 2>err4 &
+drv=$!
+STARTED_PIDS+=("$drv")
+until_status "$P" " 1 outstanding"
+kill -9 "$ctl"
+wait "$ctl" 2>/dev/null || true
+python3 - "$port" <<'PY' &
+import socket, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+s.listen(64)
+while True:
+    c, _ = s.accept()
+    c.close()
+PY
+STARTED_PIDS+=("$!")
+t0=$(date +%s%N)
+finish "$drv"
+waited_ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+expect_eq "a port that accepts and closes: exit status" 1 "$rc"
+expect_contains "its error" "driver: no answer from the controller at tcp://127.0.0.1:$port" "$(cat err4)"
+echo "the controller's port accepting and closing: the driver gave up after $waited_ms ms: $(cat err4)"
 echo "ok"
