@@ -242,8 +242,6 @@ static bool check_controller(pp_client *c, int64_t now)
         c->last_heard_ns = now;
         return false;
     }
-    if (client_pending_expired(c, now))
-        return true;
     int64_t quiet = now - c->last_heard_ns;
     if (quiet > c->patience_ns) {
         char why[400];
@@ -256,6 +254,8 @@ static bool check_controller(pp_client *c, int64_t now)
         c->last_heard_ns = now;
         return true;
     }
+    if (client_pending_expired(c, now))
+        return true;
     if (quiet > 1000000000 && now - c->ping_sent_ns > 1000000000) {
         pp_header h = { .type = PP_MSG_IDS, .id = pp_msg_id_next(),
                         .engine = -1, .t_submit = now };
@@ -658,10 +658,12 @@ int client_pump(pp_client *c, int64_t deadline, uint64_t want_id,
         long wait = left_ms > 500 ? 500 : (long)left_ms;
         /* A PENDING past its patience expires even while other messages
          * keep coming, once none is waiting to be read (its answer could
-         * be that one). */
+         * be that one).  A controller silent for as long is gone instead:
+         * check_controller says so. */
         zmq_pollitem_t items[2] = { { c->sock, 0, ZMQ_POLLIN, 0 },
                                     { c->monitor, 0, ZMQ_POLLIN, 0 } };
         if (c->pending_req && now - c->pending_sent_ns > c->patience_ns
+            && now - c->last_heard_ns <= c->patience_ns
             && zmq_poll(items, 1, 0) == 0 && client_pending_expired(c, now))
             return 0;
         int n = zmq_poll(items, c->monitor ? 2 : 1, wait);
