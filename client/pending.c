@@ -87,9 +87,9 @@ void client_ask_pending(pp_client *c, int64_t known_run)
         client_fail_lost(c, why, false);
         return;
     }
-    pp_info("asking the controller at %s which of %zu tasks in flight it "
-            "still has",
-            c->endpoint, n);
+    pp_info("asking the controller at %s which of the %zu task%s in "
+            "flight it still has",
+            c->endpoint, n, n == 1 ? "" : "s");
     c->pending_req = h.id;
     c->pending_sent_ns = pp_mono_ns();
 }
