@@ -17,6 +17,7 @@
 
 #include "connfile.h"
 #include "pipar/client.h"
+#include "proc.h"
 #include "wire.h"
 
 int pp_exe_dir(char *out, size_t size, pp_error *err)
@@ -35,21 +36,9 @@ bool pp_pid_runs(pid_t pid, const char *program)
 {
     if (!pp_pid_alive(pid))
         return false;
-    char path[64], exe[PP_PATH_MAX];
-    snprintf(path, sizeof path, "/proc/%ld/exe", (long)pid);
-    ssize_t n = readlink(path, exe, sizeof exe - 1);
-    if (n <= 0)
-        return false;
-    exe[n] = '\0';
-    /* A program rebuilt or reinstalled while it runs still is that
-     * program: the kernel marks its old file " (deleted)". */
-    static const char deleted[] = " (deleted)";
-    size_t dl = sizeof deleted - 1;
-    if ((size_t)n > dl && strcmp(exe + n - dl, deleted) == 0)
-        exe[n - dl] = '\0';
-    const char *base = strrchr(exe, '/');
-    base = base ? base + 1 : exe;
-    return strcmp(base, program) == 0;
+    char name[256];
+    pp_exe_name(pid, name, sizeof name);
+    return strcmp(name, program) == 0;
 }
 
 static void sleep_ms(int ms)

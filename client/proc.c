@@ -284,6 +284,12 @@ void pp_exe_name(long pid, char *out, size_t size)
     if (n <= 0)
         return;
     exe[n] = '\0';
+    /* A program rebuilt or reinstalled while it runs still is that
+     * program: the kernel marks its old file " (deleted)". */
+    static const char deleted[] = " (deleted)";
+    size_t dl = sizeof deleted - 1;
+    if ((size_t)n > dl && strcmp(exe + n - dl, deleted) == 0)
+        exe[n - dl] = '\0';
     const char *base = strrchr(exe, '/');
     snprintf(out, size, "%s", base ? base + 1 : exe);
 }

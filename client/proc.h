@@ -54,7 +54,9 @@ long pp_parent_of(long pid);
 /* True when pid is alive and one word of its command line is word. */
 bool pp_cmdline_has(long pid, const char *word);
 
-/* The basename of pid's executable in out ("" when it cannot be read). */
+/* The basename of pid's executable in out ("" when it cannot be read),
+ * the same after the file was replaced (rebuilt, reinstalled) while it
+ * runs. */
 void pp_exe_name(long pid, char *out, size_t size);
 
 #endif

@@ -174,6 +174,23 @@ out=$("$DRIVER" cluster stop)
 expect_eq "stop" "cluster stopped for profile 'default': 7 processes ended" "$out"
 expect_stopped "$MPI"
 
+# --- the programs rebuilt (or reinstalled) while the job runs ------------
+# The kernel shows the ranks' program as "PATH (deleted)": they are still
+# its engines, for status and for stop.
+mkdir "$WORK/bin"
+cp "$BIN/driver" "$BIN/controller" "$BIN/engine" "$WORK/bin/"
+"$WORK/bin/driver" cluster start --launcher mpi -n 3 "${HB[@]}" >/dev/null
+MPI=$(mpi_pid)
+for p in controller engine; do
+    rm "$WORK/bin/$p"
+    cp "$BIN/$p" "$WORK/bin/$p"
+done
+status=$("$WORK/bin/driver" cluster status)
+expect_contains "status after a rebuild" "mpiexec pid $MPI running: 3 of 3 engine processes in its session" "$status"
+out=$("$WORK/bin/driver" cluster stop)
+expect_contains "stop after a rebuild" "cluster stopped for profile 'default': " "$out"
+expect_stopped "$MPI"
+
 # --- mpiexec refuses its arguments: said at once, nothing left -----------
 expect_error 1 "driver: cluster start: mpiexec exited with status 1 before the engines registered: " \
     "$DRIVER" cluster start --launcher mpi -n 2 --mpi-args --no-such-option

@@ -33,9 +33,13 @@
 # Substitutions in the blocks before they run:
 # - ~/pipar and /home/pi/pipar (the source on each Pi): the source tree
 #   $BIN was configured from; any other /home/pi is refused (use ~).
-# - the build folder: `-B build`, `--build build` become $BIN (configured
-#   and built already, so this costs seconds), and `sudo cmake --install
-#   build` installs into $WORK/usr-local instead of /usr/local.
+# - the build folder: `cmake -S . -B build` configures a folder of its own
+#   in $WORK (configuring $BIN again would rewrite its flags files, and the
+#   build after it would compile and link everything again while the other
+#   tests run those programs: in CI a test's program could not be started,
+#   "Permission denied", while the linker wrote it); `--build build` becomes
+#   $BIN (built already, so this costs a second), and `sudo cmake --install
+#   build` installs $BIN into $WORK/usr-local instead of /usr/local.
 # - the digits: 150e6 becomes 1e5 and 150000000 becomes 100000.
 # - mpiexec's --host LIST becomes --host localhost:64: Open MPI would start
 #   its daemons on the other hosts over ssh, and those would share this
@@ -315,7 +319,7 @@ $actual"
     fi
     sed -i -e "s|~/pipar|$SRC|g" -e "s|/home/pi/pipar|$SRC|g" \
         -e "s|sudo cmake --install build|cmake --install '$BIN' --prefix '$WORK/usr-local'|" \
-        -e "s|-B build\b|-B '$BIN'|" -e "s|--build build\b|--build '$BIN'|" \
+        -e "s|-B build\b|-B '$WORK/build-configured'|" -e "s|--build build\b|--build '$BIN'|" \
         -e 's/150e6/1e5/g' -e 's/150000000/100000/g' \
         -e '/^mpiexec/s/--host [^ ]*/--host localhost:64/' "$body"
     t0=$(date +%s%N)
