@@ -110,6 +110,7 @@ struct pp_client {
     int64_t pending_run;
     bool ask_again; /* another drop or restart while it was unanswered */
     void *monitor; /* PAIR: the socket's drops (pending.c); may be NULL */
+    bool monitor_tried; /* opened (or tried) at the first quiet second */
     /* The IDS reply of the connect's own check, and when it came: the
      * first pp_client_ids right after connecting answers from it instead
      * of asking again (a command's first step, one round trip less). */
@@ -133,9 +134,9 @@ void client_fail_lost(pp_client *c, const char *why, bool asked_only);
  * still has (known_run: the controller's run the client knew before);
  * client_pending_answered fails the others when the answer comes;
  * client_pending_expired (true: tasks failed) gives up on an answer after
- * the client's patience.  The monitor reports the socket's drops: open
- * after connecting, read when the pump's poll says so, closed before the
- * socket. */
+ * the client's patience.  The monitor reports the socket's drops: opened
+ * at the first second a task in flight goes unanswered, read when the
+ * pump's poll says so, closed before the socket. */
 void client_ask_pending(pp_client *c, int64_t known_run);
 void client_pending_answered(pp_client *c, const pp_header *h,
                              pp_values *vals);

@@ -13,7 +13,10 @@
  * controller has seen every task sent before it, and the results of those
  * that ended have come before its answer.  The client's routing id is its
  * own (pp_client_connect), so after a drop the controller knows the new
- * connection as the same client and sends its results there. */
+ * connection as the same client and sends its results there.  The drops
+ * are watched from the first second a task goes unanswered (a command
+ * whose tasks come back at once does not pay for the monitor), and the
+ * client asks once then, for a drop before. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
