@@ -177,30 +177,6 @@ void client_monitor_close(pp_client *c)
 
 void client_monitor_read(pp_client *c)
 {
-    bool dropped = false;
-    for (;;) {
-        zmq_msg_t ev;
-        zmq_msg_init(&ev);
-        if (zmq_msg_recv(&ev, c->monitor, ZMQ_DONTWAIT) < 0) {
-            zmq_msg_close(&ev);
-            break;
-        }
-        uint16_t event = 0;
-        if (zmq_msg_size(&ev) >= sizeof event)
-            memcpy(&event, zmq_msg_data(&ev), sizeof event);
-        bool more = zmq_msg_more(&ev);
-        zmq_msg_close(&ev);
-        while (more) { /* the endpoint's frame */
-            zmq_msg_init(&ev);
-            if (zmq_msg_recv(&ev, c->monitor, 0) < 0) {
-                zmq_msg_close(&ev);
-                break;
-            }
-            more = zmq_msg_more(&ev);
-            zmq_msg_close(&ev);
-        }
-        dropped |= event == ZMQ_EVENT_DISCONNECTED;
-    }
-    if (dropped && c->in_flight)
+    if (pp_monitor_saw(c->monitor, ZMQ_EVENT_DISCONNECTED) && c->in_flight)
         client_ask_pending(c, c->epoch);
 }

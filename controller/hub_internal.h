@@ -237,6 +237,12 @@ void hub_abort_tell_again(hub *h, hub_engine *e);
 void hub_reply_pending(hub *h, pp_frames *fr, const pp_header *hd,
                        pp_header *rep);
 
+/* tasks.c: the routing id of a client's request fr, copied into rid (a
+ * reply must not borrow a frame of the request): its length, or 0 when it
+ * is empty or longer than RID_MAX (counted as malformed, nothing to
+ * answer). */
+size_t hub_client_rid(hub *h, const pp_frames *fr, uint8_t rid[RID_MAX]);
+
 /* tasks.c: the refusal of a client's request req, one line (fmt), with
  * status code, naming engine (-1: the controller's own word).  The routing
  * id is bytes the caller owns, never a frame of the request: sending the

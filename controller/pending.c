@@ -16,14 +16,9 @@ void hub_reply_pending(hub *h, pp_frames *fr, const pp_header *hd,
                        pp_header *rep)
 {
     uint8_t rid[RID_MAX];
-    size_t len = zmq_msg_size(&fr->route[0]);
-    if (len == 0 || len > RID_MAX) {
-        pp_error e2 = { .msg = "a routing id longer than the controller "
-                               "keeps" };
-        hub_count_drop(&h->drops.malformed, "from a client", &e2);
+    size_t len = hub_client_rid(h, fr, rid);
+    if (!len)
         return;
-    }
-    memcpy(rid, zmq_msg_data(&fr->route[0]), len);
     if (hd->nvalues != 1 || hd->types[0] != PP_T_I64
         || zmq_msg_size(&fr->body[3]) % sizeof(uint64_t)) {
         hub_reply_error(h, rid, len, hd, -1, PP_EINVAL, "%s",

@@ -48,16 +48,10 @@ static void tell_engine(hub *h, hub_engine *e)
 void hub_shutdown(hub *h, pp_frames *fr, const pp_header *hd,
                   pp_header *rep)
 {
-    /* Copied: a reply must not borrow a frame of the request. */
     uint8_t rid[RID_MAX];
-    size_t len = zmq_msg_size(&fr->route[0]);
-    if (len == 0 || len > RID_MAX) {
-        pp_error e2 = { .msg = "a routing id longer than the controller "
-                               "keeps" };
-        hub_count_drop(&h->drops.malformed, "from a client", &e2);
+    size_t len = hub_client_rid(h, fr, rid);
+    if (!len)
         return;
-    }
-    memcpy(rid, zmq_msg_data(&fr->route[0]), len);
     if (hd->flags & ~PP_STOP_CONTROLLER) {
         hub_reply_error(h, rid, len, hd, -1, PP_EINVAL,
                         "a stop's flags 0x%x name no known flag",

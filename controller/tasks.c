@@ -10,6 +10,19 @@
 #include "hub_internal.h"
 #include "log.h"
 
+size_t hub_client_rid(hub *h, const pp_frames *fr, uint8_t rid[RID_MAX])
+{
+    size_t len = zmq_msg_size((zmq_msg_t *)&fr->route[0]);
+    if (len == 0 || len > RID_MAX) {
+        pp_error e2 = { .msg = "a routing id longer than the controller "
+                               "keeps" };
+        hub_count_drop(&h->drops.malformed, "from a client", &e2);
+        return 0;
+    }
+    memcpy(rid, zmq_msg_data((zmq_msg_t *)&fr->route[0]), len);
+    return len;
+}
+
 void hub_reply_error(hub *h, const uint8_t *rid, size_t rid_len,
                         const pp_header *req, int32_t engine, int code,
                         const char *fmt, ...)

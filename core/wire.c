@@ -45,6 +45,34 @@ uint64_t pp_msg_id_next(void)
     return s | (atomic_fetch_add(&counter, 1) & 0xffffffffu);
 }
 
+bool pp_monitor_saw(void *monitor, uint16_t event)
+{
+    bool saw = false;
+    for (;;) {
+        zmq_msg_t ev;
+        zmq_msg_init(&ev);
+        if (zmq_msg_recv(&ev, monitor, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close(&ev);
+            return saw;
+        }
+        uint16_t got = 0;
+        if (zmq_msg_size(&ev) >= sizeof got)
+            memcpy(&got, zmq_msg_data(&ev), sizeof got);
+        bool more = zmq_msg_more(&ev);
+        zmq_msg_close(&ev);
+        while (more) { /* the endpoint's frame */
+            zmq_msg_init(&ev);
+            if (zmq_msg_recv(&ev, monitor, 0) < 0) {
+                zmq_msg_close(&ev);
+                return saw;
+            }
+            more = zmq_msg_more(&ev);
+            zmq_msg_close(&ev);
+        }
+        saw |= got == event;
+    }
+}
+
 void pp_socket_unbounded(void *sock)
 {
     int zero = 0;

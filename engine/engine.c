@@ -239,30 +239,8 @@ static void answer_barrier(engine *en, const pp_header *barrier)
  * barrier (sync_wanted). */
 static void on_monitor(engine *en)
 {
-    for (;;) {
-        zmq_msg_t ev;
-        zmq_msg_init(&ev);
-        if (zmq_msg_recv(&ev, en->monitor, ZMQ_DONTWAIT) < 0) {
-            zmq_msg_close(&ev);
-            return;
-        }
-        uint16_t event = 0;
-        if (zmq_msg_size(&ev) >= sizeof event)
-            memcpy(&event, zmq_msg_data(&ev), sizeof event);
-        bool more = zmq_msg_more(&ev);
-        zmq_msg_close(&ev);
-        while (more) { /* the endpoint's frame */
-            zmq_msg_init(&ev);
-            if (zmq_msg_recv(&ev, en->monitor, 0) < 0) {
-                zmq_msg_close(&ev);
-                return;
-            }
-            more = zmq_msg_more(&ev);
-            zmq_msg_close(&ev);
-        }
-        if (event == ZMQ_EVENT_DISCONNECTED)
-            atomic_store(&en->sync_wanted, true);
-    }
+    if (pp_monitor_saw(en->monitor, ZMQ_EVENT_DISCONNECTED))
+        atomic_store(&en->sync_wanted, true);
 }
 
 /* The main socket's drops, reported on an inproc PAIR.  Without it the
