@@ -10,74 +10,46 @@
  * and a second task, answered cleanly, must still succeed.
  *
  * usage: tampered DIR   (DIR: where the connection file goes) */
-#include <pthread.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
-#include "connfile.h"
 #include "pipar/client.h"
 #include "pipar/view.h"
-#include "wire.h"
 
 #include "check.h"
+#include "fake_controller.h"
 
-typedef struct fake {
-    void *sock;
-    pp_signer *signer;
-    int tasks; /* answered so far; the first answer is changed */
-} fake;
-
-/* Answers one message: IDS with engine 0, a task with its echo. */
-static void answer(fake *f, pp_frames *fr)
+/* Answers one request: IDS with engine 0, a task with its echo, the
+ * first one's value changed after sealing. */
+static void answer(fake_controller *f, const pp_header *h, pp_frames *fr)
 {
-    pp_header h;
-    pp_error err;
-    if (pp_frames_verify(fr, f->signer, &h, &err)) {
-        fprintf(stderr, "fake controller: %s\n", err.msg);
-        return;
-    }
-    pp_header rep = { .type = h.type, .id = pp_msg_id_next(),
-                      .parent = h.id, .engine = -1 };
+    int *tasks = f->data; /* answered so far */
+    pp_header rep = { .type = h->type, .id = pp_msg_id_next(),
+                      .parent = h->id, .engine = -1 };
     pp_value v;
-    if (h.type == PP_MSG_IDS) {
+    if (h->type == PP_MSG_IDS) {
         int64_t zero = 0;
         pp_value_i64(&v, &zero, 1);
-    } else if (h.type == PP_MSG_TASK) {
-        rep.type = PP_MSG_RESULT;
-        rep.kind = h.kind;
-        rep.engine = 0;
-        memcpy(rep.name, h.name, sizeof rep.name);
-        pp_value_str(&v, "echoed");
-    } else {
+        fake_controller_reply(f, fr, &rep, &v);
         return;
     }
+    if (h->type != PP_MSG_TASK)
+        return;
+    rep.type = PP_MSG_RESULT;
+    rep.kind = h->kind;
+    rep.engine = 0;
+    memcpy(rep.name, h->name, sizeof rep.name);
+    pp_value_str(&v, "echoed");
     pp_frames out;
+    pp_error err;
     if (pp_msg_build(f->signer, &rep, &v, 1, &out, &err)) {
         fprintf(stderr, "fake controller: %s\n", err.msg);
         return;
     }
-    if (h.type == PP_MSG_TASK && f->tasks++ == 0)
+    if ((*tasks)++ == 0)
         ((char *)zmq_msg_data(&out.body[3]))[0] ^= 0x20; /* "Echoed" */
     pp_frames_send(f->sock, &out, zmq_msg_data(&fr->route[0]),
                    zmq_msg_size(&fr->route[0]), &err);
-}
-
-static void *serve(void *arg)
-{
-    fake *f = arg;
-    for (;;) {
-        pp_frames fr;
-        pp_error err;
-        int rc = pp_frames_recv(f->sock, &fr, 0, &err);
-        if (rc == PP_ETIMEDOUT)
-            continue;
-        if (rc)
-            return NULL; /* the context ends */
-        if (fr.nroute == 1)
-            answer(f, &fr);
-        pp_frames_close(&fr);
-    }
 }
 
 /* One echo task on engine 0; its error text, or "" when it succeeded. */
@@ -113,37 +85,11 @@ int main(int argc, char **argv)
         return 2;
     }
     pp_error err = { 0 };
-    pp_conninfo ci;
-    memset(&ci, 0, sizeof ci);
-    snprintf(ci.ip, sizeof ci.ip, "127.0.0.1");
-    snprintf(ci.location, sizeof ci.location, "127.0.0.1");
-    ci.clock_window_s = PP_CLOCK_WINDOW_S;
-    ci.max_message = PP_MAX_MESSAGE;
-    if (pp_key_generate(ci.key, &err)) {
-        fprintf(stderr, "%s\n", err.msg);
-        return 2;
-    }
-    fake f = { 0 };
-    void *ctx = zmq_ctx_new();
-    f.sock = zmq_socket(ctx, ZMQ_ROUTER);
-    f.signer = pp_signer_new(ci.key, sizeof ci.key, &err);
-    char ep[64];
-    size_t len = sizeof ep;
-    if (!f.signer || zmq_bind(f.sock, "tcp://127.0.0.1:*")
-        || zmq_getsockopt(f.sock, ZMQ_LAST_ENDPOINT, ep, &len)) {
-        fprintf(stderr, "cannot set up the fake controller\n");
-        return 2;
-    }
-    ci.client_port = atoi(strrchr(ep, ':') + 1);
-    ci.engine_port = ci.client_port; /* unused here */
+    int tasks = 0;
+    fake_controller f = { .answer = answer, .data = &tasks };
     char path[4096];
-    snprintf(path, sizeof path, "%s/client.json", argv[1]);
-    if (pp_conninfo_write(path, &ci, &err)) {
-        fprintf(stderr, "%s\n", err.msg);
+    if (fake_controller_start(&f, argv[1], path, sizeof path))
         return 2;
-    }
-    pthread_t thread;
-    pthread_create(&thread, NULL, serve, &f);
 
     pp_client *c = pp_client_connect(path, 5, &err);
     CHECK(c != NULL, "connect: %s", err.msg);
@@ -159,13 +105,7 @@ int main(int argc, char **argv)
         pp_client_destroy(&c);
     }
 
-    int linger = 0;
-    zmq_setsockopt(f.sock, ZMQ_LINGER, &linger, sizeof linger);
-    zmq_ctx_shutdown(ctx); /* the thread's receive ends */
-    pthread_join(thread, NULL);
-    zmq_close(f.sock);
-    zmq_ctx_term(ctx);
-    pp_signer_destroy(&f.signer);
+    fake_controller_stop(&f);
     if (failures == 0)
         printf("a result changed on the way fails its task; the next one "
                "succeeds\n");
