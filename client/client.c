@@ -203,7 +203,8 @@ static void mark_sent(pp_client *c, uint64_t id)
     task_ref *r = pp_idmap_get(&c->tasks, id);
     if (r && !r->a->slots[r->slot].sent) {
         r->a->slots[r->slot].sent = true;
-        c->in_flight++;
+        if (c->in_flight++ == 0)
+            c->in_flight_since_ns = pp_mono_ns();
     }
 }
 
@@ -255,17 +256,15 @@ static bool check_controller(pp_client *c, int64_t now)
     }
     if (client_pending_expired(c, now))
         return true;
-    if (quiet > 1000000000 && !c->monitor_tried) {
-        /* Watched from the first quiet second of a task on: a command
-         * whose tasks come back at once (driver hello) does not pay for
-         * the monitor (0.1 ms).  A drop before it was open is found by
-         * asking now. */
+    if (quiet > 1000000000 && now - c->ping_sent_ns > 1000000000
+        && c->monitor_tried && !c->monitor && !c->pending_req) {
+        /* No monitor (it could not be opened): each ping asks which
+         * tasks the controller still has, so that a drop that lost one
+         * is still found. */
         size_t before = c->in_flight;
-        c->monitor_tried = true;
-        client_monitor_open(c);
         client_ask_pending(c, c->epoch);
-        if (c->in_flight < before)
-            return true;
+        c->ping_sent_ns = now;
+        return c->in_flight < before;
     }
     if (quiet > 1000000000 && now - c->ping_sent_ns > 1000000000) {
         pp_header h = { .type = PP_MSG_IDS, .id = pp_msg_id_next(),
@@ -673,6 +672,20 @@ int client_pump(pp_client *c, int64_t deadline, uint64_t want_id,
          * check_controller says so. */
         zmq_pollitem_t items[2] = { { c->sock, 0, ZMQ_POLLIN, 0 },
                                     { c->monitor, 0, ZMQ_POLLIN, 0 } };
+        if (!c->monitor_tried && c->in_flight
+            && now - c->in_flight_since_ns > 1000000000) {
+            /* Watched once a task has been in flight for a second,
+             * however busy the client is otherwise: a command whose tasks
+             * come back at once (driver hello) does not pay for the
+             * monitor (0.1 ms).  A drop before it was open is found by
+             * asking now. */
+            size_t before = c->in_flight;
+            c->monitor_tried = true;
+            client_monitor_open(c);
+            client_ask_pending(c, c->epoch);
+            if (c->in_flight < before)
+                return 0;
+        }
         if (c->pending_req && now - c->pending_sent_ns > c->patience_ns
             && now - c->last_heard_ns <= c->patience_ns
             && zmq_poll(items, 1, 0) == 0 && client_pending_expired(c, now))

@@ -108,9 +108,10 @@ struct pp_client {
     uint64_t pending_req;
     int64_t pending_sent_ns;
     int64_t pending_run;
-    bool ask_again; /* another drop or restart while it was unanswered */
     void *monitor; /* PAIR: the socket's drops (pending.c); may be NULL */
-    bool monitor_tried; /* opened (or tried) at the first quiet second */
+    bool monitor_tried; /* opened (or tried) once a task had been in flight
+                           for a second */
+    int64_t in_flight_since_ns; /* when in_flight last left 0 */
     /* The IDS reply of the connect's own check, and when it came: the
      * first pp_client_ids right after connecting answers from it instead
      * of asking again (a command's first step, one round trip less). */
@@ -134,9 +135,10 @@ void client_fail_lost(pp_client *c, const char *why, bool asked_only);
  * still has (known_run: the controller's run the client knew before);
  * client_pending_answered fails the others when the answer comes;
  * client_pending_expired (true: tasks failed) gives up on an answer after
- * the client's patience.  The monitor reports the socket's drops: opened
- * at the first second a task in flight goes unanswered, read when the
- * pump's poll says so, closed before the socket. */
+ * the client's patience (from its first question, when a drop or restart
+ * asked again).  The monitor reports the socket's drops: opened once a
+ * task has been in flight for a second, read when the pump's poll says
+ * so, closed before the socket. */
 void client_ask_pending(pp_client *c, int64_t known_run);
 void client_pending_answered(pp_client *c, const pp_header *h,
                              pp_values *vals);

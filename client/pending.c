@@ -14,7 +14,7 @@
  * that ended have come before its answer.  The client's routing id is its
  * own (pp_client_connect), so after a drop the controller knows the new
  * connection as the same client and sends its results there.  The drops
- * are watched from the first second a task goes unanswered (a command
+ * are watched once a task has been in flight for a second (a command
  * whose tasks come back at once does not pay for the monitor), and the
  * client asks once then, for a drop before. */
 #include <stdio.h>
@@ -42,15 +42,14 @@ static void why_lost(const pp_client *c, bool restarted, char *why,
 
 void client_ask_pending(pp_client *c, int64_t known_run)
 {
-    if (c->pending_req) {
-        /* One question at a time, its patience counted from when it was
-         * sent: another drop or restart meanwhile asks again once it is
-         * answered or has expired (tasks sent since were not named). */
-        c->ask_again = true;
-        return;
-    }
-    c->pending_run = known_run;
-    c->ask_again = false;
+    /* Another drop or restart while a question is out may have lost it or
+     * its answer: a new one, naming every task in flight now, takes its
+     * place (an answer to the old one is ignored).  The patience still
+     * runs from the first question, so that drops at every reconnection
+     * cannot put it off. */
+    bool first = c->pending_req == 0;
+    if (first)
+        c->pending_run = known_run;
     char why[512];
     why_lost(c, c->pending_run != c->epoch, why, sizeof why);
     /* One request, one frame: past the controller's limit on a frame it
@@ -94,19 +93,8 @@ void client_ask_pending(pp_client *c, int64_t known_run)
             "flight it still has",
             c->endpoint, n, n == 1 ? "" : "s");
     c->pending_req = h.id;
-    c->pending_sent_ns = pp_mono_ns();
-}
-
-/* The question is settled: the tasks it named and still marked fail with
- * why, and a drop or restart since asks about those in flight now. */
-static void ask_on(pp_client *c, const char *why)
-{
-    bool again = c->ask_again;
-    int64_t run = c->pending_run;
-    client_fail_lost(c, why, true);
-    c->ask_again = false;
-    if (again && c->in_flight)
-        client_ask_pending(c, run);
+    if (first)
+        c->pending_sent_ns = pp_mono_ns();
 }
 
 void client_pending_answered(pp_client *c, const pp_header *h,
@@ -126,7 +114,7 @@ void client_pending_answered(pp_client *c, const pp_header *h,
     }
     char why[512];
     why_lost(c, c->pending_run != c->epoch, why, sizeof why);
-    ask_on(c, why);
+    client_fail_lost(c, why, true);
 }
 
 bool client_pending_expired(pp_client *c, int64_t now)
@@ -140,7 +128,7 @@ bool client_pending_expired(pp_client *c, int64_t now)
              "restarted): submit it again",
              c->endpoint, (double)c->patience_ns / 1e9);
     pp_info("%s", why);
-    ask_on(c, why);
+    client_fail_lost(c, why, true);
     return true;
 }
 

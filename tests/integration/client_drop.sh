@@ -13,6 +13,8 @@
 #      client hung, SIGSTOP, its socket full, the rest in the controller's,
 #      then the connection destroyed): the result is gone with it, and the
 #      task fails with one line saying so, at once;
+#      (2b: the same with a client that keeps talking to the controller,
+#      a notebook loop asking for the ids, so that its pings never wait);
 #   3. the controller hung (SIGSTOP) when the client asks: no answer
 #      within the client's patience (10 s), and the task fails in one line
 #      instead of waiting for ever;
@@ -124,6 +126,31 @@ expect_eq "no answer to the question: exit status" 1 "$rc"
 expect_contains "its error" "driver: no answer from the controller at tcp://127.0.0.1:$port" "$(cat err3)"
 expect_eq "its error: one line" 1 "$(wc -l <err3)"
 echo "a drop with the controller hung: the driver gave up after $waited_ms ms: $(cat err3)"
+
+# --- 2b. the same with a client that keeps talking (a notebook loop asking
+# for the ids between short waits): its other requests are answered all
+# along, and the drop comes before its task has been in flight a second;
+# it still finds the result lost, at once.
+kill -STOP "$worker"
+"$BIN/chatty_client" "$PIPAR_DIR/profile_$P/security/client.json" pi_sqrt 16000000 \
+    >out2b 2>err2b &
+drv=$!
+STARTED_PIDS+=("$drv")
+until_status "$P" " 1 outstanding"
+kill -STOP "$drv"
+kill -CONT "$worker"
+for _ in $(seq 500); do
+    q=$(send_queue "$drv")
+    [ -n "$q" ] && [ "$q" -gt 0 ] && break
+    sleep 0.01
+done
+[ -n "$q" ] && [ "$q" -gt 0 ] || fail "the result never filled the hung client's connection"
+cut "$drv"
+kill -CONT "$drv"
+finish "$drv"
+expect_eq "a chatty client's result lost: exit status" 0 "$rc"
+expect_eq "its line" "the connection to the controller at tcp://127.0.0.1:$port dropped while the task was in flight, and its result with it: submit it again" \
+    "$(cat out2b)"
 
 # Still one controller, still serving.
 expect_eq "hello after the drops" "['Hello World']" "$("${D[@]}" hello)"

@@ -7,8 +7,8 @@
  * a controller restarted behind the same port would.  It never answers a PENDING, as a controller
  * of before PENDING does (it drops the type).  The client, whose pings are
  * answered, must still give up on the question after its patience and fail
- * the task with one line, not wait for ever; the PENDING it sent must name
- * that task, once.
+ * the task with one line, not wait for ever; the first PENDING it sent
+ * must name that task, and it may ask once more after the restart.
  *
  * usage: unanswered DIR   (DIR: where the connection file goes) */
 #include <stdatomic.h>
@@ -94,8 +94,11 @@ int main(int argc, char **argv)
                  f.port);
         CHECK(rc != 0 && strcmp(err.msg, want) == 0, "its error: '%s'",
               rc ? err.msg : "(it succeeded)");
-        CHECK(atomic_load(&f_seen.pendings) == 1, "%d PENDING requests, not 1",
-              atomic_load(&f_seen.pendings));
+        /* One when the task had been in flight for a second, one more
+         * when the reply naming another run came (it may have been lost
+         * with the one before it); not one per ping. */
+        int n = atomic_load(&f_seen.pendings);
+        CHECK(n >= 1 && n <= 2, "%d PENDING requests, not 1 or 2", n);
         CHECK(a && atomic_load(&f_seen.named) == pp_async_task_id(a, 0),
               "the PENDING did not name the task");
         pp_async_destroy(&a);
