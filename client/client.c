@@ -256,16 +256,6 @@ static bool check_controller(pp_client *c, int64_t now)
     }
     if (client_pending_expired(c, now))
         return true;
-    if (quiet > 1000000000 && now - c->ping_sent_ns > 1000000000
-        && c->monitor_tried && !c->monitor && !c->pending_req) {
-        /* No monitor (it could not be opened): each ping asks which
-         * tasks the controller still has, so that a drop that lost one
-         * is still found. */
-        size_t before = c->in_flight;
-        client_ask_pending(c, c->epoch);
-        c->ping_sent_ns = now;
-        return c->in_flight < before;
-    }
     if (quiet > 1000000000 && now - c->ping_sent_ns > 1000000000) {
         pp_header h = { .type = PP_MSG_IDS, .id = pp_msg_id_next(),
                         .engine = -1, .t_submit = now };
@@ -626,8 +616,8 @@ static void file_result(pp_client *c, pp_frames *fr, const pp_header *h,
     pp_async *a = r->a;
     async_slot *s = &a->slots[r->slot];
     pp_error err = { 0 };
-    if (s->sent && c->in_flight)
-        c->in_flight--;
+    if (s->sent && c->in_flight && --c->in_flight == 0)
+        c->pending_req = 0; /* nothing left to ask about */
     s->done = true;
     a->order[a->done++] = r->slot;
     s->meta.engine = h->engine;
@@ -683,6 +673,18 @@ int client_pump(pp_client *c, int64_t deadline, uint64_t want_id,
             c->monitor_tried = true;
             client_monitor_open(c);
             client_ask_pending(c, c->epoch);
+            c->asked_ns = now;
+            if (c->in_flight < before)
+                return 0;
+        } else if (c->monitor_tried && !c->monitor && c->in_flight
+                   && !c->pending_req && now - c->asked_ns > 2000000000) {
+            /* No monitor (it could not be opened): the client asks every
+             * 2 s which tasks the controller still has, however busy it
+             * is otherwise, so that a drop that lost one is still
+             * found. */
+            size_t before = c->in_flight;
+            client_ask_pending(c, c->epoch);
+            c->asked_ns = now;
             if (c->in_flight < before)
                 return 0;
         }
@@ -1036,8 +1038,9 @@ int pp_client_submit(pp_client *c, pp_async **a_p, pp_task_kind kind,
 void client_forget_async(pp_client *c, pp_async *a)
 {
     for (size_t i = 0; i < a->n; i++) {
-        if (a->slots[i].sent && !a->slots[i].done && c->in_flight)
-            c->in_flight--;
+        if (a->slots[i].sent && !a->slots[i].done && c->in_flight
+            && --c->in_flight == 0)
+            c->pending_req = 0; /* nothing left to ask about */
         free(pp_idmap_remove(&c->tasks, a->slots[i].id));
     }
     /* Held tasks of a are dropped with it. */

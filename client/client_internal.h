@@ -112,6 +112,7 @@ struct pp_client {
     bool monitor_tried; /* opened (or tried) once a task had been in flight
                            for a second */
     int64_t in_flight_since_ns; /* when in_flight last left 0 */
+    int64_t asked_ns; /* when the client last asked on its own (no drop) */
     /* The IDS reply of the connect's own check, and when it came: the
      * first pp_client_ids right after connecting answers from it instead
      * of asking again (a command's first step, one round trip less). */

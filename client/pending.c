@@ -53,24 +53,29 @@ void client_ask_pending(pp_client *c, int64_t known_run)
     char why[512];
     why_lost(c, c->pending_run != c->epoch, why, sizeof why);
     /* One request, one frame: past the controller's limit on a frame it
-     * would drop the connection, and the answer with it. */
+     * would drop the connection, and the answer with it.  With a limit
+     * that small (--max-message-size under 8 bytes a task in flight) the
+     * tasks past it are not asked about, and are waited for as before. */
     size_t room = c->max_message > 64
                       ? (size_t)(c->max_message - 64) / sizeof(int64_t)
-                      : 0;
-    if (c->in_flight > room) {
+                      : 1;
+    size_t most = c->in_flight < room ? c->in_flight : room;
+    int64_t *ids = malloc(most * sizeof *ids + 1);
+    if (!ids) {
+        /* Not asked: none can be known to run, so none is waited for. */
         client_fail_lost(c, why, false);
         return;
     }
-    int64_t *ids = malloc(c->in_flight * sizeof *ids + 1);
     size_t n = 0;
-    for (size_t i = 0; ids && i < c->tasks.cap; i++) {
+    for (size_t i = 0; i < c->tasks.cap; i++) {
         task_ref *r = c->tasks.vals[i];
         if (!r)
             continue;
         async_slot *s = &r->a->slots[r->slot];
-        if (s->sent && !s->done && n < c->in_flight) {
-            s->asked = true;
-            ids[n++] = (int64_t)s->id;
+        if (s->sent && !s->done) {
+            s->asked = n < most; /* past the frame's room: not asked */
+            if (s->asked)
+                ids[n++] = (int64_t)s->id;
         }
     }
     if (n == 0) {
@@ -82,16 +87,15 @@ void client_ask_pending(pp_client *c, int64_t known_run)
                     .engine = -1, .t_submit = pp_now_ns() };
     pp_value v;
     pp_error err;
-    int rc = !ids || pp_value_i64(&v, ids, n);
+    int rc = pp_value_i64(&v, ids, n);
     free(ids);
-    /* Not asked: none can be known to run, so none is waited for. */
     if (rc || pp_msg_send(c->sock, c->signer, NULL, 0, &h, &v, 1, &err)) {
         client_fail_lost(c, why, false);
         return;
     }
-    pp_info("asking the controller at %s which of the %zu task%s in "
-            "flight it still has",
-            c->endpoint, n, n == 1 ? "" : "s");
+    pp_debug("asking the controller at %s which of the %zu task%s in "
+             "flight it still has",
+             c->endpoint, n, n == 1 ? "" : "s");
     c->pending_req = h.id;
     if (first)
         c->pending_sent_ns = pp_mono_ns();

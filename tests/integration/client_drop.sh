@@ -20,7 +20,9 @@
 #      instead of waiting for ever;
 #   4. the controller gone and its port taken by a listener that accepts
 #      and closes (a tunnel whose controller died): a drop at every
-#      reconnection, and still the patience runs out.
+#      reconnection, and still the patience runs out;
+#   5. no drop, and more tasks in flight than one question can name: none
+#      of them fails.
 # Connections are destroyed with ss -K: needs root (CAP_NET_ADMIN) and a
 # kernel with CONFIG_INET_DIAG_DESTROY; without them "SKIP: <reason>",
 # exit 77.
@@ -182,4 +184,14 @@ waited_ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 expect_eq "a port that accepts and closes: exit status" 1 "$rc"
 expect_contains "its error" "driver: no answer from the controller at tcp://127.0.0.1:$port" "$(cat err4)"
 echo "the controller's port accepting and closing: the driver gave up after $waited_ms ms: $(cat err4)"
+
+# --- 5. more tasks in flight than one question can name (a controller
+# with --max-message-size 1K: 120 ids a frame), no drop at all: the
+# question a second into the map names those it can, and none of the 400
+# tasks fails.
+start_controller small --max-message-size 1K
+start_engine small --task-delay 0.01
+out=$("$DRIVER" --no-embed --profile small map echo --range 0:400 2>err5) \
+    || fail "a map of 400 tasks with a 1K frame limit: $(cat err5)"
+expect_eq "its results" "[$(seq -s ', ' 0 399)]" "$out"
 echo "ok"
