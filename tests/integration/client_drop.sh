@@ -66,6 +66,35 @@ finish() {
     set -e
 }
 
+# send_queue PID: bytes the controller has not sent yet to PID.
+send_queue() {
+    local lp
+    lp=$(ss -tnpH state established "( dport = :$port )" \
+        | awk -v pid="pid=$1," 'index($0, pid) { n = split($3, a, ":"); print a[n] }')
+    [ -n "$lp" ] || return 0
+    ss -tnH state established "( sport = :$port and dport = :$lp )" | awk '{ print $2 }'
+}
+
+# lose_result PID: once PID's task is out (to the hung $worker), PID is
+# hung (SIGSTOP) and $worker goes on; once some of the result waits in the
+# controller's socket, the connection is destroyed, PID goes on, and
+# finish waits for it ($rc).
+lose_result() {
+    local q=""
+    until_status "$P" " 1 outstanding"
+    kill -STOP "$1"
+    kill -CONT "$worker"
+    for _ in $(seq 500); do
+        q=$(send_queue "$1")
+        [ -n "$q" ] && [ "$q" -gt 0 ] && break
+        sleep 0.01
+    done
+    [ -n "$q" ] && [ "$q" -gt 0 ] || fail "the result never filled the hung client's connection"
+    cut "$1"
+    kill -CONT "$1"
+    finish "$1"
+}
+
 # --- 1. dropped while the task runs: the result comes on the new one ----
 "${D[@]}" apply sleep 1.5 >out1 2>err1 &
 drv=$!
@@ -89,25 +118,7 @@ kill -STOP "$worker"
 "${D[@]}" apply pi_sqrt 16000000 >out2 2>err2 &
 drv=$!
 STARTED_PIDS+=("$drv")
-until_status "$P" " 1 outstanding"
-kill -STOP "$drv"
-kill -CONT "$worker"
-# send_queue PID: bytes the controller has not sent yet to PID.
-send_queue() {
-    local lp
-    lp=$(ss -tnpH state established "( dport = :$port )" \
-        | awk -v pid="pid=$1," 'index($0, pid) { n = split($3, a, ":"); print a[n] }')
-    ss -tnH state established "( sport = :$port and dport = :$lp )" | awk '{ print $2 }'
-}
-for _ in $(seq 500); do
-    q=$(send_queue "$drv")
-    [ -n "$q" ] && [ "$q" -gt 0 ] && break
-    sleep 0.01
-done
-[ -n "$q" ] && [ "$q" -gt 0 ] || fail "the result never filled the hung driver's connection"
-cut "$drv"
-kill -CONT "$drv"
-finish "$drv"
+lose_result "$drv"
 expect_eq "a result lost with the connection: exit status" 1 "$rc"
 expect_eq "its output" "" "$(cat out2)"
 expect_eq "its error" "driver: the connection to the controller at tcp://127.0.0.1:$port dropped while the task was in flight, and its result with it: submit it again" \
@@ -138,18 +149,7 @@ kill -STOP "$worker"
     >out2b 2>err2b &
 drv=$!
 STARTED_PIDS+=("$drv")
-until_status "$P" " 1 outstanding"
-kill -STOP "$drv"
-kill -CONT "$worker"
-for _ in $(seq 500); do
-    q=$(send_queue "$drv")
-    [ -n "$q" ] && [ "$q" -gt 0 ] && break
-    sleep 0.01
-done
-[ -n "$q" ] && [ "$q" -gt 0 ] || fail "the result never filled the hung client's connection"
-cut "$drv"
-kill -CONT "$drv"
-finish "$drv"
+lose_result "$drv"
 expect_eq "a chatty client's result lost: exit status" 0 "$rc"
 expect_eq "its line" "the connection to the controller at tcp://127.0.0.1:$port dropped while the task was in flight, and its result with it: submit it again" \
     "$(cat out2b)"
