@@ -656,38 +656,14 @@ int client_pump(pp_client *c, int64_t deadline, uint64_t want_id,
         /* Wake up now and then to see the interrupt flag, in case the
          * signal arrived between the check above and the poll. */
         long wait = left_ms > 500 ? 500 : (long)left_ms;
+        if (client_ask_on_own(c, now))
+            return 0; /* tasks failed: the caller must look again */
         /* A PENDING past its patience expires even while other messages
          * keep coming, once none is waiting to be read (its answer could
          * be that one).  A controller silent for as long is gone instead:
          * check_controller says so. */
         zmq_pollitem_t items[2] = { { c->sock, 0, ZMQ_POLLIN, 0 },
                                     { c->monitor, 0, ZMQ_POLLIN, 0 } };
-        if (!c->monitor_tried && c->in_flight
-            && now - c->in_flight_since_ns > 1000000000) {
-            /* Watched once a task has been in flight for a second,
-             * however busy the client is otherwise: a command whose tasks
-             * come back at once (driver hello) does not pay for the
-             * monitor (0.1 ms).  A drop before it was open is found by
-             * asking now. */
-            size_t before = c->in_flight;
-            c->monitor_tried = true;
-            client_monitor_open(c);
-            client_ask_pending(c, c->epoch);
-            c->asked_ns = now;
-            if (c->in_flight < before)
-                return 0;
-        } else if (c->monitor_tried && !c->monitor && c->in_flight
-                   && !c->pending_req && now - c->asked_ns > 2000000000) {
-            /* No monitor (it could not be opened): the client asks every
-             * 2 s which tasks the controller still has, however busy it
-             * is otherwise, so that a drop that lost one is still
-             * found. */
-            size_t before = c->in_flight;
-            client_ask_pending(c, c->epoch);
-            c->asked_ns = now;
-            if (c->in_flight < before)
-                return 0;
-        }
         if (c->pending_req && now - c->pending_sent_ns > c->patience_ns
             && now - c->last_heard_ns <= c->patience_ns
             && zmq_poll(items, 1, 0) == 0 && client_pending_expired(c, now))

@@ -141,6 +141,10 @@ void client_fail_lost(pp_client *c, const char *why, bool asked_only);
  * task has been in flight for a second, read when the pump's poll says
  * so, closed before the socket. */
 void client_ask_pending(pp_client *c, int64_t known_run);
+/* Asks without a drop or restart seen: once a task has been in flight for
+ * a second (opening the monitor then), and every 2 s when there is no
+ * monitor.  True when tasks failed. */
+bool client_ask_on_own(pp_client *c, int64_t now);
 void client_pending_answered(pp_client *c, const pp_header *h,
                              pp_values *vals);
 bool client_pending_expired(pp_client *c, int64_t now);

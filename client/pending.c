@@ -136,6 +136,29 @@ bool client_pending_expired(pp_client *c, int64_t now)
     return true;
 }
 
+bool client_ask_on_own(pp_client *c, int64_t now)
+{
+    /* Watched once a task has been in flight for a second, however busy
+     * the client is otherwise: a command whose tasks come back at once
+     * (driver hello) does not pay for the monitor (0.1 ms); a drop before
+     * it was open is found by asking then.  Without a monitor (it could
+     * not be opened) the client asks every 2 s. */
+    bool open_now = !c->monitor_tried
+                    && now - c->in_flight_since_ns > 1000000000;
+    bool poll_now = c->monitor_tried && !c->monitor && !c->pending_req
+                    && now - c->asked_ns > 2000000000;
+    if (!c->in_flight || !(open_now || poll_now))
+        return false;
+    if (open_now) {
+        c->monitor_tried = true;
+        client_monitor_open(c);
+    }
+    size_t before = c->in_flight;
+    client_ask_pending(c, c->epoch);
+    c->asked_ns = now;
+    return c->in_flight < before;
+}
+
 /* ---- the connection's drops, from ZeroMQ's monitor -------------------- */
 
 void client_monitor_open(pp_client *c)

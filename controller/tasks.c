@@ -12,7 +12,7 @@
 
 size_t hub_client_rid(hub *h, const pp_frames *fr, uint8_t rid[RID_MAX])
 {
-    size_t len = zmq_msg_size((zmq_msg_t *)&fr->route[0]);
+    size_t len = zmq_msg_size(&fr->route[0]);
     if (len == 0 || len > RID_MAX) {
         pp_error e2 = { .msg = "a routing id longer than the controller "
                                "keeps" };
