@@ -44,7 +44,7 @@ expect_contains "echo under CurveZMQ" "PAYLOAD-IN-CLEAR-7781" \
 traced=$(pgrep -P "${STARTED_PIDS[-1]}" -x engine || true)
 [ -n "$traced" ] || fail "no engine under strace"
 kill -TERM "$traced"
-wait "${STARTED_PIDS[-1]}" 2>/dev/null || true
+wait_exit "${STARTED_PIDS[-1]}" 30 "strace, after its engine got SIGTERM"
 grep -q 'sendto\|write\|sendmsg' "$WORK/engine.strace" \
     || fail "strace saw no writes: the check would prove nothing"
 if grep -q "PAYLOAD-IN-CLEAR-7781" "$WORK/engine.strace"; then
@@ -86,7 +86,8 @@ refused=$(grep -o "[0-9]* connections refused without this cluster's CURVE key" 
 # --reuse keeps the CURVE keys: a restart lets the same engines back in.
 before=$(grep -v controller_pid "$sec/engine.json")
 kill -TERM "$ctl"
-wait "$ctl"
+wait_exit "$ctl" 10 "the controller, after SIGTERM"
+expect_eq "the controller's exit status after SIGTERM" 0 "$EXIT_STATUS"
 start_controller curve --curve --reuse
 expect_eq "same keys after a restart" "$before" \
     "$(grep -v controller_pid "$sec/engine.json")"
@@ -95,4 +96,33 @@ for _ in $(seq 300); do
     sleep 0.02
 done
 expect_eq "engines back under CurveZMQ" 2 "$(engine_count curve)"
+
+# A controller whose ZeroMQ never finishes closing (libzmq issue 2733: a
+# CURVE server with a ZAP handler, on an overloaded machine; CI saw this
+# test wait for its timeout once) still leaves when asked, and says why.
+# The hang is a preloaded zmq_ctx_term that never returns.
+ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
+    LD_PRELOAD="$BIN/hang_ctx_term.so" \
+    "$BIN/controller" --profile stuck --curve --log-level warn \
+    2>"$WORK/stuck.err" &
+stuck=$!
+STARTED_PIDS+=("$stuck")
+for _ in $(seq 500); do
+    grep -q "\"controller_pid\": $stuck" \
+        "$PIPAR_DIR/profile_stuck/security/client.json" 2>/dev/null && break
+    sleep 0.01
+done
+start_engine stuck
+expect_eq "hello before the stuck stop" "['Hello World']" \
+    "$("$DRIVER" --no-embed --profile stuck hello)"
+started=$EPOCHREALTIME
+kill -TERM "$stuck"
+wait_exit "$stuck" 10 "a controller whose zmq_ctx_term never returns"
+expect_eq "its exit status" 0 "$EXIT_STATUS"
+expect_eq "what it said" \
+    "controller: warning: ZeroMQ did not finish closing the sockets within 3 s; leaving without it" \
+    "$(cat "$WORK/stuck.err")"
+took=$(echo "$EPOCHREALTIME - $started" | bc)
+[ "$(echo "$took >= 2.9 && $took < 8" | bc)" == 1 ] \
+    || fail "it left after $took s, not after its 3 s bound"
 echo "ok"

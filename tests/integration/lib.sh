@@ -14,6 +14,7 @@ STARTED_PIDS=()
 
 cleanup() {
     local status=$?
+    [ -z "${WATCHDOG_PID:-}" ] || kill "$WATCHDOG_PID" 2>/dev/null || true
     "$DRIVER" cluster stop >/dev/null 2>&1 || true
     # Newest first: engines leave while their controller still answers.
     # Each gets 15 s to leave cleanly, then SIGKILL: a process left behind
@@ -51,12 +52,29 @@ cleanup() {
 }
 trap cleanup EXIT
 
+
 # alive PID: PID runs (or is stopped); a zombie waiting to be reaped does
 # not count.
 alive() {
     local state
     state=$(ps -o stat= -p "$1" 2>/dev/null) || return 1
     [ -n "$state" ] && [ "${state:0:1}" != Z ]
+}
+
+# wait_exit PID SECONDS WHAT: waits for PID, a child of this shell, to
+# end, at most SECONDS (a plain `wait` would wait for ever); its exit
+# status is then in EXIT_STATUS.
+wait_exit() {
+    local i
+    for ((i = 0; i < $2 * 20; i++)); do
+        alive "$1" || break
+        sleep 0.05
+    done
+    alive "$1" && fail "$3 (pid $1) did not end within $2 s"
+    set +e
+    wait "$1"
+    EXIT_STATUS=$?
+    set -e
 }
 
 fail() {
@@ -193,3 +211,45 @@ await_ids() {
     done
     fail "engines of $1: $(ids_of "$1"), not $2"
 }
+
+# A test that hangs is killed by ctest at its TIMEOUT (PIPAR_TEST_TIMEOUT,
+# set from it in tests/CMakeLists.txt) and says nothing of why.  Twenty
+# seconds before, the watchdog prints what each process of the test waits
+# in, and with gdb where, so that a hang seen once in CI can be read.
+# It prints only: the test goes on, and ctest still decides.
+report_hang() {
+    echo "watchdog: ${PIPAR_TEST_TIMEOUT} s timeout in 20 s; the test's processes:"
+    local pids pid
+    # The shell's descendants, and what runs with our PIPAR_DIR (a cluster
+    # started detached has left the tree).
+    pids=$( { ps -e -o pid=,ppid= | awk -v top=$$ '
+        { parent[$1] = $2 }
+        END { for (p in parent) for (q = p; q in parent; q = parent[q])
+                  if (q == top) { print p; break } }'; our_processes; } | sort -un)
+    ps -o pid,ppid,stat,wchan:24,etimes,args -p "$(echo $pids | tr ' ' ,)" 2>/dev/null \
+        | grep -v ' ps -o \| awk \|report_hang' || true
+    command -v gdb >/dev/null || { echo "watchdog: (no gdb: no stacks)"; return 0; }
+    for pid in $pids; do
+        case "$(readlink "/proc/$pid/exe" 2>/dev/null)" in
+        "$BIN"/*) ;;
+        *) continue ;;
+        esac
+        echo "watchdog: stacks of $pid ($(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | cut -c1-120)):"
+        # ZeroMQ's own threads (ZMQbg/...) always wait in epoll: left out.
+        timeout 8 gdb -p "$pid" -batch -ex "thread apply all bt 12" 2>/dev/null \
+            | awk '/^Thread/ { skip = /ZMQbg/ } /^(Thread|#)/ && !skip' \
+            | cut -c1-160 || true
+    done
+}
+if [ "${PIPAR_TEST_TIMEOUT:-0}" -gt 40 ]; then
+    (
+        trap - EXIT
+        end=$((SECONDS + PIPAR_TEST_TIMEOUT - 20))
+        while [ "$SECONDS" -lt "$end" ]; do
+            kill -0 $$ 2>/dev/null || exit 0
+            sleep 1 </dev/null >/dev/null 2>&1
+        done
+        report_hang >&2
+    ) &
+    WATCHDOG_PID=$!
+fi
