@@ -89,6 +89,10 @@ static pid_t spawn(const pp_cluster *cl, const char *bin_dir,
         }
     }
     setenv("PIPAR_DIR", cl->pipar_dir, 1);
+    /* The controller removes the folders of a run's cluster if we cannot
+     * (controller/setup.c, remove_run_dirs). */
+    if (cl->temporary && strcmp(program, "controller") == 0)
+        setenv("PIPAR_RUN_DIR", cl->pipar_dir, 1);
     execv(exe, argv);
     _exit(127);
 }

@@ -295,6 +295,28 @@ const uint8_t *hub_key(const hub *h)
     return h->key;
 }
 
+/* A cluster started for one run (--embed) lives in a folder of its own,
+ * PIPAR_RUN_DIR, which the driver removes as it ends.  A driver killed
+ * (kill -9) cannot, and the folders stayed behind, empty; so the
+ * controller removes them too: the security folder, the profile's, then
+ * that one, each only if it is empty (rmdir) and inside PIPAR_RUN_DIR. */
+static void remove_run_dirs(const hub *h)
+{
+    const char *run_dir = getenv("PIPAR_RUN_DIR");
+    size_t n = run_dir ? strlen(run_dir) : 0;
+    if (n == 0 || strncmp(h->client_path, run_dir, n) != 0
+        || h->client_path[n] != '/')
+        return;
+    char dir[PP_PATH_MAX];
+    snprintf(dir, sizeof dir, "%s", h->client_path);
+    char *slash;
+    while ((slash = strrchr(dir, '/')) && (size_t)(slash - dir) >= n) {
+        *slash = '\0';
+        if (rmdir(dir))
+            return;
+    }
+}
+
 /* The files go first: whoever reads them next must not find a controller
  * that is no longer there. */
 static void remove_files(hub *h)
@@ -310,6 +332,7 @@ static void remove_files(hub *h)
                             key_path, sizeof key_path, &err) == 0)
             unlink(key_path);
     }
+    remove_run_dirs(h);
 }
 
 void hub_close(hub **hp)

@@ -45,6 +45,29 @@ for _ in $(seq 100); do
     sleep 0.05
 done
 expect_eq "nothing left after Ctrl-C" "" "$(our_processes)"
+expect_eq "no folder left after Ctrl-C" "" "$(ls "$TMPDIR")"
+
+# kill -9 of the driver: it cannot stop its cluster, which goes by itself
+# (the parent-death signal: the engines finish their task first), and
+# leaves no folder behind either.
+"$DRIVER" --engines 2 apply sleep 2 >/dev/null 2>&1 &
+driver_pid=$!
+STARTED_PIDS+=("$driver_pid")
+# A controller, and two engines of two processes each (supervisor, worker).
+for _ in $(seq 100); do
+    [ "$(our_processes | wc -l)" == 5 ] && break
+    sleep 0.05
+done
+expect_eq "the cluster's processes before the kill" 5 \
+    "$(our_processes | wc -l)"
+kill -9 "$driver_pid"
+wait "$driver_pid" 2>/dev/null || true
+for _ in $(seq 200); do
+    [ -z "$(our_processes)" ] && [ -z "$(ls "$TMPDIR")" ] && break
+    sleep 0.05
+done
+expect_eq "nothing left after kill -9" "" "$(our_processes)"
+expect_eq "no folder left after kill -9" "" "$(ls "$TMPDIR")"
 
 # --no-embed refuses instead of starting a cluster.
 expect_error 1 "--no-embed" "$DRIVER" --no-embed ids
