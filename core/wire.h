@@ -191,11 +191,12 @@ uint64_t pp_msg_id_next(void);
  * messages silently when a peer falls behind; pipar must lose no task, so
  * every socket that carries tasks or results queues without a limit.  The
  * controller bounds what it hands each engine itself (--hwm). */
+void pp_socket_unbounded(void *sock);
+
 /* Reads every event waiting on the PAIR socket of a monitor
  * (zmq_socket_monitor); true when one of them was event
  * (ZMQ_EVENT_DISCONNECTED, say). */
 bool pp_monitor_saw(void *monitor, uint16_t event);
-void pp_socket_unbounded(void *sock);
 
 /* The wall clock, ns since the epoch: for stamps and the times shown to
  * people (t_submit, t_start, t_done).  It can step (NTP on a Pi without a
